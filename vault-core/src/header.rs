@@ -1,0 +1,174 @@
+//! Inspecting the header of an age file without any key.
+//!
+//! The server uses this to refuse uploads that are not age v1 files before it stores a byte
+//! past the header, and auditors use it to list the recipient stanzas of stored objects. The
+//! header is validated by the age crate's own parser; this module only finds where the header
+//! ends and reads the stanza tags and arguments, which age does not expose.
+
+/// The first line of every age v1 file.
+pub const MAGIC: &[u8] = b"age-encryption.org/v1\n";
+/// Largest header accepted: a document is wrapped to one key, so real headers are ~200 bytes.
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+/// Bytes of payload nonce that follow the header.
+const NONCE_BYTES: usize = 16;
+
+/// Why a header was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HeaderError {
+    /// The file does not start with the age v1 magic line.
+    #[error("not an age v1 file")]
+    NotAge,
+    /// The header is longer than [`MAX_HEADER_BYTES`].
+    #[error("age header is too large")]
+    TooLarge,
+    /// The header ended before its MAC line and payload nonce.
+    #[error("age file is truncated inside its header")]
+    Truncated,
+    /// The header does not parse as a well-formed age v1 header.
+    #[error("age header is malformed")]
+    Malformed,
+}
+
+/// One recipient stanza's type and arguments (the body is not kept).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stanza {
+    /// The stanza type, such as `X25519` or `scrypt`.
+    pub tag: String,
+    /// The arguments after the tag.
+    pub args: Vec<String>,
+}
+
+/// What the header says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeaderInfo {
+    /// Length of the header including its MAC line (the payload nonce follows).
+    pub header_len: usize,
+    /// Recipient stanzas in order.
+    pub stanzas: Vec<Stanza>,
+}
+
+impl HeaderInfo {
+    /// True when every stanza is an X25519 stanza (besides the random `*-grease` stanzas the
+    /// age crate adds so that parsers stay tolerant): the only kind the product writes for
+    /// documents and envelopes.
+    #[must_use]
+    pub fn x25519_only(&self) -> bool {
+        let mut real = self.stanzas.iter().filter(|s| !s.tag.ends_with("-grease")).peekable();
+        real.peek().is_some() && real.all(|s| s.tag == "X25519")
+    }
+
+    /// The scrypt work factor (log2 N) of a passphrase-locked file, if it is one.
+    #[must_use]
+    pub fn scrypt_work_factor(&self) -> Option<u8> {
+        match self.stanzas.as_slice() {
+            [s] if s.tag == "scrypt" && s.args.len() == 2 => s.args[1].parse().ok(),
+            _ => None,
+        }
+    }
+}
+
+/// Result of looking at the first bytes of a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HeaderCheck {
+    /// More bytes are needed to see the whole header and nonce.
+    NeedMore,
+    /// The header is complete and well formed.
+    Valid(HeaderInfo),
+}
+
+/// Checks the header at the start of `prefix`.
+///
+/// Call it with a growing prefix until it answers [`HeaderCheck::Valid`] or an error; if the
+/// stream ends while it still answers `NeedMore`, the file is [`HeaderError::Truncated`].
+pub fn check_header(prefix: &[u8]) -> Result<HeaderCheck, HeaderError> {
+    let head = &prefix[..prefix.len().min(MAGIC.len())];
+    if !MAGIC.starts_with(head) {
+        return Err(HeaderError::NotAge);
+    }
+    let Some(header_len) = find_header_end(prefix) else {
+        return if prefix.len() > MAX_HEADER_BYTES {
+            Err(HeaderError::TooLarge)
+        } else {
+            Ok(HeaderCheck::NeedMore)
+        };
+    };
+    if header_len > MAX_HEADER_BYTES {
+        return Err(HeaderError::TooLarge);
+    }
+    if prefix.len() < header_len + NONCE_BYTES {
+        return Ok(HeaderCheck::NeedMore);
+    }
+    // The age crate's parser is the authority on well-formedness.
+    age::Decryptor::new_buffered(&prefix[..header_len + NONCE_BYTES])
+        .map_err(|_| HeaderError::Malformed)?;
+    let text = std::str::from_utf8(&prefix[MAGIC.len()..header_len])
+        .map_err(|_| HeaderError::Malformed)?;
+    let stanzas = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("-> "))
+        .map(|rest| {
+            let mut parts = rest.split(' ').map(str::to_owned);
+            let tag = parts.next().unwrap_or_default();
+            Stanza {
+                tag,
+                args: parts.collect(),
+            }
+        })
+        .collect();
+    Ok(HeaderCheck::Valid(HeaderInfo {
+        header_len,
+        stanzas,
+    }))
+}
+
+/// Index just past the `--- <mac>\n` line, if the prefix holds it.
+fn find_header_end(prefix: &[u8]) -> Option<usize> {
+    let limit = prefix.len().min(MAX_HEADER_BYTES + 1);
+    let window = &prefix[..limit];
+    let start = window.windows(5).position(|w| w == b"\n--- ")? + 1;
+    let newline = window[start..].iter().position(|b| *b == b'\n')?;
+    Some(start + newline + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::SecretKey;
+
+    fn sample() -> Vec<u8> {
+        let key = SecretKey::generate();
+        let mut out = Vec::new();
+        crate::seal::seal(&b"hello"[..], &key.public_key(), &mut out, |_| {}).unwrap();
+        out
+    }
+
+    #[test]
+    fn accepts_a_real_file_once_the_header_is_whole() {
+        let file = sample();
+        let HeaderCheck::Valid(info) = check_header(&file).unwrap() else {
+            panic!("not valid")
+        };
+        assert!(info.x25519_only());
+        for cut in 0..info.header_len + NONCE_BYTES {
+            assert_eq!(
+                check_header(&file[..cut]),
+                Ok(HeaderCheck::NeedMore),
+                "cut at {cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_other_formats() {
+        assert_eq!(check_header(b"%PDF-1.7\n"), Err(HeaderError::NotAge));
+        assert_eq!(check_header(&vec![b'a'; 10]), Err(HeaderError::NotAge));
+    }
+
+    #[test]
+    fn refuses_an_endless_header() {
+        let mut file = MAGIC.to_vec();
+        file.extend(std::iter::repeat(b'A').take(MAX_HEADER_BYTES + 10));
+        assert_eq!(check_header(&file), Err(HeaderError::TooLarge));
+    }
+}

@@ -1,0 +1,23 @@
+//! Core of the sealed case-file vault: keys, sealing, signed statements and wire types.
+//!
+//! This crate knows no web framework, database or file system beyond readers and writers. The
+//! server and the clients both build on it, so that what one writes the other reads.
+//!
+//! - [`keys`]: age X25519 encryption keys, Ed25519 signing keys, fingerprints, wrapping.
+//! - [`seal`]: streaming seal and open of document bodies, sealed metadata records.
+//! - [`header`]: key-less inspection of age headers (upload checks, audits).
+//! - [`statement`]: the signed statements and their canonical encoding.
+//! - [`trust`]: checking that a signer is a certified member of an organisation.
+//! - [`api`]: JSON wire types.
+//! - [`ids`]: id newtypes.
+
+pub mod api;
+pub mod b64;
+pub mod header;
+pub mod ids;
+pub mod keys;
+pub mod seal;
+pub mod statement;
+pub mod trust;
+
+pub use seal::sha256;
