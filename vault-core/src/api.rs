@@ -542,3 +542,15 @@ pub struct InventoryEntry {
     #[serde(with = "crate::b64::digest")]
     pub ciphertext_sha256: [u8; 32],
 }
+
+/// `GET /v1/orgs/{org_id}/holdings` (manager): every key the organisation key opens, which a
+/// rotation must re-wrap.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OrgHoldings {
+    /// Current organisation key version.
+    pub org_key_version: u32,
+    /// The case key of every case the organisation owns, wrapped to the current key.
+    pub cases: Vec<CaseEnvelope>,
+    /// The document key of every document shared with the organisation, wrapped to it.
+    pub shares: Vec<DocumentEnvelope>,
+}
