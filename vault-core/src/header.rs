@@ -54,7 +54,11 @@ impl HeaderInfo {
     /// documents and envelopes.
     #[must_use]
     pub fn x25519_only(&self) -> bool {
-        let mut real = self.stanzas.iter().filter(|s| !s.tag.ends_with("-grease")).peekable();
+        let mut real = self
+            .stanzas
+            .iter()
+            .filter(|s| !s.tag.ends_with("-grease"))
+            .peekable();
         real.peek().is_some() && real.all(|s| s.tag == "X25519")
     }
 
@@ -162,13 +166,13 @@ mod tests {
     #[test]
     fn refuses_other_formats() {
         assert_eq!(check_header(b"%PDF-1.7\n"), Err(HeaderError::NotAge));
-        assert_eq!(check_header(&vec![b'a'; 10]), Err(HeaderError::NotAge));
+        assert_eq!(check_header(&[b'a'; 10]), Err(HeaderError::NotAge));
     }
 
     #[test]
     fn refuses_an_endless_header() {
         let mut file = MAGIC.to_vec();
-        file.extend(std::iter::repeat(b'A').take(MAX_HEADER_BYTES + 10));
+        file.extend(std::iter::repeat_n(b'A', MAX_HEADER_BYTES + 10));
         assert_eq!(check_header(&file), Err(HeaderError::TooLarge));
     }
 }
