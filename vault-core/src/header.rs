@@ -28,15 +28,48 @@ pub enum HeaderError {
     /// The header does not parse as a well-formed age v1 header.
     #[error("age header is malformed")]
     Malformed,
+    /// A recipient stanza is not a well-formed X25519 stanza (the only kind documents use).
+    #[error("age header has a recipient stanza other than a well-formed X25519 one")]
+    NotX25519,
 }
 
-/// One recipient stanza's type and arguments (the body is not kept).
+/// One recipient stanza: its type, arguments and decoded body.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Stanza {
     /// The stanza type, such as `X25519` or `scrypt`.
     pub tag: String,
     /// The arguments after the tag.
     pub args: Vec<String>,
+    /// The body, base64-decoded (empty if it did not decode; age's parser refuses those).
+    pub body: Vec<u8>,
+}
+
+impl Stanza {
+    /// Checks the X25519 stanza rules that age applies only when it holds the matching key:
+    /// one argument, the canonical unpadded base64 of a 32-byte share that is not a point of
+    /// small order, and a 32-byte body (wrapped file key and tag).
+    fn is_valid_x25519(&self) -> bool {
+        use base64::engine::general_purpose::STANDARD_NO_PAD;
+        use base64::Engine as _;
+        let [arg] = self.args.as_slice() else {
+            return false;
+        };
+        let Ok(share) = STANDARD_NO_PAD.decode(arg) else {
+            return false;
+        };
+        share.len() == 32 && self.body.len() == 32 && !is_small_order(&share)
+    }
+}
+
+/// ring refuses an X25519 agreement whose result is all zeros, which happens exactly when the
+/// peer's share is a point of small order: such a share would make the wrap key predictable.
+fn is_small_order(share: &[u8]) -> bool {
+    use ring::agreement::{agree_ephemeral, EphemeralPrivateKey, UnparsedPublicKey, X25519};
+    let rng = ring::rand::SystemRandom::new();
+    let Ok(ours) = EphemeralPrivateKey::generate(&X25519, &rng) else {
+        return true;
+    };
+    agree_ephemeral(ours, &UnparsedPublicKey::new(&X25519, share), |_| ()).is_err()
 }
 
 /// What the header says.
@@ -60,6 +93,20 @@ impl HeaderInfo {
             .filter(|s| !s.tag.ends_with("-grease"))
             .peekable();
         real.peek().is_some() && real.all(|s| s.tag == "X25519")
+    }
+
+    /// Refuses a header unless it has at least one X25519 stanza, every X25519 stanza is well
+    /// formed, and no scrypt stanza is present: what the server requires of every uploaded body
+    /// and clients of every body they open. Stanzas of other types are ignored, as age ignores
+    /// them (age itself adds random "grease" stanzas so that parsers stay tolerant).
+    pub fn require_x25519(&self) -> Result<(), HeaderError> {
+        let x25519: Vec<&Stanza> = self.stanzas.iter().filter(|s| s.tag == "X25519").collect();
+        let scrypt = self.stanzas.iter().any(|s| s.tag == "scrypt");
+        if !x25519.is_empty() && !scrypt && x25519.iter().all(|s| s.is_valid_x25519()) {
+            Ok(())
+        } else {
+            Err(HeaderError::NotX25519)
+        }
     }
 
     /// The scrypt work factor (log2 N) of a passphrase-locked file, if it is one.
@@ -108,22 +155,49 @@ pub fn check_header(prefix: &[u8]) -> Result<HeaderCheck, HeaderError> {
         .map_err(|_| HeaderError::Malformed)?;
     let text = std::str::from_utf8(&prefix[MAGIC.len()..header_len])
         .map_err(|_| HeaderError::Malformed)?;
-    let stanzas = text
-        .lines()
-        .filter_map(|line| line.strip_prefix("-> "))
-        .map(|rest| {
-            let mut parts = rest.split(' ').map(str::to_owned);
-            let tag = parts.next().unwrap_or_default();
-            Stanza {
-                tag,
-                args: parts.collect(),
-            }
-        })
-        .collect();
+    let stanzas = parse_stanzas(text).ok_or(HeaderError::Malformed)?;
     Ok(HeaderCheck::Valid(HeaderInfo {
         header_len,
         stanzas,
     }))
+}
+
+/// Reads stanzas from the header text after the magic line: a `-> tag args…` line, then body
+/// lines of 64 base64 characters ending with a shorter one (possibly empty). `None` when a
+/// stanza lacks that final short line, which age's spec forbids.
+fn parse_stanzas(text: &str) -> Option<Vec<Stanza>> {
+    use base64::engine::general_purpose::STANDARD_NO_PAD;
+    use base64::Engine as _;
+    let mut stanzas = Vec::new();
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        let Some(rest) = line.strip_prefix("-> ") else {
+            continue;
+        };
+        let mut parts = rest.split(' ').map(str::to_owned);
+        let tag = parts.next().unwrap_or_default();
+        let mut body_text = String::new();
+        let mut ended = false;
+        while let Some(body_line) =
+            lines.next_if(|l| !l.starts_with("-> ") && !l.starts_with("---"))
+        {
+            body_text.push_str(body_line);
+            if body_line.len() < 64 {
+                ended = true;
+                break;
+            }
+        }
+        if !ended {
+            return None;
+        }
+        let body = STANDARD_NO_PAD.decode(&body_text).unwrap_or_default();
+        stanzas.push(Stanza {
+            tag,
+            args: parts.collect(),
+            body,
+        });
+    }
+    Some(stanzas)
 }
 
 /// Index just past the `--- <mac>\n` line, if the prefix holds it.
@@ -154,6 +228,7 @@ mod tests {
             panic!("not valid")
         };
         assert!(info.x25519_only());
+        assert_eq!(info.require_x25519(), Ok(()));
         for cut in 0..info.header_len + NONCE_BYTES {
             assert_eq!(
                 check_header(&file[..cut]),

@@ -10,7 +10,7 @@
 //! The name, media type, size and plaintext digest of a document travel in a separate small
 //! age file (the *sealed metadata*), so the server never holds a file name in clear.
 
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 
 use ring::digest::{Context, SHA256};
 use serde::{Deserialize, Serialize};
@@ -244,12 +244,15 @@ pub fn open<R: Read, W: Write>(
     plaintext: W,
     mut progress: impl FnMut(u64),
 ) -> Result<OpenedBody, OpenError> {
-    let mut input = HashingReader {
+    let hashing = HashingReader {
         inner: ciphertext,
         ctx: Context::new(&SHA256),
         count: 0,
     };
-    let decryptor = age::Decryptor::new(&mut input).map_err(map_decrypt_error)?;
+    let mut input = io::BufReader::with_capacity(BUFFER, hashing);
+    let header = read_checked_header(&mut input)?;
+    let decryptor = age::Decryptor::new(io::Cursor::new(header).chain(&mut input))
+        .map_err(map_decrypt_error)?;
     let identity = document_key.age_identity() as &dyn age::Identity;
     let mut reader = decryptor
         .decrypt(std::iter::once(identity))
@@ -281,7 +284,7 @@ pub fn open<R: Read, W: Write>(
     // Anything after the final chunk has already failed age's checks; draining what is left
     // makes the digest cover every byte that was handed to us.
     io::copy(&mut input, &mut io::sink()).map_err(OpenError::Io)?;
-    let ciphertext_sha256 = finish(input.ctx);
+    let ciphertext_sha256 = finish(input.into_inner().ctx);
     let opened = OpenedBody {
         plaintext_size: out.count,
         plaintext_sha256: finish(out.ctx),
@@ -298,6 +301,37 @@ pub fn open<R: Read, W: Write>(
         }
     }
     Ok(opened)
+}
+
+/// Reads the header and payload nonce, and applies the same structural checks as the server's
+/// upload check (well-formed, X25519 recipients only) before age sees the file: age alone
+/// lets a few malformed headers through.
+fn read_checked_header<R: BufRead>(input: &mut R) -> Result<Vec<u8>, OpenError> {
+    let mut prefix = Vec::with_capacity(512);
+    loop {
+        let start = prefix.len();
+        let limit = (crate::header::MAX_HEADER_BYTES + 1 - start) as u64;
+        let n = input
+            .by_ref()
+            .take(limit)
+            .read_until(b'\n', &mut prefix)
+            .map_err(OpenError::Io)?;
+        if n == 0 || prefix.len() > crate::header::MAX_HEADER_BYTES {
+            return Err(OpenError::BadHeader);
+        }
+        if prefix[start..].starts_with(b"--- ") {
+            break;
+        }
+    }
+    let mut nonce = [0u8; 16];
+    input
+        .read_exact(&mut nonce)
+        .map_err(|_| OpenError::BadHeader)?;
+    prefix.extend_from_slice(&nonce);
+    match crate::header::check_header(&prefix) {
+        Ok(crate::header::HeaderCheck::Valid(info)) if info.require_x25519().is_ok() => Ok(prefix),
+        _ => Err(OpenError::BadHeader),
+    }
 }
 
 fn map_decrypt_error(e: age::DecryptError) -> OpenError {
