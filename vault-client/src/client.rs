@@ -1,0 +1,170 @@
+//! The [`Client`]: an unlocked keystore, a server connection and one method per action.
+//!
+//! The methods live in several files by subject (accounts and organisations, cases,
+//! documents); this one holds the struct, the home-directory layout, and the session.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+
+use vault_core::api::{LoginRequest, LoginResponse, Me};
+use vault_core::ids::OrgId;
+use vault_core::keys::Fingerprint;
+use vault_core::trust::TrustedOrg;
+
+use crate::error::{ClientError, Result};
+use crate::http::Api;
+use crate::keystore::Keystore;
+use crate::session::Session;
+
+/// File names inside the home directory.
+const KEYSTORE_FILE: &str = "keystore.age";
+const SESSION_FILE: &str = "session.age";
+const PINS_FILE: &str = "pins.json";
+
+/// The fingerprints a person reads out to their manager.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Fingerprints {
+    /// Of the X25519 encryption key.
+    pub encryption: Fingerprint,
+    /// Of the Ed25519 signing key.
+    pub signing: Fingerprint,
+}
+
+/// A person's client: keys unlocked, ready to talk to the server.
+pub struct Client {
+    pub(crate) home: PathBuf,
+    pub(crate) api: Api,
+    pub(crate) keystore: Keystore,
+    passphrase: SecretString,
+    pub(crate) trusted: Mutex<HashMap<OrgId, TrustedOrg>>,
+}
+
+impl Client {
+    /// Makes a new keystore in `home` (never replacing one) and returns the client.
+    pub fn init(home: &Path, server: &str, email: &str, passphrase: SecretString) -> Result<Self> {
+        crate::private_file::create_private_dir(home)?;
+        let path = home.join(KEYSTORE_FILE);
+        if path.exists() {
+            return Err(ClientError::KeystoreExists(path));
+        }
+        let keystore = Keystore::generate(email)?;
+        let locked = keystore.lock(&passphrase, crate::keystore::work_factor_from_env()?)?;
+        crate::private_file::write_new(&path, &locked).map_err(|e| match e {
+            ClientError::OutputExists(p) => ClientError::KeystoreExists(p),
+            other => other,
+        })?;
+        Self::with_keystore(home, server, keystore, passphrase)
+    }
+
+    /// Unlocks the keystore in `home` and picks up a stored session.
+    pub fn open(home: &Path, server: &str, passphrase: SecretString) -> Result<Self> {
+        let keystore = Keystore::open(&home.join(KEYSTORE_FILE), &passphrase)?;
+        let mut client = Self::with_keystore(home, server, keystore, passphrase)?;
+        let session = Session::load(&client.home.join(SESSION_FILE), client.keystore.identity())?;
+        client.api.set_token(session.map(|s| s.token));
+        Ok(client)
+    }
+
+    fn with_keystore(
+        home: &Path,
+        server: &str,
+        keystore: Keystore,
+        passphrase: SecretString,
+    ) -> Result<Self> {
+        Ok(Self {
+            home: home.to_owned(),
+            api: Api::new(server)?,
+            keystore,
+            passphrase,
+            trusted: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The unlocked keystore.
+    #[must_use]
+    pub fn keystore(&self) -> &Keystore {
+        &self.keystore
+    }
+
+    /// Writes the keystore back after a change (registration).
+    pub(crate) fn save_keystore(&self) -> Result<()> {
+        self.keystore
+            .save(&self.home.join(KEYSTORE_FILE), &self.passphrase)
+    }
+
+    pub(crate) fn pins_path(&self) -> PathBuf {
+        self.home.join(PINS_FILE)
+    }
+
+    /// The person's own fingerprints.
+    #[must_use]
+    pub fn fingerprints(&self) -> Fingerprints {
+        Fingerprints {
+            encryption: self.keystore.identity().fingerprint(),
+            signing: self.keystore.signing_key().verifying_key().fingerprint(),
+        }
+    }
+
+    /// The organisation this keystore is registered with.
+    pub(crate) fn my_org(&self) -> Result<OrgId> {
+        self.keystore.org_id.ok_or(ClientError::NotRegistered)
+    }
+
+    /// Logs in with the account password; the token is stored encrypted to the person's key.
+    pub async fn login(&mut self, password: &SecretString) -> Result<Me> {
+        let request = LoginRequest {
+            email: self.keystore.email.clone(),
+            password: password.expose_secret().to_owned(),
+        };
+        let answer: LoginResponse = self
+            .api
+            .post_anonymous("/v1/auth/login", &request)
+            .await
+            .map_err(|e| match e {
+                ClientError::Api { status: 401, .. } => {
+                    ClientError::Invalid("login refused: wrong e-mail or password".into())
+                }
+                other => other,
+            })?;
+        drop(request);
+        let session = Session {
+            token: SecretString::from(answer.token),
+            expires_at: answer.expires_at,
+        };
+        session.save(
+            &self.home.join(SESSION_FILE),
+            &self.keystore.identity().public_key(),
+        )?;
+        self.api.set_token(Some(session.token));
+        Ok(answer.me)
+    }
+
+    /// Ends the session on the server and forgets the token here.
+    pub async fn logout(&mut self) -> Result<()> {
+        if self.api.has_token() {
+            match self
+                .api
+                .post_no_answer("/v1/auth/logout", &serde_json::json!({}))
+                .await
+            {
+                Ok(()) | Err(ClientError::NotLoggedIn) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.api.set_token(None);
+        match std::fs::remove_file(self.home.join(SESSION_FILE)) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(ClientError::io("cannot remove the session file", e)),
+        }
+    }
+
+    /// Who the server says we are.
+    pub async fn whoami(&self) -> Result<Me> {
+        self.api.get("/v1/me").await
+    }
+}

@@ -1,0 +1,129 @@
+//! The one error type of the client library.
+//!
+//! Each variant says what went wrong and, where the person at the keyboard can do something
+//! about it, what to do next. No variant carries a secret: passphrases, tokens and keys never
+//! reach an error message.
+
+use std::path::PathBuf;
+
+use vault_core::keys::{Fingerprint, KeyError};
+use vault_core::seal::{OpenError, SealError};
+use vault_core::trust::TrustError;
+
+/// Everything that can go wrong in the client.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// There is no keystore in the home directory.
+    #[error("no keystore at {0}: run `vaultctl init --email …` first")]
+    NoKeystore(PathBuf),
+    /// `init` was run where a keystore already exists.
+    #[error("a keystore already exists at {0}; it is never overwritten")]
+    KeystoreExists(PathBuf),
+    /// The passphrase does not open the keystore.
+    #[error("wrong passphrase (or the keystore is damaged)")]
+    WrongPassphrase,
+    /// The keystore is locked with a work factor outside the accepted range.
+    #[error(
+        "the keystore's passphrase work factor is {found}, outside the accepted {min}..={max}: \
+         it may have been downgraded; restore it from a backup"
+    )]
+    WorkFactor {
+        /// What the file says.
+        found: u8,
+        /// The least accepted.
+        min: u8,
+        /// The most accepted.
+        max: u8,
+    },
+    /// The keystore file is not a passphrase-locked age file of ours.
+    #[error("the keystore is damaged: {0}")]
+    KeystoreDamaged(&'static str),
+    /// No session token is stored, or it expired.
+    #[error("not logged in: run `vaultctl login`")]
+    NotLoggedIn,
+    /// The account belongs to no organisation yet.
+    #[error("this keystore is not registered with an organisation: run `vaultctl register`")]
+    NotRegistered,
+    /// The server answered with an error.
+    #[error("server refused the request ({status}, {code}): {message}")]
+    Api {
+        /// HTTP status.
+        status: u16,
+        /// Stable error code from the server.
+        code: String,
+        /// The server's sentence.
+        message: String,
+    },
+    /// The server could not be reached, or answered something that is not our API.
+    #[error("could not talk to the server: {0}")]
+    Http(#[from] reqwest::Error),
+    /// A local file operation failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A directory, statement or envelope did not verify.
+    #[error("trust check failed: {0}")]
+    Trust(#[from] TrustError),
+    /// An organisation's keys differ from those pinned earlier.
+    #[error(
+        "organisation {org}'s {what} changed: pinned {pinned}, server shows {shown}. \
+         This may be an attack; confirm with the organisation out of band before doing anything"
+    )]
+    PinChanged {
+        /// The organisation.
+        org: vault_core::ids::OrgId,
+        /// Which key.
+        what: String,
+        /// Pinned fingerprint.
+        pinned: Fingerprint,
+        /// Fingerprint shown now.
+        shown: Fingerprint,
+    },
+    /// A key operation failed.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// Sealing a document failed.
+    #[error(transparent)]
+    Seal(#[from] SealError),
+    /// Opening a document failed; the message names the failed check.
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    /// A document, envelope or offer is not what a certified member signed.
+    #[error("NOT GENUINE: {0}")]
+    NotGenuine(String),
+    /// The fingerprint a manager read out does not match the published key.
+    #[error(
+        "fingerprint mismatch: you gave {given}, the member's published key is {published}; \
+         do not approve until the member confirms their fingerprint"
+    )]
+    FingerprintMismatch {
+        /// What the manager typed.
+        given: Fingerprint,
+        /// What the directory shows.
+        published: Fingerprint,
+    },
+    /// The output file exists and `--force` was not given.
+    #[error("{0} already exists: choose another path or pass --force")]
+    OutputExists(PathBuf),
+    /// Something asked for is not there or not allowed.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl ClientError {
+    /// An I/O error with what was being done.
+    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Self::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+/// Result with [`ClientError`].
+pub type Result<T, E = ClientError> = std::result::Result<T, E>;

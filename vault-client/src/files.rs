@@ -1,0 +1,139 @@
+//! Sealing a file to a temporary ciphertext, and opening a ciphertext into a file.
+//!
+//! Opening never leaves a partial plaintext behind: the plaintext goes to a temporary file in
+//! the destination directory (so the final rename stays on one file system), and only when
+//! every check has passed (age's header MAC and chunk authentication, the ciphertext digest
+//! from the signed statement, the plaintext size and digest from the sealed metadata) is it
+//! renamed to its real name. On any failure the temporary file is removed and the error names
+//! the check that failed. An existing file is replaced only when the caller asks to.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use vault_core::keys::{PublicKey, SecretKey};
+use vault_core::seal::{self, Expected, OpenedBody, SealedBody};
+
+use crate::error::{ClientError, Result};
+
+/// Where an opened document goes.
+#[derive(Clone, Debug)]
+pub struct Destination {
+    /// The final path.
+    pub path: PathBuf,
+    /// Replace an existing file.
+    pub force: bool,
+}
+
+/// Decrypts `ciphertext` into `dest`, keeping the file only if every check passes.
+pub fn open_to_file<R: Read>(
+    ciphertext: R,
+    key: &SecretKey,
+    expected: Expected,
+    dest: &Destination,
+    progress: impl FnMut(u64),
+) -> Result<OpenedBody> {
+    if !dest.force && dest.path.exists() {
+        return Err(ClientError::OutputExists(dest.path.clone()));
+    }
+    let temp = crate::private_file::temp_beside(&dest.path)?;
+    let mut writer = BufWriter::new(temp);
+    // On an error `writer` (and with it the temporary file) is dropped, which deletes it.
+    let opened = seal::open(ciphertext, key, expected, &mut writer, progress)?;
+    let temp = writer
+        .into_inner()
+        .map_err(|e| ClientError::io("cannot write the opened document", e.into_error()))?;
+    temp.as_file()
+        .sync_all()
+        .map_err(|e| ClientError::io("cannot write the opened document", e))?;
+    let persisted = if dest.force {
+        temp.persist(&dest.path)
+    } else {
+        temp.persist_noclobber(&dest.path)
+    };
+    persisted.map_err(|e| {
+        if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+            ClientError::OutputExists(dest.path.clone())
+        } else {
+            ClientError::io(format!("cannot write {}", dest.path.display()), e.error)
+        }
+    })?;
+    Ok(opened)
+}
+
+/// Seals the file at `source` to `document_key`, writing the age file to a temporary file
+/// (mode 0600) in `scratch_dir`. Memory use is a fixed buffer whatever the file's size.
+pub fn seal_to_temp(
+    source: &Path,
+    document_key: &PublicKey,
+    scratch_dir: &Path,
+    progress: impl FnMut(u64),
+) -> Result<(tempfile::NamedTempFile, SealedBody)> {
+    let input = File::open(source)
+        .map_err(|e| ClientError::io(format!("cannot read {}", source.display()), e))?;
+    let temp = crate::private_file::temp_in(scratch_dir)?;
+    let mut writer = BufWriter::new(temp);
+    let sealed = seal::seal(BufReader::new(input), document_key, &mut writer, progress)?;
+    writer
+        .flush()
+        .map_err(|e| ClientError::io("cannot write the sealed document", e))?;
+    let temp = writer
+        .into_inner()
+        .map_err(|e| ClientError::io("cannot write the sealed document", e.into_error()))?;
+    Ok((temp, sealed))
+}
+
+/// A file name from sealed metadata made safe to create: no directory parts, no control
+/// characters, never `.` or `..`. The name came from whoever sealed the document, so it is
+/// not trusted to stay inside the destination directory.
+#[must_use]
+pub fn sanitise_file_name(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' | ':' => '_',
+            c if c.is_control() => '_',
+            c => c,
+        })
+        .collect();
+    if cleaned.trim().is_empty() || cleaned.chars().all(|c| c == '.') {
+        "document".to_owned()
+    } else {
+        cleaned
+    }
+}
+
+/// The media type to record for a file, guessed from its extension.
+#[must_use]
+pub fn media_type_for(path: &Path) -> String {
+    mime_guess::from_path(path)
+        .first_or_octet_stream()
+        .essence_str()
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_cannot_escape_the_directory() {
+        assert_eq!(sanitise_file_name("../../etc/passwd"), ".._.._etc_passwd");
+        assert_eq!(sanitise_file_name(".."), "document");
+        assert_eq!(sanitise_file_name(""), "document");
+        assert_eq!(sanitise_file_name("a\\b\nc"), "a_b_c");
+        assert_eq!(
+            sanitise_file_name("Health assessment – Élodie (draft).pdf"),
+            "Health assessment – Élodie (draft).pdf"
+        );
+    }
+
+    #[test]
+    fn media_types_come_from_the_extension() {
+        assert_eq!(media_type_for(Path::new("a.pdf")), "application/pdf");
+        assert_eq!(
+            media_type_for(Path::new("noext")),
+            "application/octet-stream"
+        );
+    }
+}

@@ -1,0 +1,176 @@
+//! Trust checks before any key is used or any document is shown.
+//!
+//! - A directory counts only after [`TrustedOrg::verify`] with the pinned root, and after the
+//!   pins agree (see [`crate::pins`]).
+//! - An envelope counts only when its `key-wrapped` statement verifies against a certified
+//!   member of the organisation the statement names, and it is unwrapped with the fingerprint
+//!   that statement names (key adoption fails there).
+//! - A document counts as genuine only when its `document-sealed` statement comes from a
+//!   certified member of the organisation it names and agrees with the stored sizes, digests
+//!   and key (file injection fails there).
+
+use vault_core::api::{DocumentSummary, Envelope, OrgDirectory};
+use vault_core::ids::OrgId;
+use vault_core::keys::{Fingerprint, SecretKey};
+use vault_core::statement::{Claim, KeyScope};
+use vault_core::trust::TrustedOrg;
+
+use crate::client::Client;
+use crate::error::{ClientError, Result};
+use crate::pins::Pins;
+
+/// What a verified `document-sealed` statement says.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SealedClaim {
+    pub(crate) ciphertext_sha256: [u8; 32],
+    pub(crate) document_key: Fingerprint,
+}
+
+impl Client {
+    /// Fetches and verifies an organisation's directory, checking and updating the pins.
+    pub async fn trusted_org(&self, org: OrgId) -> Result<TrustedOrg> {
+        if let Some(found) = self.trusted_cache().get(&org) {
+            return Ok(found.clone());
+        }
+        Ok(self.directory(org).await?.1)
+    }
+
+    /// Fetches and verifies an organisation's directory afresh, returning it with its
+    /// verified form.
+    pub(crate) async fn directory(&self, org: OrgId) -> Result<(OrgDirectory, TrustedOrg)> {
+        let dir: OrgDirectory = self.api.get(&format!("/v1/orgs/{org}/directory")).await?;
+        let path = self.pins_path();
+        let mut pins = Pins::load(&path)?;
+        let trusted = TrustedOrg::verify(&dir, pins.root(org))?;
+        if pins.check_and_record(&trusted)? {
+            pins.save(&path)?;
+        }
+        self.trusted_cache().insert(org, trusted.clone());
+        Ok((dir, trusted))
+    }
+
+    fn trusted_cache(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<OrgId, TrustedOrg>> {
+        // A poisoned cache only means another task panicked mid-insert; its content is whole.
+        self.trusted
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Forgets verified directories (after a change we made to one).
+    pub(crate) fn forget_trusted(&self, org: OrgId) {
+        self.trusted_cache().remove(&org);
+    }
+
+    /// Checks an envelope's statement against a certified member of the organisation it names,
+    /// for `scope`, and that it is addressed to `recipient`.
+    pub(crate) async fn check_envelope(
+        &self,
+        envelope: &Envelope,
+        scope: KeyScope,
+        recipient: Fingerprint,
+    ) -> Result<OrgId> {
+        let statement = envelope.statement.verify().map_err(|e| {
+            ClientError::NotGenuine(format!("an envelope's statement does not verify: {e}"))
+        })?;
+        let Claim::KeyWrapped { org, .. } = statement.claim else {
+            return Err(ClientError::NotGenuine(
+                "an envelope carries the wrong statement".into(),
+            ));
+        };
+        self.trusted_org(org)
+            .await?
+            .check_envelope(envelope, scope)?;
+        if envelope.recipient != recipient {
+            return Err(ClientError::NotGenuine(
+                "an envelope is addressed to a key other than the one used to open it".into(),
+            ));
+        }
+        Ok(org)
+    }
+
+    /// Checks then unwraps an envelope with `holder`, whose key must be the one it names.
+    pub(crate) async fn open_envelope(
+        &self,
+        envelope: &Envelope,
+        scope: KeyScope,
+        holder: &SecretKey,
+    ) -> Result<SecretKey> {
+        self.check_envelope(envelope, scope, holder.fingerprint())
+            .await?;
+        Ok(SecretKey::unwrap(
+            &envelope.wrapped,
+            &[holder],
+            envelope.key,
+        )?)
+    }
+
+    /// The current organisation key, unwrapped from our own envelope after every check.
+    pub async fn org_key(&self) -> Result<SecretKey> {
+        let org = self.my_org()?;
+        let answer: vault_core::api::OrgKeyEnvelope = self
+            .api
+            .get(&format!("/v1/orgs/{org}/key-envelope"))
+            .await?;
+        let trusted = self.trusted_org(org).await?;
+        let listed = answer.org_key.fingerprint();
+        if *trusted.current_org_key() != answer.org_key || answer.envelope.key != listed {
+            return Err(ClientError::NotGenuine(
+                "the organisation key offered is not the organisation's verified current key"
+                    .into(),
+            ));
+        }
+        self.open_envelope(
+            &answer.envelope,
+            KeyScope::Org(org),
+            self.keystore.identity(),
+        )
+        .await
+    }
+
+    /// Verifies a document's `document-sealed` statement against the stored document.
+    pub(crate) async fn check_document(&self, doc: &DocumentSummary) -> Result<SealedClaim> {
+        let not_genuine =
+            |why: &str| ClientError::NotGenuine(format!("document {}: {why}", doc.document_id));
+        let statement = doc
+            .statement
+            .verify()
+            .map_err(|_| not_genuine("its sealed statement's signature is invalid"))?;
+        let Claim::DocumentSealed {
+            org,
+            case,
+            document,
+            ciphertext_sha256,
+            ciphertext_size,
+            metadata_sha256,
+            document_key,
+        } = statement.claim
+        else {
+            return Err(not_genuine("it carries no document-sealed statement"));
+        };
+        self.trusted_org(org)
+            .await?
+            .check(&doc.statement)
+            .map_err(|_| not_genuine("it was not sealed by a certified member"))?;
+        if document != doc.document_id || case != doc.case_id {
+            return Err(not_genuine("the statement names another document or case"));
+        }
+        if ciphertext_sha256 != doc.ciphertext_sha256 || ciphertext_size != doc.ciphertext_size {
+            return Err(not_genuine(
+                "the stored ciphertext is not the one that was signed",
+            ));
+        }
+        if metadata_sha256 != vault_core::sha256(&doc.sealed_metadata)
+            || document_key != doc.document_key.fingerprint()
+        {
+            return Err(not_genuine(
+                "its metadata or key is not the one that was signed",
+            ));
+        }
+        Ok(SealedClaim {
+            ciphertext_sha256,
+            document_key,
+        })
+    }
+}
