@@ -1,1 +1,217 @@
-//! Cases.
+//! Cases: create, list, show, and transfer to another organisation (offer and accept).
+//!
+//! A transfer rotates the case key: the sending manager's client makes a fresh case key,
+//! re-wraps every document key to it and wraps it to the receiving organisation's verified
+//! current key. The receiving manager's client accepts only an offer signed by a certified
+//! manager of the sending organisation whose case envelope is addressed to its own current key.
+
+use vault_core::api::{
+    AcceptTransferRequest, AccessPath, CaseDetail, CaseSummary, CreateCaseRequest, DocumentAccess,
+    DocumentEnvelope, TransferOffer, TransferSummary,
+};
+use vault_core::ids::{CaseId, OrgId, TransferId};
+use vault_core::keys::SecretKey;
+use vault_core::statement::{Claim, KeyScope, Role, Statement};
+
+use crate::client::Client;
+use crate::error::{ClientError, Result};
+
+impl Client {
+    /// Creates a case owned by our organisation; its key is wrapped to the verified org key.
+    pub async fn create_case(&self, reference: &str) -> Result<CaseId> {
+        let org = self.my_org()?;
+        let org_key = self.trusted_org(org).await?.current_org_key().clone();
+        let case_id = CaseId::new();
+        let case_key = SecretKey::generate();
+        let envelope = self.make_envelope(&case_key, &org_key, KeyScope::Case(case_id), org)?;
+        let request = CreateCaseRequest {
+            case_id,
+            reference: reference.to_owned(),
+            case_key: case_key.public_key(),
+            envelope,
+        };
+        self.api.post_no_answer("/v1/cases", &request).await?;
+        Ok(case_id)
+    }
+
+    /// Cases our organisation owns.
+    pub async fn list_cases(&self) -> Result<Vec<CaseSummary>> {
+        self.api.get("/v1/cases").await
+    }
+
+    /// One case with its documents (as stored; see [`Client::list_documents`] for checks).
+    pub async fn show_case(&self, case: CaseId) -> Result<CaseDetail> {
+        self.api.get(&format!("/v1/cases/{case}")).await
+    }
+
+    /// Unwraps a case's key after checking its envelope, and that it is the listed case key.
+    pub(crate) async fn case_key(
+        &self,
+        detail: &CaseDetail,
+        org_key: &SecretKey,
+    ) -> Result<SecretKey> {
+        let scope = KeyScope::Case(detail.case.case_id);
+        let key = self.open_envelope(&detail.envelope, scope, org_key).await?;
+        if key.public_key() != detail.case.case_key {
+            return Err(ClientError::NotGenuine(format!(
+                "case {}'s listed key is not the key its envelope holds",
+                detail.case.case_id
+            )));
+        }
+        Ok(key)
+    }
+
+    /// Offers a case to another organisation (manager); returns the transfer id.
+    pub async fn transfer_case(&self, case: CaseId, to: OrgId) -> Result<TransferId> {
+        let org = self.my_org()?;
+        let detail = self.show_case(case).await?;
+        let org_key = self.org_key().await?;
+        let case_key = self.case_key(&detail, &org_key).await?;
+        let new_case_key = SecretKey::generate();
+        let new_public = new_case_key.public_key();
+        let mut document_envelopes = Vec::with_capacity(detail.documents.len());
+        for doc in &detail.documents {
+            let sealed = self.check_document(doc).await?;
+            let access: DocumentAccess = self
+                .api
+                .get(&format!("/v1/documents/{}", doc.document_id))
+                .await?;
+            let AccessPath::Case {
+                document_envelope, ..
+            } = access.path
+            else {
+                return Err(ClientError::Invalid(format!(
+                    "document {} is not reachable through the case",
+                    doc.document_id
+                )));
+            };
+            let scope = KeyScope::Document(doc.document_id);
+            let doc_key = self
+                .open_envelope(&document_envelope, scope, &case_key)
+                .await?;
+            if doc_key.fingerprint() != sealed.document_key {
+                return Err(ClientError::NotGenuine(format!(
+                    "document {}'s key is not the one it was sealed to",
+                    doc.document_id
+                )));
+            }
+            let envelope = self.make_envelope(&doc_key, &new_public, scope, org)?;
+            document_envelopes.push(DocumentEnvelope {
+                document_id: doc.document_id,
+                envelope,
+            });
+        }
+        let to_key = self.trusted_org(to).await?.current_org_key().clone();
+        let case_envelope =
+            self.make_envelope(&new_case_key, &to_key, KeyScope::Case(case), org)?;
+        let statement = Statement::now(Claim::CaseTransferred {
+            case,
+            from_org: org,
+            to_org: to,
+            to_org_key: to_key.fingerprint(),
+            new_case_key: new_case_key.fingerprint(),
+            documents: document_envelopes.len() as u64,
+        })
+        .sign(self.keystore.signing_key());
+        let transfer_id = TransferId::new();
+        let offer = TransferOffer {
+            transfer_id,
+            to_org: to,
+            new_case_key: new_public,
+            case_envelope,
+            document_envelopes,
+            statement,
+        };
+        self.api
+            .post_no_answer(&format!("/v1/cases/{case}/transfers"), &offer)
+            .await?;
+        Ok(transfer_id)
+    }
+
+    /// Transfers offered by or to our organisation.
+    pub async fn list_transfers(&self) -> Result<Vec<TransferSummary>> {
+        self.api.get("/v1/transfers").await
+    }
+
+    /// Accepts a transfer offered to our organisation (manager), after checking the offer.
+    pub async fn accept_transfer(&self, transfer: TransferId) -> Result<CaseId> {
+        let org = self.my_org()?;
+        let offer = self
+            .list_transfers()
+            .await?
+            .into_iter()
+            .find(|t| t.transfer_id == transfer)
+            .ok_or_else(|| {
+                ClientError::Invalid(format!("no transfer {transfer} is offered to us"))
+            })?;
+        if offer.to_org != org {
+            return Err(ClientError::Invalid(format!(
+                "transfer {transfer} is not addressed to us"
+            )));
+        }
+        let statement = self.check_offer(&offer).await?;
+        let request = AcceptTransferRequest {
+            statement: Statement::now(statement).sign(self.keystore.signing_key()),
+        };
+        self.api
+            .post_no_answer(&format!("/v1/transfers/{transfer}/accept"), &request)
+            .await?;
+        Ok(offer.case_id)
+    }
+
+    /// Verifies an offer and returns the `transfer-accepted` claim to sign.
+    async fn check_offer(&self, offer: &TransferSummary) -> Result<Claim> {
+        let bad =
+            |why: &str| ClientError::NotGenuine(format!("transfer {}: {why}", offer.transfer_id));
+        let sender = self.trusted_org(offer.from_org).await?;
+        let (statement, signer) = sender.check(&offer.statement)?;
+        if signer.role != Role::Manager || !signer.active {
+            return Err(bad(
+                "not offered by an active manager of the sending organisation",
+            ));
+        }
+        let Claim::CaseTransferred {
+            case,
+            from_org,
+            to_org,
+            to_org_key,
+            new_case_key,
+            ..
+        } = statement.claim
+        else {
+            return Err(bad("the offer carries no case-transferred statement"));
+        };
+        let ours = self
+            .trusted_org(offer.to_org)
+            .await?
+            .current_org_key()
+            .fingerprint();
+        if case != offer.case_id
+            || from_org != offer.from_org
+            || to_org != offer.to_org
+            || new_case_key != offer.new_case_key.fingerprint()
+        {
+            return Err(bad(
+                "the signed offer names another case, organisation or key",
+            ));
+        }
+        if to_org_key != ours || offer.case_envelope.recipient != ours {
+            return Err(bad(
+                "the case key is not wrapped to our current organisation key",
+            ));
+        }
+        sender.check_envelope(&offer.case_envelope, KeyScope::Case(case))?;
+        if offer.case_envelope.key != new_case_key {
+            return Err(bad("the case envelope holds another key"));
+        }
+        // Prove the new case key really opens with our organisation key before we take it.
+        let org_key = self.org_key().await?;
+        SecretKey::unwrap(&offer.case_envelope.wrapped, &[&org_key], new_case_key)?;
+        Ok(Claim::TransferAccepted {
+            case,
+            from_org,
+            to_org,
+            new_case_key,
+        })
+    }
+}

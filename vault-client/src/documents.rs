@@ -1,1 +1,371 @@
-//! Documents.
+//! Documents: seal into a case, list, open, share, revoke, export.
+//!
+//! Sealing happens here, on this machine: the body is encrypted to a fresh document key into a
+//! temporary file beside the keystore and then streamed to the server. Opening streams the
+//! ciphertext from the server through the checks in [`crate::files`]. Nothing is shown as
+//! genuine unless its `document-sealed` statement verifies.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use vault_core::api::{
+    AccessPath, DocumentAccess, DocumentSummary, RevokeRequest, ShareRequest, ShareSummary,
+    UploadManifest,
+};
+use vault_core::ids::{CaseId, DocumentId, OrgId, UserId};
+use vault_core::keys::{PublicKey, SecretKey};
+use vault_core::seal::{DocumentMetadata, Expected};
+use vault_core::statement::{Claim, KeyScope, Statement};
+
+use crate::client::Client;
+use crate::error::{ClientError, Result};
+use crate::files::{self, Destination};
+use crate::verify::SealedClaim;
+
+/// Told how far a long seal or open has got.
+pub trait Progress: Send + 'static {
+    /// The total number of plaintext bytes, once known.
+    fn start(&mut self, _total: u64) {}
+    /// Plaintext bytes done so far.
+    fn update(&mut self, _done: u64) {}
+    /// The work ended (well or not).
+    fn finish(&mut self) {}
+}
+
+/// No progress reporting.
+pub struct NoProgress;
+
+impl Progress for NoProgress {}
+
+/// A case ready to take documents: its key verified once for any number of files.
+pub struct SealingCase {
+    case_id: CaseId,
+    case_key: PublicKey,
+}
+
+/// One document as listed: what its sealed metadata says, or why it is not genuine.
+#[derive(Clone, Debug, Serialize)]
+pub struct DocumentView {
+    /// The document.
+    pub document_id: DocumentId,
+    /// False when its statement, envelope or metadata did not verify.
+    pub genuine: bool,
+    /// Why it is not genuine.
+    pub problem: Option<String>,
+    /// From the sealed metadata.
+    pub file_name: Option<String>,
+    /// From the sealed metadata.
+    pub media_type: Option<String>,
+    /// Plaintext size, from the sealed metadata.
+    pub size: Option<u64>,
+    /// Who uploaded it (server field).
+    pub sealed_by: UserId,
+    /// Seconds since the Unix epoch (server field).
+    pub created_at: i64,
+}
+
+/// Where to put an opened document.
+#[derive(Clone, Debug)]
+pub enum OpenTarget {
+    /// This exact path.
+    File(PathBuf),
+    /// This directory, under the sealed (sanitised) file name.
+    Dir(PathBuf),
+}
+
+impl Client {
+    /// Checks a case's key once before sealing files into it.
+    pub async fn prepare_case(&self, case: CaseId) -> Result<SealingCase> {
+        let detail = self.show_case(case).await?;
+        let org_key = self.org_key().await?;
+        let case_key = self.case_key(&detail, &org_key).await?.public_key();
+        Ok(SealingCase {
+            case_id: case,
+            case_key,
+        })
+    }
+
+    /// Seals one file into a case and uploads it; returns the new document's id.
+    pub async fn seal_file<P: Progress>(
+        &self,
+        case: &SealingCase,
+        path: &Path,
+        mut progress: P,
+    ) -> Result<DocumentId> {
+        let org = self.my_org()?;
+        let document_id = DocumentId::new();
+        let doc_key = SecretKey::generate();
+        let doc_public = doc_key.public_key();
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .ok_or_else(|| ClientError::Invalid(format!("{} is not a file", path.display())))?;
+        let size = std::fs::metadata(path)
+            .map_err(|e| ClientError::io(format!("cannot read {}", path.display()), e))?
+            .len();
+        progress.start(size);
+        let (source, scratch, key) = (path.to_owned(), self.home.clone(), doc_public.clone());
+        let (temp, sealed) = tokio::task::spawn_blocking(move || {
+            let result = files::seal_to_temp(&source, &key, &scratch, |n| progress.update(n));
+            progress.finish();
+            result
+        })
+        .await
+        .map_err(|_| ClientError::Invalid("sealing stopped unexpectedly".into()))??;
+        let metadata = DocumentMetadata {
+            file_name,
+            media_type: files::media_type_for(path),
+            size: sealed.plaintext_size,
+            sha256: sealed.plaintext_sha256,
+        };
+        let sealed_metadata = metadata.seal(&doc_public)?;
+        let scope = KeyScope::Document(document_id);
+        let envelope = self.make_envelope(&doc_key, &case.case_key, scope, org)?;
+        let statement = Statement::now(Claim::DocumentSealed {
+            org,
+            case: case.case_id,
+            document: document_id,
+            ciphertext_sha256: sealed.ciphertext_sha256,
+            ciphertext_size: sealed.ciphertext_size,
+            metadata_sha256: vault_core::sha256(&sealed_metadata),
+            document_key: doc_key.fingerprint(),
+        })
+        .sign(self.keystore.signing_key());
+        let manifest = UploadManifest {
+            document_id,
+            document_key: doc_public,
+            sealed_metadata,
+            envelope,
+            statement,
+        };
+        let body = temp
+            .reopen()
+            .map_err(|e| ClientError::io("cannot reread the sealed document", e))?;
+        let route = format!("/v1/cases/{}/documents", case.case_id);
+        let _: serde_json::Value = self
+            .api
+            .upload(
+                &route,
+                &manifest,
+                tokio::fs::File::from_std(body),
+                sealed.ciphertext_size,
+            )
+            .await?;
+        Ok(document_id)
+    }
+
+    /// The documents of a case, each checked and its metadata opened.
+    pub async fn list_documents(&self, case: CaseId) -> Result<Vec<DocumentView>> {
+        let detail = self.show_case(case).await?;
+        let mut out = Vec::with_capacity(detail.documents.len());
+        for doc in &detail.documents {
+            let mut view = DocumentView {
+                document_id: doc.document_id,
+                genuine: false,
+                problem: None,
+                file_name: None,
+                media_type: None,
+                size: None,
+                sealed_by: doc.sealed_by,
+                created_at: doc.created_at,
+            };
+            match self.inspect(doc.document_id).await {
+                Ok((_, _, _, metadata)) => {
+                    view.genuine = true;
+                    view.file_name = Some(metadata.file_name);
+                    view.media_type = Some(metadata.media_type);
+                    view.size = Some(metadata.size);
+                }
+                Err(
+                    e @ (ClientError::NotGenuine(_)
+                    | ClientError::Trust(_)
+                    | ClientError::Key(_)
+                    | ClientError::Open(_)),
+                ) => view.problem = Some(e.to_string()),
+                Err(e) => return Err(e),
+            }
+            out.push(view);
+        }
+        Ok(out)
+    }
+
+    /// Fetches a document's access record and checks it end to end: statement, envelopes,
+    /// key and sealed metadata.
+    async fn inspect(
+        &self,
+        document: DocumentId,
+    ) -> Result<(DocumentSummary, SealedClaim, SecretKey, DocumentMetadata)> {
+        let access: DocumentAccess = self.api.get(&format!("/v1/documents/{document}")).await?;
+        let sealed = self.check_document(&access.document).await?;
+        let key = self.document_key(&access, &sealed).await?;
+        let metadata = DocumentMetadata::open(&access.document.sealed_metadata, &key)?;
+        Ok((access.document, sealed, key, metadata))
+    }
+
+    /// Unwraps a document key along the caller's access path, checking every envelope.
+    async fn document_key(
+        &self,
+        access: &DocumentAccess,
+        sealed: &SealedClaim,
+    ) -> Result<SecretKey> {
+        let id = access.document.document_id;
+        let org_key = self.org_key().await?;
+        let envelope = match &access.path {
+            AccessPath::Case {
+                case_envelope,
+                document_envelope,
+            } => {
+                let case_scope = KeyScope::Case(access.document.case_id);
+                let case_key = self
+                    .open_envelope(case_envelope, case_scope, &org_key)
+                    .await?;
+                self.check_envelope(
+                    document_envelope,
+                    KeyScope::Document(id),
+                    case_key.fingerprint(),
+                )
+                .await?;
+                return Ok(SecretKey::unwrap(
+                    &document_envelope.wrapped,
+                    &[&case_key],
+                    sealed.document_key,
+                )?);
+            }
+            AccessPath::Share { envelope, .. } => envelope,
+        };
+        self.check_envelope(envelope, KeyScope::Document(id), org_key.fingerprint())
+            .await?;
+        Ok(SecretKey::unwrap(
+            &envelope.wrapped,
+            &[&org_key],
+            sealed.document_key,
+        )?)
+    }
+
+    /// Opens a document into a file; returns the path written.
+    pub async fn open_document<P: Progress>(
+        &self,
+        document: DocumentId,
+        target: &OpenTarget,
+        force: bool,
+        mut progress: P,
+    ) -> Result<PathBuf> {
+        let (_, sealed, key, metadata) = self.inspect(document).await?;
+        let path = match target {
+            OpenTarget::File(path) => path.clone(),
+            OpenTarget::Dir(dir) => {
+                crate::private_file::create_private_dir(dir)?;
+                dir.join(files::sanitise_file_name(&metadata.file_name))
+            }
+        };
+        let dest = Destination {
+            path: path.clone(),
+            force,
+        };
+        if !force && dest.path.exists() {
+            return Err(ClientError::OutputExists(path));
+        }
+        let expected = Expected {
+            ciphertext_sha256: Some(sealed.ciphertext_sha256),
+            plaintext: Some((metadata.size, metadata.sha256)),
+        };
+        let reader = self
+            .api
+            .download(&format!("/v1/documents/{document}/body"))
+            .await?;
+        let bridge = tokio_util::io::SyncIoBridge::new(reader);
+        progress.start(metadata.size);
+        tokio::task::spawn_blocking(move || {
+            let result = files::open_to_file(bridge, &key, expected, &dest, |n| progress.update(n));
+            progress.finish();
+            result
+        })
+        .await
+        .map_err(|_| ClientError::Invalid("opening stopped unexpectedly".into()))??;
+        Ok(path)
+    }
+
+    /// Shares one document with another organisation, wrapped to its verified current key.
+    pub async fn share(&self, document: DocumentId, to: OrgId) -> Result<()> {
+        let org = self.my_org()?;
+        let (_, _, key, _) = self.inspect(document).await?;
+        let to_key = self.trusted_org(to).await?.current_org_key().clone();
+        let envelope = self.make_envelope(&key, &to_key, KeyScope::Document(document), org)?;
+        let statement = Statement::now(Claim::DocumentShared {
+            document,
+            from_org: org,
+            to_org: to,
+            to_org_key: to_key.fingerprint(),
+            envelope_sha256: vault_core::sha256(&envelope.wrapped),
+        })
+        .sign(self.keystore.signing_key());
+        let request = ShareRequest {
+            to_org: to,
+            envelope,
+            statement,
+        };
+        self.api
+            .post_no_answer(&format!("/v1/documents/{document}/shares"), &request)
+            .await
+    }
+
+    /// Revokes a share.
+    pub async fn revoke(&self, document: DocumentId, from: OrgId) -> Result<()> {
+        let statement = Statement::now(Claim::ShareRevoked {
+            document,
+            to_org: from,
+        })
+        .sign(self.keystore.signing_key());
+        self.api
+            .post_no_answer(
+                &format!("/v1/documents/{document}/shares/{from}/revoke"),
+                &RevokeRequest { statement },
+            )
+            .await
+    }
+
+    /// Documents shared with our organisation.
+    pub async fn shared_with_us(&self) -> Result<Vec<ShareSummary>> {
+        self.api.get("/v1/shared").await
+    }
+
+    /// Writes the document key as an age identity file (mode 0600, never replacing a file),
+    /// and with `body` also the verified ciphertext, so the stock `age` tool can open it.
+    pub async fn export_key(
+        &self,
+        document: DocumentId,
+        out: &Path,
+        body: Option<&Path>,
+    ) -> Result<()> {
+        let (_, sealed, key, metadata) = self.inspect(document).await?;
+        if let Some(body_path) = body {
+            let reader = self
+                .api
+                .download(&format!("/v1/documents/{document}/body"))
+                .await?;
+            let bridge = tokio_util::io::SyncIoBridge::new(reader);
+            let dest = Destination {
+                path: body_path.to_owned(),
+                force: false,
+            };
+            let expected = Expected {
+                ciphertext_sha256: Some(sealed.ciphertext_sha256),
+                plaintext: Some((metadata.size, metadata.sha256)),
+            };
+            let key = SecretKey::from_secret_str(secrecy::ExposeSecret::expose_secret(
+                &key.expose_secret_string(),
+            ))?;
+            tokio::task::spawn_blocking(move || {
+                files::save_ciphertext(bridge, &key, expected, &dest)
+            })
+            .await
+            .map_err(|_| ClientError::Invalid("download stopped unexpectedly".into()))??;
+        }
+        let text = zeroize::Zeroizing::new(format!(
+            "# document key of {document}, exported by vaultctl\n{}\n",
+            secrecy::ExposeSecret::expose_secret(&key.expose_secret_string())
+        ));
+        crate::private_file::write_new(out, text.as_bytes())
+    }
+}

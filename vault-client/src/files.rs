@@ -43,9 +43,50 @@ pub fn open_to_file<R: Read>(
     let temp = writer
         .into_inner()
         .map_err(|e| ClientError::io("cannot write the opened document", e.into_error()))?;
+    persist(temp, dest)?;
+    Ok(opened)
+}
+
+/// Saves a ciphertext to `dest` as it is, but only after it has passed every check that
+/// opening applies (the plaintext itself is discarded).
+pub fn save_ciphertext<R: Read>(
+    ciphertext: R,
+    key: &SecretKey,
+    expected: Expected,
+    dest: &Destination,
+) -> Result<()> {
+    let temp = crate::private_file::temp_beside(&dest.path)?;
+    let mut tee = Tee {
+        inner: ciphertext,
+        copy: BufWriter::new(temp),
+    };
+    seal::open(&mut tee, key, expected, std::io::sink(), |_| {})?;
+    let temp = tee
+        .copy
+        .into_inner()
+        .map_err(|e| ClientError::io("cannot write the ciphertext", e.into_error()))?;
+    persist(temp, dest)
+}
+
+/// A reader that keeps a copy of everything read.
+struct Tee<R, W> {
+    inner: R,
+    copy: W,
+}
+
+impl<R: Read, W: Write> Read for Tee<R, W> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.copy.write_all(&buf[..n])?;
+        Ok(n)
+    }
+}
+
+/// Moves a finished temporary file to its destination, replacing a file only when asked to.
+fn persist(temp: tempfile::NamedTempFile, dest: &Destination) -> Result<()> {
     temp.as_file()
         .sync_all()
-        .map_err(|e| ClientError::io("cannot write the opened document", e))?;
+        .map_err(|e| ClientError::io(format!("cannot write {}", dest.path.display()), e))?;
     let persisted = if dest.force {
         temp.persist(&dest.path)
     } else {
@@ -58,7 +99,7 @@ pub fn open_to_file<R: Read>(
             ClientError::io(format!("cannot write {}", dest.path.display()), e.error)
         }
     })?;
-    Ok(opened)
+    Ok(())
 }
 
 /// Seals the file at `source` to `document_key`, writing the age file to a temporary file
