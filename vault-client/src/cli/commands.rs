@@ -1,0 +1,354 @@
+//! What each command does: unlock the keystore, call the library, print the answer.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use vault_client::documents::OpenTarget;
+use vault_client::{Client, ClientError, Result};
+use vault_core::keys::Fingerprint;
+use vault_core::statement::Role;
+
+use super::output::{self, Bar};
+use super::secrets;
+use super::{CaseCommand, Cli, Command, DocCommand, Global, KeysCommand, OrgCommand};
+
+/// Runs one command line.
+pub(crate) async fn run(cli: Cli) -> Result<()> {
+    let g = &cli.global;
+    let home = home_dir(g)?;
+    match cli.command {
+        Command::Init { email, json } => {
+            let passphrase = secrets::passphrase(g.passphrase_file.as_deref(), true)?;
+            let client = Client::init(&home, &g.server, &email, passphrase)?;
+            print_identity(&client, json)
+        }
+        Command::Register { org, invite } => {
+            let mut client = open(g, &home)?;
+            let password = secrets::password(g.password_file.as_deref(), true)?;
+            let answer = client.register(org, invite.as_deref(), &password).await?;
+            println!("user id: {}", answer.user_id);
+            println!("status:  {}", json!(answer.status).as_str().unwrap_or("?"));
+            if invite.is_some() {
+                if let Some(root) = client.keystore().org_root() {
+                    let fpr = root.verifying_key().fingerprint();
+                    println!("organisation root key fingerprint: {fpr}");
+                    println!("keep this keystore safe: it holds the organisation root key");
+                }
+            } else {
+                let fprs = client.fingerprints();
+                println!("read this fingerprint to your manager: {}", fprs.encryption);
+            }
+            Ok(())
+        }
+        Command::Login => {
+            let mut client = open(g, &home)?;
+            let password = secrets::password(g.password_file.as_deref(), false)?;
+            let me = client.login(&password).await?;
+            println!("logged in as {} ({})", me.email, me.user_id);
+            Ok(())
+        }
+        Command::Logout => {
+            open(g, &home)?.logout().await?;
+            println!("logged out");
+            Ok(())
+        }
+        Command::Whoami { json } => {
+            let me = open(g, &home)?.whoami().await?;
+            if json {
+                return output::json(&me);
+            }
+            println!("{} ({})", me.email, me.user_id);
+            println!("role: {}", json!(me.role).as_str().unwrap_or("?"));
+            if let Some(org) = me.org_id {
+                println!(
+                    "organisation: {org} ({})",
+                    json!(me.status).as_str().unwrap_or("?")
+                );
+            }
+            Ok(())
+        }
+        Command::Org(command) => org(g, &home, command).await,
+        Command::Case(command) => case(g, &home, command).await,
+        Command::Doc(command) => doc(g, &home, command).await,
+        Command::Keys(command) => keys(g, &home, command).await,
+    }
+}
+
+fn home_dir(g: &Global) -> Result<PathBuf> {
+    if let Some(home) = &g.home {
+        return Ok(home.clone());
+    }
+    std::env::var_os("HOME")
+        .map(|h| Path::new(&h).join(".vaultctl"))
+        .ok_or_else(|| ClientError::Invalid("no home directory: pass --home DIR".into()))
+}
+
+fn open(g: &Global, home: &Path) -> Result<Client> {
+    let passphrase = secrets::passphrase(g.passphrase_file.as_deref(), false)?;
+    Client::open(home, &g.server, passphrase)
+}
+
+fn print_identity(client: &Client, as_json: bool) -> Result<()> {
+    let fprs = client.fingerprints();
+    if as_json {
+        return output::json(&json!({
+            "user_id": client.keystore().user_id,
+            "email": client.keystore().email,
+            "encryption": fprs.encryption,
+            "signing": fprs.signing,
+        }));
+    }
+    println!("user id:                    {}", client.keystore().user_id);
+    println!("encryption key fingerprint: {}", fprs.encryption);
+    println!("signing key fingerprint:    {}", fprs.signing);
+    Ok(())
+}
+
+async fn org(g: &Global, home: &Path, command: OrgCommand) -> Result<()> {
+    let client = open(g, home)?;
+    match command {
+        OrgCommand::Create { name, json } => {
+            let answer = client.create_org(&name).await?;
+            if json {
+                return output::json(&answer);
+            }
+            println!("organisation id: {}", answer.org.org_id);
+            println!("invite code:     {}", answer.invite_code);
+            println!("hand the code to the organisation's first manager; it is shown once");
+        }
+        OrgCommand::List { json } => {
+            let orgs = client.list_orgs().await?;
+            if json {
+                return output::json(&orgs);
+            }
+            for o in orgs {
+                let root = o.root_signing_key.map_or("not set up".to_owned(), |k| {
+                    format!("root {}", k.fingerprint())
+                });
+                println!("{}  {}  ({root})", o.org_id, o.name);
+            }
+        }
+        OrgCommand::Members { json } => {
+            let members = client.members().await?;
+            if json {
+                return output::json(&members);
+            }
+            for m in members {
+                let role = m.role.map_or("-", Role::as_str);
+                let status = json!(m.status);
+                let certified = if m.certified { "" } else { "  (not certified)" };
+                println!(
+                    "{}  {}  {}  {role}  enc {}  sig {}{certified}",
+                    m.user_id,
+                    m.email,
+                    status.as_str().unwrap_or("?"),
+                    m.encryption_fingerprint,
+                    m.signing_fingerprint
+                );
+            }
+        }
+        OrgCommand::Approve {
+            user_id,
+            role,
+            fingerprint,
+        } => {
+            let role = Role::parse(&role).ok_or_else(|| {
+                ClientError::Invalid("--role must be practitioner or manager".into())
+            })?;
+            let fingerprint: Fingerprint = fingerprint.parse().map_err(|_| {
+                ClientError::Invalid("--fingerprint is not a key fingerprint".into())
+            })?;
+            client.approve(user_id, role, fingerprint).await?;
+            println!("approved {user_id} as {}", role.as_str());
+        }
+        OrgCommand::Remove { user_id } => {
+            client.remove_member(user_id).await?;
+            println!("removed {user_id}; the organisation key was rotated");
+        }
+    }
+    Ok(())
+}
+
+async fn case(g: &Global, home: &Path, command: CaseCommand) -> Result<()> {
+    let client = open(g, home)?;
+    match command {
+        CaseCommand::Create { reference, json } => {
+            let case_id = client.create_case(&reference).await?;
+            if json {
+                return output::json(&json!({ "case_id": case_id }));
+            }
+            println!("{case_id}");
+        }
+        CaseCommand::List { json } => {
+            let cases = client.list_cases().await?;
+            if json {
+                return output::json(&cases);
+            }
+            for c in cases {
+                let when = output::date(c.created_at);
+                println!(
+                    "{}  {}  {} documents  {when}",
+                    c.case_id, c.reference, c.document_count
+                );
+            }
+        }
+        CaseCommand::Show { case_id, json } => {
+            let detail = client.show_case(case_id).await?;
+            if json {
+                return output::json(&detail);
+            }
+            println!("case {}  {}", detail.case.case_id, detail.case.reference);
+            println!("owner {}", detail.case.org_id);
+            println!("case key {}", detail.case.case_key.fingerprint());
+            println!(
+                "{} documents (names: `vaultctl doc list {case_id}`)",
+                detail.documents.len()
+            );
+        }
+        CaseCommand::Transfer { case_id, to, json } => {
+            let transfer_id = client.transfer_case(case_id, to).await?;
+            if json {
+                return output::json(&json!({ "transfer_id": transfer_id }));
+            }
+            println!("{transfer_id}");
+        }
+        CaseCommand::Transfers { json } => {
+            let transfers = client.list_transfers().await?;
+            if json {
+                return output::json(&transfers);
+            }
+            for t in transfers {
+                let status = json!(t.status);
+                println!(
+                    "{}  case {} ({})  {} -> {}  {}  {} documents",
+                    t.transfer_id,
+                    t.case_id,
+                    t.reference,
+                    t.from_org,
+                    t.to_org,
+                    status.as_str().unwrap_or("?"),
+                    t.document_count
+                );
+            }
+        }
+        CaseCommand::Accept { transfer_id } => {
+            let case_id = client.accept_transfer(transfer_id).await?;
+            println!("accepted: case {case_id} now belongs to your organisation");
+        }
+    }
+    Ok(())
+}
+
+async fn doc(g: &Global, home: &Path, command: DocCommand) -> Result<()> {
+    let client = open(g, home)?;
+    match command {
+        DocCommand::Seal {
+            case_id,
+            files,
+            json,
+        } => {
+            let case = client.prepare_case(case_id).await?;
+            let mut sealed = Vec::new();
+            for file in &files {
+                let label = file.file_name().map(|n| n.to_string_lossy().into_owned());
+                let bar = Bar::new(label.as_deref().unwrap_or("sealing"));
+                let id = client.seal_file(&case, file, bar).await?;
+                if !json {
+                    println!("{id}  {}", file.display());
+                }
+                sealed.push(json!({ "document_id": id, "file": file }));
+            }
+            if json {
+                return output::json(&sealed);
+            }
+        }
+        DocCommand::List { case_id, json } => {
+            let docs = client.list_documents(case_id).await?;
+            if json {
+                return output::json(&docs);
+            }
+            for d in docs {
+                match (&d.file_name, d.size) {
+                    (Some(name), Some(size)) if d.genuine => {
+                        println!("{}  {size:>10}  {name}", d.document_id);
+                    }
+                    _ => println!(
+                        "{}  NOT GENUINE: {}",
+                        d.document_id,
+                        d.problem.as_deref().unwrap_or("did not verify")
+                    ),
+                }
+            }
+        }
+        DocCommand::Open {
+            document_id,
+            out,
+            out_dir,
+            force,
+        } => {
+            let target = match (out, out_dir) {
+                (Some(path), _) => OpenTarget::File(path),
+                (None, Some(dir)) => OpenTarget::Dir(dir),
+                (None, None) => OpenTarget::Dir(PathBuf::from(".")),
+            };
+            let path = client
+                .open_document(document_id, &target, force, Bar::new("opening"))
+                .await?;
+            println!("{}", path.display());
+        }
+        DocCommand::Share { document_id, org } => {
+            client.share(document_id, org).await?;
+            println!("shared {document_id} with {org}");
+        }
+        DocCommand::Revoke { document_id, org } => {
+            client.revoke(document_id, org).await?;
+            println!("revoked {org}'s access to {document_id}");
+            println!(
+                "if they may have kept the key, seal the document again and delete the old one"
+            );
+        }
+        DocCommand::Shared { json } => {
+            let shares = client.shared_with_us().await?;
+            if json {
+                return output::json(&shares);
+            }
+            for s in shares {
+                println!(
+                    "{}  case {}  from {}  {}",
+                    s.document_id,
+                    s.case_id,
+                    s.from_org,
+                    output::date(s.created_at)
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn keys(g: &Global, home: &Path, command: KeysCommand) -> Result<()> {
+    let client = open(g, home)?;
+    match command {
+        KeysCommand::Export {
+            document_id,
+            out,
+            body,
+        } => {
+            client
+                .export_key(document_id, &out, body.as_deref())
+                .await?;
+            println!(
+                "wrote the document key to {} (keep it secret; delete it after use)",
+                out.display()
+            );
+            let body_path = body.map_or("DOCUMENT.age".to_owned(), |b| b.display().to_string());
+            println!(
+                "open with: age -d -i {} -o OUTPUT {body_path}",
+                out.display()
+            );
+        }
+        KeysCommand::Fingerprint { json } => print_identity(&client, json)?,
+    }
+    Ok(())
+}

@@ -1,0 +1,257 @@
+//! The `vaultctl` command line: argument definitions (clap derive) and dispatch.
+
+mod commands;
+mod output;
+mod secrets;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use vault_core::ids::{CaseId, DocumentId, OrgId, TransferId, UserId};
+
+pub(crate) use commands::run;
+
+/// Seal case-file documents on this machine; the server stores only ciphertext.
+#[derive(Parser)]
+#[command(name = "vaultctl", version, about)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: Global,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Options for every command.
+#[derive(Args)]
+pub(crate) struct Global {
+    /// Where the keystore, session and pins live.
+    #[arg(long, global = true, env = "VAULTCTL_HOME")]
+    pub(crate) home: Option<PathBuf>,
+    /// The vault server.
+    #[arg(
+        long,
+        global = true,
+        env = "VAULTCTL_SERVER",
+        default_value = "http://127.0.0.1:8088"
+    )]
+    pub(crate) server: String,
+    /// Read the keystore passphrase from this file (else VAULTCTL_PASSPHRASE, else a prompt).
+    #[arg(long, global = true)]
+    pub(crate) passphrase_file: Option<PathBuf>,
+    /// Read the account password from this file (else VAULTCTL_PASSWORD, else a prompt).
+    #[arg(long, global = true)]
+    pub(crate) password_file: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Make a keystore with new keys and print their fingerprints.
+    Init {
+        /// Login e-mail address.
+        #[arg(long)]
+        email: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Join an organisation (pending), or set it up as its first manager with --invite.
+    Register {
+        /// The organisation.
+        #[arg(long)]
+        org: OrgId,
+        /// The invitation code from the platform admin (first manager only).
+        #[arg(long)]
+        invite: Option<String>,
+    },
+    /// Log in with the account password.
+    Login,
+    /// End the session.
+    Logout,
+    /// Show the account the session belongs to.
+    Whoami {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Organisations and members.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Case files.
+    #[command(subcommand)]
+    Case(CaseCommand),
+    /// Sealed documents.
+    #[command(subcommand)]
+    Doc(DocCommand),
+    /// Own keys and exported document keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand)]
+pub(crate) enum OrgCommand {
+    /// Create an organisation (platform admin); prints its id and invitation code.
+    Create {
+        /// Its name.
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List organisations.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Members of your organisation, with their key fingerprints.
+    Members {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve a pending member after comparing their fingerprint with them.
+    Approve {
+        /// The member.
+        user_id: UserId,
+        /// practitioner or manager.
+        #[arg(long)]
+        role: String,
+        /// The encryption-key fingerprint the member read out to you.
+        #[arg(long)]
+        fingerprint: String,
+    },
+    /// Remove a member and rotate the organisation key.
+    Remove {
+        /// The member.
+        user_id: UserId,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum CaseCommand {
+    /// Create a case; prints its id.
+    Create {
+        /// Working reference, such as NC-2026-0142.
+        reference: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cases of your organisation.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One case and its documents.
+    Show {
+        /// The case.
+        case_id: CaseId,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Offer a case to another organisation (manager); prints the transfer id.
+    Transfer {
+        /// The case.
+        case_id: CaseId,
+        /// The receiving organisation.
+        #[arg(long)]
+        to: OrgId,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Transfers offered by or to your organisation.
+    Transfers {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Accept a transfer offered to your organisation (manager).
+    Accept {
+        /// The transfer.
+        transfer_id: TransferId,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum DocCommand {
+    /// Seal files into a case; prints one document id per file.
+    Seal {
+        /// The case.
+        case_id: CaseId,
+        /// The files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Documents of a case, names and sizes from their sealed metadata.
+    List {
+        /// The case.
+        case_id: CaseId,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Open a document into a file.
+    Open {
+        /// The document.
+        document_id: DocumentId,
+        /// Write to this path.
+        #[arg(long, conflicts_with = "out_dir")]
+        out: Option<PathBuf>,
+        /// Write into this directory under the sealed file name (default: current directory).
+        #[arg(long)]
+        out_dir: Option<PathBuf>,
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Share a document with another organisation.
+    Share {
+        /// The document.
+        document_id: DocumentId,
+        /// The receiving organisation.
+        #[arg(long)]
+        org: OrgId,
+    },
+    /// Revoke a share.
+    Revoke {
+        /// The document.
+        document_id: DocumentId,
+        /// The organisation that loses access.
+        #[arg(long)]
+        org: OrgId,
+    },
+    /// Documents shared with your organisation.
+    Shared {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum KeysCommand {
+    /// Write a document key as an age identity file, for the stock `age` tool.
+    Export {
+        /// The document.
+        document_id: DocumentId,
+        /// The key file to write (mode 0600).
+        #[arg(long)]
+        out: PathBuf,
+        /// Also save the verified ciphertext here.
+        #[arg(long)]
+        body: Option<PathBuf>,
+    },
+    /// Your own encryption and signing fingerprints.
+    Fingerprint {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}

@@ -1,0 +1,84 @@
+//! Printing: JSON for scripts, short lines for people, progress bars for large files.
+
+use std::io::IsTerminal as _;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+
+use vault_client::documents::Progress;
+use vault_client::{ClientError, Result};
+
+/// Files smaller than this finish too fast for a bar to help.
+const BAR_THRESHOLD: u64 = 4 * 1024 * 1024;
+
+/// Prints a value as pretty JSON on stdout.
+pub(crate) fn json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|_| ClientError::Invalid("cannot encode the answer as JSON".into()))?;
+    println!("{text}");
+    Ok(())
+}
+
+/// A progress bar on stderr, hidden when stderr is not a terminal or the file is small.
+pub(crate) struct Bar {
+    label: String,
+    bar: Option<ProgressBar>,
+}
+
+impl Bar {
+    pub(crate) fn new(label: &str) -> Self {
+        Self {
+            label: label.to_owned(),
+            bar: None,
+        }
+    }
+}
+
+impl Progress for Bar {
+    fn start(&mut self, total: u64) {
+        if total < BAR_THRESHOLD || !std::io::stderr().is_terminal() {
+            return;
+        }
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template(
+            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message(self.label.clone());
+        self.bar = Some(bar);
+    }
+
+    fn update(&mut self, done: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(done);
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Seconds since the epoch as a UTC date and time, without a time-zone library.
+pub(crate) fn date(seconds: i64) -> String {
+    let days = seconds.div_euclid(86_400);
+    let secs = seconds.rem_euclid(86_400);
+    // Civil-from-days (proleptic Gregorian), valid for the whole i64 day range we meet.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
+        secs / 3600,
+        secs % 3600 / 60
+    )
+}
