@@ -202,13 +202,10 @@ impl Keystore {
 /// Refuses a keystore that is not locked by a passphrase alone, or whose work factor is
 /// outside [`MIN_WORK_FACTOR`]..=[`MAX_WORK_FACTOR`].
 fn check_work_factor(locked: &[u8]) -> Result<()> {
-    let info = match check_header(locked) {
-        Ok(HeaderCheck::Valid(info)) => info,
-        _ => {
-            return Err(ClientError::KeystoreDamaged(
-                "the header is not a valid age header",
-            ))
-        }
+    let Ok(HeaderCheck::Valid(info)) = check_header(locked) else {
+        return Err(ClientError::KeystoreDamaged(
+            "the header is not a valid age header",
+        ));
     };
     let found = info
         .scrypt_work_factor()

@@ -77,7 +77,11 @@ impl Pins {
     /// Checks a verified directory against the pins and records anything new.
     /// Returns whether the pins changed.
     pub fn check_and_record(&mut self, trusted: &TrustedOrg) -> Result<bool> {
-        let shown: Vec<Fingerprint> = trusted.org_keys.iter().map(|k| k.fingerprint()).collect();
+        let shown: Vec<Fingerprint> = trusted
+            .org_keys
+            .iter()
+            .map(vault_core::keys::PublicKey::fingerprint)
+            .collect();
         let Some(pin) = self.orgs.get_mut(&trusted.org_id) else {
             self.orgs.insert(
                 trusted.org_id,

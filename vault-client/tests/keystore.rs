@@ -12,11 +12,14 @@ fn pass(text: &str) -> SecretString {
 /// the blanket trait method only when the bound holds).
 struct Probe<T>(std::marker::PhantomData<T>);
 trait NoDebug {
+    #[allow(clippy::unused_self)]
     fn has_debug(&self) -> bool {
         false
     }
 }
 impl<T> NoDebug for Probe<T> {}
+// The probe needs a receiver so that method resolution picks the inherent method.
+#[allow(clippy::unused_self)]
 impl<T: std::fmt::Debug> Probe<T> {
     #[allow(dead_code)]
     fn has_debug(&self) -> bool {
@@ -71,10 +74,10 @@ fn init_then_open_and_refuse_a_wrong_passphrase() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(dir.join("keystore.age"))
+        let permissions = std::fs::metadata(dir.join("keystore.age"))
             .unwrap()
             .permissions()
             .mode();
-        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(permissions & 0o777, 0o600);
     }
 }

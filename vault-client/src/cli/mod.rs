@@ -36,11 +36,17 @@ pub(crate) struct Global {
         default_value = "http://127.0.0.1:8088"
     )]
     pub(crate) server: String,
-    /// Read the keystore passphrase from this file (else VAULTCTL_PASSPHRASE, else a prompt).
-    #[arg(long, global = true)]
+    #[arg(
+        long,
+        global = true,
+        help = "Read the keystore passphrase from this file (else VAULTCTL_PASSPHRASE, else a prompt)"
+    )]
     pub(crate) passphrase_file: Option<PathBuf>,
-    /// Read the account password from this file (else VAULTCTL_PASSWORD, else a prompt).
-    #[arg(long, global = true)]
+    #[arg(
+        long,
+        global = true,
+        help = "Read the account password from this file (else VAULTCTL_PASSWORD, else a prompt)"
+    )]
     pub(crate) password_file: Option<PathBuf>,
 }
 
