@@ -1,0 +1,188 @@
+//! The whole story through the library against an in-process `vault_server::App`: a platform
+//! admin creates organisations, founding managers set up their keys, a practitioner registers
+//! and is approved after a fingerprint check, seals files around the chunk boundary into a
+//! case, opens them byte for byte; a document is shared and opens in the other organisation;
+//! the case is transferred, accepted, and opens there while the sender can no longer open it.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use secrecy::SecretString;
+use vault_client::documents::{NoProgress, OpenTarget};
+use vault_client::{Client, ClientError};
+use vault_core::ids::OrgId;
+use vault_core::statement::Role;
+
+struct World {
+    server: String,
+    root: tempfile::TempDir,
+    _task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+fn secret(text: &str) -> SecretString {
+    SecretString::from(text.to_owned())
+}
+
+impl World {
+    async fn start() -> Self {
+        std::env::set_var(vault_client::keystore::WORK_FACTOR_ENV, "15");
+        let root = tempfile::tempdir().unwrap();
+        let settings = vault_server::Settings::for_data_dir(root.path().join("server"));
+        let app = vault_server::App::new(settings).await.unwrap();
+        app.bootstrap_admin("admin@platform.example", "password of admin")
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let server = format!("http://{}", listener.local_addr().unwrap());
+        let task = tokio::spawn(app.serve(listener));
+        Self {
+            server,
+            root,
+            _task: task,
+        }
+    }
+
+    fn home(&self, who: &str) -> PathBuf {
+        self.root.path().join("people").join(who)
+    }
+
+    async fn person(&self, who: &str, email: &str) -> Client {
+        Client::init(
+            &self.home(who),
+            &self.server,
+            email,
+            secret("a long passphrase"),
+        )
+        .unwrap()
+    }
+
+    /// The admin creates an organisation and its founding manager sets it up and logs in.
+    async fn org(&self, admin: &Client, name: &str, who: &str) -> (OrgId, Client) {
+        let created = admin.create_org(name).await.unwrap();
+        let mut manager = self.person(who, &format!("{who}@example.org")).await;
+        let password = secret(&format!("password of {who}"));
+        let org = created.org.org_id;
+        manager
+            .register(org, Some(&created.invite_code), &password)
+            .await
+            .unwrap();
+        manager.login(&password).await.unwrap();
+        (org, manager)
+    }
+
+    /// Someone registers, their manager approves after the fingerprint check, they log in.
+    async fn join(&self, manager: &Client, org: OrgId, who: &str) -> Client {
+        let mut person = self.person(who, &format!("{who}@example.org")).await;
+        let password = secret(&format!("password of {who}"));
+        person.register(org, None, &password).await.unwrap();
+        let user = person.keystore().user_id;
+        let wrong = manager.fingerprints().encryption;
+        let err = manager
+            .approve(user, Role::Practitioner, wrong)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, ClientError::FingerprintMismatch { .. }),
+            "{err}"
+        );
+        let right = person.fingerprints().encryption;
+        manager
+            .approve(user, Role::Practitioner, right)
+            .await
+            .unwrap();
+        person.login(&password).await.unwrap();
+        person
+    }
+}
+
+async fn open_into(client: &Client, doc: vault_core::ids::DocumentId, dir: &Path) -> PathBuf {
+    let target = OpenTarget::Dir(dir.to_owned());
+    client
+        .open_document(doc, &target, false, NoProgress)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seal_share_transfer_and_open_end_to_end() {
+    let world = World::start().await;
+    let mut admin = world.person("admin", "admin@platform.example").await;
+    admin.login(&secret("password of admin")).await.unwrap();
+    let (north, north_manager) = world
+        .org(&admin, "Northshire Council", "north-manager")
+        .await;
+    let (bright, bright_manager) = world.org(&admin, "Brightwater", "bright-manager").await;
+    let (harbour, harbour_manager) = world.org(&admin, "Harbour Fostering", "harbour-mgr").await;
+    let north_prac = world.join(&north_manager, north, "north-prac").await;
+    let bright_prac = world.join(&bright_manager, bright, "bright-prac").await;
+
+    let case_id = north_prac.create_case("NC-2026-0142").await.unwrap();
+    let files_dir = world.root.path().join("files");
+    std::fs::create_dir_all(&files_dir).unwrap();
+    let case = north_prac.prepare_case(case_id).await.unwrap();
+    let mut sealed = Vec::new();
+    for (i, size) in [0usize, 1, 65_535, 65_536, 65_537].into_iter().enumerate() {
+        let path = files_dir.join(format!("Médical report – Zoë ({i}).bin"));
+        let bytes = common::bytes(size, u8::try_from(i).unwrap());
+        std::fs::write(&path, &bytes).unwrap();
+        let id = north_prac
+            .seal_file(&case, &path, NoProgress)
+            .await
+            .unwrap();
+        sealed.push((id, path, bytes));
+    }
+    let listed = north_prac.list_documents(case_id).await.unwrap();
+    assert_eq!(listed.len(), sealed.len());
+    assert!(listed.iter().all(|d| d.genuine), "{listed:?}");
+
+    let north_out = world.root.path().join("opened-north");
+    for (id, path, bytes) in &sealed {
+        let opened = open_into(&north_prac, *id, &north_out).await;
+        assert_eq!(opened.file_name(), path.file_name());
+        assert_eq!(&std::fs::read(&opened).unwrap(), bytes);
+    }
+    let again = north_prac
+        .open_document(
+            sealed[0].0,
+            &OpenTarget::Dir(north_out.clone()),
+            false,
+            NoProgress,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(again, ClientError::OutputExists(_)), "{again}");
+
+    north_prac.share(sealed[2].0, harbour).await.unwrap();
+    let harbour_prac = world.join(&harbour_manager, harbour, "harbour-prac").await;
+    assert_eq!(harbour_prac.shared_with_us().await.unwrap().len(), 1);
+    let opened = open_into(&harbour_prac, sealed[2].0, &world.root.path().join("h")).await;
+    assert_eq!(std::fs::read(opened).unwrap(), sealed[2].2);
+
+    let transfer = north_manager.transfer_case(case_id, bright).await.unwrap();
+    bright_manager.accept_transfer(transfer).await.unwrap();
+    let bright_out = world.root.path().join("opened-bright");
+    for (id, _, bytes) in &sealed {
+        let opened = open_into(&bright_prac, *id, &bright_out).await;
+        assert_eq!(&std::fs::read(&opened).unwrap(), bytes);
+    }
+    let after = world.root.path().join("north-after");
+    for (id, _, _) in &sealed {
+        let target = OpenTarget::Dir(after.clone());
+        assert!(north_prac
+            .open_document(*id, &target, false, NoProgress)
+            .await
+            .is_err());
+    }
+    assert!(!after.exists() || common::entries(&after).is_empty());
+
+    let key_file = world.root.path().join("doc.key");
+    let body_file = world.root.path().join("doc.age");
+    bright_prac
+        .export_key(sealed[3].0, &key_file, Some(&body_file))
+        .await
+        .unwrap();
+    assert!(std::fs::read_to_string(&key_file)
+        .unwrap()
+        .contains("AGE-SECRET-KEY-1"));
+}
