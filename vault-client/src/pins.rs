@@ -120,3 +120,75 @@ impl Pins {
         Ok(grew)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vault_core::api::{OrgDirectory, OrgSummary};
+    use vault_core::keys::{SecretKey, SigningKey};
+    use vault_core::statement::{Claim, Statement};
+
+    /// A verified directory of an organisation with only its root and one key.
+    fn trusted(org: OrgId, root: &SigningKey) -> TrustedOrg {
+        let key = SecretKey::generate().public_key();
+        let statement = Statement::now(Claim::OrgKeyPublished {
+            org,
+            version: 1,
+            key: key.clone(),
+        })
+        .sign(root);
+        let dir = OrgDirectory {
+            org: OrgSummary {
+                org_id: org,
+                name: "Northshire Council".into(),
+                root_signing_key: Some(root.verifying_key()),
+                org_key: Some(key),
+                org_key_version: Some(1),
+            },
+            org_key_statements: vec![statement],
+            members: Vec::new(),
+        };
+        TrustedOrg::verify(&dir, None).unwrap()
+    }
+
+    #[test]
+    fn first_sight_is_pinned_and_the_same_keys_pass() {
+        let (org, root) = (OrgId::new(), SigningKey::generate().unwrap());
+        let seen = trusted(org, &root);
+        let mut pins = Pins::default();
+        assert!(pins.check_and_record(&seen).unwrap());
+        assert!(!pins.check_and_record(&seen).unwrap());
+        assert_eq!(pins.root(org), Some(&root.verifying_key()));
+    }
+
+    /// Regression: a directory showing a different root key must be refused, naming both.
+    #[test]
+    fn a_changed_root_is_refused_naming_both_fingerprints() {
+        let org = OrgId::new();
+        let (first, second) = (
+            SigningKey::generate().unwrap(),
+            SigningKey::generate().unwrap(),
+        );
+        let mut pins = Pins::default();
+        pins.check_and_record(&trusted(org, &first)).unwrap();
+        let err = pins.check_and_record(&trusted(org, &second)).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains(&first.verifying_key().fingerprint().to_string()),
+            "{text}"
+        );
+        assert!(
+            text.contains(&second.verifying_key().fingerprint().to_string()),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_changed_org_key_under_the_same_root_is_refused() {
+        let (org, root) = (OrgId::new(), SigningKey::generate().unwrap());
+        let mut pins = Pins::default();
+        pins.check_and_record(&trusted(org, &root)).unwrap();
+        let err = pins.check_and_record(&trusted(org, &root)).unwrap_err();
+        assert!(matches!(err, ClientError::PinChanged { .. }), "{err}");
+    }
+}

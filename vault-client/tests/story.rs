@@ -47,7 +47,7 @@ impl World {
         self.root.path().join("people").join(who)
     }
 
-    async fn person(&self, who: &str, email: &str) -> Client {
+    fn person(&self, who: &str, email: &str) -> Client {
         Client::init(
             &self.home(who),
             &self.server,
@@ -60,7 +60,7 @@ impl World {
     /// The admin creates an organisation and its founding manager sets it up and logs in.
     async fn org(&self, admin: &Client, name: &str, who: &str) -> (OrgId, Client) {
         let created = admin.create_org(name).await.unwrap();
-        let mut manager = self.person(who, &format!("{who}@example.org")).await;
+        let mut manager = self.person(who, &format!("{who}@example.org"));
         let password = secret(&format!("password of {who}"));
         let org = created.org.org_id;
         manager
@@ -73,7 +73,7 @@ impl World {
 
     /// Someone registers, their manager approves after the fingerprint check, they log in.
     async fn join(&self, manager: &Client, org: OrgId, who: &str) -> Client {
-        let mut person = self.person(who, &format!("{who}@example.org")).await;
+        let mut person = self.person(who, &format!("{who}@example.org"));
         let password = secret(&format!("password of {who}"));
         person.register(org, None, &password).await.unwrap();
         let user = person.keystore().user_id;
@@ -107,7 +107,7 @@ async fn open_into(client: &Client, doc: vault_core::ids::DocumentId, dir: &Path
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seal_share_transfer_and_open_end_to_end() {
     let world = World::start().await;
-    let mut admin = world.person("admin", "admin@platform.example").await;
+    let mut admin = world.person("admin", "admin@platform.example");
     admin.login(&secret("password of admin")).await.unwrap();
     let (north, north_manager) = world
         .org(&admin, "Northshire Council", "north-manager")
@@ -175,6 +175,30 @@ async fn seal_share_transfer_and_open_end_to_end() {
             .is_err());
     }
     assert!(!after.exists() || common::entries(&after).is_empty());
+
+    // Removal rotates the organisation key and re-wraps every held case key and share.
+    let case2 = north_manager.create_case("NC-2026-0150").await.unwrap();
+    let prepared = north_manager.prepare_case(case2).await.unwrap();
+    let doc2 = north_manager
+        .seal_file(&prepared, &sealed[1].1, NoProgress)
+        .await
+        .unwrap();
+    north_manager
+        .remove_member(north_prac.keystore().user_id)
+        .await
+        .unwrap();
+    let opened = open_into(&north_manager, doc2, &world.root.path().join("rotated")).await;
+    assert_eq!(std::fs::read(opened).unwrap(), sealed[1].2);
+    assert!(
+        north_prac.list_cases().await.is_err(),
+        "a removed member still has access"
+    );
+    harbour_manager
+        .remove_member(harbour_prac.keystore().user_id)
+        .await
+        .unwrap();
+    let opened = open_into(&harbour_manager, sealed[2].0, &world.root.path().join("h2")).await;
+    assert_eq!(std::fs::read(opened).unwrap(), sealed[2].2);
 
     let key_file = world.root.path().join("doc.key");
     let body_file = world.root.path().join("doc.age");
