@@ -51,7 +51,7 @@ impl Client {
         if path.exists() {
             return Err(ClientError::KeystoreExists(path));
         }
-        let keystore = Keystore::generate(email)?;
+        let keystore = Keystore::generate(email, server)?;
         let locked = keystore.lock(&passphrase, crate::keystore::work_factor_from_env()?)?;
         crate::private_file::write_new(&path, &locked).map_err(|e| match e {
             ClientError::OutputExists(p) => ClientError::KeystoreExists(p),

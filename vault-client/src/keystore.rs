@@ -40,6 +40,8 @@ pub struct Keystore {
     pub user_id: UserId,
     /// The login e-mail address.
     pub email: String,
+    /// The server the keystore was made for (informational: `--server` decides).
+    pub server: String,
     /// The organisation joined, once registered.
     pub org_id: Option<OrgId>,
     identity: SecretKey,
@@ -53,6 +55,8 @@ struct Record {
     version: u32,
     user_id: UserId,
     email: String,
+    #[serde(default)]
+    server: String,
     org_id: Option<OrgId>,
     identity: String,
     signing_pkcs8: String,
@@ -69,10 +73,11 @@ impl Drop for Record {
 
 impl Keystore {
     /// Fresh keys for a new person.
-    pub fn generate(email: &str) -> Result<Self> {
+    pub fn generate(email: &str, server: &str) -> Result<Self> {
         Ok(Self {
             user_id: UserId::new(),
             email: email.to_owned(),
+            server: server.to_owned(),
             org_id: None,
             identity: SecretKey::generate(),
             signing: SigningKey::generate()?,
@@ -133,6 +138,7 @@ impl Keystore {
             version: 1,
             user_id: self.user_id,
             email: self.email.clone(),
+            server: self.server.clone(),
             org_id: self.org_id,
             identity: self
                 .identity
@@ -191,6 +197,7 @@ impl Keystore {
         Ok(Self {
             user_id: record.user_id,
             email: record.email.clone(),
+            server: record.server.clone(),
             org_id: record.org_id,
             identity: SecretKey::from_secret_str(&record.identity).map_err(damaged)?,
             signing: pkcs8(&record.signing_pkcs8)?,
@@ -246,7 +253,7 @@ mod tests {
 
     #[test]
     fn round_trips_with_the_right_passphrase() {
-        let mut ks = Keystore::generate("p@example.org").unwrap();
+        let mut ks = Keystore::generate("p@example.org", "http://127.0.0.1:8088").unwrap();
         ks.org_id = Some(OrgId::new());
         ks.set_org_root(SigningKey::generate().unwrap());
         let locked = ks.lock(&pass("correct horse"), MIN_WORK_FACTOR).unwrap();
@@ -263,7 +270,7 @@ mod tests {
 
     #[test]
     fn wrong_passphrase_is_refused_clearly() {
-        let ks = Keystore::generate("p@example.org").unwrap();
+        let ks = Keystore::generate("p@example.org", "http://127.0.0.1:8088").unwrap();
         let locked = ks.lock(&pass("correct horse"), MIN_WORK_FACTOR).unwrap();
         let err = Keystore::unlock(&locked, &pass("battery staple"))
             .err()
@@ -278,7 +285,7 @@ mod tests {
     /// Regression: a keystore handed back with a lowered work factor must not be opened.
     #[test]
     fn downgraded_work_factor_is_refused_before_the_passphrase_is_tried() {
-        let ks = Keystore::generate("p@example.org").unwrap();
+        let ks = Keystore::generate("p@example.org", "http://127.0.0.1:8088").unwrap();
         let weak = ks
             .lock(&pass("correct horse"), MIN_WORK_FACTOR - 1)
             .unwrap();
