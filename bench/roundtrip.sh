@@ -16,7 +16,10 @@ SIZE_MIB=${SIZE_MIB:-2048}
 DATA_DIR=$(mktemp -d "${TMPDIR:-/tmp}/vault-bench.XXXXXX")
 SERVER_PID=
 cleanup() {
-  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  if [ -n "$SERVER_PID" ]; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
   rm -rf "$DATA_DIR"
 }
 trap cleanup EXIT

@@ -28,7 +28,10 @@ fi
 
 SERVER_PID=
 cleanup() {
-  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  if [ -n "$SERVER_PID" ]; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
   if [ "$KEEP" = 0 ]; then rm -rf "$DATA_DIR"; else echo "data kept in $DATA_DIR"; fi
 }
 trap cleanup EXIT
