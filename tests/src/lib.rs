@@ -1,5 +1,9 @@
 //! Helpers shared by the end-to-end tests in `tests/tests/`: where the sample documents are,
 //! and a scan of a server's data directory for anything that should never be stored there.
+//!
+//! [`platform`] starts a server in-process and makes people with keystores.
+
+pub mod platform;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,88 @@
+//! One platform per test: a server started in-process on 127.0.0.1:0 over a temporary data
+//! directory, and people with their own keystores talking to it through the client library.
+
+use std::path::{Path, PathBuf};
+
+use secrecy::SecretString;
+use tempfile::TempDir;
+use vault_client::Client;
+use vault_core::ids::OrgId;
+use vault_core::statement::Role;
+
+/// A running server and the directory everything lives in.
+pub struct Platform {
+    pub dir: TempDir,
+    pub url: String,
+    pub admin: Client,
+}
+
+impl Platform {
+    /// Starts a fresh server and logs its platform admin in.
+    pub async fn start() -> Self {
+        // Keystores in tests use the client's minimum scrypt work factor.
+        std::env::set_var("VAULTCTL_SCRYPT_WORK_FACTOR", "15");
+        let dir = tempfile::tempdir().unwrap();
+        let settings = vault_server::Settings::for_data_dir(dir.path().join("server"));
+        let app = vault_server::App::new(settings).await.unwrap();
+        app.bootstrap_admin("admin@example.org", "password of admin")
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(app.serve(listener));
+        let mut admin = person_at(dir.path(), &url, "admin");
+        admin.login(&password("admin")).await.unwrap();
+        Self { dir, url, admin }
+    }
+
+    /// The server's data directory (database and object store).
+    pub fn server_dir(&self) -> PathBuf {
+        self.dir.path().join("server")
+    }
+
+    /// A new person with a fresh keystore (not yet registered).
+    pub fn person(&self, name: &str) -> Client {
+        person_at(self.dir.path(), &self.url, name)
+    }
+
+    /// The platform admin creates an organisation and `manager` sets up its keys.
+    pub async fn organisation(&self, name: &str, manager: &str) -> (OrgId, Client) {
+        let created = self.admin.create_org(name).await.unwrap();
+        let org = created.org.org_id;
+        let mut client = self.person(manager);
+        client
+            .register(org, Some(&created.invite_code), &password(manager))
+            .await
+            .unwrap();
+        client.login(&password(manager)).await.unwrap();
+        (org, client)
+    }
+
+    /// `name` registers with `org` and `manager` approves them after comparing fingerprints.
+    pub async fn member(&self, name: &str, org: OrgId, manager: &Client, role: Role) -> Client {
+        let mut client = self.person(name);
+        client.register(org, None, &password(name)).await.unwrap();
+        let read_out = client.fingerprints().encryption;
+        manager
+            .approve(client.keystore().user_id, role, read_out)
+            .await
+            .unwrap();
+        client.login(&password(name)).await.unwrap();
+        client
+    }
+}
+
+fn person_at(dir: &Path, url: &str, name: &str) -> Client {
+    let home = dir.join("people").join(name);
+    Client::init(&home, url, &format!("{name}@example.org"), passphrase(name)).unwrap()
+}
+
+/// Each person's account password.
+pub fn password(name: &str) -> SecretString {
+    SecretString::from(format!("password of {name}"))
+}
+
+/// Each person's keystore passphrase.
+pub fn passphrase(name: &str) -> SecretString {
+    SecretString::from(format!("passphrase of {name}, long enough"))
+}

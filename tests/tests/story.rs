@@ -1,0 +1,164 @@
+//! The whole story in-process: three organisations onboard, a practitioner seals every sample
+//! document, one is shared, the case is transferred and opened byte for byte by the receiver
+//! and by nobody else, a document opens with the stock `age` tool from exported keys, and the
+//! server's data directory holds nothing readable.
+
+use std::collections::HashMap;
+
+use vault_client::documents::{NoProgress, OpenTarget};
+use vault_core::statement::Role;
+use vault_tests::platform::Platform;
+use vault_tests::{sample_files, scan_data_dir};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seal_share_transfer_open_and_the_server_holds_nothing_readable() {
+    let platform = Platform::start().await;
+    let (north, north_manager) = platform
+        .organisation("Northshire Council", "north-manager")
+        .await;
+    let (bright, bright_manager) = platform
+        .organisation("Brightwater Adoption Agency", "bright-manager")
+        .await;
+    let (harbour, harbour_manager) = platform
+        .organisation("Harbour Fostering", "harbour-manager")
+        .await;
+    let north_practitioner = platform
+        .member(
+            "north-practitioner",
+            north,
+            &north_manager,
+            Role::Practitioner,
+        )
+        .await;
+    let bright_practitioner = platform
+        .member(
+            "bright-practitioner",
+            bright,
+            &bright_manager,
+            Role::Practitioner,
+        )
+        .await;
+    let harbour_practitioner = platform
+        .member(
+            "harbour-practitioner",
+            harbour,
+            &harbour_manager,
+            Role::Practitioner,
+        )
+        .await;
+
+    // Seal every sample into one case.
+    let case = north_practitioner
+        .create_case("NC-2026-0142")
+        .await
+        .unwrap();
+    let sealing = north_practitioner.prepare_case(case).await.unwrap();
+    let samples = sample_files();
+    let mut originals = HashMap::new();
+    for path in &samples {
+        let document = north_practitioner
+            .seal_file(&sealing, path, NoProgress)
+            .await
+            .unwrap();
+        originals.insert(document, path.clone());
+    }
+    let listed = north_practitioner.list_documents(case).await.unwrap();
+    assert_eq!(listed.len(), samples.len());
+    for view in &listed {
+        assert!(view.genuine, "{:?}", view.problem);
+        let original = &originals[&view.document_id];
+        assert_eq!(
+            view.file_name.as_deref(),
+            original.file_name().and_then(|n| n.to_str())
+        );
+    }
+
+    // Share one document with Harbour; it opens there byte for byte.
+    let (&shared, shared_path) = originals.iter().next().unwrap();
+    north_practitioner.share(shared, harbour).await.unwrap();
+    let harbour_dir = platform.dir.path().join("opened/harbour");
+    let opened = harbour_practitioner
+        .open_document(shared, &OpenTarget::Dir(harbour_dir), false, NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(
+        std::fs::read(opened).unwrap(),
+        std::fs::read(shared_path).unwrap()
+    );
+
+    // Transfer the case to Brightwater.
+    let transfer = north_manager.transfer_case(case, bright).await.unwrap();
+    assert_eq!(
+        bright_manager.accept_transfer(transfer).await.unwrap(),
+        case
+    );
+
+    // Brightwater opens every document at once; Northshire opens none.
+    let bright_dir = platform.dir.path().join("opened/bright");
+    for (&document, original) in &originals {
+        let opened = bright_practitioner
+            .open_document(
+                document,
+                &OpenTarget::Dir(bright_dir.clone()),
+                false,
+                NoProgress,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            std::fs::read(&opened).unwrap(),
+            std::fs::read(original).unwrap()
+        );
+    }
+    let north_dir = platform.dir.path().join("opened/north-after");
+    for &document in originals.keys() {
+        let refused = north_practitioner
+            .open_document(
+                document,
+                &OpenTarget::Dir(north_dir.clone()),
+                false,
+                NoProgress,
+            )
+            .await;
+        assert!(refused.is_err(), "Northshire still opened {document}");
+    }
+    assert!(
+        vault_tests::files_below(&north_dir).is_empty(),
+        "a refused open left a file"
+    );
+
+    // The stock age tool opens an exported document.
+    let (&exported, exported_path) = originals
+        .iter()
+        .find(|(_, p)| std::fs::metadata(p).unwrap().len() > 1000)
+        .unwrap();
+    let export_dir = platform.dir.path().join("export");
+    std::fs::create_dir_all(&export_dir).unwrap();
+    let key_file = export_dir.join("document.key");
+    let body_file = export_dir.join("document.age");
+    bright_practitioner
+        .export_key(exported, &key_file, Some(&body_file))
+        .await
+        .unwrap();
+    let output = std::process::Command::new("age")
+        .arg("-d")
+        .arg("-i")
+        .arg(&key_file)
+        .arg(&body_file)
+        .output()
+        .expect("the stock age tool (apt-get install age)");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(output.stdout, std::fs::read(exported_path).unwrap());
+
+    // Nothing readable in what the server stores.
+    let findings = scan_data_dir(&platform.server_dir(), &samples);
+    assert!(findings.is_empty(), "{findings:#?}");
+    assert!(
+        vault_tests::files_below(&platform.server_dir()).len() >= samples.len(),
+        "the scan must have had the stored objects to look at"
+    );
+}
