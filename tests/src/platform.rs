@@ -78,11 +78,13 @@ fn person_at(dir: &Path, url: &str, name: &str) -> Client {
 }
 
 /// Each person's account password.
+#[must_use]
 pub fn password(name: &str) -> SecretString {
     SecretString::from(format!("password of {name}"))
 }
 
 /// Each person's keystore passphrase.
+#[must_use]
 pub fn passphrase(name: &str) -> SecretString {
     SecretString::from(format!("passphrase of {name}, long enough"))
 }
