@@ -4,11 +4,14 @@
 //! server's data directory holds nothing readable.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use vault_client::documents::{NoProgress, OpenTarget};
+use vault_client::Client;
+use vault_core::ids::{CaseId, DocumentId};
 use vault_core::statement::Role;
 use vault_tests::platform::Platform;
-use vault_tests::{sample_files, scan_data_dir};
+use vault_tests::{files_below, sample_files, scan_data_dir};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seal_share_transfer_open_and_the_server_holds_nothing_readable() {
@@ -47,22 +50,66 @@ async fn seal_share_transfer_open_and_the_server_holds_nothing_readable() {
         )
         .await;
 
-    // Seal every sample into one case.
     let case = north_practitioner
         .create_case("NC-2026-0142")
         .await
         .unwrap();
-    let sealing = north_practitioner.prepare_case(case).await.unwrap();
+    let originals = seal_every_sample(&north_practitioner, case).await;
+
+    // Share one document with Harbour; it opens there byte for byte.
+    let (&shared, shared_path) = originals.iter().next().unwrap();
+    north_practitioner.share(shared, harbour).await.unwrap();
+    let harbour_dir = platform.dir.path().join("opened/harbour");
+    open_and_compare(&harbour_practitioner, shared, shared_path, &harbour_dir).await;
+
+    // Transfer the case to Brightwater, which then opens every document; Northshire none.
+    let transfer = north_manager.transfer_case(case, bright).await.unwrap();
+    assert_eq!(
+        bright_manager.accept_transfer(transfer).await.unwrap(),
+        case
+    );
+    let bright_dir = platform.dir.path().join("opened/bright");
+    for (&document, original) in &originals {
+        open_and_compare(&bright_practitioner, document, original, &bright_dir).await;
+    }
+    let north_dir = platform.dir.path().join("opened/north-after");
+    for &document in originals.keys() {
+        let target = OpenTarget::Dir(north_dir.clone());
+        let refused = north_practitioner
+            .open_document(document, &target, false, NoProgress)
+            .await;
+        assert!(refused.is_err(), "Northshire still opened {document}");
+    }
+    assert!(
+        files_below(&north_dir).is_empty(),
+        "a refused open left a file"
+    );
+
+    open_with_stock_age(&platform, &bright_practitioner, &originals).await;
+
+    // Nothing readable in what the server stores.
+    let samples = sample_files();
+    let findings = scan_data_dir(&platform.server_dir(), &samples);
+    assert!(findings.is_empty(), "{findings:#?}");
+    assert!(
+        files_below(&platform.server_dir()).len() >= samples.len(),
+        "the scan must have had the stored objects to look at"
+    );
+}
+
+/// Seals every sample into `case`; checks the listing shows each as genuine under its name.
+async fn seal_every_sample(practitioner: &Client, case: CaseId) -> HashMap<DocumentId, PathBuf> {
+    let sealing = practitioner.prepare_case(case).await.unwrap();
     let samples = sample_files();
     let mut originals = HashMap::new();
     for path in &samples {
-        let document = north_practitioner
+        let document = practitioner
             .seal_file(&sealing, path, NoProgress)
             .await
             .unwrap();
         originals.insert(document, path.clone());
     }
-    let listed = north_practitioner.list_documents(case).await.unwrap();
+    let listed = practitioner.list_documents(case).await.unwrap();
     assert_eq!(listed.len(), samples.len());
     for view in &listed {
         assert!(view.genuine, "{:?}", view.problem);
@@ -72,62 +119,27 @@ async fn seal_share_transfer_open_and_the_server_holds_nothing_readable() {
             original.file_name().and_then(|n| n.to_str())
         );
     }
+    originals
+}
 
-    // Share one document with Harbour; it opens there byte for byte.
-    let (&shared, shared_path) = originals.iter().next().unwrap();
-    north_practitioner.share(shared, harbour).await.unwrap();
-    let harbour_dir = platform.dir.path().join("opened/harbour");
-    let opened = harbour_practitioner
-        .open_document(shared, &OpenTarget::Dir(harbour_dir), false, NoProgress)
+async fn open_and_compare(who: &Client, document: DocumentId, original: &Path, dir: &Path) {
+    let target = OpenTarget::Dir(dir.to_owned());
+    let opened = who
+        .open_document(document, &target, false, NoProgress)
         .await
         .unwrap();
     assert_eq!(
-        std::fs::read(opened).unwrap(),
-        std::fs::read(shared_path).unwrap()
+        std::fs::read(&opened).unwrap(),
+        std::fs::read(original).unwrap()
     );
+}
 
-    // Transfer the case to Brightwater.
-    let transfer = north_manager.transfer_case(case, bright).await.unwrap();
-    assert_eq!(
-        bright_manager.accept_transfer(transfer).await.unwrap(),
-        case
-    );
-
-    // Brightwater opens every document at once; Northshire opens none.
-    let bright_dir = platform.dir.path().join("opened/bright");
-    for (&document, original) in &originals {
-        let opened = bright_practitioner
-            .open_document(
-                document,
-                &OpenTarget::Dir(bright_dir.clone()),
-                false,
-                NoProgress,
-            )
-            .await
-            .unwrap();
-        assert_eq!(
-            std::fs::read(&opened).unwrap(),
-            std::fs::read(original).unwrap()
-        );
-    }
-    let north_dir = platform.dir.path().join("opened/north-after");
-    for &document in originals.keys() {
-        let refused = north_practitioner
-            .open_document(
-                document,
-                &OpenTarget::Dir(north_dir.clone()),
-                false,
-                NoProgress,
-            )
-            .await;
-        assert!(refused.is_err(), "Northshire still opened {document}");
-    }
-    assert!(
-        vault_tests::files_below(&north_dir).is_empty(),
-        "a refused open left a file"
-    );
-
-    // The stock age tool opens an exported document.
+/// Exports one document's key and ciphertext and opens them with the stock `age` tool.
+async fn open_with_stock_age(
+    platform: &Platform,
+    who: &Client,
+    originals: &HashMap<DocumentId, PathBuf>,
+) {
     let (&exported, exported_path) = originals
         .iter()
         .find(|(_, p)| std::fs::metadata(p).unwrap().len() > 1000)
@@ -136,8 +148,7 @@ async fn seal_share_transfer_open_and_the_server_holds_nothing_readable() {
     std::fs::create_dir_all(&export_dir).unwrap();
     let key_file = export_dir.join("document.key");
     let body_file = export_dir.join("document.age");
-    bright_practitioner
-        .export_key(exported, &key_file, Some(&body_file))
+    who.export_key(exported, &key_file, Some(&body_file))
         .await
         .unwrap();
     let output = std::process::Command::new("age")
@@ -153,12 +164,4 @@ async fn seal_share_transfer_open_and_the_server_holds_nothing_readable() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert_eq!(output.stdout, std::fs::read(exported_path).unwrap());
-
-    // Nothing readable in what the server stores.
-    let findings = scan_data_dir(&platform.server_dir(), &samples);
-    assert!(findings.is_empty(), "{findings:#?}");
-    assert!(
-        vault_tests::files_below(&platform.server_dir()).len() >= samples.len(),
-        "the scan must have had the stored objects to look at"
-    );
 }
