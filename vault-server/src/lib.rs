@@ -1,1 +1,81 @@
-pub fn x() {}
+//! HTTP API of the sealed case-file vault.
+//!
+//! The server stores ciphertext, wrapped keys and signed statements, and answers who may fetch
+//! which of them. It never holds a key that opens a document. [`App`] bundles the database,
+//! the object store and the router; the binary in `main.rs` only parses flags and serves it.
+
+// Product names such as SQLite and PostgreSQL are prose in our docs, not code.
+#![allow(clippy::doc_markdown)]
+
+pub mod auth;
+pub mod checks;
+pub mod db;
+pub mod error;
+pub mod objects;
+pub mod routes;
+pub mod settings;
+pub mod state;
+pub mod telemetry;
+
+use anyhow::Context as _;
+use secrecy::SecretString;
+use vault_core::ids::UserId;
+
+pub use settings::Settings;
+use state::AppState;
+
+/// A ready server: database open and migrated, object store open.
+pub struct App {
+    state: AppState,
+}
+
+impl App {
+    /// Opens the database (running migrations) and the object store named by `settings`.
+    pub async fn new(settings: Settings) -> anyhow::Result<App> {
+        std::fs::create_dir_all(&settings.data_dir).context("creating the data directory")?;
+        let url = match &settings.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", settings.default_database_path().display()),
+        };
+        let db = db::Db::open(&url).await?;
+        let store = objects::open(&settings)?;
+        Ok(App {
+            state: AppState::new(db, store, settings),
+        })
+    }
+
+    /// The API router, with its state attached.
+    pub fn router(&self) -> axum::Router {
+        routes::router(self.state.clone())
+    }
+
+    /// Serves the API on an already-bound listener until the task is dropped.
+    pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+        axum::serve(listener, self.router()).await
+    }
+
+    /// Serves until `shutdown` completes, then finishes requests in flight.
+    pub async fn serve_with_shutdown(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(listener, self.router())
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+
+    /// Creates a platform admin directly in the database (the first one cannot be invited).
+    pub async fn bootstrap_admin(&self, email: &str, password: &str) -> anyhow::Result<UserId> {
+        routes::admin::create_account(
+            &self.state,
+            None,
+            UserId::new(),
+            email,
+            SecretString::from(password.to_owned()),
+            auth::Kind::PlatformAdmin,
+        )
+        .await
+        .map_err(|err| anyhow::anyhow!("creating the platform admin: {err}"))
+    }
+}

@@ -1,0 +1,85 @@
+//! Checks of signed statements and envelopes sent by clients.
+//!
+//! The server cannot judge what is inside an envelope, but it can refuse anything a client
+//! would later refuse: a statement with a bad signature, one signed by a key other than the
+//! caller's registered key, or an envelope whose `key-wrapped` statement names another key,
+//! recipient, scope or set of bytes. Failures answer 400 and are logged as suspicious.
+
+use vault_core::api::Envelope;
+use vault_core::ids::OrgId;
+use vault_core::keys::{Fingerprint, VerifyingKey};
+use vault_core::seal::constant_time_eq;
+use vault_core::statement::{Claim, KeyScope, SignedStatement};
+
+use crate::error::{ApiError, ApiResult};
+
+/// Verifies `signed` and that `signer` made it; returns its claim.
+pub fn signed_by(statement: &SignedStatement, key: &VerifyingKey) -> ApiResult<Claim> {
+    if statement.signer != *key {
+        tracing::warn!("statement signed by a key other than the caller's");
+        return Err(ApiError::BadRequest(
+            "a statement is not signed by the caller's key",
+        ));
+    }
+    let verified = statement.verify().map_err(|err| {
+        tracing::warn!(error = %err, "statement does not verify");
+        ApiError::BadRequest("a statement does not verify")
+    })?;
+    Ok(verified.claim)
+}
+
+/// A refused claim: logs and answers 400.
+pub fn mismatch(what: &'static str) -> ApiError {
+    tracing::warn!(reason = what, "statement does not match the request");
+    ApiError::BadRequest(what)
+}
+
+/// What an envelope must say.
+pub struct Expect {
+    /// The organisation the signer acts for.
+    pub org: OrgId,
+    /// Which object's key is wrapped.
+    pub scope: KeyScope,
+    /// Fingerprint of the wrapped key.
+    pub key: Fingerprint,
+    /// Fingerprint of the recipient it is wrapped to.
+    pub recipient: Fingerprint,
+}
+
+/// Checks an envelope's `key-wrapped` statement: signed by `signer`, naming exactly `expect`
+/// and the SHA-256 of the wrapped bytes, which must be an age file.
+pub fn envelope(env: &Envelope, signer: &VerifyingKey, expect: &Expect) -> ApiResult<()> {
+    let Claim::KeyWrapped {
+        org,
+        scope,
+        key,
+        recipient,
+        envelope_sha256,
+    } = signed_by(&env.statement, signer)?
+    else {
+        return Err(mismatch("an envelope's statement is not key-wrapped"));
+    };
+    let same = org == expect.org
+        && scope == expect.scope
+        && key == expect.key
+        && recipient == expect.recipient
+        && env.key == key
+        && env.recipient == recipient;
+    if !same {
+        return Err(mismatch(
+            "an envelope names another key, recipient or object",
+        ));
+    }
+    if !constant_time_eq(&envelope_sha256, &vault_core::sha256(&env.wrapped)) {
+        return Err(mismatch("an envelope's bytes differ from its statement"));
+    }
+    age_file(&env.wrapped, "an envelope is not an age file")
+}
+
+/// Refuses bytes that are not a complete, well-formed age v1 file header.
+pub fn age_file(bytes: &[u8], what: &'static str) -> ApiResult<()> {
+    match vault_core::header::check_header(bytes) {
+        Ok(vault_core::header::HeaderCheck::Valid(_)) => Ok(()),
+        _ => Err(mismatch(what)),
+    }
+}

@@ -1,0 +1,154 @@
+//! The one error type of the API and its JSON shape.
+//!
+//! Every failure a handler returns is an [`ApiError`]; it becomes
+//! `{"error":{"code":"...","message":"..."}}` ([`vault_core::api::ErrorBody`]). Client-side
+//! failures carry a fixed sentence written here, never input echoed back or a secret; server-side
+//! failures carry a generic sentence and their detail is logged once, where the response is made.
+
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::de::DeserializeOwned;
+use vault_core::api::{ErrorBody, ErrorDetail};
+
+/// What went wrong, and so which status the client gets.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the request is malformed or fails a check (bad JSON, bad signature, not age).
+    #[error("{0}")]
+    BadRequest(&'static str),
+    /// 401: no token, or an unknown, expired or revoked one, or wrong credentials.
+    #[error("authentication required")]
+    Unauthorized,
+    /// 403: the caller is known but their role or standing does not allow this.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// 404: no such object, or one the caller's organisation may not see.
+    #[error("not found")]
+    NotFound,
+    /// 409: the id is taken, or the request conflicts with the current state.
+    #[error("{0}")]
+    Conflict(&'static str),
+    /// 413: the body is larger than the server accepts.
+    #[error("payload too large")]
+    PayloadTooLarge,
+    /// 500: our fault; the detail is logged, the client sees a generic sentence.
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+/// Shorthand for handler results.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    /// The HTTP status of this error.
+    #[must_use]
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest(_) => "bad_request",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden(_) => "forbidden",
+            Self::NotFound => "not_found",
+            Self::Conflict(_) => "conflict",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    /// Wraps any server-side failure.
+    pub fn internal(err: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(err.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let Self::Internal(detail) = &self {
+            tracing::error!(error = %format!("{detail:#}"), "request failed");
+        }
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code().to_owned(),
+                message: self.to_string(),
+            },
+        };
+        (self.status(), Json(body)).into_response()
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(err: sqlx::Error) -> Self {
+        match &err {
+            sqlx::Error::RowNotFound => Self::NotFound,
+            sqlx::Error::Database(db)
+                if db.is_unique_violation()
+                    || db.is_foreign_key_violation()
+                    || db.is_check_violation() =>
+            {
+                Self::Conflict("the request conflicts with existing data")
+            }
+            _ => Self::internal(err),
+        }
+    }
+}
+
+impl From<object_store::Error> for ApiError {
+    fn from(err: object_store::Error) -> Self {
+        Self::internal(err)
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Self::PayloadTooLarge
+        } else {
+            tracing::warn!(reason = %rejection.body_text(), "refused a JSON body");
+            Self::BadRequest("the request body is not valid JSON of the expected shape")
+        }
+    }
+}
+
+/// A JSON body whose rejections answer in the API's error shape.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let Json(value) = Json::<T>::from_request(req, state).await?;
+        Ok(Self(value))
+    }
+}
+
+/// Path parameters whose rejections (a bad UUID) answer 400 in the API's error shape.
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| Self(value))
+            .map_err(|rejection: PathRejection| {
+                tracing::warn!(reason = %rejection.body_text(), "refused a path");
+                ApiError::BadRequest("a path parameter is not a valid id")
+            })
+    }
+}

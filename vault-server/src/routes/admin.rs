@@ -1,0 +1,153 @@
+//! Platform admin routes: organisations and auditors.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use secrecy::{ExposeSecret, SecretString};
+use vault_core::api::{
+    CreateAuditorRequest, CreateOrgRequest, CreateOrgResponse, Me, MemberStatus, OrgSummary,
+};
+use vault_core::ids::{OrgId, UserId};
+
+use crate::auth::{self, Caller, Kind};
+use crate::db::audit::{self, Event};
+use crate::db::now;
+use crate::error::{ApiError, ApiJson, ApiResult};
+use crate::state::AppState;
+
+/// `POST /v1/orgs`: a new organisation and its one-time invitation code.
+#[tracing::instrument(name = "POST /v1/orgs", skip_all, fields(user.id = %caller.user_id))]
+pub async fn create_org(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<CreateOrgRequest>,
+) -> ApiResult<(StatusCode, Json<CreateOrgResponse>)> {
+    caller.platform_admin()?;
+    let name = req.name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ApiError::BadRequest(
+            "an organisation name has 1 to 200 characters",
+        ));
+    }
+    let org_id = OrgId::new();
+    let (code, hash) = auth::new_secret();
+    let mut tx = state.db.begin().await?;
+    sqlx::query("INSERT INTO orgs (id, name, invite_hash, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(org_id.to_string())
+        .bind(name)
+        .bind(hash)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        Event {
+            actor: Some(caller.user_id),
+            org_id: None,
+            action: "org.created",
+            object_kind: "org",
+            object_id: org_id.to_string(),
+            case_id: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(org.id = %org_id, "organisation created");
+    let org = OrgSummary {
+        org_id,
+        name: name.to_owned(),
+        root_signing_key: None,
+        org_key: None,
+        org_key_version: None,
+    };
+    let invite_code = code.expose_secret().to_owned();
+    Ok((
+        StatusCode::CREATED,
+        Json(CreateOrgResponse { org, invite_code }),
+    ))
+}
+
+/// `POST /v1/admin/auditors`: a platform-wide read-only account.
+#[tracing::instrument(name = "POST /v1/admin/auditors", skip_all, fields(user.id = %caller.user_id))]
+pub async fn create_auditor(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<CreateAuditorRequest>,
+) -> ApiResult<(StatusCode, Json<Me>)> {
+    caller.platform_admin()?;
+    let password = SecretString::from(req.password);
+    create_account(
+        &state,
+        Some(caller.user_id),
+        req.user_id,
+        &req.email,
+        password,
+        Kind::Auditor,
+    )
+    .await?;
+    tracing::info!(auditor.id = %req.user_id, "auditor created");
+    let me = Me {
+        user_id: req.user_id,
+        email: req.email,
+        role: vault_core::api::AccountRole::Auditor,
+        org_id: None,
+        status: MemberStatus::Active,
+    };
+    Ok((StatusCode::CREATED, Json(me)))
+}
+
+/// Checks an e-mail address and password the way registration does.
+pub fn check_credentials(email: &str, password: &SecretString) -> ApiResult<()> {
+    let email_ok =
+        email.len() <= 254 && email.contains('@') && !email.contains(char::is_whitespace);
+    if !email_ok {
+        return Err(ApiError::BadRequest("the e-mail address is not valid"));
+    }
+    if password.expose_secret().chars().count() < auth::MIN_PASSWORD_CHARS {
+        return Err(ApiError::BadRequest(
+            "a password has at least 12 characters",
+        ));
+    }
+    Ok(())
+}
+
+/// Creates a platform admin or auditor account with its audit record.
+pub async fn create_account(
+    state: &AppState,
+    actor: Option<UserId>,
+    user_id: UserId,
+    email: &str,
+    password: SecretString,
+    kind: Kind,
+) -> ApiResult<UserId> {
+    check_credentials(email, &password)?;
+    let hash = auth::hash_password(password).await?;
+    let (kind_text, action) = match kind {
+        Kind::PlatformAdmin => ("platform_admin", "user.admin_created"),
+        Kind::Auditor => ("auditor", "user.auditor_created"),
+        Kind::Member => return Err(ApiError::internal(anyhow::anyhow!("members register"))),
+    };
+    let mut tx = state.db.begin().await?;
+    sqlx::query(
+        "INSERT INTO users (id, email, password_hash, kind, status, created_at) \
+         VALUES ($1, $2, $3, $4, 'active', $5)",
+    )
+    .bind(user_id.to_string())
+    .bind(email)
+    .bind(hash)
+    .bind(kind_text)
+    .bind(now())
+    .execute(&mut *tx)
+    .await?;
+    let event = Event {
+        actor,
+        org_id: None,
+        action,
+        object_kind: "user",
+        object_id: user_id.to_string(),
+        case_id: None,
+    };
+    audit::record(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(user_id)
+}

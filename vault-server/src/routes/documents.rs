@@ -1,0 +1,163 @@
+//! Reading documents: listings, access paths and ciphertext download.
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use futures::TryStreamExt as _;
+use sqlx::SqliteConnection;
+use vault_core::api::{AccessPath, DocumentAccess, DocumentSummary};
+use vault_core::ids::{CaseId, DocumentId, OrgId};
+
+use crate::auth::Caller;
+use crate::db::codec::{digest_parse, from_json, parse, pk_parse};
+use crate::error::{ApiError, ApiPath, ApiResult};
+use crate::routes::cases::owned_case;
+use crate::state::AppState;
+
+type DocRow = (
+    String,
+    String,
+    i64,
+    String,
+    String,
+    Vec<u8>,
+    String,
+    String,
+    i64,
+);
+
+const DOC_SELECT: &str = "SELECT d.id, d.case_id, d.ciphertext_size, d.ciphertext_sha256, \
+     d.document_key, d.sealed_metadata, d.statement, d.sealed_by, d.created_at FROM documents d";
+
+fn summary(row: DocRow) -> ApiResult<DocumentSummary> {
+    let (id, case, size, sha, key, metadata, statement, by, at) = row;
+    Ok(DocumentSummary {
+        document_id: parse(&id)?,
+        case_id: parse(&case)?,
+        ciphertext_size: u64::try_from(size).map_err(ApiError::internal)?,
+        ciphertext_sha256: digest_parse(&sha)?,
+        document_key: pk_parse(&key)?,
+        sealed_metadata: metadata,
+        statement: from_json(&statement)?,
+        sealed_by: parse(&by)?,
+        created_at: at,
+    })
+}
+
+/// Every document of a case, oldest first.
+pub async fn list_documents(
+    conn: &mut SqliteConnection,
+    case: CaseId,
+) -> ApiResult<Vec<DocumentSummary>> {
+    let rows: Vec<DocRow> = sqlx::query_as(&format!(
+        "{DOC_SELECT} WHERE d.case_id = $1 ORDER BY d.created_at, d.id"
+    ))
+    .bind(case.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(summary).collect()
+}
+
+/// A document as `org` may reach it, with its object key; 404 when `org` has no path to it.
+pub async fn access(
+    conn: &mut SqliteConnection,
+    document: DocumentId,
+    org: OrgId,
+) -> ApiResult<(DocumentAccess, String)> {
+    let row: (String, String, String, String) = sqlx::query_as(
+        "SELECT c.org_id, c.envelope, d.envelope, d.object_key FROM documents d \
+         JOIN cases c ON c.id = d.case_id WHERE d.id = $1",
+    )
+    .bind(document.to_string())
+    .fetch_one(&mut *conn)
+    .await?;
+    let (owner, case_envelope, document_envelope, object_key) = row;
+    let path = if owner == org.to_string() {
+        AccessPath::Case {
+            case_envelope: from_json(&case_envelope)?,
+            document_envelope: from_json(&document_envelope)?,
+        }
+    } else {
+        let (envelope, statement): (String, String) = sqlx::query_as(
+            "SELECT envelope, statement FROM shares WHERE document_id = $1 AND to_org = $2",
+        )
+        .bind(document.to_string())
+        .bind(org.to_string())
+        .fetch_one(&mut *conn)
+        .await?;
+        AccessPath::Share {
+            envelope: from_json(&envelope)?,
+            statement: from_json(&statement)?,
+        }
+    };
+    let row: DocRow = sqlx::query_as(&format!("{DOC_SELECT} WHERE d.id = $1"))
+        .bind(document.to_string())
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok((
+        DocumentAccess {
+            document: summary(row)?,
+            path,
+        },
+        object_key,
+    ))
+}
+
+/// `GET /v1/cases/{case_id}/documents`.
+#[tracing::instrument(name = "GET /v1/cases/{case_id}/documents", skip_all, fields(user.id = %caller.user_id, case.id = %case_id))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(case_id): ApiPath<CaseId>,
+) -> ApiResult<Json<Vec<DocumentSummary>>> {
+    let member = caller.member()?;
+    let mut conn = state.db.reader().acquire().await?;
+    owned_case(&mut conn, case_id, member.org_id).await?;
+    Ok(Json(list_documents(&mut conn, case_id).await?))
+}
+
+/// `GET /v1/documents/{document_id}`: the document and the caller's way to its key.
+#[tracing::instrument(name = "GET /v1/documents/{document_id}", skip_all, fields(user.id = %caller.user_id, document.id = %document_id))]
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(document_id): ApiPath<DocumentId>,
+) -> ApiResult<Json<DocumentAccess>> {
+    let member = caller.member()?;
+    let mut conn = state.db.reader().acquire().await?;
+    let (access, _) = access(&mut conn, document_id, member.org_id).await?;
+    Ok(Json(access))
+}
+
+/// `GET /v1/documents/{document_id}/body`: streams the stored age file.
+#[tracing::instrument(name = "GET /v1/documents/{document_id}/body", skip_all, fields(user.id = %caller.user_id, document.id = %document_id))]
+pub async fn body(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(document_id): ApiPath<DocumentId>,
+) -> ApiResult<Response> {
+    let member = caller.member()?;
+    let mut conn = state.db.reader().acquire().await?;
+    let (access, object_key) = access(&mut conn, document_id, member.org_id).await?;
+    drop(conn);
+    stream_object(&state, &object_key, access.document.ciphertext_size).await
+}
+
+/// Answers with an object's bytes, streamed, with its length.
+pub async fn stream_object(state: &AppState, key: &str, size: u64) -> ApiResult<Response> {
+    let result = state
+        .store
+        .get(&object_store::path::Path::from(key))
+        .await?;
+    let stream = result.into_stream().map_err(std::io::Error::other);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+            (header::CONTENT_LENGTH, size.to_string()),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}

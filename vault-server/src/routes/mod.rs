@@ -1,0 +1,83 @@
+//! The router: every route, its handler, and the body limits.
+//!
+//! JSON routes keep a 16 MiB body bound (enough for a rotation or transfer re-wrapping
+//! thousands of keys); only the document upload lifts it, because it streams and enforces the
+//! configured upload limit itself.
+
+pub mod admin;
+pub mod audit;
+pub mod cases;
+pub mod documents;
+pub mod members;
+pub mod orgs;
+pub mod register;
+pub mod rotation;
+pub mod session;
+pub mod shares;
+pub mod transfers;
+pub mod upload;
+pub mod upload_row;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Body bound of the JSON routes.
+pub const MAX_JSON_BYTES: usize = 16 * 1024 * 1024;
+
+/// Builds the API router.
+pub fn router(state: AppState) -> Router {
+    let documents =
+        get(documents::list).merge(post(upload::upload).layer(DefaultBodyLimit::disable()));
+    Router::new()
+        .route("/healthz", get(session::health))
+        .route("/v1/auth/login", post(session::login))
+        .route("/v1/auth/logout", post(session::logout))
+        .route("/v1/me", get(session::me))
+        .route("/v1/orgs", post(admin::create_org).get(orgs::list))
+        .route("/v1/admin/auditors", post(admin::create_auditor))
+        .route("/v1/orgs/{org_id}/directory", get(orgs::directory))
+        .route("/v1/orgs/{org_id}/key-envelope", get(orgs::key_envelope))
+        .route("/v1/orgs/{org_id}/holdings", get(orgs::holdings))
+        .route("/v1/register", post(register::register))
+        .route(
+            "/v1/orgs/{org_id}/members/{user_id}/approve",
+            post(members::approve),
+        )
+        .route(
+            "/v1/orgs/{org_id}/members/{user_id}/remove",
+            post(members::remove),
+        )
+        .route("/v1/cases", post(cases::create).get(cases::list))
+        .route("/v1/cases/{case_id}", get(cases::show))
+        .route("/v1/cases/{case_id}/documents", documents)
+        .route("/v1/cases/{case_id}/transfers", post(transfers::offer))
+        .route("/v1/documents/{document_id}", get(documents::show))
+        .route("/v1/documents/{document_id}/body", get(documents::body))
+        .route(
+            "/v1/documents/{document_id}/shares",
+            post(shares::create).get(shares::list),
+        )
+        .route(
+            "/v1/documents/{document_id}/shares/{org_id}/revoke",
+            post(shares::revoke),
+        )
+        .route("/v1/shared", get(shares::shared_with_me))
+        .route("/v1/transfers", get(transfers::list))
+        .route(
+            "/v1/transfers/{transfer_id}/accept",
+            post(transfers::accept),
+        )
+        .route("/v1/audit/events", get(audit::events))
+        .route("/v1/audit/inventory", get(audit::inventory))
+        .route("/v1/audit/objects/{document_id}", get(audit::object))
+        .fallback(|| async { ApiError::NotFound })
+        .method_not_allowed_fallback(|| async {
+            ApiError::BadRequest("this method is not allowed on this route")
+        })
+        .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
+        .with_state(state)
+}

@@ -1,0 +1,205 @@
+//! Registration: founding managers and pending members.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use secrecy::SecretString;
+use vault_core::api::{FoundingRequest, MemberStatus, RegisterRequest, RegisterResponse};
+use vault_core::keys::PublicKey;
+use vault_core::statement::{Claim, KeyScope, Role};
+
+use crate::auth;
+use crate::checks::{self, mismatch, Expect};
+use crate::db::audit::{self, Event};
+use crate::db::codec::{to_json, vk_text};
+use crate::db::{now, Tx};
+use crate::error::{ApiError, ApiJson, ApiResult};
+use crate::routes::admin::check_credentials;
+use crate::state::AppState;
+
+/// `POST /v1/register`: the first manager founds the organisation's keys; anyone else waits
+/// as pending for a manager's approval.
+#[tracing::instrument(name = "POST /v1/register", skip_all, fields(org.id = %req.org_id, user.id = %req.user_id))]
+pub async fn register(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<RegisterRequest>,
+) -> ApiResult<(StatusCode, Json<RegisterResponse>)> {
+    let password = SecretString::from(req.password.clone());
+    check_credentials(&req.email, &password)?;
+    let org_key = req
+        .founding
+        .as_ref()
+        .map(|f| check_founding(&req, f))
+        .transpose()?;
+    let hash = auth::hash_password(password).await?;
+    let mut tx = state.db.begin().await?;
+    let status = if let (Some(founding), Some(org_key)) = (&req.founding, org_key) {
+        found_org(&mut tx, &req, founding, &org_key).await?;
+        MemberStatus::Active
+    } else {
+        let (root,): (Option<String>,) =
+            sqlx::query_as("SELECT root_signing_key FROM orgs WHERE id = $1")
+                .bind(req.org_id.to_string())
+                .fetch_one(&mut *tx)
+                .await?;
+        if root.is_none() {
+            return Err(ApiError::Conflict(
+                "the organisation has not been set up yet",
+            ));
+        }
+        MemberStatus::Pending
+    };
+    insert_user(&mut tx, &req, &hash, status).await?;
+    let event = Event {
+        actor: Some(req.user_id),
+        org_id: Some(req.org_id),
+        action: "user.registered",
+        object_kind: "user",
+        object_id: req.user_id.to_string(),
+        case_id: None,
+    };
+    audit::record(&mut tx, event).await?;
+    tx.commit().await?;
+    tracing::info!(status = auth::status_text(status), "registered");
+    Ok((
+        StatusCode::CREATED,
+        Json(RegisterResponse {
+            user_id: req.user_id,
+            status,
+        }),
+    ))
+}
+
+/// Checks the founder's statements; returns the organisation key they publish.
+fn check_founding(req: &RegisterRequest, f: &FoundingRequest) -> ApiResult<PublicKey> {
+    let root = f.root_signing_key;
+    let Claim::OrgKeyPublished { org, version, key } =
+        checks::signed_by(&f.org_key_statement, &root)?
+    else {
+        return Err(mismatch(
+            "the organisation key statement is not org-key-published",
+        ));
+    };
+    if org != req.org_id || version != 1 {
+        return Err(mismatch(
+            "the organisation key statement names another org or version",
+        ));
+    }
+    let certified = checks::signed_by(&f.certificate, &root)?;
+    let expected = Claim::MemberCertified {
+        org: req.org_id,
+        user: req.user_id,
+        role: Role::Manager,
+        encryption_key: req.encryption_key.clone(),
+        signing_key: req.signing_key,
+    };
+    if certified != expected {
+        return Err(mismatch("the founder's certificate names other keys"));
+    }
+    let expect = Expect {
+        org: req.org_id,
+        scope: KeyScope::Org(req.org_id),
+        key: key.fingerprint(),
+        recipient: req.encryption_key.fingerprint(),
+    };
+    let by_founder = checks::envelope(&f.org_envelope, &req.signing_key, &expect);
+    if by_founder.is_err() {
+        checks::envelope(&f.org_envelope, &root, &expect)?;
+    }
+    Ok(key)
+}
+
+/// Sets the root key and organisation key v1, once, inside the registration transaction.
+async fn found_org(
+    tx: &mut Tx,
+    req: &RegisterRequest,
+    f: &FoundingRequest,
+    org_key: &PublicKey,
+) -> ApiResult<()> {
+    let (invite_hash, root): (String, Option<String>) =
+        sqlx::query_as("SELECT invite_hash, root_signing_key FROM orgs WHERE id = $1")
+            .bind(req.org_id.to_string())
+            .fetch_one(&mut **tx)
+            .await?;
+    let given = vault_core::sha256(f.invite_code.as_bytes());
+    let mut stored = [0u8; 32];
+    let decoded = hex::decode_to_slice(&invite_hash, &mut stored).is_ok();
+    if !decoded || !vault_core::seal::constant_time_eq(&given, &stored) {
+        tracing::warn!("founding registration with a wrong invitation code");
+        return Err(ApiError::Forbidden("the invitation code is not valid"));
+    }
+    if root.is_some() {
+        return Err(ApiError::Conflict(
+            "the organisation already has a root key",
+        ));
+    }
+    let at = now();
+    sqlx::query(
+        "UPDATE orgs SET root_signing_key = $1, org_key = $2, org_key_version = 1 \
+         WHERE id = $3 AND root_signing_key IS NULL",
+    )
+    .bind(vk_text(&f.root_signing_key))
+    .bind(org_key.as_str())
+    .bind(req.org_id.to_string())
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO org_keys (org_id, version, public_key, statement, created_at) \
+         VALUES ($1, 1, $2, $3, $4)",
+    )
+    .bind(req.org_id.to_string())
+    .bind(org_key.as_str())
+    .bind(to_json(&f.org_key_statement)?)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    let event = Event {
+        actor: Some(req.user_id),
+        org_id: Some(req.org_id),
+        action: "org.founded",
+        object_kind: "org",
+        object_id: req.org_id.to_string(),
+        case_id: None,
+    };
+    audit::record(tx, event).await?;
+    Ok(())
+}
+
+async fn insert_user(
+    tx: &mut Tx,
+    req: &RegisterRequest,
+    hash: &str,
+    status: MemberStatus,
+) -> ApiResult<()> {
+    let founding = req.founding.as_ref();
+    let certificate = founding.map(|f| to_json(&f.certificate)).transpose()?;
+    sqlx::query(
+        "INSERT INTO users (id, email, password_hash, kind, org_id, status, member_role, \
+         encryption_key, signing_key, certificate, created_at) \
+         VALUES ($1, $2, $3, 'member', $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(req.user_id.to_string())
+    .bind(&req.email)
+    .bind(hash)
+    .bind(req.org_id.to_string())
+    .bind(auth::status_text(status))
+    .bind(founding.map(|_| Role::Manager.as_str()))
+    .bind(req.encryption_key.as_str())
+    .bind(vk_text(&req.signing_key))
+    .bind(certificate)
+    .bind(now())
+    .execute(&mut **tx)
+    .await?;
+    if let Some(f) = founding {
+        sqlx::query(
+            "INSERT INTO member_envelopes (org_id, user_id, version, envelope) \
+             VALUES ($1, $2, 1, $3)",
+        )
+        .bind(req.org_id.to_string())
+        .bind(req.user_id.to_string())
+        .bind(to_json(&f.org_envelope)?)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,316 @@
+//! `POST /v1/cases/{case_id}/documents`: a sealed document streamed into object storage.
+//!
+//! The request is multipart: a `manifest` part (JSON, checked before any byte is stored) and a
+//! `body` part (the age file) that flows straight into a multipart object upload with bounded
+//! memory. While it flows the server checks the age header, counts bytes against the limit and
+//! hashes them. The database row is written only once the object is complete; every failure,
+//! including a client that goes away mid-body, aborts the upload so nothing is left behind. The
+//! work runs in its own task so that a dropped connection cannot cancel it half-way through
+//! its clean-up.
+
+use axum::extract::multipart::{Field, MultipartError};
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use axum::Json;
+use object_store::path::Path;
+use object_store::WriteMultipart;
+use ring::digest::{Context, SHA256};
+use tracing::Instrument as _;
+use vault_core::api::{DocumentSummary, UploadManifest};
+use vault_core::header::{check_header, HeaderCheck, MAX_HEADER_BYTES};
+use vault_core::ids::CaseId;
+use vault_core::seal::constant_time_eq;
+use vault_core::statement::{Claim, KeyScope};
+
+use crate::auth::{Caller, Member};
+use crate::checks::{self, mismatch, Expect};
+use crate::error::{ApiError, ApiPath, ApiResult};
+use crate::routes::cases::owned_case;
+use crate::state::AppState;
+
+/// Largest manifest part.
+const MAX_MANIFEST_BYTES: usize = 64 * 1024;
+/// Largest sealed metadata record.
+const MAX_METADATA_BYTES: usize = 8 * 1024;
+/// Parts of the object upload in flight at once; with 5 MiB parts this bounds memory.
+const MAX_PARTS_IN_FLIGHT: usize = 2;
+/// After refusing an upload, how much more of the body is read and dropped so the client is
+/// still listening when the answer comes, instead of seeing a reset connection.
+const DRAIN_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// What the signed statement promises about the body.
+pub struct Promise {
+    /// Exact byte count.
+    pub size: u64,
+    /// SHA-256 of all bytes.
+    pub sha256: [u8; 32],
+}
+
+/// `POST /v1/cases/{case_id}/documents`.
+#[tracing::instrument(name = "POST /v1/cases/{case_id}/documents", skip_all, fields(user.id = %caller.user_id, case.id = %case_id))]
+pub async fn upload(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(case_id): ApiPath<CaseId>,
+    multipart: Multipart,
+) -> ApiResult<(StatusCode, Json<DocumentSummary>)> {
+    let member = caller.member()?;
+    let work = run(state, member, case_id, multipart).in_current_span();
+    tokio::spawn(work).await.map_err(ApiError::internal)?
+}
+
+async fn run(
+    state: AppState,
+    member: Member,
+    case_id: CaseId,
+    mut multipart: Multipart,
+) -> ApiResult<(StatusCode, Json<DocumentSummary>)> {
+    let result = receive(&state, &member, case_id, &mut multipart).await;
+    if result.is_err() {
+        drain(&mut multipart).await;
+    }
+    result.map(|summary| (StatusCode::CREATED, Json(summary)))
+}
+
+async fn receive(
+    state: &AppState,
+    member: &Member,
+    case_id: CaseId,
+    multipart: &mut Multipart,
+) -> ApiResult<DocumentSummary> {
+    let field = next_part(multipart, "manifest").await?;
+    let manifest_bytes = read_small(field, MAX_MANIFEST_BYTES).await?;
+    let manifest: UploadManifest = serde_json::from_slice(&manifest_bytes).map_err(|_| {
+        tracing::warn!("upload manifest is not valid JSON");
+        ApiError::BadRequest("the manifest is not valid JSON of the expected shape")
+    })?;
+    let promise = check_manifest(state, member, case_id, &manifest).await?;
+    let field = next_part(multipart, "body").await?;
+    let key = crate::objects::new_document_key(manifest.document_id);
+    store_body(state, &key, field, &promise).await?;
+    match super::upload_row::insert(state, member, case_id, &manifest, &key).await {
+        Ok(summary) => {
+            tracing::info!(document.id = %manifest.document_id, size = promise.size, "document stored");
+            Ok(summary)
+        }
+        Err(err) => {
+            if let Err(cleanup) = state.store.delete(&key).await {
+                tracing::error!(error = %cleanup, "could not delete an object after a failed insert");
+            }
+            Err(err)
+        }
+    }
+}
+
+fn multipart_error(err: &MultipartError) -> ApiError {
+    if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge
+    } else {
+        tracing::warn!(reason = %err.body_text(), "upload body ended or is malformed");
+        ApiError::BadRequest("the multipart body is malformed or ended early")
+    }
+}
+
+async fn next_part<'a>(multipart: &'a mut Multipart, name: &str) -> ApiResult<Field<'a>> {
+    let field = multipart
+        .next_field()
+        .await
+        .map_err(|e| multipart_error(&e))?;
+    match field {
+        Some(field) if field.name() == Some(name) => Ok(field),
+        _ => Err(ApiError::BadRequest(
+            "the upload must have a manifest part followed by a body part",
+        )),
+    }
+}
+
+async fn read_small(mut field: Field<'_>, limit: usize) -> ApiResult<Vec<u8>> {
+    let mut out = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(&e))? {
+        if out.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge);
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+/// Every check on the manifest, before a byte of the body is stored.
+async fn check_manifest(
+    state: &AppState,
+    member: &Member,
+    case_id: CaseId,
+    manifest: &UploadManifest,
+) -> ApiResult<Promise> {
+    let Claim::DocumentSealed {
+        org,
+        case,
+        document,
+        ciphertext_sha256,
+        ciphertext_size,
+        metadata_sha256,
+        document_key,
+    } = checks::signed_by(&manifest.statement, &member.signing_key)?
+    else {
+        return Err(mismatch("the statement is not document-sealed"));
+    };
+    let names_this = org == member.org_id
+        && case == case_id
+        && document == manifest.document_id
+        && document_key == manifest.document_key.fingerprint();
+    if !names_this {
+        return Err(mismatch(
+            "the statement names another organisation, case, document or key",
+        ));
+    }
+    if ciphertext_size > state.settings.max_upload_bytes {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    let metadata = &manifest.sealed_metadata;
+    if metadata.len() > MAX_METADATA_BYTES {
+        return Err(ApiError::BadRequest(
+            "the sealed metadata is larger than 8 KiB",
+        ));
+    }
+    if !constant_time_eq(&metadata_sha256, &vault_core::sha256(metadata)) {
+        return Err(mismatch("the sealed metadata differs from the statement"));
+    }
+    checks::age_file(metadata, "the sealed metadata is not an age file")?;
+    let mut conn = state.db.reader().acquire().await?;
+    let case = owned_case(&mut conn, case_id, member.org_id).await?;
+    let expect = Expect {
+        org: member.org_id,
+        scope: KeyScope::Document(manifest.document_id),
+        key: manifest.document_key.fingerprint(),
+        recipient: case.case_key.fingerprint(),
+    };
+    checks::envelope(&manifest.envelope, &member.signing_key, &expect)?;
+    let taken: Option<(String,)> = sqlx::query_as("SELECT id FROM documents WHERE id = $1")
+        .bind(manifest.document_id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    if taken.is_some() {
+        return Err(ApiError::Conflict("the document id is already taken"));
+    }
+    Ok(Promise {
+        size: ciphertext_size,
+        sha256: ciphertext_sha256,
+    })
+}
+
+/// Checks made on the body as it streams.
+struct BodyCheck {
+    limit: u64,
+    count: u64,
+    prefix: Vec<u8>,
+    header_ok: bool,
+    digest: Context,
+}
+
+impl BodyCheck {
+    fn new(limit: u64) -> Self {
+        Self {
+            limit,
+            count: 0,
+            prefix: Vec::new(),
+            header_ok: false,
+            digest: Context::new(&SHA256),
+        }
+    }
+
+    fn feed(&mut self, chunk: &[u8]) -> ApiResult<()> {
+        self.count += chunk.len() as u64;
+        if self.count > self.limit {
+            tracing::warn!(limit = self.limit, "upload exceeded the size limit");
+            return Err(ApiError::PayloadTooLarge);
+        }
+        self.digest.update(chunk);
+        if self.header_ok {
+            return Ok(());
+        }
+        let room = (MAX_HEADER_BYTES + 64).saturating_sub(self.prefix.len());
+        self.prefix
+            .extend_from_slice(&chunk[..chunk.len().min(room)]);
+        match check_header(&self.prefix) {
+            Ok(HeaderCheck::NeedMore) => Ok(()),
+            Ok(HeaderCheck::Valid(info)) => {
+                info.require_x25519().map_err(|_| not_age())?;
+                self.header_ok = true;
+                self.prefix = Vec::new();
+                Ok(())
+            }
+            Err(_) => Err(not_age()),
+        }
+    }
+
+    fn finish(self, promise: &Promise) -> ApiResult<()> {
+        if !self.header_ok {
+            return Err(not_age());
+        }
+        let mut digest = [0u8; 32];
+        digest.copy_from_slice(self.digest.finish().as_ref());
+        if self.count != promise.size || !constant_time_eq(&digest, &promise.sha256) {
+            tracing::warn!("upload differs from its signed statement");
+            return Err(ApiError::BadRequest(
+                "the body differs from the signed statement",
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn not_age() -> ApiError {
+    tracing::warn!("upload body is not a well-formed age v1 file");
+    ApiError::BadRequest("the body is not a well-formed age v1 file")
+}
+
+/// Streams the body into a new object; on any failure the object upload is aborted.
+async fn store_body(
+    state: &AppState,
+    key: &Path,
+    mut field: Field<'_>,
+    promise: &Promise,
+) -> ApiResult<()> {
+    let upload = state.store.put_multipart(key).await?;
+    let mut writer = WriteMultipart::new(upload);
+    let mut check = BodyCheck::new(state.settings.max_upload_bytes);
+    let outcome = loop {
+        match field.chunk().await {
+            Ok(Some(chunk)) => {
+                if let Err(err) = check.feed(&chunk) {
+                    break Err(err);
+                }
+                if let Err(err) = writer.wait_for_capacity(MAX_PARTS_IN_FLIGHT).await {
+                    break Err(ApiError::from(err));
+                }
+                writer.write(&chunk);
+            }
+            Ok(None) => break check.finish(promise),
+            Err(err) => break Err(multipart_error(&err)),
+        }
+    };
+    if let Err(err) = outcome {
+        if let Err(abort) = writer.abort().await {
+            tracing::error!(error = %abort, "could not abort an object upload");
+        }
+        return Err(err);
+    }
+    if let Err(err) = writer.finish().await {
+        let _ = state.store.delete(key).await;
+        return Err(err.into());
+    }
+    Ok(())
+}
+
+/// Reads and drops what is left of a refused body, up to [`DRAIN_LIMIT`].
+async fn drain(multipart: &mut Multipart) {
+    let mut read = 0u64;
+    while let Ok(Some(mut field)) = multipart.next_field().await {
+        while let Ok(Some(chunk)) = field.chunk().await {
+            read += chunk.len() as u64;
+            if read > DRAIN_LIMIT {
+                return;
+            }
+        }
+    }
+}

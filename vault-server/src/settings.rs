@@ -1,0 +1,125 @@
+//! Server settings: one struct, defaults in code, filled from flags and `VAULT_` variables.
+//!
+//! The embedded default keeps everything under one data directory: a SQLite file and a
+//! local-disk object store, so that `vault-server serve` needs nothing else installed.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Default upload limit: 4 GiB of ciphertext per document.
+pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+/// Default bearer token lifetime: 12 hours.
+pub const DEFAULT_TOKEN_TTL_SECS: u64 = 12 * 60 * 60;
+/// Default listening address: loopback only, so a fresh install is not reachable from outside.
+pub const DEFAULT_BIND: &str = "127.0.0.1:8088";
+
+/// Everything the server can be told.
+#[derive(Clone)]
+pub struct Settings {
+    /// Address to listen on (`--bind`, `VAULT_BIND`).
+    pub bind: SocketAddr,
+    /// Directory holding the default database and object store (`--data-dir`,
+    /// `VAULT_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// Database URL (`--database-url`, `VAULT_DATABASE_URL`); `None` means
+    /// `sqlite://<data_dir>/vault.sqlite3`. May hold a password, so `Debug` masks it.
+    pub database_url: Option<String>,
+    /// Object store URL in `object_store`'s forms (`--object-store-url`,
+    /// `VAULT_OBJECT_STORE_URL`); `None` means `file://<data_dir>/objects`. May hold
+    /// credentials, so `Debug` masks it.
+    pub object_store_url: Option<String>,
+    /// Largest accepted document ciphertext in bytes (`--max-upload-bytes`,
+    /// `VAULT_MAX_UPLOAD_BYTES`).
+    pub max_upload_bytes: u64,
+    /// Lifetime of a login token in seconds (`--token-ttl-secs`, `VAULT_TOKEN_TTL_SECS`).
+    pub token_ttl_secs: u64,
+}
+
+impl Settings {
+    /// All defaults, with data kept under `dir`.
+    pub fn for_data_dir(dir: impl Into<PathBuf>) -> Self {
+        Self {
+            bind: DEFAULT_BIND
+                .parse()
+                .unwrap_or_else(|_| ([127, 0, 0, 1], 8088).into()),
+            data_dir: dir.into(),
+            database_url: None,
+            object_store_url: None,
+            max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
+            token_ttl_secs: DEFAULT_TOKEN_TTL_SECS,
+        }
+    }
+
+    /// The database file used when no URL is given.
+    #[must_use]
+    pub fn default_database_path(&self) -> PathBuf {
+        self.data_dir.join("vault.sqlite3")
+    }
+
+    /// The object store directory used when no URL is given.
+    #[must_use]
+    pub fn default_object_dir(&self) -> PathBuf {
+        self.data_dir.join("objects")
+    }
+
+    /// An example environment file with every setting and its default.
+    #[must_use]
+    pub fn example() -> String {
+        format!(
+            "# vault-server settings; every line is optional.\n\
+             # Address to listen on.\nVAULT_BIND={DEFAULT_BIND}\n\
+             # Directory for the embedded SQLite file and local object store.\n\
+             VAULT_DATA_DIR=./vault-data\n\
+             # Database URL; default is a SQLite file in the data directory.\n\
+             # VAULT_DATABASE_URL=sqlite://./vault-data/vault.sqlite3\n\
+             # Object store URL (file://, memory://); default is a directory in the data dir.\n\
+             # VAULT_OBJECT_STORE_URL=file:///srv/vault/objects\n\
+             # Largest document ciphertext accepted, in bytes.\n\
+             VAULT_MAX_UPLOAD_BYTES={DEFAULT_MAX_UPLOAD_BYTES}\n\
+             # Lifetime of a login token, in seconds.\n\
+             VAULT_TOKEN_TTL_SECS={DEFAULT_TOKEN_TTL_SECS}\n"
+        )
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self::for_data_dir("./vault-data")
+    }
+}
+
+fn mask(value: Option<&String>) -> &'static str {
+    if value.is_some() {
+        "Some(<set, masked>)"
+    } else {
+        "None"
+    }
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("bind", &self.bind)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &mask(self.database_url.as_ref()))
+            .field("object_store_url", &mask(self.object_store_url.as_ref()))
+            .field("max_upload_bytes", &self.max_upload_bytes)
+            .field("token_ttl_secs", &self.token_ttl_secs)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_masks_urls() {
+        let mut s = Settings::for_data_dir("/tmp/x");
+        s.database_url = Some("postgres://u:hunter2@db/vault".into());
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("hunter2"));
+        assert!(shown.contains("masked"));
+    }
+}

@@ -1,0 +1,41 @@
+//! Shared state handed to every handler.
+
+use std::sync::Arc;
+
+use object_store::ObjectStore;
+
+use crate::db::Db;
+use crate::settings::Settings;
+
+/// Database, object store and settings, cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+/// What [`AppState`] holds.
+pub struct Inner {
+    /// Accounts, keys, envelopes, statements, audit records.
+    pub db: Db,
+    /// Ciphertext bodies.
+    pub store: Arc<dyn ObjectStore>,
+    /// Limits and lifetimes.
+    pub settings: Settings,
+}
+
+impl AppState {
+    /// Bundles the parts.
+    pub fn new(db: Db, store: Arc<dyn ObjectStore>, settings: Settings) -> Self {
+        Self(Arc::new(Inner {
+            db,
+            store,
+            settings,
+        }))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
