@@ -1,0 +1,493 @@
+//! Shared helpers for the server's integration tests: an in-process server on a random port in
+//! a temporary directory, and people and organisations whose requests are signed for real with
+//! vault-core, so every check the server makes is exercised.
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::path::{Path, PathBuf};
+
+use reqwest::{Client, Method, Response, StatusCode};
+use serde::Serialize;
+use serde_json::Value;
+use vault_core::api::{
+    ApproveRequest, CreateCaseRequest, Envelope, FoundingRequest, LoginResponse, RegisterRequest,
+    UploadManifest,
+};
+use vault_core::ids::{CaseId, DocumentId, OrgId, UserId};
+use vault_core::keys::{PublicKey, SecretKey, SigningKey};
+use vault_core::seal::DocumentMetadata;
+use vault_core::statement::{Claim, KeyScope, Role, SignedStatement, Statement};
+use vault_server::{App, Settings};
+
+/// Password used by every test account.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A server running in this process; stops when dropped.
+pub struct Server {
+    pub base: String,
+    pub dir: tempfile::TempDir,
+    pub client: Client,
+    pub admin_token: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Starts a server with default settings.
+pub async fn start() -> Server {
+    start_with(|_| {}).await
+}
+
+/// Starts a server after `tweak` adjusts its settings, bootstraps a platform admin and logs in.
+pub async fn start_with(tweak: impl FnOnce(&mut Settings)) -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = Settings::for_data_dir(dir.path());
+    tweak(&mut settings);
+    let app = App::new(settings).await.unwrap();
+    app.bootstrap_admin("admin@example.org", PASSWORD)
+        .await
+        .unwrap();
+    // The listener is bound before the server task starts, so requests queue until it serves:
+    // no waiting loop is needed.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        let _ = app.serve(listener).await;
+    });
+    let client = Client::new();
+    let health = client.get(format!("{base}/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    let mut server = Server {
+        base,
+        dir,
+        client,
+        admin_token: String::new(),
+        task,
+    };
+    server.admin_token = server.login("admin@example.org", PASSWORD).await.token;
+    server
+}
+
+/// An organisation as its members' clients know it.
+pub struct Org {
+    pub id: OrgId,
+    pub root: SigningKey,
+    pub key: SecretKey,
+    pub version: u32,
+}
+
+/// A person with their keys and, once logged in, a token.
+pub struct Person {
+    pub user_id: UserId,
+    pub email: String,
+    pub enc: SecretKey,
+    pub sign: SigningKey,
+    pub token: String,
+}
+
+/// A case as its owner's client knows it.
+pub struct Case {
+    pub id: CaseId,
+    pub key: SecretKey,
+}
+
+/// A sealed document ready to upload.
+pub struct Sealed {
+    pub id: DocumentId,
+    pub key: SecretKey,
+    pub manifest: UploadManifest,
+    pub body: Vec<u8>,
+}
+
+/// Wraps `key` to `recipient` with a signed `key-wrapped` statement.
+pub fn envelope(
+    signer: &SigningKey,
+    org: OrgId,
+    scope: KeyScope,
+    key: &SecretKey,
+    recipient: &PublicKey,
+) -> Envelope {
+    let wrapped = key.wrap_to(&[recipient]).unwrap();
+    let statement = sign(
+        signer,
+        Claim::KeyWrapped {
+            org,
+            scope,
+            key: key.fingerprint(),
+            recipient: recipient.fingerprint(),
+            envelope_sha256: vault_core::sha256(&wrapped),
+        },
+    );
+    Envelope {
+        key: key.fingerprint(),
+        recipient: recipient.fingerprint(),
+        wrapped,
+        statement,
+    }
+}
+
+/// Signs a claim now.
+pub fn sign(signer: &SigningKey, claim: Claim) -> SignedStatement {
+    Statement::now(claim).sign(signer)
+}
+
+/// A multipart body: `manifest` then `body`, built by hand so tests control every byte.
+pub fn multipart(manifest: &[u8], body: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "vault-test-boundary-7f3a";
+    let mut out = Vec::new();
+    out.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"manifest\"\r\nContent-Type: application/json\r\n\r\n").as_bytes());
+    out.extend_from_slice(manifest);
+    out.extend_from_slice(format!("\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"body\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+    out.extend_from_slice(body);
+    out.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), out)
+}
+
+impl Server {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Sends a request with an optional token and JSON body.
+    pub async fn call<T: Serialize>(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<&T>,
+    ) -> Response {
+        let mut req = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.call::<()>(Method::GET, path, token, None).await
+    }
+
+    pub async fn post<T: Serialize>(&self, path: &str, token: &str, body: &T) -> Response {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    /// Logs in, expecting success.
+    pub async fn login(&self, email: &str, password: &str) -> LoginResponse {
+        let body = serde_json::json!({ "email": email, "password": password });
+        let resp = self
+            .client
+            .post(self.url("/v1/auth/login"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "login of {email}");
+        resp.json().await.unwrap()
+    }
+
+    /// Creates an organisation and founds it with a first manager.
+    pub async fn found_org(&self, name: &str) -> (Org, Person) {
+        let resp = self
+            .post(
+                "/v1/orgs",
+                &self.admin_token,
+                &serde_json::json!({ "name": name }),
+            )
+            .await;
+        assert_eq!(resp.status(), StatusCode::CREATED);
+        let created: Value = resp.json().await.unwrap();
+        let org_id: OrgId = serde_json::from_value(created["org"]["org_id"].clone()).unwrap();
+        let invite = created["invite_code"].as_str().unwrap().to_owned();
+        let org = Org {
+            id: org_id,
+            root: SigningKey::generate().unwrap(),
+            key: SecretKey::generate(),
+            version: 1,
+        };
+        let mut founder = new_person(&format!("manager@{org_id}.example"));
+        let founding = FoundingRequest {
+            invite_code: invite,
+            root_signing_key: org.root.verifying_key(),
+            org_key_statement: sign(
+                &org.root,
+                Claim::OrgKeyPublished {
+                    org: org_id,
+                    version: 1,
+                    key: org.key.public_key(),
+                },
+            ),
+            certificate: sign(&org.root, certificate(org_id, &founder, Role::Manager)),
+            org_envelope: envelope(
+                &founder.sign,
+                org_id,
+                KeyScope::Org(org_id),
+                &org.key,
+                &founder.enc.public_key(),
+            ),
+        };
+        let resp = self
+            .post(
+                "/v1/register",
+                "",
+                &register_request(org_id, &founder, Some(founding)),
+            )
+            .await;
+        assert_eq!(resp.status(), StatusCode::CREATED);
+        founder.token = self.login(&founder.email, PASSWORD).await.token;
+        (org, founder)
+    }
+
+    /// Registers a pending member and has `manager` approve them with `role`.
+    pub async fn add_member(&self, org: &Org, manager: &Person, role: Role) -> Person {
+        let mut person = self
+            .register_pending(org.id, &format!("{}@{}.example", UserId::new(), org.id))
+            .await;
+        let approve = ApproveRequest {
+            certificate: sign(&manager.sign, certificate(org.id, &person, role)),
+            org_envelope: envelope(
+                &manager.sign,
+                org.id,
+                KeyScope::Org(org.id),
+                &org.key,
+                &person.enc.public_key(),
+            ),
+        };
+        let path = format!("/v1/orgs/{}/members/{}/approve", org.id, person.user_id);
+        let resp = self.post(&path, &manager.token, &approve).await;
+        assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+        person.token = self.login(&person.email, PASSWORD).await.token;
+        person
+    }
+
+    /// Registers a pending member (not logged in).
+    pub async fn register_pending(&self, org: OrgId, email: &str) -> Person {
+        let person = new_person(email);
+        let resp = self
+            .post("/v1/register", "", &register_request(org, &person, None))
+            .await;
+        assert_eq!(resp.status(), StatusCode::CREATED);
+        person
+    }
+
+    /// Creates a case owned by `org`.
+    pub async fn create_case(&self, org: &Org, member: &Person, reference: &str) -> Case {
+        let case = Case {
+            id: CaseId::new(),
+            key: SecretKey::generate(),
+        };
+        let resp = self
+            .post(
+                "/v1/cases",
+                &member.token,
+                &case_request(org, member, &case, reference),
+            )
+            .await;
+        assert_eq!(resp.status(), StatusCode::CREATED);
+        case
+    }
+
+    /// Uploads a sealed document.
+    pub async fn upload(&self, token: &str, case: CaseId, sealed: &Sealed) -> Response {
+        let manifest = serde_json::to_vec(&sealed.manifest).unwrap();
+        self.upload_raw(token, case, &manifest, &sealed.body).await
+    }
+
+    /// Uploads any manifest bytes and body.
+    pub async fn upload_raw(
+        &self,
+        token: &str,
+        case: CaseId,
+        manifest: &[u8],
+        body: &[u8],
+    ) -> Response {
+        let (content_type, bytes) = multipart(manifest, body);
+        self.client
+            .post(self.url(&format!("/v1/cases/{case}/documents")))
+            .bearer_auth(token)
+            .header("content-type", content_type)
+            .body(bytes)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Every file under the object store directory.
+    pub fn object_files(&self) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        walk(&self.dir.path().join("objects"), &mut out);
+        out
+    }
+
+    /// Rows in a table, read straight from the database file.
+    pub async fn rows(&self, table: &str) -> i64 {
+        let url = format!(
+            "sqlite://{}?mode=ro",
+            self.dir.path().join("vault.sqlite3").display()
+        );
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        n
+    }
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            walk(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+/// A person with fresh keys.
+pub fn new_person(email: &str) -> Person {
+    Person {
+        user_id: UserId::new(),
+        email: email.to_owned(),
+        enc: SecretKey::generate(),
+        sign: SigningKey::generate().unwrap(),
+        token: String::new(),
+    }
+}
+
+/// `member-certified` for `person`.
+pub fn certificate(org: OrgId, person: &Person, role: Role) -> Claim {
+    Claim::MemberCertified {
+        org,
+        user: person.user_id,
+        role,
+        encryption_key: person.enc.public_key(),
+        signing_key: person.sign.verifying_key(),
+    }
+}
+
+/// A registration for `person`.
+pub fn register_request(
+    org: OrgId,
+    person: &Person,
+    founding: Option<FoundingRequest>,
+) -> RegisterRequest {
+    RegisterRequest {
+        user_id: person.user_id,
+        org_id: org,
+        email: person.email.clone(),
+        password: PASSWORD.to_owned(),
+        encryption_key: person.enc.public_key(),
+        signing_key: person.sign.verifying_key(),
+        founding,
+    }
+}
+
+/// A case creation wrapped to the org's current key.
+pub fn case_request(org: &Org, member: &Person, case: &Case, reference: &str) -> CreateCaseRequest {
+    CreateCaseRequest {
+        case_id: case.id,
+        reference: reference.to_owned(),
+        case_key: case.key.public_key(),
+        envelope: envelope(
+            &member.sign,
+            org.id,
+            KeyScope::Case(case.id),
+            &case.key,
+            &org.key.public_key(),
+        ),
+    }
+}
+
+/// Seals `plaintext` into `case` as `member` would.
+pub fn seal(org: &Org, member: &Person, case: &Case, plaintext: &[u8]) -> Sealed {
+    let key = SecretKey::generate();
+    let mut body = Vec::new();
+    vault_core::seal::seal(plaintext, &key.public_key(), &mut body, |_| {}).unwrap();
+    sealed_from_body(org, member, case, key, body)
+}
+
+/// Builds the manifest for an already-encrypted body (which may be any bytes).
+pub fn sealed_from_body(
+    org: &Org,
+    member: &Person,
+    case: &Case,
+    key: SecretKey,
+    body: Vec<u8>,
+) -> Sealed {
+    let id = DocumentId::new();
+    let meta = DocumentMetadata {
+        file_name: "report.pdf".into(),
+        media_type: "application/pdf".into(),
+        size: 0,
+        sha256: [0; 32],
+    };
+    let sealed_metadata = meta.seal(&key.public_key()).unwrap();
+    let statement = sign(
+        &member.sign,
+        Claim::DocumentSealed {
+            org: org.id,
+            case: case.id,
+            document: id,
+            ciphertext_sha256: vault_core::sha256(&body),
+            ciphertext_size: body.len() as u64,
+            metadata_sha256: vault_core::sha256(&sealed_metadata),
+            document_key: key.fingerprint(),
+        },
+    );
+    let manifest = UploadManifest {
+        document_id: id,
+        document_key: key.public_key(),
+        sealed_metadata,
+        envelope: envelope(
+            &member.sign,
+            org.id,
+            KeyScope::Document(id),
+            &key,
+            &case.key.public_key(),
+        ),
+        statement,
+    };
+    Sealed {
+        id,
+        key,
+        manifest,
+        body,
+    }
+}
+
+/// An age file to `key` of exactly `size` bytes (headers vary with age's random grease).
+pub fn age_file_of_size(key: &SecretKey, size: usize) -> Vec<u8> {
+    let mut plain = size.saturating_sub(300);
+    for _ in 0..200 {
+        let mut out = Vec::new();
+        vault_core::seal::seal(&vec![7u8; plain][..], &key.public_key(), &mut out, |_| {}).unwrap();
+        if out.len() == size {
+            return out;
+        }
+        let diff = size as i64 - out.len() as i64;
+        plain =
+            usize::try_from((plain as i64 + diff.signum() * diff.abs().min(64)).max(0)).unwrap();
+    }
+    panic!("no age file of {size} bytes");
+}
+
+/// The error code of an API error answer.
+pub async fn error_code(resp: Response) -> String {
+    let body: Value = resp.json().await.unwrap();
+    body["error"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
