@@ -467,18 +467,17 @@ pub fn sealed_from_body(
     }
 }
 
-/// An age file to `key` of exactly `size` bytes (headers vary with age's random grease).
+/// An age file to `key` of exactly `size` bytes. age adds a random "grease" stanza, so the
+/// header length varies: seal, adjust the plaintext length by the difference, and try again.
 pub fn age_file_of_size(key: &SecretKey, size: usize) -> Vec<u8> {
     let mut plain = size.saturating_sub(300);
-    for _ in 0..200 {
+    for _ in 0..5000 {
         let mut out = Vec::new();
         vault_core::seal::seal(&vec![7u8; plain][..], &key.public_key(), &mut out, |_| {}).unwrap();
         if out.len() == size {
             return out;
         }
-        let diff = size as i64 - out.len() as i64;
-        plain =
-            usize::try_from((plain as i64 + diff.signum() * diff.abs().min(64)).max(0)).unwrap();
+        plain = (plain + size).saturating_sub(out.len());
     }
     panic!("no age file of {size} bytes");
 }
@@ -490,4 +489,10 @@ pub async fn error_code(resp: Response) -> String {
         .as_str()
         .unwrap_or_default()
         .to_owned()
+}
+
+/// A second handle on the same key (secret keys are deliberately not `Clone`).
+pub fn copy_key(key: &SecretKey) -> SecretKey {
+    use secrecy::ExposeSecret as _;
+    SecretKey::from_secret_str(key.expose_secret_string().expose_secret()).unwrap()
 }
