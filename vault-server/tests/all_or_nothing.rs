@@ -1,0 +1,239 @@
+//! Operations that must apply whole or not at all: a transfer whose envelopes miss a document,
+//! and a member removal whose key rotation misses a case key, are refused with nothing changed;
+//! a complete removal rotates the key and shuts the removed member out.
+
+mod common;
+
+use common::{envelope, sign, Case, Org, Person};
+use reqwest::StatusCode;
+use vault_core::api::{
+    CaseDetail, CaseEnvelope, DocumentEnvelope, MemberEnvelope, OrgHoldings, OrgKeyEnvelope,
+    OrgKeyRotation, RemoveMemberRequest, TransferOffer, TransferSummary,
+};
+use vault_core::ids::TransferId;
+use vault_core::keys::SecretKey;
+use vault_core::statement::{Claim, KeyScope, Role};
+
+#[tokio::test]
+async fn a_transfer_missing_a_document_moves_nothing() {
+    let server = common::start().await;
+    let (north, mgr) = server.found_org("Northshire Council").await;
+    let (bright, _) = server.found_org("Brightwater Adoption Agency").await;
+    let case = server.create_case(&north, &mgr, "NC-T").await;
+    let a = common::seal(&north, &mgr, &case, b"first");
+    let b = common::seal(&north, &mgr, &case, b"second");
+    for doc in [&a, &b] {
+        assert_eq!(
+            server.upload(&mgr.token, case.id, doc).await.status(),
+            StatusCode::CREATED
+        );
+    }
+    let new_key = SecretKey::generate();
+    let offer = TransferOffer {
+        transfer_id: TransferId::new(),
+        to_org: bright.id,
+        new_case_key: new_key.public_key(),
+        case_envelope: envelope(
+            &mgr.sign,
+            north.id,
+            KeyScope::Case(case.id),
+            &new_key,
+            &bright.key.public_key(),
+        ),
+        document_envelopes: vec![DocumentEnvelope {
+            document_id: a.id,
+            envelope: envelope(
+                &mgr.sign,
+                north.id,
+                KeyScope::Document(a.id),
+                &a.key,
+                &new_key.public_key(),
+            ),
+        }],
+        statement: sign(
+            &mgr.sign,
+            Claim::CaseTransferred {
+                case: case.id,
+                from_org: north.id,
+                to_org: bright.id,
+                to_org_key: bright.key.fingerprint(),
+                new_case_key: new_key.fingerprint(),
+                documents: 2,
+            },
+        ),
+    };
+    let resp = server
+        .post(
+            &format!("/v1/cases/{}/transfers", case.id),
+            &mgr.token,
+            &offer,
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    let transfers: Vec<TransferSummary> = server
+        .get("/v1/transfers", &mgr.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(transfers.is_empty());
+    assert_eq!(server.rows("transfers").await, 0);
+    let detail: CaseDetail = server
+        .get(&format!("/v1/cases/{}", case.id), &mgr.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail.case.org_id, north.id);
+    assert_eq!(detail.case.case_key, case.key.public_key());
+}
+
+/// A rotation to a fresh key v2 for `org`, re-wrapping the given cases, to the given members.
+fn rotation(
+    org: &Org,
+    mgr: &Person,
+    members: &[&Person],
+    cases: &[&Case],
+) -> (SecretKey, OrgKeyRotation) {
+    let new_key = SecretKey::generate();
+    let rotation = OrgKeyRotation {
+        org_key_statement: sign(
+            &mgr.sign,
+            Claim::OrgKeyPublished {
+                org: org.id,
+                version: org.version + 1,
+                key: new_key.public_key(),
+            },
+        ),
+        member_envelopes: members
+            .iter()
+            .map(|m| MemberEnvelope {
+                user_id: m.user_id,
+                envelope: envelope(
+                    &mgr.sign,
+                    org.id,
+                    KeyScope::Org(org.id),
+                    &new_key,
+                    &m.enc.public_key(),
+                ),
+            })
+            .collect(),
+        case_envelopes: cases
+            .iter()
+            .map(|c| CaseEnvelope {
+                case_id: c.id,
+                envelope: envelope(
+                    &mgr.sign,
+                    org.id,
+                    KeyScope::Case(c.id),
+                    &c.key,
+                    &new_key.public_key(),
+                ),
+            })
+            .collect(),
+        share_envelopes: Vec::new(),
+    };
+    (new_key, rotation)
+}
+
+#[tokio::test]
+async fn removal_needs_a_complete_rotation_and_then_shuts_the_member_out() {
+    let server = common::start().await;
+    let (north, mgr) = server.found_org("Northshire Council").await;
+    let leaving = server.add_member(&north, &mgr, Role::Practitioner).await;
+    let staying = server.add_member(&north, &mgr, Role::Practitioner).await;
+    let first = server.create_case(&north, &mgr, "NC-1").await;
+    let second = server.create_case(&north, &leaving, "NC-2").await;
+    let path = format!("/v1/orgs/{}/members/{}/remove", north.id, leaving.user_id);
+    let removal = sign(
+        &mgr.sign,
+        Claim::MemberRemoved {
+            org: north.id,
+            user: leaving.user_id,
+        },
+    );
+
+    let (_, partial) = rotation(&north, &mgr, &[&mgr, &staying], &[&first]);
+    let req = RemoveMemberRequest {
+        removal: removal.clone(),
+        rotation: partial,
+    };
+    assert_eq!(
+        server.post(&path, &mgr.token, &req).await.status(),
+        StatusCode::CONFLICT
+    );
+    // Nothing changed: the member still works, the key is still version 1.
+    assert_eq!(
+        server.get("/v1/cases", &leaving.token).await.status(),
+        StatusCode::OK
+    );
+    let env: OrgKeyEnvelope = server
+        .get(&format!("/v1/orgs/{}/key-envelope", north.id), &mgr.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(env.version, 1);
+
+    // Wrapping the new key to the leaving member as well is refused too.
+    let (_, too_many) = rotation(
+        &north,
+        &mgr,
+        &[&mgr, &staying, &leaving],
+        &[&first, &second],
+    );
+    let req = RemoveMemberRequest {
+        removal: removal.clone(),
+        rotation: too_many,
+    };
+    assert_eq!(
+        server.post(&path, &mgr.token, &req).await.status(),
+        StatusCode::CONFLICT
+    );
+
+    let (new_key, complete) = rotation(&north, &mgr, &[&mgr, &staying], &[&first, &second]);
+    let req = RemoveMemberRequest {
+        removal,
+        rotation: complete,
+    };
+    assert_eq!(
+        server.post(&path, &mgr.token, &req).await.status(),
+        StatusCode::NO_CONTENT
+    );
+
+    assert_eq!(
+        server.get("/v1/me", &leaving.token).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let login = serde_json::json!({ "email": leaving.email, "password": common::PASSWORD });
+    let resp = server
+        .client
+        .post(server.url("/v1/auth/login"))
+        .json(&login)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+
+    let env: OrgKeyEnvelope = server
+        .get(
+            &format!("/v1/orgs/{}/key-envelope", north.id),
+            &staying.token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!((env.version, env.org_key), (2, new_key.public_key()));
+    let holdings: OrgHoldings = server
+        .get(&format!("/v1/orgs/{}/holdings", north.id), &mgr.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(holdings.org_key_version, 2);
+    assert!(holdings
+        .cases
+        .iter()
+        .all(|c| c.envelope.recipient == new_key.fingerprint()));
+}
