@@ -32,10 +32,10 @@ export VAULTCTL_SCRYPT_WORK_FACTOR=15
 export VAULT_MAX_UPLOAD_BYTES=$(( (SIZE_MIB + 64) * 1024 * 1024 ))
 
 start_server >/dev/null
-as admin init --email admin@platform.example >/dev/null
-as admin login >/dev/null
+act admin init --email admin@platform.example >/dev/null
+act admin login >/dev/null
 ORG=$(new_org "Bench Council" manager 2>/dev/null)
-CASE=$(as manager case create "BENCH-1" --json | json 'd["case_id"]')
+CASE=$(act manager case create "BENCH-1" --json | json 'd["case_id"]')
 
 INPUT=$DATA_DIR/input.bin
 head -c "$(( SIZE_MIB * 1024 * 1024 ))" /dev/urandom >"$INPUT"
@@ -59,11 +59,12 @@ timed "age -d (stock tool, to file)" age -d -i "$DATA_DIR/age.key" -o "$DATA_DIR
 AGE_DEC=$T_SECS
 rm -f "$DATA_DIR/age.out" "$DATA_DIR/age.plain"
 
-timed "vaultctl doc seal (seal + upload)" as manager doc seal "$CASE" "$INPUT"
+person_vars manager
+timed "vaultctl doc seal (seal + upload)" env "${PERSON_ENV[@]}" "$VAULTCTL" doc seal "$CASE" "$INPUT"
 SEAL=$T_SECS; SEAL_KIB=$T_KIB
-DOC=$(as manager doc list "$CASE" --json | json 'd[0]["document_id"]')
+DOC=$(act manager doc list "$CASE" --json | json 'd[0]["document_id"]')
 mkdir -p "$DATA_DIR/opened"
-timed "vaultctl doc open (download + open)" as manager doc open "$DOC" --out-dir "$DATA_DIR/opened"
+timed "vaultctl doc open (download + open)" env "${PERSON_ENV[@]}" "$VAULTCTL" doc open "$DOC" --out-dir "$DATA_DIR/opened"
 OPEN=$T_SECS; OPEN_KIB=$T_KIB
 cmp "$INPUT" "$DATA_DIR/opened/input.bin" || fail "round trip differs"
 

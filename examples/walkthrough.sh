@@ -45,8 +45,8 @@ start_server
 echo "listening on $VAULTCTL_SERVER"
 
 step "The platform admin creates three organisations; each first manager sets up its keys"
-as admin init --email admin@platform.example
-as admin login
+act admin init --email admin@platform.example
+act admin login
 NORTH=$(new_org "Northshire Council" north-manager)
 BRIGHT=$(new_org "Brightwater Adoption Agency" bright-manager)
 HARBOUR=$(new_org "Harbour Fostering" harbour-manager)
@@ -58,20 +58,20 @@ join bright-practitioner bright-manager "$BRIGHT"
 join harbour-practitioner harbour-manager "$HARBOUR"
 
 step "A Northshire practitioner seals every sample document into one case"
-CASE=$(as north-practitioner case create "NC-2026-0142" --json | json 'd["case_id"]')
+CASE=$(act north-practitioner case create "NC-2026-0142" --json | json 'd["case_id"]')
 mapfile -d '' FILES < <(find "$SAMPLES_DIR" -maxdepth 1 -type f -print0 | sort -z)
-as north-practitioner doc seal "$CASE" "${FILES[@]}"
-as north-practitioner doc list "$CASE"
-mapfile -t DOCS < <(as north-practitioner doc list "$CASE" --json | json '"\n".join(x["document_id"] for x in d)')
+act north-practitioner doc seal "$CASE" "${FILES[@]}"
+act north-practitioner doc list "$CASE"
+mapfile -t DOCS < <(act north-practitioner doc list "$CASE" --json | json '"\n".join(x["document_id"] for x in d)')
 [ "${#DOCS[@]}" -eq "${#FILES[@]}" ] || fail "expected ${#FILES[@]} documents, found ${#DOCS[@]}"
 
 # open_all WHO DIR: open every document of the case into DIR and compare with the samples.
 open_all() {
   local who=$1 dir=$2
   mkdir -p "$dir"
-  for doc in "${DOCS[@]}"; do as "$who" doc open "$doc" --out-dir "$dir"; done
+  for doc in "${DOCS[@]}"; do act "$who" doc open "$doc" --out-dir "$dir"; done
   for f in "${FILES[@]}"; do
-    cmp "$f" "$dir/$(basename "$f")" || fail "$(basename "$f") differs after opening as $who"
+    cmp "$f" "$dir/$(basename "$f")" || fail "$(basename "$f") differs after opening act $who"
   done
   echo "all ${#FILES[@]} documents byte-identical for $who"
 }
@@ -79,24 +79,24 @@ open_all north-practitioner "$DATA_DIR/opened/north"
 
 step "One document is shared with Harbour Fostering, and opens there"
 SHARED=${DOCS[0]}
-as north-practitioner doc share "$SHARED" --org "$HARBOUR"
-as harbour-practitioner doc shared
-as harbour-practitioner doc open "$SHARED" --out-dir "$DATA_DIR/opened/harbour"
+act north-practitioner doc share "$SHARED" --org "$HARBOUR"
+act harbour-practitioner doc shared
+act harbour-practitioner doc open "$SHARED" --out-dir "$DATA_DIR/opened/harbour"
 name=$(ls "$DATA_DIR/opened/harbour")
 cmp "$SAMPLES_DIR/$name" "$DATA_DIR/opened/harbour/$name" || fail "shared document differs"
 echo "Harbour opened \"$name\" byte-identical"
 
 step "Northshire's manager transfers the case to Brightwater; Brightwater's manager accepts"
-TRANSFER=$(as north-manager case transfer "$CASE" --to "$BRIGHT" --json | json 'd["transfer_id"]')
-as bright-manager case transfers
-as bright-manager case accept "$TRANSFER"
+TRANSFER=$(act north-manager case transfer "$CASE" --to "$BRIGHT" --json | json 'd["transfer_id"]')
+act bright-manager case transfers
+act bright-manager case accept "$TRANSFER"
 
 step "A Brightwater practitioner opens every document"
 open_all bright-practitioner "$DATA_DIR/opened/bright"
 
 step "Northshire can no longer open them through the platform"
 for doc in "${DOCS[@]}"; do
-  if as north-practitioner doc open "$doc" --out-dir "$DATA_DIR/opened/north-after" 2>/dev/null; then
+  if act north-practitioner doc open "$doc" --out-dir "$DATA_DIR/opened/north-after" 2>/dev/null; then
     fail "Northshire still opened $doc after the transfer"
   fi
 done
@@ -104,9 +104,9 @@ echo "every open by Northshire refused"
 
 step "One document opens with the stock age tool from exported keys"
 mkdir -p "$DATA_DIR/export"
-as bright-practitioner keys export "${DOCS[1]}" --out "$DATA_DIR/export/document.key" \
+act bright-practitioner keys export "${DOCS[1]}" --out "$DATA_DIR/export/document.key" \
   --body "$DATA_DIR/export/document.age"
-name=$(as bright-practitioner doc list "$CASE" --json \
+name=$(act bright-practitioner doc list "$CASE" --json \
   | json "[x['file_name'] for x in d if x['document_id']=='${DOCS[1]}'][0]")
 age -d -i "$DATA_DIR/export/document.key" -o "$DATA_DIR/export/$name" "$DATA_DIR/export/document.age"
 cmp "$SAMPLES_DIR/$name" "$DATA_DIR/export/$name" || fail "age-decrypted document differs"

@@ -1,4 +1,4 @@
-# Shared by examples/walkthrough.sh and bench/: start a fresh server, run vaultctl as a person.
+# Shared by examples/walkthrough.sh and bench/: start a fresh server, run vaultctl act a person.
 # Expects ROOT and DATA_DIR set; sets VAULTCTL, VAULT_SERVER_BIN, VAULTCTL_SERVER, SERVER_PID.
 
 VAULTCTL=${VAULTCTL:-$ROOT/target/debug/vaultctl}
@@ -8,11 +8,17 @@ step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 fail() { printf '\n\033[31mFAILED: %s\033[0m\n' "$*" >&2; exit 1; }
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
-# as NAME CMD...: run vaultctl as one person, each with their own keystore and passphrase.
-as() {
-  local who=$1; shift
-  VAULTCTL_HOME="$DATA_DIR/people/$who" VAULTCTL_PASSPHRASE="passphrase of $who, long enough" \
-    VAULTCTL_PASSWORD="password of $who" "$VAULTCTL" "$@"
+# person_vars NAME: sets PERSON_ENV to NAME's keystore home, passphrase and password, for
+# `env "${PERSON_ENV[@]}" …` (an external command can also run under GNU time).
+person_vars() {
+  PERSON_ENV=(VAULTCTL_HOME="$DATA_DIR/people/$1" VAULTCTL_PASSPHRASE="passphrase of $1, long enough"
+    VAULTCTL_PASSWORD="password of $1")
+}
+
+# act NAME CMD...: run vaultctl as one person, each with their own keystore and passphrase.
+act() {
+  person_vars "$1"; shift
+  env "${PERSON_ENV[@]}" "$VAULTCTL" "$@"
 }
 
 # start_server: bootstrap the platform admin and start vault-server on a free loopback port,
@@ -38,23 +44,23 @@ start_server() {
 # Prints the organisation id.
 new_org() {
   local out org invite
-  out=$(as admin org create "$1" --json)
+  out=$(act admin org create "$1" --json)
   org=$(echo "$out" | json 'd["org"]["org_id"]')
   invite=$(echo "$out" | json 'd["invite_code"]')
-  as "$2" init --email "$2@example.org" >&2
-  as "$2" register --org "$org" --invite "$invite" >&2
-  as "$2" login >&2
+  act "$2" init --email "$2@example.org" >&2
+  act "$2" register --org "$org" --invite "$invite" >&2
+  act "$2" login >&2
   echo "$org"
 }
 
 # join WHO MANAGER ORG: WHO registers, MANAGER compares fingerprints and approves.
 join() {
   local who=$1 manager=$2 org=$3 fpr uid
-  as "$who" init --email "$who@example.org"
-  fpr=$(as "$who" keys fingerprint --json | json 'd["encryption"]')
-  as "$who" register --org "$org"
-  uid=$(as "$manager" org members --json \
+  act "$who" init --email "$who@example.org"
+  fpr=$(act "$who" keys fingerprint --json | json 'd["encryption"]')
+  act "$who" register --org "$org"
+  uid=$(act "$manager" org members --json \
     | json "[m['user_id'] for m in d if m['email']=='$who@example.org'][0]")
-  as "$manager" org approve "$uid" --role practitioner --fingerprint "$fpr"
-  as "$who" login
+  act "$manager" org approve "$uid" --role practitioner --fingerprint "$fpr"
+  act "$who" login
 }
