@@ -1,4 +1,4 @@
-//! 200 concurrent writes and 200 concurrent reads against the embedded SQLite default: none
+//! 200 concurrent writes and 200 concurrent reads against the embedded `SQLite` default: none
 //! may fail (in particular with "database is locked"), and every written row must be there.
 
 mod common;

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{envelope, sign};
+use common::{envelope, sign, Case, Org, Person, Sealed, Server};
 use reqwest::StatusCode;
 use vault_core::api::{
     AcceptTransferRequest, AccessPath, CaseDetail, DocumentAccess, DocumentEnvelope, Me,
@@ -48,6 +48,56 @@ async fn seal_share_transfer_over_http() {
     assert_eq!(body.content_length(), Some(sealed.body.len() as u64));
     assert_eq!(body.bytes().await.unwrap().as_ref(), sealed.body.as_slice());
 
+    share_and_revoke(
+        &server,
+        (&north, &practitioner),
+        (&bright, &bright_mgr),
+        &sealed,
+    )
+    .await;
+    transfer(
+        &server,
+        (&north, &north_mgr),
+        (&bright, &bright_mgr),
+        &case,
+        &sealed,
+    )
+    .await;
+
+    for path in [
+        format!("/v1/cases/{}", case.id),
+        format!("/v1/cases/{}/documents", case.id),
+        format!("/v1/documents/{}", sealed.id),
+        format!("/v1/documents/{}/body", sealed.id),
+    ] {
+        let resp = server.get(&path, &practitioner.token).await;
+        assert_eq!(resp.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+
+    // The case's history went with it: Brightwater's manager sees the sealing record.
+    let events: serde_json::Value = server
+        .get("/v1/audit/events", &bright_mgr.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert!(actions.contains(&"document.sealed"), "{actions:?}");
+    assert!(actions.contains(&"case.transfer_accepted"), "{actions:?}");
+}
+
+/// Shares the document with Brightwater, checks it is reachable there, then revokes it.
+async fn share_and_revoke(
+    server: &Server,
+    (north, practitioner): (&Org, &Person),
+    (bright, bright_mgr): (&Org, &Person),
+    sealed: &Sealed,
+) {
     // Share with Brightwater, who then reaches the document through the share.
     let share_env = envelope(
         &practitioner.sign,
@@ -114,7 +164,16 @@ async fn seal_share_transfer_over_http() {
         .get(&format!("/v1/documents/{}", sealed.id), &bright_mgr.token)
         .await;
     assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+}
 
+/// Offers the case to Brightwater, has its manager accept, and checks the receiver's view.
+async fn transfer(
+    server: &Server,
+    (north, north_mgr): (&Org, &Person),
+    (bright, bright_mgr): (&Org, &Person),
+    case: &Case,
+    sealed: &Sealed,
+) {
     // Transfer the case to Brightwater.
     let new_key = SecretKey::generate();
     let transfer_id = TransferId::new();
@@ -198,30 +257,4 @@ async fn seal_share_transfer_over_http() {
         )
         .await;
     assert_eq!(body.bytes().await.unwrap().as_ref(), sealed.body.as_slice());
-
-    for path in [
-        format!("/v1/cases/{}", case.id),
-        format!("/v1/cases/{}/documents", case.id),
-        format!("/v1/documents/{}", sealed.id),
-        format!("/v1/documents/{}/body", sealed.id),
-    ] {
-        let resp = server.get(&path, &practitioner.token).await;
-        assert_eq!(resp.status(), StatusCode::NOT_FOUND, "{path}");
-    }
-
-    // The case's history went with it: Brightwater's manager sees the sealing record.
-    let events: serde_json::Value = server
-        .get("/v1/audit/events", &bright_mgr.token)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let actions: Vec<&str> = events
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|e| e["action"].as_str())
-        .collect();
-    assert!(actions.contains(&"document.sealed"), "{actions:?}");
-    assert!(actions.contains(&"case.transfer_accepted"), "{actions:?}");
 }
