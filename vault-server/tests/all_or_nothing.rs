@@ -7,8 +7,9 @@ mod common;
 use common::{envelope, sign, Case, Org, Person};
 use reqwest::StatusCode;
 use vault_core::api::{
-    CaseDetail, CaseEnvelope, DocumentEnvelope, MemberEnvelope, OrgHoldings, OrgKeyEnvelope,
-    OrgKeyRotation, RemoveMemberRequest, TransferOffer, TransferSummary,
+    AccessPath, CaseDetail, CaseEnvelope, DocumentAccess, DocumentEnvelope, MemberEnvelope,
+    OrgHoldings, OrgKeyEnvelope, OrgKeyRotation, RemoveMemberRequest, TransferOffer,
+    TransferSummary,
 };
 use vault_core::ids::TransferId;
 use vault_core::keys::SecretKey;
@@ -144,6 +145,9 @@ async fn removal_needs_a_complete_rotation_and_then_shuts_the_member_out() {
     let staying = server.add_member(&north, &mgr, Role::Practitioner).await;
     let first = server.create_case(&north, &mgr, "NC-1").await;
     let second = server.create_case(&north, &leaving, "NC-2").await;
+    let seen = common::seal(&north, &leaving, &second, b"a document the member saw");
+    let resp = server.upload(&leaving.token, second.id, &seen).await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
     let path = format!("/v1/orgs/{}/members/{}/remove", north.id, leaving.user_id);
     let removal = sign(
         &mgr.sign,
@@ -201,19 +205,14 @@ async fn removal_needs_a_complete_rotation_and_then_shuts_the_member_out() {
         StatusCode::NO_CONTENT
     );
 
+    // The removal revoked the member's tokens. Logging in again works, but every by-id
+    // route for what they saw before answers 404.
     assert_eq!(
         server.get("/v1/me", &leaving.token).await.status(),
         StatusCode::UNAUTHORIZED
     );
-    let login = serde_json::json!({ "email": leaving.email, "password": common::PASSWORD });
-    let resp = server
-        .client
-        .post(server.url("/v1/auth/login"))
-        .json(&login)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    let again = server.login(&leaving.email, common::PASSWORD).await;
+    assert_sees_nothing(&server, &again.token, &north, &second, &seen).await;
 
     let env: OrgKeyEnvelope = server
         .get(
@@ -236,4 +235,73 @@ async fn removal_needs_a_complete_rotation_and_then_shuts_the_member_out() {
         .cases
         .iter()
         .all(|c| c.envelope.recipient == new_key.fingerprint()));
+
+    sealed_after_removal(
+        &server,
+        north,
+        new_key,
+        &mgr,
+        &staying,
+        &leaving,
+        &again.token,
+    )
+    .await;
+}
+
+/// A document sealed after a removal sits under a case key wrapped to version 2 of the
+/// organisation key, which the removed member never held, and stays 404 to them.
+async fn sealed_after_removal(
+    server: &common::Server,
+    north: Org,
+    new_key: SecretKey,
+    mgr: &Person,
+    staying: &Person,
+    leaving: &Person,
+    again: &str,
+) {
+    let north = Org {
+        key: new_key,
+        version: 2,
+        ..north
+    };
+    let third = server.create_case(&north, mgr, "NC-3").await;
+    let later = common::seal(&north, mgr, &third, b"sealed after the removal");
+    let resp = server.upload(&mgr.token, third.id, &later).await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let access: DocumentAccess = server
+        .get(&format!("/v1/documents/{}", later.id), &staying.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let AccessPath::Case { case_envelope, .. } = access.path else {
+        panic!("expected the case path")
+    };
+    assert_eq!(case_envelope.recipient, north.key.fingerprint());
+    assert!(SecretKey::unwrap(&case_envelope.wrapped, &[&leaving.enc], case_envelope.key).is_err());
+    let resp = server
+        .get(&format!("/v1/documents/{}", later.id), again)
+        .await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+}
+
+/// Every by-id route for what a removed member saw before answers 404.
+async fn assert_sees_nothing(
+    server: &common::Server,
+    token: &str,
+    north: &Org,
+    second: &Case,
+    seen: &common::Sealed,
+) {
+    for path in [
+        format!("/v1/cases/{}", second.id),
+        format!("/v1/cases/{}/documents", second.id),
+        format!("/v1/documents/{}", seen.id),
+        format!("/v1/documents/{}/body", seen.id),
+        format!("/v1/documents/{}/shares", seen.id),
+        format!("/v1/orgs/{}/key-envelope", north.id),
+    ] {
+        let resp = server.get(&path, token).await;
+        assert_eq!(resp.status(), StatusCode::NOT_FOUND, "{path}");
+    }
 }

@@ -26,16 +26,17 @@ pub async fn login(
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
     let password = SecretString::from(req.password);
-    let row: Option<(String, String, String)> =
-        sqlx::query_as("SELECT id, password_hash, status FROM users WHERE email = $1")
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
             .bind(&req.email)
             .fetch_optional(state.db.reader())
             .await?;
-    let Some((user_id, hash, status)) = row else {
+    let Some((user_id, hash)) = row else {
+        auth::verify_nothing(password).await?;
         tracing::warn!("login for an unknown account");
         return Err(ApiError::Unauthorized);
     };
-    if !auth::verify_password(password, hash).await? || status == "removed" {
+    if !auth::verify_password(password, hash).await? {
         tracing::warn!(user.id = %user_id, "login refused");
         return Err(ApiError::Unauthorized);
     }
