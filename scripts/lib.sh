@@ -30,7 +30,7 @@ start_server() {
   export VAULT_DATA_DIR="$DATA_DIR/server"
   VAULT_ADMIN_PASSWORD="password of admin" "$VAULT_SERVER_BIN" bootstrap-admin \
     --email admin@platform.example
-  VAULT_BIND="127.0.0.1:$port" "$VAULT_SERVER_BIN" serve >"$DATA_DIR/server.log" 2>&1 &
+  VAULT_BIND="127.0.0.1:$port" ${SERVER_WRAPPER:-} "$VAULT_SERVER_BIN" serve >"$DATA_DIR/server.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 300); do
     curl -fsS "$VAULTCTL_SERVER/healthz" >/dev/null 2>&1 && return 0

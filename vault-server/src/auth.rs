@@ -22,8 +22,13 @@ use crate::state::AppState;
 /// Shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 12;
 
+/// Each argon2 check takes 19 MiB and most of a core for a moment; this many at once at most,
+/// so a burst of logins queues instead of exhausting memory.
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 /// Hashes a password with argon2id and a fresh salt, off the async threads.
 pub async fn hash_password(password: SecretString) -> ApiResult<String> {
+    let _permit = HASHING.acquire().await.map_err(ApiError::internal)?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut rand::rngs::OsRng);
         Argon2::default()
@@ -51,6 +56,7 @@ pub async fn verify_nothing(password: SecretString) -> ApiResult<()> {
 
 /// Checks a password against a stored hash, off the async threads.
 pub async fn verify_password(password: SecretString, stored: String) -> ApiResult<bool> {
+    let _permit = HASHING.acquire().await.map_err(ApiError::internal)?;
     tokio::task::spawn_blocking(move || {
         let parsed = PasswordHash::new(&stored)
             .map_err(|err| ApiError::internal(anyhow::anyhow!("stored hash: {err}")))?;

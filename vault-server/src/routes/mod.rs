@@ -10,6 +10,7 @@ pub mod cases;
 pub mod documents;
 pub mod members;
 pub mod orgs;
+pub mod paced;
 pub mod register;
 pub mod rotation;
 pub mod session;

@@ -8,10 +8,10 @@
 //! work runs in its own task so that a dropped connection cannot cancel it half-way through
 //! its clean-up.
 
-use axum::extract::multipart::{Field, MultipartError};
-use axum::extract::{Multipart, State};
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::Json;
+use multer::{Field, Multipart};
 use object_store::path::Path;
 use object_store::WriteMultipart;
 use ring::digest::{Context, SHA256};
@@ -52,9 +52,19 @@ pub async fn upload(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(case_id): ApiPath<CaseId>,
-    multipart: Multipart,
+    request: Request,
 ) -> ApiResult<(StatusCode, Json<DocumentSummary>)> {
     let member = caller.member()?;
+    let boundary = request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| multer::parse_boundary(v).ok())
+        .ok_or(ApiError::BadRequest(
+            "the upload must be multipart/form-data with a boundary",
+        ))?;
+    let body = super::paced::Paced::new(request.into_body().into_data_stream());
+    let multipart = Multipart::new(body, boundary);
     let work = run(state, member, case_id, multipart).in_current_span();
     tokio::spawn(work).await.map_err(ApiError::internal)?
 }
@@ -63,7 +73,7 @@ async fn run(
     state: AppState,
     member: Member,
     case_id: CaseId,
-    mut multipart: Multipart,
+    mut multipart: Multipart<'static>,
 ) -> ApiResult<(StatusCode, Json<DocumentSummary>)> {
     let result = receive(&state, &member, case_id, &mut multipart).await;
     if result.is_err() {
@@ -76,7 +86,7 @@ async fn receive(
     state: &AppState,
     member: &Member,
     case_id: CaseId,
-    multipart: &mut Multipart,
+    multipart: &mut Multipart<'static>,
 ) -> ApiResult<DocumentSummary> {
     let field = next_part(multipart, "manifest").await?;
     let manifest_bytes = read_small(field, MAX_MANIFEST_BYTES).await?;
@@ -102,16 +112,12 @@ async fn receive(
     }
 }
 
-fn multipart_error(err: &MultipartError) -> ApiError {
-    if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::PayloadTooLarge
-    } else {
-        tracing::warn!(reason = %err.body_text(), "upload body ended or is malformed");
-        ApiError::BadRequest("the multipart body is malformed or ended early")
-    }
+fn multipart_error(err: &multer::Error) -> ApiError {
+    tracing::warn!(reason = %err, "upload body ended or is malformed");
+    ApiError::BadRequest("the multipart body is malformed or ended early")
 }
 
-async fn next_part<'a>(multipart: &'a mut Multipart, name: &str) -> ApiResult<Field<'a>> {
+async fn next_part(multipart: &mut Multipart<'static>, name: &str) -> ApiResult<Field<'static>> {
     let field = multipart
         .next_field()
         .await
@@ -124,7 +130,7 @@ async fn next_part<'a>(multipart: &'a mut Multipart, name: &str) -> ApiResult<Fi
     }
 }
 
-async fn read_small(mut field: Field<'_>, limit: usize) -> ApiResult<Vec<u8>> {
+async fn read_small(mut field: Field<'static>, limit: usize) -> ApiResult<Vec<u8>> {
     let mut out = Vec::new();
     while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(&e))? {
         if out.len() + chunk.len() > limit {
@@ -268,7 +274,7 @@ fn not_age() -> ApiError {
 async fn store_body(
     state: &AppState,
     key: &Path,
-    mut field: Field<'_>,
+    mut field: Field<'static>,
     promise: &Promise,
 ) -> ApiResult<()> {
     let upload = state.store.put_multipart(key).await?;
@@ -303,7 +309,7 @@ async fn store_body(
 }
 
 /// Reads and drops what is left of a refused body, up to [`DRAIN_LIMIT`].
-async fn drain(multipart: &mut Multipart) {
+async fn drain(multipart: &mut Multipart<'static>) {
     let mut read = 0u64;
     while let Ok(Some(mut field)) = multipart.next_field().await {
         while let Ok(Some(chunk)) = field.chunk().await {
