@@ -51,7 +51,10 @@ impl Client {
         org_key: &SecretKey,
     ) -> Result<SecretKey> {
         let scope = KeyScope::Case(detail.case.case_id);
-        let key = self.open_envelope(&detail.envelope, scope, org_key).await?;
+        let allowed = self.case_wrappers(detail.case.case_id).await?;
+        let key = self
+            .open_envelope(&detail.envelope, scope, org_key, &allowed)
+            .await?;
         if key.public_key() != detail.case.case_key {
             return Err(ClientError::NotGenuine(format!(
                 "case {}'s listed key is not the key its envelope holds",
@@ -70,6 +73,7 @@ impl Client {
         let new_case_key = SecretKey::generate();
         let new_public = new_case_key.public_key();
         let mut document_envelopes = Vec::with_capacity(detail.documents.len());
+        let allowed = self.case_wrappers(case).await?;
         for doc in &detail.documents {
             let sealed = self.check_document(doc).await?;
             let access: DocumentAccess = self
@@ -87,7 +91,7 @@ impl Client {
             };
             let scope = KeyScope::Document(doc.document_id);
             let doc_key = self
-                .open_envelope(&document_envelope, scope, &case_key)
+                .open_envelope(&document_envelope, scope, &case_key, &allowed)
                 .await?;
             if doc_key.fingerprint() != sealed.document_key {
                 return Err(ClientError::NotGenuine(format!(

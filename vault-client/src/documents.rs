@@ -211,36 +211,84 @@ impl Client {
     ) -> Result<SecretKey> {
         let id = access.document.document_id;
         let org_key = self.org_key().await?;
-        let envelope = match &access.path {
+        let (envelope, holder) = match &access.path {
             AccessPath::Case {
                 case_envelope,
                 document_envelope,
             } => {
+                let allowed = self.case_wrappers(access.document.case_id).await?;
                 let case_scope = KeyScope::Case(access.document.case_id);
                 let case_key = self
-                    .open_envelope(case_envelope, case_scope, &org_key)
+                    .open_envelope(case_envelope, case_scope, &org_key, &allowed)
                     .await?;
-                self.check_envelope(
-                    document_envelope,
-                    KeyScope::Document(id),
-                    case_key.fingerprint(),
-                )
-                .await?;
-                return Ok(SecretKey::unwrap(
-                    &document_envelope.wrapped,
-                    &[&case_key],
-                    sealed.document_key,
-                )?);
+                let scope = KeyScope::Document(id);
+                self.check_envelope(document_envelope, scope, case_key.fingerprint(), &allowed)
+                    .await?;
+                (document_envelope, case_key)
             }
-            AccessPath::Share { envelope, .. } => envelope,
+            AccessPath::Share {
+                envelope,
+                statement,
+            } => {
+                let (from, shared_sha256) = self.check_share(id, statement).await?;
+                // The sharer's own envelope, or our manager's re-wrap of it at a key rotation.
+                let allowed = [from, self.my_org()?];
+                let scope = KeyScope::Document(id);
+                let wrapper = self
+                    .check_envelope(envelope, scope, org_key.fingerprint(), &allowed)
+                    .await?;
+                if wrapper == from && shared_sha256 != vault_core::sha256(&envelope.wrapped) {
+                    return Err(ClientError::NotGenuine(format!(
+                        "share of {id}: the envelope is not the one the sharer signed"
+                    )));
+                }
+                (envelope, org_key)
+            }
         };
-        self.check_envelope(envelope, KeyScope::Document(id), org_key.fingerprint())
-            .await?;
         Ok(SecretKey::unwrap(
             &envelope.wrapped,
-            &[&org_key],
+            &[&holder],
             sealed.document_key,
         )?)
+    }
+
+    /// Checks a `document-shared` statement: from a certified member of the sharing
+    /// organisation, naming this document, our organisation and one of our verified
+    /// organisation keys. Returns the sharing organisation and the envelope digest it signed.
+    async fn check_share(
+        &self,
+        document: DocumentId,
+        statement: &vault_core::statement::SignedStatement,
+    ) -> Result<(OrgId, [u8; 32])> {
+        let bad = |why: &str| ClientError::NotGenuine(format!("share of {document}: {why}"));
+        let claim = statement
+            .verify()
+            .map_err(|_| bad("its statement does not verify"))?
+            .claim;
+        let Claim::DocumentShared {
+            document: named,
+            from_org,
+            to_org,
+            to_org_key,
+            envelope_sha256,
+        } = claim
+        else {
+            return Err(bad("it carries no document-shared statement"));
+        };
+        self.trusted_org(from_org)
+            .await?
+            .check(statement)
+            .map_err(|_| {
+                bad("it was not made by a certified member of the sharing organisation")
+            })?;
+        let ours = self.trusted_org(self.my_org()?).await?;
+        let to_our_key = ours.org_keys.iter().any(|k| k.fingerprint() == to_org_key);
+        if named != document || to_org != ours.org_id || !to_our_key {
+            return Err(bad(
+                "the statement names another document, organisation or key",
+            ));
+        }
+        Ok((from_org, envelope_sha256))
     }
 
     /// Opens a document into a file; returns the path written.

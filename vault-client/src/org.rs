@@ -231,7 +231,10 @@ impl Client {
         let mut case_envelopes = Vec::new();
         for held in &holdings.cases {
             let scope = KeyScope::Case(held.case_id);
-            let case_key = self.open_envelope(&held.envelope, scope, &old).await?;
+            let allowed = self.case_wrappers(held.case_id).await?;
+            let case_key = self
+                .open_envelope(&held.envelope, scope, &old, &allowed)
+                .await?;
             let envelope = self.make_envelope(&case_key, &new_public, scope, org)?;
             case_envelopes.push(CaseEnvelope {
                 case_id: held.case_id,
@@ -239,9 +242,22 @@ impl Client {
             });
         }
         let mut share_envelopes = Vec::new();
+        let sharers: std::collections::HashMap<_, _> = self
+            .shared_with_us()
+            .await?
+            .into_iter()
+            .map(|share| (share.document_id, share.from_org))
+            .collect();
         for held in &holdings.shares {
             let scope = KeyScope::Document(held.document_id);
-            let doc_key = self.open_envelope(&held.envelope, scope, &old).await?;
+            let allowed: Vec<OrgId> = sharers
+                .get(&held.document_id)
+                .copied()
+                .into_iter()
+                .collect();
+            let doc_key = self
+                .open_envelope(&held.envelope, scope, &old, &allowed)
+                .await?;
             let envelope = self.make_envelope(&doc_key, &new_public, scope, org)?;
             share_envelopes.push(DocumentEnvelope {
                 document_id: held.document_id,

@@ -3,8 +3,12 @@
 //! - A directory counts only after [`TrustedOrg::verify`] with the pinned root, and after the
 //!   pins agree (see [`crate::pins`]).
 //! - An envelope counts only when its `key-wrapped` statement verifies against a certified
-//!   member of the organisation the statement names, and it is unwrapped with the fingerprint
-//!   that statement names (key adoption fails there).
+//!   member of the organisation the statement names, that organisation is one allowed to hand
+//!   us this key, and it is unwrapped with the fingerprint that statement names (key adoption
+//!   fails there). Allowed: our own organisation for our organisation key; for a case's key and
+//!   its documents' keys, our organisation or one that transferred the case to us (whose
+//!   manager's signed offer we accepted). An organisation the server made up, however well its
+//!   own members are certified, can therefore plant no key in our cases.
 //! - A document counts as genuine only when its `document-sealed` statement comes from a
 //!   certified member of the organisation it names and agrees with the stored sizes, digests
 //!   and key (file injection fails there).
@@ -64,12 +68,13 @@ impl Client {
     }
 
     /// Checks an envelope's statement against a certified member of the organisation it names,
-    /// for `scope`, and that it is addressed to `recipient`.
+    /// which must be one of `allowed`, for `scope`, and that it is addressed to `recipient`.
     pub(crate) async fn check_envelope(
         &self,
         envelope: &Envelope,
         scope: KeyScope,
         recipient: Fingerprint,
+        allowed: &[OrgId],
     ) -> Result<OrgId> {
         let statement = envelope.statement.verify().map_err(|e| {
             ClientError::NotGenuine(format!("an envelope's statement does not verify: {e}"))
@@ -79,6 +84,11 @@ impl Client {
                 "an envelope carries the wrong statement".into(),
             ));
         };
+        if !allowed.contains(&org) {
+            return Err(ClientError::NotGenuine(format!(
+                "a key was wrapped by organisation {org}, which has no standing to hand it to us"
+            )));
+        }
         self.trusted_org(org)
             .await?
             .check_envelope(envelope, scope)?;
@@ -96,8 +106,9 @@ impl Client {
         envelope: &Envelope,
         scope: KeyScope,
         holder: &SecretKey,
+        allowed: &[OrgId],
     ) -> Result<SecretKey> {
-        self.check_envelope(envelope, scope, holder.fingerprint())
+        self.check_envelope(envelope, scope, holder.fingerprint(), allowed)
             .await?;
         Ok(SecretKey::unwrap(
             &envelope.wrapped,
@@ -125,8 +136,23 @@ impl Client {
             &answer.envelope,
             KeyScope::Org(org),
             self.keystore.identity(),
+            &[org],
         )
         .await
+    }
+
+    /// The organisations allowed to hand us a case's key and its documents' keys: ours, and
+    /// every organisation whose offer of this case to us was accepted.
+    pub(crate) async fn case_wrappers(&self, case: vault_core::ids::CaseId) -> Result<Vec<OrgId>> {
+        let org = self.my_org()?;
+        let mut allowed = vec![org];
+        for transfer in self.list_transfers().await? {
+            let accepted = transfer.status == vault_core::api::TransferStatus::Accepted;
+            if accepted && transfer.case_id == case && transfer.to_org == org {
+                allowed.push(transfer.from_org);
+            }
+        }
+        Ok(allowed)
     }
 
     /// Verifies a document's `document-sealed` statement against the stored document.
