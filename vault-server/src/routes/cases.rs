@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 use vault_core::api::{CaseDetail, CaseSummary, CreateCaseRequest};
 use vault_core::ids::{CaseId, OrgId};
 use vault_core::statement::KeyScope;
@@ -37,7 +37,7 @@ fn summary(row: &CaseRow) -> ApiResult<CaseSummary> {
 
 /// A case owned by `org`, or 404 whether it is missing or someone else's.
 pub async fn owned_case(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     case: CaseId,
     org: OrgId,
 ) -> ApiResult<CaseSummary> {
@@ -57,12 +57,11 @@ pub async fn create(
     ApiJson(req): ApiJson<CreateCaseRequest>,
 ) -> ApiResult<(StatusCode, Json<CaseSummary>)> {
     let member = caller.member()?;
-    let reference = req.reference.trim();
-    if reference.is_empty() || reference.chars().count() > 200 {
-        return Err(ApiError::BadRequest(
-            "a case reference has 1 to 200 characters",
-        ));
-    }
+    let reference = crate::checks::label(
+        &req.reference,
+        200,
+        "a case reference has 1 to 200 characters and no control characters",
+    )?;
     let mut tx = state.db.begin().await?;
     let (org_key, _) = current_key(&mut tx, member.org_id).await?;
     let expect = Expect {

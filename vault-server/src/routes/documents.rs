@@ -6,7 +6,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures::TryStreamExt as _;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 use vault_core::api::{AccessPath, DocumentAccess, DocumentSummary};
 use vault_core::ids::{CaseId, DocumentId, OrgId};
 
@@ -48,7 +48,7 @@ fn summary(row: DocRow) -> ApiResult<DocumentSummary> {
 
 /// Every document of a case, oldest first.
 pub async fn list_documents(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     case: CaseId,
 ) -> ApiResult<Vec<DocumentSummary>> {
     let rows: Vec<DocRow> = sqlx::query_as(&format!(
@@ -62,7 +62,7 @@ pub async fn list_documents(
 
 /// A document as `org` may reach it, with its object key; 404 when `org` has no path to it.
 pub async fn access(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     document: DocumentId,
     org: OrgId,
 ) -> ApiResult<(DocumentAccess, String)> {
@@ -146,16 +146,30 @@ pub async fn body(
 }
 
 /// Answers with an object's bytes, streamed, with its length.
+///
+/// The length sent is the object's own. If it differs from the size recorded at upload, the
+/// stored copy was changed behind the server's back: that is logged, and the bytes are sent
+/// as they are, so that the client's integrity checks name what is wrong instead of the
+/// connection breaking off at a length the object does not have.
 pub async fn stream_object(state: &AppState, key: &str, size: u64) -> ApiResult<Response> {
     let result = state
         .store
         .get(&object_store::path::Path::from(key))
         .await?;
+    let stored = result.meta.size;
+    if stored != size {
+        tracing::error!(
+            object = key,
+            recorded = size,
+            stored,
+            "stored object changed size"
+        );
+    }
     let stream = result.into_stream().map_err(std::io::Error::other);
     Ok((
         [
             (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
-            (header::CONTENT_LENGTH, size.to_string()),
+            (header::CONTENT_LENGTH, stored.to_string()),
         ],
         Body::from_stream(stream),
     )

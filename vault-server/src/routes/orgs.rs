@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use axum::Json;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 use vault_core::api::{
     CaseEnvelope, DocumentEnvelope, MemberEntry, OrgDirectory, OrgHoldings, OrgKeyEnvelope,
     OrgSummary,
@@ -35,7 +35,7 @@ fn summary(row: OrgRow) -> ApiResult<OrgSummary> {
 const ORG_COLUMNS: &str = "id, name, root_signing_key, org_key, org_key_version";
 
 /// One organisation's summary, or 404.
-pub async fn load_org(conn: &mut SqliteConnection, org: OrgId) -> ApiResult<OrgSummary> {
+pub async fn load_org(conn: &mut AnyConnection, org: OrgId) -> ApiResult<OrgSummary> {
     let row: OrgRow = sqlx::query_as(&format!("SELECT {ORG_COLUMNS} FROM orgs WHERE id = $1"))
         .bind(org.to_string())
         .fetch_one(conn)
@@ -44,7 +44,7 @@ pub async fn load_org(conn: &mut SqliteConnection, org: OrgId) -> ApiResult<OrgS
 }
 
 /// An organisation's current key and version; 409 when it has none yet.
-pub async fn current_key(conn: &mut SqliteConnection, org: OrgId) -> ApiResult<(PublicKey, u32)> {
+pub async fn current_key(conn: &mut AnyConnection, org: OrgId) -> ApiResult<(PublicKey, u32)> {
     let summary = load_org(conn, org).await?;
     match (summary.org_key, summary.org_key_version) {
         (Some(key), Some(version)) => Ok((key, version)),
@@ -155,7 +155,7 @@ pub async fn key_envelope(
 }
 
 /// Every case envelope and share envelope an organisation holds.
-pub async fn holdings_of(conn: &mut SqliteConnection, org: OrgId) -> ApiResult<OrgHoldings> {
+pub async fn holdings_of(conn: &mut AnyConnection, org: OrgId) -> ApiResult<OrgHoldings> {
     let (_, version) = current_key(conn, org).await?;
     let cases: Vec<(String, String)> =
         sqlx::query_as("SELECT id, envelope FROM cases WHERE org_id = $1 ORDER BY id")

@@ -21,7 +21,7 @@ use crate::state::AppState;
 
 /// The case and document key of a document the member's organisation owns, or 404.
 async fn owned_document(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     document: DocumentId,
     org: OrgId,
 ) -> ApiResult<(String, PublicKey)> {

@@ -1,8 +1,14 @@
 //! Shared helpers for the server's integration tests: an in-process server on a random port in
 //! a temporary directory, and people and organisations whose requests are signed for real with
 //! vault-core, so every check the server makes is exercised.
+//!
+//! The database is the SQLite file in the temporary directory, or, with
+//! `VAULT_TEST_BACKEND=postgres`, a fresh PostgreSQL database made through
+//! `VAULT_TEST_DATABASE_URL` for each server, so the same tests cover both backends.
 
 #![allow(dead_code, unreachable_pub)]
+// Product names such as SQLite and PostgreSQL are prose here, not code.
+#![allow(clippy::doc_markdown)]
 
 use std::path::{Path, PathBuf};
 
@@ -26,6 +32,8 @@ pub const PASSWORD: &str = "correct horse battery staple";
 pub struct Server {
     pub base: String,
     pub dir: tempfile::TempDir,
+    /// The database the server uses, so tests can count rows behind its back.
+    pub database_url: String,
     pub client: Client,
     pub admin_token: String,
     task: tokio::task::JoinHandle<()>,
@@ -46,7 +54,12 @@ pub async fn start() -> Server {
 pub async fn start_with(tweak: impl FnOnce(&mut Settings)) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = Settings::for_data_dir(dir.path());
+    settings.database_url = test_database().await;
     tweak(&mut settings);
+    let database_url = settings
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", settings.default_database_path().display()));
     let app = App::new(settings).await.unwrap();
     app.bootstrap_admin("admin@example.org", PASSWORD)
         .await
@@ -64,12 +77,27 @@ pub async fn start_with(tweak: impl FnOnce(&mut Settings)) -> Server {
     let mut server = Server {
         base,
         dir,
+        database_url,
         client,
         admin_token: String::new(),
         task,
     };
     server.admin_token = server.login("admin@example.org", PASSWORD).await.token;
     server
+}
+
+/// A fresh PostgreSQL database when `VAULT_TEST_BACKEND=postgres`; otherwise `None`, the
+/// SQLite file in the data directory.
+pub async fn test_database() -> Option<String> {
+    if std::env::var("VAULT_TEST_BACKEND").as_deref() != Ok("postgres") {
+        return None;
+    }
+    let admin = std::env::var("VAULT_TEST_DATABASE_URL")
+        .expect("VAULT_TEST_BACKEND=postgres needs VAULT_TEST_DATABASE_URL");
+    let url = vault_server::db::scratch::fresh_postgres_database(&admin)
+        .await
+        .unwrap();
+    Some(url)
 }
 
 /// An organisation as its members' clients know it.
@@ -325,13 +353,10 @@ impl Server {
         out
     }
 
-    /// Rows in a table, read straight from the database file.
+    /// Rows in a table, read straight from the database.
     pub async fn rows(&self, table: &str) -> i64 {
-        let url = format!(
-            "sqlite://{}?mode=ro",
-            self.dir.path().join("vault.sqlite3").display()
-        );
-        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&self.database_url).await.unwrap();
         let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}"))
             .fetch_one(&pool)
             .await
