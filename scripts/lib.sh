@@ -57,7 +57,7 @@ new_org() {
 join() {
   local who=$1 manager=$2 org=$3 fpr uid
   act "$who" init --email "$who@example.org"
-  fpr=$(act "$who" keys fingerprint --json | json 'd["encryption"]')
+  fpr=$(act "$who" keys fingerprint --json | json 'd["member"]')
   act "$who" register --org "$org"
   uid=$(act "$manager" org members --json \
     | json "[m['user_id'] for m in d if m['email']=='$who@example.org'][0]")

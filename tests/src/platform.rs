@@ -62,7 +62,7 @@ impl Platform {
     pub async fn member(&self, name: &str, org: OrgId, manager: &Client, role: Role) -> Client {
         let mut client = self.person(name);
         client.register(org, None, &password(name)).await.unwrap();
-        let read_out = client.fingerprints().encryption;
+        let read_out = client.fingerprints().member;
         manager
             .approve(client.keystore().user_id, role, read_out)
             .await

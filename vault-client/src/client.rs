@@ -28,6 +28,8 @@ const PINS_FILE: &str = "pins.json";
 /// The fingerprints a person reads out to their manager.
 #[derive(Clone, Copy, Debug, Serialize)]
 pub struct Fingerprints {
+    /// Over both keys: what a new member reads out to the approving manager.
+    pub member: Fingerprint,
     /// Of the X25519 encryption key.
     pub encryption: Fingerprint,
     /// Of the Ed25519 signing key.
@@ -103,7 +105,9 @@ impl Client {
     /// The person's own fingerprints.
     #[must_use]
     pub fn fingerprints(&self) -> Fingerprints {
+        let signing = self.keystore.signing_key().verifying_key();
         Fingerprints {
+            member: Fingerprint::of_member(&self.keystore.identity().public_key(), &signing),
             encryption: self.keystore.identity().fingerprint(),
             signing: self.keystore.signing_key().verifying_key().fingerprint(),
         }

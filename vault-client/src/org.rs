@@ -30,6 +30,8 @@ pub struct MemberView {
     pub role: Option<Role>,
     /// Whether their keys are certified through a chain to the organisation root.
     pub certified: bool,
+    /// Fingerprint over both published keys (what the member reads out at approval).
+    pub member_fingerprint: Fingerprint,
     /// Fingerprint of the published encryption key.
     pub encryption_fingerprint: Fingerprint,
     /// Fingerprint of the published signing key.
@@ -156,6 +158,7 @@ impl Client {
                     status: m.status,
                     role: certified.map(|c| c.role),
                     certified: certified.is_some(),
+                    member_fingerprint: Fingerprint::of_member(&m.encryption_key, &m.signing_key),
                     encryption_fingerprint: m.encryption_key.fingerprint(),
                     signing_fingerprint: m.signing_key.fingerprint(),
                 }
@@ -172,7 +175,9 @@ impl Client {
             .iter()
             .find(|m| m.user_id == user)
             .ok_or_else(|| ClientError::Invalid(format!("{user} is not a member of {org}")))?;
-        let published = entry.encryption_key.fingerprint();
+        // The member read out one fingerprint over both keys, so a signing key the server swapped
+        // in is caught here as surely as a swapped encryption key.
+        let published = Fingerprint::of_member(&entry.encryption_key, &entry.signing_key);
         if published != fingerprint {
             return Err(ClientError::FingerprintMismatch {
                 given: fingerprint,

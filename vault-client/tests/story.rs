@@ -77,7 +77,7 @@ impl World {
         let password = secret(&format!("password of {who}"));
         person.register(org, None, &password).await.unwrap();
         let user = person.keystore().user_id;
-        let wrong = manager.fingerprints().encryption;
+        let wrong = manager.fingerprints().member;
         let err = manager
             .approve(user, Role::Practitioner, wrong)
             .await
@@ -86,7 +86,7 @@ impl World {
             matches!(err, ClientError::FingerprintMismatch { .. }),
             "{err}"
         );
-        let right = person.fingerprints().encryption;
+        let right = person.fingerprints().member;
         manager
             .approve(user, Role::Practitioner, right)
             .await

@@ -65,6 +65,7 @@ pub struct Fingerprint([u8; 16]);
 impl Fingerprint {
     const ENCRYPTION_TAG: &'static [u8] = b"case-vault fingerprint v1: age-x25519\n";
     const SIGNING_TAG: &'static [u8] = b"case-vault fingerprint v1: ed25519\n";
+    const MEMBER_TAG: &'static [u8] = b"case-vault fingerprint v1: member\n";
 
     fn of(tag: &[u8], key: &[u8]) -> Self {
         let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
@@ -80,6 +81,16 @@ impl Fingerprint {
     #[must_use]
     pub const fn as_bytes(&self) -> &[u8; 16] {
         &self.0
+    }
+
+    /// One fingerprint over both of a person's public keys: what a new member reads out to the
+    /// manager who approves them, so that neither key can be swapped unnoticed.
+    #[must_use]
+    pub fn of_member(encryption: &PublicKey, signing: &VerifyingKey) -> Self {
+        let mut keys = encryption.as_str().as_bytes().to_vec();
+        keys.push(b'\n');
+        keys.extend_from_slice(signing.as_bytes());
+        Self::of(Self::MEMBER_TAG, &keys)
     }
 
     /// Rebuilds a fingerprint from its 16 raw bytes.
@@ -465,6 +476,11 @@ mod tests {
         assert_eq!(fp.to_string().parse::<Fingerprint>().unwrap(), fp);
         let signing = SigningKey::generate().unwrap().verifying_key();
         assert_ne!(signing.fingerprint(), fp);
+        let member = Fingerprint::of_member(&key, &signing);
+        let other_signing = SigningKey::generate().unwrap().verifying_key();
+        assert_ne!(member, Fingerprint::of_member(&key, &other_signing));
+        let other_key = SecretKey::generate().public_key();
+        assert_ne!(member, Fingerprint::of_member(&other_key, &signing));
     }
 
     #[test]

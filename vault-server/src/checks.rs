@@ -83,3 +83,36 @@ pub fn age_file(bytes: &[u8], what: &'static str) -> ApiResult<()> {
         _ => Err(mismatch(what)),
     }
 }
+
+/// A short label people read (an organisation name, a case reference): 1 to `max` characters
+/// after trimming, and no control characters, which could rewrite what a terminal or a page
+/// shows next to it. Returns the trimmed label.
+pub fn label<'a>(text: &'a str, max: usize, what: &'static str) -> ApiResult<&'a str> {
+    let trimmed = text.trim();
+    let count = trimmed.chars().count();
+    if count == 0 || count > max || trimmed.chars().any(char::is_control) {
+        return Err(ApiError::BadRequest(what));
+    }
+    Ok(trimmed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::label;
+
+    #[test]
+    fn labels_refuse_control_characters_and_bad_lengths() {
+        assert_eq!(
+            label("  Harbour Fostering ", 200, "x").ok(),
+            Some("Harbour Fostering")
+        );
+        assert_eq!(
+            label("Zoë – NC/2026 (2)", 200, "x").ok(),
+            Some("Zoë – NC/2026 (2)")
+        );
+        assert!(label("Brightwater\u{1b}[2K\rFAKE", 200, "x").is_err());
+        assert!(label("a\0b", 200, "x").is_err());
+        assert!(label("   ", 200, "x").is_err());
+        assert!(label(&"x".repeat(201), 200, "x").is_err());
+    }
+}

@@ -37,7 +37,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
                 }
             } else {
                 let fprs = client.fingerprints();
-                println!("read this fingerprint to your manager: {}", fprs.encryption);
+                println!("read this fingerprint to your manager: {}", fprs.member);
             }
             Ok(())
         }
@@ -45,7 +45,11 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             let mut client = open(g, &home)?;
             let password = secrets::password(g.password_file.as_deref(), false)?;
             let me = client.login(&password).await?;
-            println!("logged in as {} ({})", me.email, me.user_id);
+            println!(
+                "logged in as {} ({})",
+                output::printable(&me.email),
+                me.user_id
+            );
             Ok(())
         }
         Command::Logout => {
@@ -58,7 +62,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             if json {
                 return output::json(&me);
             }
-            println!("{} ({})", me.email, me.user_id);
+            println!("{} ({})", output::printable(&me.email), me.user_id);
             println!("role: {}", json!(me.role).as_str().unwrap_or("?"));
             if let Some(org) = me.org_id {
                 println!(
@@ -95,11 +99,16 @@ fn print_identity(client: &Client, as_json: bool) -> Result<()> {
         return output::json(&json!({
             "user_id": client.keystore().user_id,
             "email": client.keystore().email,
+            "member": fprs.member,
             "encryption": fprs.encryption,
             "signing": fprs.signing,
         }));
     }
     println!("user id:                    {}", client.keystore().user_id);
+    println!(
+        "member fingerprint:         {} (read this out at approval)",
+        fprs.member
+    );
     println!("encryption key fingerprint: {}", fprs.encryption);
     println!("signing key fingerprint:    {}", fprs.signing);
     Ok(())
@@ -126,7 +135,7 @@ async fn org(g: &Global, home: &Path, command: OrgCommand) -> Result<()> {
                 let root = o.root_signing_key.map_or("not set up".to_owned(), |k| {
                     format!("root {}", k.fingerprint())
                 });
-                println!("{}  {}  ({root})", o.org_id, o.name);
+                println!("{}  {}  ({root})", o.org_id, output::printable(&o.name));
             }
         }
         OrgCommand::Members { json } => {
@@ -137,14 +146,17 @@ async fn org(g: &Global, home: &Path, command: OrgCommand) -> Result<()> {
             for m in members {
                 let role = m.role.map_or("-", Role::as_str);
                 let status = json!(m.status);
-                let certified = if m.certified { "" } else { "  (not certified)" };
+                let certified = if m.certified {
+                    "certified"
+                } else {
+                    "NOT CERTIFIED"
+                };
                 println!(
-                    "{}  {}  {}  {role}  enc {}  sig {}{certified}",
+                    "{}  {}  {}  {role}  {certified}  fingerprint {}",
                     m.user_id,
-                    m.email,
+                    output::printable(&m.email),
                     status.as_str().unwrap_or("?"),
-                    m.encryption_fingerprint,
-                    m.signing_fingerprint
+                    m.member_fingerprint,
                 );
             }
         }
@@ -189,7 +201,9 @@ async fn case(g: &Global, home: &Path, command: CaseCommand) -> Result<()> {
                 let when = output::date(c.created_at);
                 println!(
                     "{}  {}  {} documents  {when}",
-                    c.case_id, c.reference, c.document_count
+                    c.case_id,
+                    output::printable(&c.reference),
+                    c.document_count
                 );
             }
         }
@@ -198,7 +212,8 @@ async fn case(g: &Global, home: &Path, command: CaseCommand) -> Result<()> {
             if json {
                 return output::json(&detail);
             }
-            println!("case {}  {}", detail.case.case_id, detail.case.reference);
+            let reference = output::printable(&detail.case.reference);
+            println!("case {}  {reference}", detail.case.case_id);
             println!("owner {}", detail.case.org_id);
             println!("case key {}", detail.case.case_key.fingerprint());
             println!(
@@ -224,7 +239,7 @@ async fn case(g: &Global, home: &Path, command: CaseCommand) -> Result<()> {
                     "{}  case {} ({})  {} -> {}  {}  {} documents",
                     t.transfer_id,
                     t.case_id,
-                    t.reference,
+                    output::printable(&t.reference),
                     t.from_org,
                     t.to_org,
                     status.as_str().unwrap_or("?"),
@@ -268,17 +283,26 @@ async fn doc(g: &Global, home: &Path, command: DocCommand) -> Result<()> {
             if json {
                 return output::json(&docs);
             }
+            let mut not_genuine = 0;
             for d in docs {
                 match (&d.file_name, d.size) {
                     (Some(name), Some(size)) if d.genuine => {
-                        println!("{}  {size:>10}  {name}", d.document_id);
+                        println!("{}  {size:>10}  {}", d.document_id, output::printable(name));
                     }
-                    _ => println!(
-                        "{}  NOT GENUINE: {}",
-                        d.document_id,
-                        d.problem.as_deref().unwrap_or("did not verify")
-                    ),
+                    _ => {
+                        not_genuine += 1;
+                        println!(
+                            "{}  NOT GENUINE: {}",
+                            d.document_id,
+                            output::printable(d.problem.as_deref().unwrap_or("did not verify"))
+                        );
+                    }
                 }
+            }
+            if not_genuine > 0 {
+                return Err(ClientError::NotGenuine(format!(
+                    "{not_genuine} document(s) of this case did not verify; do not rely on them"
+                )));
             }
         }
         DocCommand::Open {
@@ -305,7 +329,8 @@ async fn doc(g: &Global, home: &Path, command: DocCommand) -> Result<()> {
             client.revoke(document_id, org).await?;
             println!("revoked {org}'s access to {document_id}");
             println!(
-                "if they may have kept the key, seal the document again and delete the old one"
+                "if they may have kept the key, seal the document again as a new document: \
+                 the old key opens only the old copy"
             );
         }
         DocCommand::Shared { json } => {

@@ -123,7 +123,7 @@ pub(crate) enum OrgCommand {
         /// practitioner or manager.
         #[arg(long)]
         role: String,
-        /// The encryption-key fingerprint the member read out to you.
+        /// The member fingerprint the member read out to you (`vaultctl keys fingerprint`).
         #[arg(long)]
         fingerprint: String,
     },

@@ -11,6 +11,21 @@ use vault_client::{ClientError, Result};
 /// Files smaller than this finish too fast for a bar to help.
 const BAR_THRESHOLD: u64 = 4 * 1024 * 1024;
 
+/// Text from the server or from other people (file names, case references, organisation
+/// names, e-mail addresses) with control characters shown as escapes, so that none of it can
+/// move the cursor, clear a line or pose as another line on the terminal.
+pub(crate) fn printable(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_unicode().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
 /// Prints a value as pretty JSON on stdout.
 pub(crate) fn json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value)
@@ -81,4 +96,21 @@ pub(crate) fn date(seconds: i64) -> String {
         secs / 3600,
         secs % 3600 / 60
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn control_characters_are_shown_not_obeyed() {
+        assert_eq!(
+            printable("invoice\u{1b}[2K\rFAKE.pdf"),
+            "invoice\\u{1b}[2K\\u{d}FAKE.pdf"
+        );
+        assert_eq!(
+            printable("Médical report – Zoë (2).pdf"),
+            "Médical report – Zoë (2).pdf"
+        );
+    }
 }

@@ -23,12 +23,11 @@ pub async fn create_org(
     ApiJson(req): ApiJson<CreateOrgRequest>,
 ) -> ApiResult<(StatusCode, Json<CreateOrgResponse>)> {
     caller.platform_admin()?;
-    let name = req.name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(ApiError::BadRequest(
-            "an organisation name has 1 to 200 characters",
-        ));
-    }
+    let name = crate::checks::label(
+        &req.name,
+        200,
+        "an organisation name has 1 to 200 characters and no control characters",
+    )?;
     let org_id = OrgId::new();
     let (code, hash) = auth::new_secret();
     let mut tx = state.db.begin().await?;
@@ -98,8 +97,9 @@ pub async fn create_auditor(
 
 /// Checks an e-mail address and password the way registration does.
 pub fn check_credentials(email: &str, password: &SecretString) -> ApiResult<()> {
-    let email_ok =
-        email.len() <= 254 && email.contains('@') && !email.contains(char::is_whitespace);
+    let email_ok = email.len() <= 254
+        && email.contains('@')
+        && !email.contains(|c: char| c.is_whitespace() || c.is_control());
     if !email_ok {
         return Err(ApiError::BadRequest("the e-mail address is not valid"));
     }
