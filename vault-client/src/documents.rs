@@ -378,6 +378,14 @@ impl Client {
         self.api.get("/v1/shared").await
     }
 
+    /// The organisations a document of one of our cases is shared with, including shares a
+    /// previous owner made before transferring the case to us.
+    pub async fn shares_of(&self, document: DocumentId) -> Result<Vec<ShareSummary>> {
+        self.api
+            .get(&format!("/v1/documents/{document}/shares"))
+            .await
+    }
+
     /// Writes the document key as an age identity file (mode 0600, never replacing a file),
     /// and with `body` also the verified ciphertext, so the stock `age` tool can open it.
     pub async fn export_key(

@@ -46,7 +46,10 @@ pub enum ClientError {
     #[error("this keystore is not registered with an organisation: run `vaultctl register`")]
     NotRegistered,
     /// The server answered with an error.
-    #[error("server refused the request ({status}, {code}): {message}")]
+    #[error(
+        "server refused the request ({status}, {code}): {message}{}",
+        hint(code)
+    )]
     Api {
         /// HTTP status.
         status: u16,
@@ -127,3 +130,17 @@ impl ClientError {
 
 /// Result with [`ClientError`].
 pub type Result<T, E = ClientError> = std::result::Result<T, E>;
+
+/// What a person can do about a refusal, by its code.
+fn hint(code: &str) -> &'static str {
+    match code {
+        "not_found" => {
+            " (it does not exist, or your organisation cannot reach it: never shared with you, \
+             transferred away, or your membership was removed)"
+        }
+        "conflict" => " (it exists already or was done already, or the state changed meanwhile)",
+        "forbidden" => " (your role does not allow this, or a manager has not approved you yet)",
+        "payload_too_large" => " (the server's upload limit is lower than this file)",
+        _ => "",
+    }
+}

@@ -24,6 +24,18 @@ use vault_core::ids::UserId;
 pub use settings::Settings;
 use state::AppState;
 
+/// The data directory holds the database and the objects: only the server's own user may
+/// enter it, whatever the umask made of the files inside.
+fn restrict_to_owner(dir: &std::path::Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .context("restricting the data directory to its owner")?;
+    }
+    Ok(())
+}
+
 /// A ready server: database open and migrated, object store open.
 pub struct App {
     state: AppState,
@@ -33,6 +45,7 @@ impl App {
     /// Opens the database (running migrations) and the object store named by `settings`.
     pub async fn new(settings: Settings) -> anyhow::Result<App> {
         std::fs::create_dir_all(&settings.data_dir).context("creating the data directory")?;
+        restrict_to_owner(&settings.data_dir)?;
         let url = match &settings.database_url {
             Some(url) => url.clone(),
             None => format!("sqlite://{}", settings.default_database_path().display()),

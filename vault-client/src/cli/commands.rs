@@ -283,27 +283,7 @@ async fn doc(g: &Global, home: &Path, command: DocCommand) -> Result<()> {
             if json {
                 return output::json(&docs);
             }
-            let mut not_genuine = 0;
-            for d in docs {
-                match (&d.file_name, d.size) {
-                    (Some(name), Some(size)) if d.genuine => {
-                        println!("{}  {size:>10}  {}", d.document_id, output::printable(name));
-                    }
-                    _ => {
-                        not_genuine += 1;
-                        println!(
-                            "{}  NOT GENUINE: {}",
-                            d.document_id,
-                            output::printable(d.problem.as_deref().unwrap_or("did not verify"))
-                        );
-                    }
-                }
-            }
-            if not_genuine > 0 {
-                return Err(ClientError::NotGenuine(format!(
-                    "{not_genuine} document(s) of this case did not verify; do not rely on them"
-                )));
-            }
+            print_documents(docs)?;
         }
         DocCommand::Open {
             document_id,
@@ -332,6 +312,19 @@ async fn doc(g: &Global, home: &Path, command: DocCommand) -> Result<()> {
                 "if they may have kept the key, seal the document again as a new document: \
                  the old key opens only the old copy"
             );
+        }
+        DocCommand::Shares { document_id, json } => {
+            let shares = client.shares_of(document_id).await?;
+            if json {
+                return output::json(&shares);
+            }
+            if shares.is_empty() {
+                println!("{document_id} is shared with no other organisation");
+            }
+            for s in shares {
+                let when = output::date(s.created_at);
+                println!("shared with {}  by {}  {when}", s.to_org, s.from_org);
+            }
         }
         DocCommand::Shared { json } => {
             let shares = client.shared_with_us().await?;
@@ -374,6 +367,32 @@ async fn keys(g: &Global, home: &Path, command: KeysCommand) -> Result<()> {
             );
         }
         KeysCommand::Fingerprint { json } => print_identity(&client, json)?,
+    }
+    Ok(())
+}
+
+/// Lists a case's documents for people; an error (so a non-zero exit) if any did not verify.
+fn print_documents(docs: Vec<vault_client::documents::DocumentView>) -> Result<()> {
+    let mut not_genuine = 0;
+    for d in docs {
+        match (&d.file_name, d.size) {
+            (Some(name), Some(size)) if d.genuine => {
+                println!("{}  {size:>10}  {}", d.document_id, output::printable(name));
+            }
+            _ => {
+                not_genuine += 1;
+                println!(
+                    "{}  NOT GENUINE: {}",
+                    d.document_id,
+                    output::printable(d.problem.as_deref().unwrap_or("did not verify"))
+                );
+            }
+        }
+    }
+    if not_genuine > 0 {
+        return Err(ClientError::NotGenuine(format!(
+            "{not_genuine} document(s) of this case did not verify; do not rely on them"
+        )));
     }
     Ok(())
 }

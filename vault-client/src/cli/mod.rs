@@ -239,6 +239,14 @@ pub(crate) enum DocCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Organisations one of your documents is shared with (a previous owner's shares too).
+    Shares {
+        /// The document.
+        document_id: DocumentId,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
