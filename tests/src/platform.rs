@@ -1,5 +1,9 @@
 //! One platform per test: a server started in-process on 127.0.0.1:0 over a temporary data
 //! directory, and people with their own keystores talking to it through the client library.
+//!
+//! The server's database is a `SQLite` file in that directory, or, with
+//! `VAULT_TEST_BACKEND=postgres`, a fresh `PostgreSQL` database made through
+//! `VAULT_TEST_DATABASE_URL`, so the same stories run on both backends.
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +18,8 @@ pub struct Platform {
     pub dir: TempDir,
     pub url: String,
     pub admin: Client,
+    /// The server's database, so a test can play an operator who edits it.
+    pub database_url: String,
 }
 
 impl Platform {
@@ -22,7 +28,12 @@ impl Platform {
         // Keystores in tests use the client's minimum scrypt work factor.
         std::env::set_var("VAULTCTL_SCRYPT_WORK_FACTOR", "15");
         let dir = tempfile::tempdir().unwrap();
-        let settings = vault_server::Settings::for_data_dir(dir.path().join("server"));
+        let mut settings = vault_server::Settings::for_data_dir(dir.path().join("server"));
+        settings.database_url = test_database().await;
+        let database_url = settings
+            .database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", settings.default_database_path().display()));
         let app = vault_server::App::new(settings).await.unwrap();
         app.bootstrap_admin("admin@example.org", "password of admin")
             .await
@@ -32,7 +43,12 @@ impl Platform {
         tokio::spawn(app.serve(listener));
         let mut admin = person_at(dir.path(), &url, "admin");
         admin.login(&password("admin")).await.unwrap();
-        Self { dir, url, admin }
+        Self {
+            dir,
+            url,
+            admin,
+            database_url,
+        }
     }
 
     /// The server's data directory (database and object store).
@@ -70,6 +86,21 @@ impl Platform {
         client.login(&password(name)).await.unwrap();
         client
     }
+}
+
+/// A fresh `PostgreSQL` database when `VAULT_TEST_BACKEND=postgres`; otherwise `None`, the
+/// `SQLite` file in the data directory.
+async fn test_database() -> Option<String> {
+    if std::env::var("VAULT_TEST_BACKEND").as_deref() != Ok("postgres") {
+        return None;
+    }
+    let admin = std::env::var("VAULT_TEST_DATABASE_URL")
+        .expect("VAULT_TEST_BACKEND=postgres needs VAULT_TEST_DATABASE_URL");
+    Some(
+        vault_server::db::scratch::fresh_postgres_database(&admin)
+            .await
+            .unwrap(),
+    )
 }
 
 fn person_at(dir: &Path, url: &str, name: &str) -> Client {

@@ -6,13 +6,12 @@ use vault_core::keys::SigningKey;
 use vault_core::statement::Role;
 use vault_tests::platform::{password, Platform};
 
-/// Runs one statement against the server's `SQLite` database, as its operator could.
+/// Runs one statement against the server's database, as its operator could.
 async fn operator_sql(platform: &Platform, sql: &str, binds: &[String]) {
-    let url = format!(
-        "sqlite://{}",
-        platform.server_dir().join("vault.sqlite3").display()
-    );
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&platform.database_url)
+        .await
+        .unwrap();
     let mut query = sqlx::query(sql);
     for bind in binds {
         query = query.bind(bind);
