@@ -1,6 +1,7 @@
 //! What an upload must refuse, leaving no object and no row behind: every CCTV `header failure`
 //! vector, bodies over the size limit wherever the limit trips, and a client that goes away
-//! mid-body. Bodies at the limit and one byte under it are accepted.
+//! mid-body. Bodies at the limit and one byte under it are accepted, and an upload in progress
+//! is invisible to readers until it is complete.
 
 mod common;
 
@@ -179,4 +180,65 @@ async fn a_client_that_disconnects_mid_upload_leaves_nothing() {
     })
     .await;
     assert_eq!(server.rows("documents").await, 0);
+}
+
+#[tokio::test]
+async fn a_reader_never_sees_a_half_written_object() {
+    let server = common::start().await;
+    let (org, mgr) = server.found_org("Northshire Council").await;
+    let case = server.create_case(&org, &mgr, "NC-Y").await;
+    let key = SecretKey::generate();
+    let body = common::age_file_of_size(&key, 300_000);
+    let sealed = common::sealed_from_body(&org, &mgr, &case, key, body);
+    let manifest = serde_json::to_vec(&sealed.manifest).unwrap();
+    let (content_type, full) = common::multipart(&manifest, &sealed.body);
+
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /v1/cases/{}/documents HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        case.id,
+        mgr.token,
+        full.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&full[..full.len() / 2]).await.unwrap();
+    stream.flush().await.unwrap();
+    eventually("upload staging", || !server.object_files().is_empty()).await;
+
+    // Mid-upload: no listing, no document, no body.
+    let listed: serde_json::Value = server
+        .get(&format!("/v1/cases/{}/documents", case.id), &mgr.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed, serde_json::json!([]));
+    for path in [
+        format!("/v1/documents/{}", sealed.id),
+        format!("/v1/documents/{}/body", sealed.id),
+    ] {
+        let resp = server.get(&path, &mgr.token).await;
+        assert_eq!(resp.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+
+    // Finished: the whole object, exactly.
+    stream.write_all(&full[full.len() / 2..]).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::io::AsyncReadExt::read_to_end(&mut stream, &mut answer)
+        .await
+        .unwrap();
+    assert!(
+        answer.starts_with(b"HTTP/1.1 201"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+    let stored = server
+        .get(&format!("/v1/documents/{}/body", sealed.id), &mgr.token)
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(stored.as_ref(), sealed.body.as_slice());
 }
