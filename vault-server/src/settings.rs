@@ -22,8 +22,10 @@ pub struct Settings {
     /// Directory holding the default database and object store (`--data-dir`,
     /// `VAULT_DATA_DIR`).
     pub data_dir: PathBuf,
-    /// Database URL (`--database-url`, `VAULT_DATABASE_URL`); `None` means
-    /// `sqlite://<data_dir>/vault.sqlite3`. May hold a password, so `Debug` masks it.
+    /// Database URL (`--database-url`, `VAULT_DATABASE_URL`): `sqlite://<file>` for the
+    /// embedded database, `postgres://` or `postgresql://` for a PostgreSQL database several
+    /// replicas can share. `None` means `sqlite://<data_dir>/vault.sqlite3`. May hold a
+    /// password, so `Debug` masks it.
     pub database_url: Option<String>,
     /// Object store URL in `object_store`'s forms (`--object-store-url`,
     /// `VAULT_OBJECT_STORE_URL`); `None` means `file://<data_dir>/objects`. May hold
@@ -71,7 +73,9 @@ impl Settings {
              # Address to listen on.\nVAULT_BIND={DEFAULT_BIND}\n\
              # Directory for the embedded SQLite file and local object store.\n\
              VAULT_DATA_DIR=./vault-data\n\
-             # Database URL; default is a SQLite file in the data directory.\n\
+             # Database URL; default is a SQLite file in the data directory. PostgreSQL:\n\
+             # postgres://USER:PASSWORD@HOST:5432/DATABASE, or over a Unix socket\n\
+             # postgresql:///DATABASE?host=/run/postgresql\n\
              # VAULT_DATABASE_URL=sqlite://./vault-data/vault.sqlite3\n\
              # Object store URL (file://, memory://); default is a directory in the data dir.\n\
              # VAULT_OBJECT_STORE_URL=file:///srv/vault/objects\n\

@@ -167,9 +167,14 @@ pub fn sign(signer: &SigningKey, claim: Claim) -> SignedStatement {
 pub fn multipart(manifest: &[u8], body: &[u8]) -> (String, Vec<u8>) {
     let boundary = "vault-test-boundary-7f3a";
     let mut out = Vec::new();
-    out.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"manifest\"\r\nContent-Type: application/json\r\n\r\n").as_bytes());
+    let part = |name: &str, kind: &str| {
+        format!("Content-Disposition: form-data; name=\"{name}\"\r\nContent-Type: {kind}\r\n\r\n")
+    };
+    out.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+    out.extend_from_slice(part("manifest", "application/json").as_bytes());
     out.extend_from_slice(manifest);
-    out.extend_from_slice(format!("\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"body\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+    out.extend_from_slice(format!("\r\n--{boundary}\r\n").as_bytes());
+    out.extend_from_slice(part("body", "application/octet-stream").as_bytes());
     out.extend_from_slice(body);
     out.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={boundary}"), out)
