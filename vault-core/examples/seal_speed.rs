@@ -17,9 +17,14 @@ struct Source {
 
 impl io::Read for Source {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
         for chunk in buf[..n].chunks_mut(8) {
-            self.state = self.state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            self.state = self
+                .state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
             let bytes = self.state.to_le_bytes();
             chunk.copy_from_slice(&bytes[..chunk.len()]);
         }
@@ -44,14 +49,28 @@ impl Write for Sink {
 }
 
 fn main() {
-    let mib: u64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(512);
+    let mib: u64 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(512);
     let size = mib * 1024 * 1024;
     let key = SecretKey::generate();
 
     let start = Instant::now();
-    let mut kept = Sink(Vec::with_capacity(usize::try_from(size + size / 64).unwrap()), true);
-    let sealed = seal::seal(Source { left: size, state: 1 }, &key.public_key(), &mut kept, |_| {})
-        .unwrap();
+    let mut kept = Sink(
+        Vec::with_capacity(usize::try_from(size + size / 64).unwrap()),
+        true,
+    );
+    let sealed = seal::seal(
+        Source {
+            left: size,
+            state: 1,
+        },
+        &key.public_key(),
+        &mut kept,
+        |_| {},
+    )
+    .unwrap();
     let seal_secs = start.elapsed().as_secs_f64();
 
     let start = Instant::now();
@@ -64,6 +83,12 @@ fn main() {
 
     #[allow(clippy::cast_precision_loss)]
     let mib = mib as f64;
-    println!("seal: {mib} MiB in {seal_secs:.2} s = {:.0} MiB/s", mib / seal_secs);
-    println!("open: {mib} MiB in {open_secs:.2} s = {:.0} MiB/s", mib / open_secs);
+    println!(
+        "seal: {mib} MiB in {seal_secs:.2} s = {:.0} MiB/s",
+        mib / seal_secs
+    );
+    println!(
+        "open: {mib} MiB in {open_secs:.2} s = {:.0} MiB/s",
+        mib / open_secs
+    );
 }
