@@ -25,8 +25,8 @@ cleanup() {
 trap cleanup EXIT
 
 (cd "$ROOT" && cargo build --release --quiet --bin vaultctl --bin vault-server)
-VAULTCTL=$ROOT/target/release/vaultctl
-VAULT_SERVER_BIN=$ROOT/target/release/vault-server
+VAULTCTL=${CARGO_TARGET_DIR:-$ROOT/target}/release/vaultctl
+VAULT_SERVER_BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/vault-server
 source "$ROOT/scripts/lib.sh"
 export VAULTCTL_SCRYPT_WORK_FACTOR=15
 export VAULT_MAX_UPLOAD_BYTES=$(( (SIZE_MIB + 64) * 1024 * 1024 ))

@@ -1,8 +1,9 @@
 # Shared by examples/walkthrough.sh and bench/: start a fresh server, run vaultctl act a person.
 # Expects ROOT and DATA_DIR set; sets VAULTCTL, VAULT_SERVER_BIN, VAULTCTL_SERVER, SERVER_PID.
 
-VAULTCTL=${VAULTCTL:-$ROOT/target/debug/vaultctl}
-VAULT_SERVER_BIN=${VAULT_SERVER_BIN:-$ROOT/target/debug/vault-server}
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+VAULTCTL=${VAULTCTL:-$TARGET_DIR/debug/vaultctl}
+VAULT_SERVER_BIN=${VAULT_SERVER_BIN:-$TARGET_DIR/debug/vault-server}
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 fail() { printf '\n\033[31mFAILED: %s\033[0m\n' "$*" >&2; exit 1; }
