@@ -19,5 +19,6 @@ pub mod keys;
 pub mod seal;
 pub mod statement;
 pub mod trust;
+mod twin_digest;
 
 pub use seal::sha256;
