@@ -82,11 +82,16 @@ impl<R: Read, W: Write> Read for Tee<R, W> {
     }
 }
 
-/// Moves a finished temporary file to its destination, replacing a file only when asked to.
+/// Moves a finished temporary file to its destination, replacing a file only when asked to,
+/// after flushing it to disk: an opened document must not be lost to a crash after the rename.
 fn persist(temp: tempfile::NamedTempFile, dest: &Destination) -> Result<()> {
     temp.as_file()
         .sync_all()
         .map_err(|e| ClientError::io(format!("cannot write {}", dest.path.display()), e))?;
+    rename_into_place(temp, dest)
+}
+
+fn rename_into_place(temp: tempfile::NamedTempFile, dest: &Destination) -> Result<()> {
     let persisted = if dest.force {
         temp.persist(&dest.path)
     } else {
@@ -124,6 +129,28 @@ pub fn seal_to_temp(
     Ok((temp, sealed))
 }
 
+/// Seals the file at `source` to `document_key` into an age file at `dest`, exactly as
+/// [`seal_to_temp`] does before an upload; the file appears only once sealing has finished.
+/// It is not flushed to disk first (as the stock `age` tool does not): the result opens for
+/// nobody, so a crash loses nothing that cannot be sealed again.
+pub fn seal_to_file(
+    source: &Path,
+    document_key: &PublicKey,
+    dest: &Destination,
+    progress: impl FnMut(u64),
+) -> Result<SealedBody> {
+    if !dest.force && dest.path.exists() {
+        return Err(ClientError::OutputExists(dest.path.clone()));
+    }
+    let dir = match dest.path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let (temp, sealed) = seal_to_temp(source, document_key, dir, progress)?;
+    rename_into_place(temp, dest)?;
+    Ok(sealed)
+}
+
 /// A file name from sealed metadata made safe to create: no directory parts, no control
 /// characters, never `.` or `..`. The name came from whoever sealed the document, so it is
 /// not trusted to stay inside the destination directory.
@@ -156,6 +183,41 @@ pub fn media_type_for(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seal_to_file_writes_an_age_file_that_opens_and_never_clobbers() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("Röntgen report (draft).pdf");
+        let plaintext: Vec<u8> = (0..200_000u32).map(|i| (i % 253) as u8).collect();
+        std::fs::write(&source, &plaintext).unwrap();
+        let key = SecretKey::generate();
+        let dest = Destination {
+            path: dir.path().join("sealed.age"),
+            force: false,
+        };
+        let sealed = seal_to_file(&source, &key.public_key(), &dest, |_| {}).unwrap();
+        let ciphertext = std::fs::read(&dest.path).unwrap();
+        assert!(ciphertext.starts_with(b"age-encryption.org/v1\n"));
+        assert_eq!(sealed.ciphertext_size, ciphertext.len() as u64);
+        assert_eq!(sealed.ciphertext_sha256, seal::sha256(&ciphertext));
+        assert_eq!(sealed.plaintext_sha256, seal::sha256(&plaintext));
+        let mut opened = Vec::new();
+        seal::open(
+            &ciphertext[..],
+            &key,
+            Expected::default(),
+            &mut opened,
+            |_| {},
+        )
+        .unwrap();
+        assert_eq!(opened, plaintext);
+
+        let again = seal_to_file(&source, &key.public_key(), &dest, |_| {});
+        assert!(matches!(again, Err(ClientError::OutputExists(_))));
+        assert_eq!(std::fs::read(&dest.path).unwrap(), ciphertext);
+        // Nothing but the source and the one sealed file is left in the directory.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
 
     #[test]
     fn file_names_cannot_escape_the_directory() {

@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
-use vault_client::documents::OpenTarget;
+use vault_client::documents::{OpenTarget, Progress as _};
+use vault_client::files::{self, Destination};
 use vault_client::{Client, ClientError, Result};
 use vault_core::keys::Fingerprint;
 use vault_core::statement::Role;
@@ -256,6 +257,9 @@ async fn case(g: &Global, home: &Path, command: CaseCommand) -> Result<()> {
 }
 
 async fn doc(g: &Global, home: &Path, command: DocCommand) -> Result<()> {
+    if let DocCommand::SealLocal { file, out, force } = command {
+        return seal_local(file, out, force).await;
+    }
     let client = open(g, home)?;
     match command {
         DocCommand::Seal {
@@ -278,6 +282,7 @@ async fn doc(g: &Global, home: &Path, command: DocCommand) -> Result<()> {
                 return output::json(&sealed);
             }
         }
+        DocCommand::SealLocal { .. } => unreachable!("handled before the keystore is opened"),
         DocCommand::List { case_id, json } => {
             let docs = client.list_documents(case_id).await?;
             if json {
@@ -394,5 +399,30 @@ fn print_documents(docs: Vec<vault_client::documents::DocumentView>) -> Result<(
             "{not_genuine} document(s) of this case did not verify; do not rely on them"
         )));
     }
+    Ok(())
+}
+
+/// `doc seal-local`: seals with a fresh document key that is dropped (and wiped) at the end.
+async fn seal_local(file: PathBuf, out: PathBuf, force: bool) -> Result<()> {
+    let key = vault_core::keys::SecretKey::generate().public_key();
+    let dest = Destination { path: out, force };
+    let mut bar = Bar::new("sealing");
+    if let Ok(meta) = std::fs::metadata(&file) {
+        bar.start(meta.len());
+    }
+    let (sealed, dest) = tokio::task::spawn_blocking(move || {
+        let result = files::seal_to_file(&file, &key, &dest, |n| bar.update(n));
+        bar.finish();
+        result.map(|sealed| (sealed, dest))
+    })
+    .await
+    .map_err(|_| ClientError::Invalid("sealing stopped unexpectedly".into()))??;
+    println!(
+        "sealed {} bytes into {} ({} bytes, ciphertext sha256 {})",
+        sealed.plaintext_size,
+        dest.path.display(),
+        sealed.ciphertext_size,
+        hex::encode(sealed.ciphertext_sha256)
+    );
     Ok(())
 }

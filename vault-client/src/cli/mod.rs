@@ -195,6 +195,19 @@ pub(crate) enum DocCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Seal one file into a local age file, as `doc seal` does before uploading, and send
+    /// nothing. The fresh document key is not kept, so nobody can open the result: this shows
+    /// what the server would receive and how fast this machine seals.
+    SealLocal {
+        /// The file to seal.
+        file: PathBuf,
+        /// Where to write the sealed file.
+        #[arg(long)]
+        out: PathBuf,
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+    },
     /// Documents of a case, names and sizes from their sealed metadata.
     List {
         /// The case.
