@@ -38,6 +38,9 @@ pub enum ApiError {
     /// 500: our fault; the detail is logged, the client sees a generic sentence.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
+    /// 503: a dependency is not answering, or the server is shutting down; try again later.
+    #[error("{0}")]
+    Unavailable(&'static str),
 }
 
 /// Shorthand for handler results.
@@ -55,6 +58,7 @@ impl ApiError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -67,6 +71,7 @@ impl ApiError {
             Self::Conflict(_) => "conflict",
             Self::PayloadTooLarge => "payload_too_large",
             Self::Internal(_) => "internal",
+            Self::Unavailable(_) => "unavailable",
         }
     }
 

@@ -7,10 +7,12 @@
 // Product names such as SQLite and PostgreSQL are prose in our docs, not code.
 #![allow(clippy::doc_markdown)]
 
+pub mod access;
 pub mod auth;
 pub mod checks;
 pub mod db;
 pub mod error;
+pub mod metrics;
 pub mod objects;
 pub mod routes;
 pub mod settings;

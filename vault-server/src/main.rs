@@ -53,6 +53,9 @@ struct ServerArgs {
     /// Login token lifetime in seconds.
     #[arg(long, env = "VAULT_TOKEN_TTL_SECS", default_value_t = vault_server::settings::DEFAULT_TOKEN_TTL_SECS)]
     token_ttl_secs: u64,
+    /// Bearer token `GET /metrics` requires (prefer the environment variable to the flag).
+    #[arg(long, env = "VAULT_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
 }
 
 impl ServerArgs {
@@ -64,6 +67,7 @@ impl ServerArgs {
             object_store_url: self.object_store_url,
             max_upload_bytes: self.max_upload_bytes,
             token_ttl_secs: self.token_ttl_secs,
+            metrics_token: self.metrics_token.map(secrecy::SecretString::from),
         }
     }
 }

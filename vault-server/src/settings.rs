@@ -36,6 +36,10 @@ pub struct Settings {
     pub max_upload_bytes: u64,
     /// Lifetime of a login token in seconds (`--token-ttl-secs`, `VAULT_TOKEN_TTL_SECS`).
     pub token_ttl_secs: u64,
+    /// Bearer token a Prometheus scraper must send to `GET /metrics` (`--metrics-token`,
+    /// `VAULT_METRICS_TOKEN`); `None` leaves `/metrics` open, for a port only the scraper can
+    /// reach. `Debug` masks it.
+    pub metrics_token: Option<secrecy::SecretString>,
 }
 
 impl Settings {
@@ -50,6 +54,7 @@ impl Settings {
             object_store_url: None,
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             token_ttl_secs: DEFAULT_TOKEN_TTL_SECS,
+            metrics_token: None,
         }
     }
 
@@ -82,7 +87,10 @@ impl Settings {
              # Largest document ciphertext accepted, in bytes.\n\
              VAULT_MAX_UPLOAD_BYTES={DEFAULT_MAX_UPLOAD_BYTES}\n\
              # Lifetime of a login token, in seconds.\n\
-             VAULT_TOKEN_TTL_SECS={DEFAULT_TOKEN_TTL_SECS}\n"
+             VAULT_TOKEN_TTL_SECS={DEFAULT_TOKEN_TTL_SECS}\n\
+             # Bearer token GET /metrics requires; unset, /metrics is open (block it at the\n\
+             # load balancer then).\n\
+             # VAULT_METRICS_TOKEN=\n"
         )
     }
 }
@@ -110,6 +118,10 @@ impl fmt::Debug for Settings {
             .field("object_store_url", &mask(self.object_store_url.as_ref()))
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("token_ttl_secs", &self.token_ttl_secs)
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "<set, masked>"),
+            )
             .finish()
     }
 }

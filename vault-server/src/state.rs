@@ -5,6 +5,7 @@ use std::sync::Arc;
 use object_store::ObjectStore;
 
 use crate::db::Db;
+use crate::metrics::Metrics;
 use crate::settings::Settings;
 
 /// Database, object store and settings, cheap to clone.
@@ -19,6 +20,8 @@ pub struct Inner {
     pub store: Arc<dyn ObjectStore>,
     /// Limits and lifetimes.
     pub settings: Settings,
+    /// Request counts and durations, body bytes moved.
+    pub metrics: Metrics,
 }
 
 impl AppState {
@@ -28,6 +31,7 @@ impl AppState {
             db,
             store,
             settings,
+            metrics: Metrics::new(),
         }))
     }
 }

@@ -165,7 +165,13 @@ pub async fn stream_object(state: &AppState, key: &str, size: u64) -> ApiResult<
             "stored object changed size"
         );
     }
-    let stream = result.into_stream().map_err(std::io::Error::other);
+    let read = state.metrics.object_body_bytes_read.clone();
+    let stream = result
+        .into_stream()
+        .inspect_ok(move |chunk| {
+            read.inc_by(chunk.len() as u64);
+        })
+        .map_err(std::io::Error::other);
     Ok((
         [
             (header::CONTENT_TYPE, "application/octet-stream".to_owned()),

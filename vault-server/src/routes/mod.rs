@@ -9,6 +9,7 @@ pub mod audit;
 pub mod cases;
 pub mod documents;
 pub mod members;
+pub mod ops;
 pub mod orgs;
 pub mod paced;
 pub mod register;
@@ -35,6 +36,8 @@ pub fn router(state: AppState) -> Router {
         get(documents::list).merge(post(upload::upload).layer(DefaultBodyLimit::disable()));
     Router::new()
         .route("/healthz", get(session::health))
+        .route("/readyz", get(ops::ready))
+        .route("/metrics", get(ops::metrics))
         .route("/v1/auth/login", post(session::login))
         .route("/v1/auth/logout", post(session::logout))
         .route("/v1/me", get(session::me))
@@ -80,5 +83,9 @@ pub fn router(state: AppState) -> Router {
             ApiError::BadRequest("this method is not allowed on this route")
         })
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::access::track,
+        ))
         .with_state(state)
 }

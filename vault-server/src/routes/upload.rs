@@ -11,6 +11,7 @@
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::Json;
+use futures::TryStreamExt as _;
 use multer::{Field, Multipart};
 use object_store::path::Path;
 use object_store::WriteMultipart;
@@ -63,7 +64,14 @@ pub async fn upload(
         .ok_or(ApiError::BadRequest(
             "the upload must be multipart/form-data with a boundary",
         ))?;
-    let body = super::paced::Paced::new(request.into_body().into_data_stream());
+    let received = state.metrics.upload_body_bytes.clone();
+    let body = request
+        .into_body()
+        .into_data_stream()
+        .inspect_ok(move |chunk| {
+            received.inc_by(chunk.len() as u64);
+        });
+    let body = super::paced::Paced::new(body);
     let multipart = Multipart::new(body, boundary);
     let work = run(state, member, case_id, multipart).in_current_span();
     tokio::spawn(work).await.map_err(ApiError::internal)?
@@ -280,6 +288,7 @@ async fn store_body(
     let upload = state.store.put_multipart(key).await?;
     let mut writer = WriteMultipart::new(upload);
     let mut check = BodyCheck::new(state.settings.max_upload_bytes);
+    let written = &state.metrics.object_body_bytes_written;
     let outcome = loop {
         match field.chunk().await {
             Ok(Some(chunk)) => {
@@ -290,6 +299,7 @@ async fn store_body(
                     break Err(ApiError::from(err));
                 }
                 writer.write(&chunk);
+                written.inc_by(chunk.len() as u64);
             }
             Ok(None) => break check.finish(promise),
             Err(err) => break Err(multipart_error(&err)),
