@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
+use secrecy::SecretString;
 use vault_server::{App, Settings};
 
 #[derive(Parser)]
@@ -47,6 +48,8 @@ struct ServerArgs {
     /// Object store URL (default: file:// directory in the data directory).
     #[arg(long, env = "VAULT_OBJECT_STORE_URL", hide_env_values = true)]
     object_store_url: Option<String>,
+    #[command(flatten)]
+    s3: S3Args,
     /// Largest document ciphertext accepted, in bytes.
     #[arg(long, env = "VAULT_MAX_UPLOAD_BYTES", default_value_t = vault_server::settings::DEFAULT_MAX_UPLOAD_BYTES)]
     max_upload_bytes: u64,
@@ -65,9 +68,50 @@ impl ServerArgs {
             data_dir: self.data_dir,
             database_url: self.database_url,
             object_store_url: self.object_store_url,
+            s3: self.s3.settings(),
             max_upload_bytes: self.max_upload_bytes,
             token_ttl_secs: self.token_ttl_secs,
             metrics_token: self.metrics_token.map(secrecy::SecretString::from),
+        }
+    }
+}
+
+/// How to reach an `s3://` object store; each is required with such a URL.
+#[derive(Args)]
+struct S3Args {
+    /// S3 endpoint URL, `https://host[:port]`.
+    #[arg(long = "s3-endpoint", env = "VAULT_S3_ENDPOINT")]
+    endpoint: Option<String>,
+    /// S3 signing region.
+    #[arg(long = "s3-region", env = "VAULT_S3_REGION")]
+    region: Option<String>,
+    /// S3 access key id.
+    #[arg(
+        long = "s3-access-key-id",
+        env = "VAULT_S3_ACCESS_KEY_ID",
+        hide_env_values = true
+    )]
+    access_key_id: Option<String>,
+    /// S3 secret access key (prefer the environment variable to the flag).
+    #[arg(
+        long = "s3-secret-access-key",
+        env = "VAULT_S3_SECRET_ACCESS_KEY",
+        hide_env_values = true
+    )]
+    secret_access_key: Option<String>,
+    /// Accept an `http://` S3 endpoint; only for a loopback address.
+    #[arg(long = "s3-allow-http", env = "VAULT_S3_ALLOW_HTTP")]
+    allow_http: bool,
+}
+
+impl S3Args {
+    fn settings(self) -> vault_server::settings::S3Settings {
+        vault_server::settings::S3Settings {
+            endpoint: self.endpoint,
+            region: self.region,
+            access_key_id: self.access_key_id,
+            secret_access_key: self.secret_access_key.map(SecretString::from),
+            allow_http: self.allow_http,
         }
     }
 }

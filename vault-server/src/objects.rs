@@ -1,39 +1,55 @@
 //! The object store holding ciphertext bodies.
 //!
-//! The default is a directory under the data directory; any `object_store` URL may be given
-//! instead. Object keys are made here, never from client input: `documents/<id>/<random hex>`.
+//! The default is a directory under the data directory; `memory://` keeps nothing, and
+//! `s3://bucket/prefix` names an S3-compatible store ([`s3`]) that several replicas can share.
+//! Object keys are made here, never from client input: `documents/<id>/<random hex>`. Bodies
+//! are written through [`sink`], which bounds memory and aborts failed uploads.
+
+pub mod s3;
+pub mod scratch;
+pub mod sink;
 
 use std::sync::Arc;
 
 use anyhow::Context as _;
 use object_store::local::LocalFileSystem;
+use object_store::memory::InMemory;
 use object_store::path::Path;
-use object_store::prefix::PrefixStore;
 use object_store::ObjectStore;
 use rand::RngCore as _;
 use vault_core::ids::DocumentId;
 
 use crate::settings::Settings;
 
-/// Opens the store named by the settings, creating the default directory if needed.
+/// Opens the store named by the settings, creating the default directory if needed. Only
+/// the schemes above are accepted: other `object_store` URL forms would take credentials and
+/// endpoints from the machine, which the server never does.
 pub fn open(settings: &Settings) -> anyhow::Result<Arc<dyn ObjectStore>> {
     let Some(raw) = &settings.object_store_url else {
+        warn_unused_s3(settings);
         return local(&settings.default_object_dir());
     };
     let url = url::Url::parse(raw).context("parsing the object store URL")?;
-    if url.scheme() == "file" {
-        let dir = url
-            .to_file_path()
-            .map_err(|()| anyhow::anyhow!("the object store URL is not a local path"))?;
-        return local(&dir);
+    match url.scheme() {
+        "s3" => s3::open(&url, &settings.s3),
+        "file" => {
+            warn_unused_s3(settings);
+            let dir = url
+                .to_file_path()
+                .map_err(|()| anyhow::anyhow!("the object store URL is not a local path"))?;
+            local(&dir)
+        }
+        "memory" => {
+            warn_unused_s3(settings);
+            Ok(Arc::new(InMemory::new()))
+        }
+        _ => anyhow::bail!("the object store URL must start with file://, memory:// or s3://"),
     }
-    let (store, prefix) =
-        object_store::parse_url_opts(&url, std::iter::empty::<(String, String)>())
-            .context("opening the object store")?;
-    if prefix.as_ref().is_empty() {
-        Ok(Arc::from(store))
-    } else {
-        Ok(Arc::new(PrefixStore::new(store, prefix)))
+}
+
+fn warn_unused_s3(settings: &Settings) {
+    if settings.s3.any_set() {
+        tracing::warn!("S3 settings are given but the object store is not s3://; they are unused");
     }
 }
 

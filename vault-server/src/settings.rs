@@ -7,11 +7,12 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use secrecy::SecretString;
+
 /// Default upload limit: 4 GiB of ciphertext per document.
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 4 * 1024 * 1024 * 1024;
 /// Default bearer token lifetime: 12 hours.
-pub const DEFAULT_TOKEN_TTL_SECS: u64 = 12 * 60 * 60;
-/// Default listening address: loopback only, so a fresh install is not reachable from outside.
+pub const DEFAULT_TOKEN_TTL_SECS: u64 = 12 * 60 * 60;/// Default listening address: loopback only, so a fresh install is not reachable from outside.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8088";
 
 /// Everything the server can be told.
@@ -27,10 +28,13 @@ pub struct Settings {
     /// replicas can share. `None` means `sqlite://<data_dir>/vault.sqlite3`. May hold a
     /// password, so `Debug` masks it.
     pub database_url: Option<String>,
-    /// Object store URL in `object_store`'s forms (`--object-store-url`,
-    /// `VAULT_OBJECT_STORE_URL`); `None` means `file://<data_dir>/objects`. May hold
-    /// credentials, so `Debug` masks it.
+    /// Object store URL (`--object-store-url`, `VAULT_OBJECT_STORE_URL`): `file:///<dir>`,
+    /// `memory://` (nothing kept, for trials) or `s3://<bucket>[/<prefix>]` for an
+    /// S3-compatible store several replicas can share, reached with [`Settings::s3`]. `None`
+    /// means `file://<data_dir>/objects`. `Debug` masks it.
     pub object_store_url: Option<String>,
+    /// How to reach the S3-compatible store named by an `s3://` object store URL.
+    pub s3: S3Settings,
     /// Largest accepted document ciphertext in bytes (`--max-upload-bytes`,
     /// `VAULT_MAX_UPLOAD_BYTES`).
     pub max_upload_bytes: u64,
@@ -52,6 +56,7 @@ impl Settings {
             data_dir: dir.into(),
             database_url: None,
             object_store_url: None,
+            s3: S3Settings::default(),
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             token_ttl_secs: DEFAULT_TOKEN_TTL_SECS,
             metrics_token: None,
@@ -82,8 +87,16 @@ impl Settings {
              # postgres://USER:PASSWORD@HOST:5432/DATABASE, or over a Unix socket\n\
              # postgresql:///DATABASE?host=/run/postgresql\n\
              # VAULT_DATABASE_URL=sqlite://./vault-data/vault.sqlite3\n\
-             # Object store URL (file://, memory://); default is a directory in the data dir.\n\
+             # Object store URL (file://, memory://, s3://BUCKET/PREFIX); default is a\n\
+             # directory in the data dir.\n\
              # VAULT_OBJECT_STORE_URL=file:///srv/vault/objects\n\
+             # For s3:// all four below are required; nothing is taken from the machine.\n\
+             # VAULT_S3_ENDPOINT=https://s3.storage.example\n\
+             # VAULT_S3_REGION=eu-west-2\n\
+             # VAULT_S3_ACCESS_KEY_ID=\n\
+             # VAULT_S3_SECRET_ACCESS_KEY=\n\
+             # Plain http to the endpoint, accepted only for a loopback address.\n\
+             # VAULT_S3_ALLOW_HTTP=false\n\
              # Largest document ciphertext accepted, in bytes.\n\
              VAULT_MAX_UPLOAD_BYTES={DEFAULT_MAX_UPLOAD_BYTES}\n\
              # Lifetime of a login token, in seconds.\n\
@@ -101,8 +114,8 @@ impl Default for Settings {
     }
 }
 
-fn mask(value: Option<&String>) -> &'static str {
-    if value.is_some() {
+fn mask(set: bool) -> &'static str {
+    if set {
         "Some(<set, masked>)"
     } else {
         "None"
@@ -114,14 +127,57 @@ impl fmt::Debug for Settings {
         f.debug_struct("Settings")
             .field("bind", &self.bind)
             .field("data_dir", &self.data_dir)
-            .field("database_url", &mask(self.database_url.as_ref()))
-            .field("object_store_url", &mask(self.object_store_url.as_ref()))
+            .field("database_url", &mask(self.database_url.is_some()))
+            .field("object_store_url", &mask(self.object_store_url.is_some()))
+            .field("s3", &self.s3)
             .field("max_upload_bytes", &self.max_upload_bytes)
             .field("token_ttl_secs", &self.token_ttl_secs)
             .field(
                 "metrics_token",
                 &self.metrics_token.as_ref().map(|_| "<set, masked>"),
             )
+            .finish()
+    }
+}
+
+/// The S3-compatible store behind an `s3://` object store URL. Every field but `allow_http`
+/// is required for such a URL: the server never falls back to a provider's default endpoint,
+/// to the machine's AWS configuration or to instance-metadata credentials.
+#[derive(Clone, Default)]
+pub struct S3Settings {
+    /// Endpoint URL, `https://host[:port]` (`--s3-endpoint`, `VAULT_S3_ENDPOINT`).
+    pub endpoint: Option<String>,
+    /// Signing region (`--s3-region`, `VAULT_S3_REGION`).
+    pub region: Option<String>,
+    /// Access key id (`--s3-access-key-id`, `VAULT_S3_ACCESS_KEY_ID`); `Debug` masks it.
+    pub access_key_id: Option<String>,
+    /// Secret access key (`--s3-secret-access-key`, `VAULT_S3_SECRET_ACCESS_KEY`).
+    pub secret_access_key: Option<SecretString>,
+    /// Accept an `http://` endpoint (`--s3-allow-http`, `VAULT_S3_ALLOW_HTTP`); refused unless
+    /// the endpoint is a loopback address, where nothing crosses a network.
+    pub allow_http: bool,
+}
+
+impl S3Settings {
+    /// Whether any S3 setting was given.
+    #[must_use]
+    pub fn any_set(&self) -> bool {
+        self.endpoint.is_some()
+            || self.region.is_some()
+            || self.access_key_id.is_some()
+            || self.secret_access_key.is_some()
+            || self.allow_http
+    }
+}
+
+impl fmt::Debug for S3Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("S3Settings")
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("access_key_id", &mask(self.access_key_id.is_some()))
+            .field("secret_access_key", &mask(self.secret_access_key.is_some()))
+            .field("allow_http", &self.allow_http)
             .finish()
     }
 }
@@ -137,5 +193,25 @@ mod tests {
         let shown = format!("{s:?}");
         assert!(!shown.contains("hunter2"));
         assert!(shown.contains("masked"));
+    }
+
+    #[test]
+    fn debug_masks_s3_credentials() {
+        let mut s = Settings::for_data_dir("/tmp/x");
+        s.object_store_url = Some("s3://case-bodies/replica".into());
+        s.s3 = S3Settings {
+            endpoint: Some("http://127.0.0.1:9000".into()),
+            region: Some("eu-west-2".into()),
+            access_key_id: Some("AKIDEXAMPLE42".into()),
+            secret_access_key: Some(SecretString::from("wJalrXUtnFEMIsecret")),
+            allow_http: true,
+        };
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("AKIDEXAMPLE42"), "{shown}");
+        assert!(!shown.contains("wJalrXUtnFEMIsecret"), "{shown}");
+        assert!(!shown.contains("case-bodies"), "{shown}");
+        assert!(shown.contains("http://127.0.0.1:9000"), "{shown}");
+        assert!(shown.contains("eu-west-2"), "{shown}");
+        assert_eq!(shown.matches("<set, masked>").count(), 3, "{shown}");
     }
 }

@@ -14,7 +14,6 @@ use axum::Json;
 use futures::TryStreamExt as _;
 use multer::{Field, Multipart};
 use object_store::path::Path;
-use object_store::WriteMultipart;
 use ring::digest::{Context, SHA256};
 use tracing::Instrument as _;
 use vault_core::api::{DocumentSummary, UploadManifest};
@@ -26,6 +25,7 @@ use vault_core::statement::{Claim, KeyScope};
 use crate::auth::{Caller, Member};
 use crate::checks::{self, mismatch, Expect};
 use crate::error::{ApiError, ApiPath, ApiResult};
+use crate::objects::sink::Sink;
 use crate::routes::cases::owned_case;
 use crate::state::AppState;
 
@@ -278,15 +278,15 @@ fn not_age() -> ApiError {
     ApiError::BadRequest("the body is not a well-formed age v1 file")
 }
 
-/// Streams the body into a new object; on any failure the object upload is aborted.
+/// Streams the body into a new object. Whatever fails (a part, a check on the bytes, the
+/// client's connection), the object upload is aborted once and the first error is returned.
 async fn store_body(
     state: &AppState,
     key: &Path,
     mut field: Field<'static>,
     promise: &Promise,
 ) -> ApiResult<()> {
-    let upload = state.store.put_multipart(key).await?;
-    let mut writer = WriteMultipart::new(upload);
+    let mut sink = Sink::start(state.store.clone(), key.clone(), MAX_PARTS_IN_FLIGHT).await?;
     let mut check = BodyCheck::new(state.settings.max_upload_bytes);
     let written = &state.metrics.object_body_bytes_written;
     let outcome = loop {
@@ -295,27 +295,23 @@ async fn store_body(
                 if let Err(err) = check.feed(&chunk) {
                     break Err(err);
                 }
-                if let Err(err) = writer.wait_for_capacity(MAX_PARTS_IN_FLIGHT).await {
+                let len = chunk.len() as u64;
+                if let Err(err) = sink.write(chunk).await {
                     break Err(ApiError::from(err));
                 }
-                writer.write(&chunk);
-                written.inc_by(chunk.len() as u64);
+                written.inc_by(len);
             }
             Ok(None) => break check.finish(promise),
             Err(err) => break Err(multipart_error(&err)),
         }
     };
-    if let Err(err) = outcome {
-        if let Err(abort) = writer.abort().await {
-            tracing::error!(error = %abort, "could not abort an object upload");
+    match outcome {
+        Ok(()) => Ok(sink.finish().await?),
+        Err(err) => {
+            sink.abort().await;
+            Err(err)
         }
-        return Err(err);
     }
-    if let Err(err) = writer.finish().await {
-        let _ = state.store.delete(key).await;
-        return Err(err.into());
-    }
-    Ok(())
 }
 
 /// Reads and drops what is left of a refused body, up to [`DRAIN_LIMIT`].
