@@ -3,9 +3,16 @@
 //!
 //! The server's database is a `SQLite` file in that directory, or, with
 //! `VAULT_TEST_BACKEND=postgres`, a fresh `PostgreSQL` database made through
-//! `VAULT_TEST_DATABASE_URL`, so the same stories run on both backends.
+//! `VAULT_TEST_DATABASE_URL`, so the same stories run on both backends. Its object store is
+//! the directory `objects` there, or, with `VAULT_TEST_OBJECT_STORE=s3`, a fresh prefix in the
+//! bucket of `VAULT_TEST_OBJECT_STORE_URL`. [`Platform::replica`] starts a second server on the
+//! same database and object store, as a load balancer would see two replicas.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use futures::TryStreamExt as _;
+use object_store::ObjectStore;
 
 use secrecy::SecretString;
 use tempfile::TempDir;
@@ -20,6 +27,8 @@ pub struct Platform {
     pub admin: Client,
     /// The server's database, so a test can play an operator who edits it.
     pub database_url: String,
+    /// The settings the server was started with.
+    pub settings: vault_server::Settings,
 }
 
 impl Platform {
@@ -30,17 +39,19 @@ impl Platform {
         let dir = tempfile::tempdir().unwrap();
         let mut settings = vault_server::Settings::for_data_dir(dir.path().join("server"));
         settings.database_url = test_database().await;
+        if let Some((url, s3)) = vault_server::objects::scratch::test_object_store().unwrap() {
+            settings.object_store_url = Some(url);
+            settings.s3 = s3;
+        }
         let database_url = settings
             .database_url
             .clone()
             .unwrap_or_else(|| format!("sqlite://{}", settings.default_database_path().display()));
-        let app = vault_server::App::new(settings).await.unwrap();
+        let app = vault_server::App::new(settings.clone()).await.unwrap();
         app.bootstrap_admin("admin@example.org", "password of admin")
             .await
             .unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(app.serve(listener));
+        let url = serve(app).await;
         let mut admin = person_at(dir.path(), &url, "admin");
         admin.login(&password("admin")).await.unwrap();
         Self {
@@ -48,7 +59,55 @@ impl Platform {
             url,
             admin,
             database_url,
+            settings,
         }
+    }
+
+    /// Starts another server on the same database and object store, on its own port, and
+    /// returns its URL.
+    pub async fn replica(&self) -> String {
+        let app = vault_server::App::new(self.settings.clone()).await.unwrap();
+        serve(app).await
+    }
+
+    /// `name`'s keystore (made by [`Platform::person`]) opened against the server at `url`,
+    /// with the session it last logged in with.
+    pub fn person_at_server(&self, name: &str, url: &str) -> Client {
+        let home = self.dir.path().join("people").join(name);
+        Client::open(&home, url, passphrase(name)).unwrap()
+    }
+
+    /// The server's object store, opened as the server opens it.
+    pub fn object_store(&self) -> Arc<dyn ObjectStore> {
+        vault_server::objects::open(&self.settings).unwrap()
+    }
+
+    /// Keys of every object stored.
+    pub async fn object_keys(&self) -> Vec<object_store::path::Path> {
+        let listed: Vec<_> = self.object_store().list(None).try_collect().await.unwrap();
+        listed.into_iter().map(|meta| meta.location).collect()
+    }
+
+    /// A directory holding everything the server stores that a file scan can read: the data
+    /// directory itself, with, when the objects are in a bucket, a copy of each of them under
+    /// `objects/` (where they would be on local disk).
+    pub async fn stored_data_dir(&self) -> PathBuf {
+        let dir = self.server_dir();
+        let on_s3 = self
+            .settings
+            .object_store_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("s3://"));
+        if on_s3 {
+            let store = self.object_store();
+            for key in self.object_keys().await {
+                let bytes = store.get(&key).await.unwrap().bytes().await.unwrap();
+                let file = dir.join("objects").join(key.as_ref());
+                std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+                std::fs::write(file, bytes).unwrap();
+            }
+        }
+        dir
     }
 
     /// The server's data directory (database and object store).
@@ -101,6 +160,15 @@ async fn test_database() -> Option<String> {
             .await
             .unwrap(),
     )
+}
+
+/// Serves `app` on a fresh loopback port; returns its URL. The listener is bound before the
+/// task starts, so requests queue until it serves.
+async fn serve(app: vault_server::App) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(app.serve(listener));
+    url
 }
 
 fn person_at(dir: &Path, url: &str, name: &str) -> Client {

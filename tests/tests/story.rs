@@ -89,10 +89,11 @@ async fn seal_share_transfer_open_and_the_server_holds_nothing_readable() {
 
     // Nothing readable in what the server stores.
     let samples = sample_files();
-    let findings = scan_data_dir(&platform.server_dir(), &samples);
+    let stored = platform.stored_data_dir().await;
+    let findings = scan_data_dir(&stored, &samples);
     assert!(findings.is_empty(), "{findings:#?}");
     assert!(
-        files_below(&platform.server_dir()).len() >= samples.len(),
+        files_below(&stored.join("objects")).len() >= samples.len(),
         "the scan must have had the stored objects to look at"
     );
 }

@@ -73,11 +73,8 @@ async fn every_header_failure_vector_is_refused_and_leaves_nothing() {
     }
     assert!(tried > 50, "only {tried} vectors found");
     assert_eq!(server.rows("documents").await, 0);
-    assert!(
-        server.object_files().is_empty(),
-        "{:?}",
-        server.object_files()
-    );
+    let left = server.everything_stored().await;
+    assert!(left.is_empty(), "{left:?}");
 }
 
 const LIMIT: u64 = 70_000;
@@ -100,7 +97,7 @@ async fn sizes_around_the_limit() {
             "{size}"
         );
     }
-    assert_eq!(server.object_files().len(), 2);
+    assert_eq!(server.stored_objects().await.len(), 2);
 
     // Over the limit, declared honestly: refused before a byte is stored.
     let key = SecretKey::generate();
@@ -116,9 +113,11 @@ async fn sizes_around_the_limit() {
     lying.body = over;
     let resp = server.upload(&mgr.token, case.id, &lying).await;
     assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(common::error_code(resp).await, "payload_too_large");
 
     assert_eq!(server.rows("documents").await, 2);
-    assert_eq!(server.object_files().len(), 2);
+    assert_eq!(server.stored_objects().await.len(), 2);
+    assert!(server.uploads_in_progress().await.is_empty());
 }
 
 #[tokio::test]
@@ -128,22 +127,70 @@ async fn a_body_that_differs_from_its_statement_is_refused() {
     let practitioner = server.add_member(&org, &mgr, Role::Practitioner).await;
     let case = server.create_case(&org, &practitioner, "NC-D").await;
     let mut sealed = common::seal(&org, &practitioner, &case, b"medical report");
-    let last = sealed.body.len() - 1;
-    sealed.body[last] ^= 1;
-    let resp = server.upload(&practitioner.token, case.id, &sealed).await;
-    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    refused_with_last_byte_flipped(&server, &practitioner.token, case.id, &mut sealed).await;
     // Signed by someone else's key: refused before the body.
     let forged = common::seal(&org, &mgr, &case, b"medical report");
     let resp = server.upload(&practitioner.token, case.id, &forged).await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     assert_eq!(server.rows("documents").await, 0);
-    assert!(server.object_files().is_empty());
+    assert!(server.everything_stored().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_body_of_several_parts_round_trips_and_a_late_mismatch_leaves_nothing() {
+    let server = common::start().await;
+    let (org, mgr) = server.found_org("Northshire Council").await;
+    let case = server.create_case(&org, &mgr, "NC-P").await;
+    // 12 MiB: two full 5 MiB parts and a last one.
+    let plain: Vec<u8> = (0..12 * 1024 * 1024)
+        .map(|i: u32| (i % 251) as u8)
+        .collect();
+    let sealed = common::seal(&org, &mgr, &case, &plain);
+    let mut tampered = common::sealed_from_body(
+        &org,
+        &mgr,
+        &case,
+        common::copy_key(&sealed.key),
+        sealed.body.clone(),
+    );
+    // The mismatch shows only after the last byte, when two parts are already stored.
+    refused_with_last_byte_flipped(&server, &mgr.token, case.id, &mut tampered).await;
+    let left = server.everything_stored().await;
+    assert!(left.is_empty(), "{left:?}");
+    assert_eq!(server.rows("documents").await, 0);
+
+    let resp = server.upload(&mgr.token, case.id, &sealed).await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let stored = server.document_body(sealed.id, &mgr.token).await;
+    assert!(stored == sealed.body, "the body differs");
+    assert_eq!(server.stored_objects().await.len(), 1);
+    assert!(server.uploads_in_progress().await.is_empty());
+}
+
+/// Flips the last byte of a body its statement signs: refused with the digest mismatch.
+async fn refused_with_last_byte_flipped(
+    server: &common::Server,
+    token: &str,
+    case: vault_core::ids::CaseId,
+    sealed: &mut common::Sealed,
+) {
+    let last = sealed.body.len() - 1;
+    sealed.body[last] ^= 1;
+    let resp = server.upload(token, case, sealed).await;
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        common::error_message(resp).await,
+        "the body differs from the signed statement"
+    );
 }
 
 /// Polls `check` until it holds, failing after a generous deadline.
-async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+async fn eventually<F: std::future::Future<Output = bool>>(
+    what: &str,
+    mut check: impl FnMut() -> F,
+) {
     let deadline = Instant::now() + Duration::from_secs(20);
-    while !check() {
+    while !check().await {
         assert!(Instant::now() < deadline, "timed out waiting for: {what}");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
@@ -172,11 +219,15 @@ async fn a_client_that_disconnects_mid_upload_leaves_nothing() {
     stream.write_all(head.as_bytes()).await.unwrap();
     stream.write_all(&full[..full.len() / 2]).await.unwrap();
     stream.flush().await.unwrap();
-    // The object upload has started (its staging file exists) before the client goes away.
-    eventually("upload staging", || !server.object_files().is_empty()).await;
+    // The object upload has started (a staging file, or a multipart upload on S3) before the
+    // client goes away.
+    eventually("upload started", || async {
+        !server.uploads_in_progress().await.is_empty()
+    })
+    .await;
     drop(stream);
-    eventually("clean-up after disconnect", || {
-        server.object_files().is_empty()
+    eventually("clean-up after disconnect", || async {
+        server.everything_stored().await.is_empty()
     })
     .await;
     assert_eq!(server.rows("documents").await, 0);
@@ -205,7 +256,10 @@ async fn a_reader_never_sees_a_half_written_object() {
     stream.write_all(head.as_bytes()).await.unwrap();
     stream.write_all(&full[..full.len() / 2]).await.unwrap();
     stream.flush().await.unwrap();
-    eventually("upload staging", || !server.object_files().is_empty()).await;
+    eventually("upload started", || async {
+        !server.uploads_in_progress().await.is_empty()
+    })
+    .await;
 
     // Mid-upload: no listing, no document, no body.
     let listed: serde_json::Value = server
@@ -234,11 +288,6 @@ async fn a_reader_never_sees_a_half_written_object() {
         "{}",
         String::from_utf8_lossy(&answer)
     );
-    let stored = server
-        .get(&format!("/v1/documents/{}/body", sealed.id), &mgr.token)
-        .await
-        .bytes()
-        .await
-        .unwrap();
-    assert_eq!(stored.as_ref(), sealed.body.as_slice());
+    let stored = server.document_body(sealed.id, &mgr.token).await;
+    assert_eq!(stored, sealed.body);
 }

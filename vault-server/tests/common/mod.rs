@@ -4,7 +4,10 @@
 //!
 //! The database is the SQLite file in the temporary directory, or, with
 //! `VAULT_TEST_BACKEND=postgres`, a fresh PostgreSQL database made through
-//! `VAULT_TEST_DATABASE_URL` for each server, so the same tests cover both backends.
+//! `VAULT_TEST_DATABASE_URL` for each server, so the same tests cover both backends. The object
+//! store is the directory `objects` there, or, with `VAULT_TEST_OBJECT_STORE=s3`, a fresh
+//! prefix in the bucket of `VAULT_TEST_OBJECT_STORE_URL` reached with the `VAULT_S3_*`
+//! variables; [`Server::stored_objects`] and [`Server::uploads_in_progress`] look at either.
 
 #![allow(dead_code, unreachable_pub)]
 // Product names such as SQLite and PostgreSQL are prose here, not code.
@@ -12,6 +15,7 @@
 
 use std::path::{Path, PathBuf};
 
+use futures::TryStreamExt as _;
 use reqwest::{Client, Method, Response, StatusCode};
 use serde::Serialize;
 use serde_json::Value;
@@ -34,6 +38,8 @@ pub struct Server {
     pub dir: tempfile::TempDir,
     /// The database the server uses, so tests can count rows behind its back.
     pub database_url: String,
+    /// The settings it was started with, so tests can look at its object store.
+    pub settings: Settings,
     pub client: Client,
     pub admin_token: String,
     task: tokio::task::JoinHandle<()>,
@@ -55,12 +61,16 @@ pub async fn start_with(tweak: impl FnOnce(&mut Settings)) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = Settings::for_data_dir(dir.path());
     settings.database_url = test_database().await;
+    if let Some((url, s3)) = vault_server::objects::scratch::test_object_store().unwrap() {
+        settings.object_store_url = Some(url);
+        settings.s3 = s3;
+    }
     tweak(&mut settings);
     let database_url = settings
         .database_url
         .clone()
         .unwrap_or_else(|| format!("sqlite://{}", settings.default_database_path().display()));
-    let app = App::new(settings).await.unwrap();
+    let app = App::new(settings.clone()).await.unwrap();
     app.bootstrap_admin("admin@example.org", PASSWORD)
         .await
         .unwrap();
@@ -78,6 +88,7 @@ pub async fn start_with(tweak: impl FnOnce(&mut Settings)) -> Server {
         base,
         dir,
         database_url,
+        settings,
         client,
         admin_token: String::new(),
         task,
@@ -209,6 +220,15 @@ impl Server {
 
     pub async fn post<T: Serialize>(&self, path: &str, token: &str, body: &T) -> Response {
         self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    /// A document's stored ciphertext, fetched through the API (expecting 200).
+    pub async fn document_body(&self, document: DocumentId, token: &str) -> Vec<u8> {
+        let resp = self
+            .get(&format!("/v1/documents/{document}/body"), token)
+            .await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        resp.bytes().await.unwrap().to_vec()
     }
 
     /// Logs in, expecting success.
@@ -351,11 +371,76 @@ impl Server {
             .unwrap()
     }
 
-    /// Every file under the object store directory.
-    pub fn object_files(&self) -> Vec<PathBuf> {
+    /// Keys of the complete objects in the server's store (on local disk, files without the
+    /// `#` that marks an upload's staging file).
+    pub async fn stored_objects(&self) -> Vec<String> {
+        if self.on_s3() {
+            let store = vault_server::objects::open(&self.settings).unwrap();
+            let listed: Vec<_> = store.list(None).try_collect().await.unwrap();
+            return listed.into_iter().map(|m| m.location.to_string()).collect();
+        }
+        self.local_files(false)
+    }
+
+    /// Object uploads begun and neither completed nor aborted: multipart uploads in progress
+    /// on S3, staging files on local disk.
+    pub async fn uploads_in_progress(&self) -> Vec<String> {
+        if self.on_s3() {
+            let url = self.settings.object_store_url.as_deref().unwrap();
+            return vault_server::objects::scratch::uploads_in_progress(url, &self.settings.s3)
+                .await
+                .unwrap();
+        }
+        self.local_files(true)
+    }
+
+    /// Both of the above: everything the store holds or is holding for an upload.
+    pub async fn everything_stored(&self) -> Vec<String> {
+        let mut all = self.stored_objects().await;
+        all.extend(self.uploads_in_progress().await);
+        all
+    }
+
+    fn on_s3(&self) -> bool {
+        self.settings
+            .object_store_url
+            .as_deref()
+            .is_some_and(|url| url.starts_with("s3://"))
+    }
+
+    fn local_files(&self, staging: bool) -> Vec<String> {
         let mut out = Vec::new();
         walk(&self.dir.path().join("objects"), &mut out);
-        out
+        out.into_iter()
+            .map(|p| p.display().to_string())
+            .filter(|p| p.contains('#') == staging)
+            .collect()
+    }
+
+    /// Sends the head of a document upload and the first half of its multipart body over a
+    /// connection of its own, so a test can hold the rest back; returns the connection and the
+    /// bytes not yet sent.
+    pub async fn send_half_upload(
+        &self,
+        token: &str,
+        case: CaseId,
+        content_type: &str,
+        full: &[u8],
+    ) -> (tokio::net::TcpStream, Vec<u8>) {
+        use tokio::io::AsyncWriteExt as _;
+        let addr = self.base.trim_start_matches("http://");
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let head = format!(
+            "POST /v1/cases/{case}/documents HTTP/1.1\r\nHost: {addr}\r\n\
+             Authorization: Bearer {token}\r\nContent-Type: {content_type}\r\n\
+             Content-Length: {}\r\n\r\n",
+            full.len()
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let (first, rest) = full.split_at(full.len() / 2);
+        stream.write_all(first).await.unwrap();
+        stream.flush().await.unwrap();
+        (stream, rest.to_vec())
     }
 
     /// Rows in a table, read straight from the database.
@@ -516,6 +601,15 @@ pub fn age_file_of_size(key: &SecretKey, size: usize) -> Vec<u8> {
 pub async fn error_code(resp: Response) -> String {
     let body: Value = resp.json().await.unwrap();
     body["error"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The sentence of an API error answer.
+pub async fn error_message(resp: Response) -> String {
+    let body: Value = resp.json().await.unwrap();
+    body["error"]["message"]
         .as_str()
         .unwrap_or_default()
         .to_owned()
