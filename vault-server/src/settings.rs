@@ -12,7 +12,8 @@ use secrecy::SecretString;
 /// Default upload limit: 4 GiB of ciphertext per document.
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 4 * 1024 * 1024 * 1024;
 /// Default bearer token lifetime: 12 hours.
-pub const DEFAULT_TOKEN_TTL_SECS: u64 = 12 * 60 * 60;/// Default listening address: loopback only, so a fresh install is not reachable from outside.
+pub const DEFAULT_TOKEN_TTL_SECS: u64 = 12 * 60 * 60;
+/// Default listening address: loopback only, so a fresh install is not reachable from outside.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8088";
 
 /// Everything the server can be told.
