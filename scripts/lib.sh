@@ -23,7 +23,8 @@ act() {
 }
 
 # start_server: bootstrap the platform admin and start vault-server on a free loopback port,
-# waiting until /healthz answers.
+# waiting until /healthz answers. The server takes any other setting from the environment
+# (VAULT_DATABASE_URL, VAULT_OBJECT_STORE_URL, VAULT_S3_*), as test.sh does for its S3 pass.
 start_server() {
   local port
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
