@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod objects;
 pub mod routes;
 pub mod settings;
+pub mod shutdown;
 pub mod state;
 pub mod telemetry;
 
@@ -69,15 +70,17 @@ impl App {
         axum::serve(listener, self.router()).await
     }
 
-    /// Serves until `shutdown` completes, then finishes requests in flight.
+    /// Serves until `shutdown` completes, then stops accepting and lets requests in flight
+    /// finish for up to `shutdown_grace_secs`; uploads still running then are aborted, leaving
+    /// nothing behind (see [`shutdown`]).
     pub async fn serve_with_shutdown(
         self,
         listener: tokio::net::TcpListener,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(listener, self.router())
-            .with_graceful_shutdown(shutdown)
-            .await
+        let grace = std::time::Duration::from_secs(self.state.settings.shutdown_grace_secs);
+        let router = self.router();
+        shutdown::serve(router, listener, shutdown, grace, &self.state.stopping).await
     }
 
     /// Creates a platform admin directly in the database (the first one cannot be invited).

@@ -13,6 +13,15 @@ use vault_server::{App, Settings};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// How log lines are written to stderr.
+    #[arg(
+        long,
+        global = true,
+        env = "VAULT_LOG_FORMAT",
+        value_enum,
+        default_value_t
+    )]
+    log_format: vault_server::telemetry::LogFormat,
 }
 
 #[derive(Subcommand)]
@@ -59,6 +68,9 @@ struct ServerArgs {
     /// Bearer token `GET /metrics` requires (prefer the environment variable to the flag).
     #[arg(long, env = "VAULT_METRICS_TOKEN", hide_env_values = true)]
     metrics_token: Option<String>,
+    /// Seconds requests in flight get to finish at shutdown before uploads are aborted.
+    #[arg(long, env = "VAULT_SHUTDOWN_GRACE_SECS", default_value_t = vault_server::settings::DEFAULT_SHUTDOWN_GRACE_SECS)]
+    shutdown_grace_secs: u64,
 }
 
 impl ServerArgs {
@@ -72,6 +84,7 @@ impl ServerArgs {
             max_upload_bytes: self.max_upload_bytes,
             token_ttl_secs: self.token_ttl_secs,
             metrics_token: self.metrics_token.map(secrecy::SecretString::from),
+            shutdown_grace_secs: self.shutdown_grace_secs,
         }
     }
 }
@@ -118,8 +131,9 @@ impl S3Args {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    vault_server::telemetry::init();
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    vault_server::telemetry::init(cli.log_format);
+    match cli.command {
         Command::Serve(args) => serve(args.settings()).await,
         Command::BootstrapAdmin {
             server,
@@ -156,10 +170,8 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         .await
         .context("binding the address")?;
     tracing::info!(address = %bind, "listening");
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-        tracing::info!("shutting down");
-    };
-    app.serve_with_shutdown(listener, shutdown).await?;
+    app.serve_with_shutdown(listener, vault_server::shutdown::signal())
+        .await?;
+    tracing::info!("stopped");
     Ok(())
 }

@@ -13,6 +13,8 @@ use secrecy::SecretString;
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 4 * 1024 * 1024 * 1024;
 /// Default bearer token lifetime: 12 hours.
 pub const DEFAULT_TOKEN_TTL_SECS: u64 = 12 * 60 * 60;
+/// Default time requests in flight get to finish at shutdown: 30 seconds.
+pub const DEFAULT_SHUTDOWN_GRACE_SECS: u64 = 30;
 /// Default listening address: loopback only, so a fresh install is not reachable from outside.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8088";
 
@@ -45,6 +47,9 @@ pub struct Settings {
     /// `VAULT_METRICS_TOKEN`); `None` leaves `/metrics` open, for a port only the scraper can
     /// reach. `Debug` masks it.
     pub metrics_token: Option<secrecy::SecretString>,
+    /// Seconds requests in flight get to finish after SIGTERM or Ctrl-C before uploads still
+    /// running are aborted (`--shutdown-grace-secs`, `VAULT_SHUTDOWN_GRACE_SECS`).
+    pub shutdown_grace_secs: u64,
 }
 
 impl Settings {
@@ -61,6 +66,7 @@ impl Settings {
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
             token_ttl_secs: DEFAULT_TOKEN_TTL_SECS,
             metrics_token: None,
+            shutdown_grace_secs: DEFAULT_SHUTDOWN_GRACE_SECS,
         }
     }
 
@@ -104,7 +110,12 @@ impl Settings {
              VAULT_TOKEN_TTL_SECS={DEFAULT_TOKEN_TTL_SECS}\n\
              # Bearer token GET /metrics requires; unset, /metrics is open (block it at the\n\
              # load balancer then).\n\
-             # VAULT_METRICS_TOKEN=\n"
+             # VAULT_METRICS_TOKEN=\n\
+             # Seconds requests in flight get to finish at shutdown; uploads still running\n\
+             # then are aborted and leave nothing behind.\n\
+             VAULT_SHUTDOWN_GRACE_SECS={DEFAULT_SHUTDOWN_GRACE_SECS}\n\
+             # Log lines as text or json (one JSON object a line); RUST_LOG filters them.\n\
+             VAULT_LOG_FORMAT=text\n"
         )
     }
 }
@@ -137,6 +148,7 @@ impl fmt::Debug for Settings {
                 "metrics_token",
                 &self.metrics_token.as_ref().map(|_| "<set, masked>"),
             )
+            .field("shutdown_grace_secs", &self.shutdown_grace_secs)
             .finish()
     }
 }

@@ -7,6 +7,7 @@ use object_store::ObjectStore;
 use crate::db::Db;
 use crate::metrics::Metrics;
 use crate::settings::Settings;
+use crate::shutdown::Stopping;
 
 /// Database, object store and settings, cheap to clone.
 #[derive(Clone)]
@@ -22,6 +23,8 @@ pub struct Inner {
     pub settings: Settings,
     /// Request counts and durations, body bytes moved.
     pub metrics: Metrics,
+    /// Uploads in flight, and the signal that aborts them at shutdown.
+    pub stopping: Stopping,
 }
 
 impl AppState {
@@ -32,6 +35,7 @@ impl AppState {
             store,
             settings,
             metrics: Metrics::new(),
+            stopping: Stopping::default(),
         }))
     }
 }

@@ -41,7 +41,8 @@ async fn readyz_answers_ok_without_a_token() {
 
 #[tokio::test]
 async fn readyz_names_a_broken_object_store() {
-    let server = common::start().await;
+    // The local store, broken by putting a file where its directory was.
+    let server = common::start_with(|s| s.object_store_url = None).await;
     let objects = server.dir.path().join("objects");
     std::fs::remove_dir_all(&objects).unwrap();
     std::fs::write(&objects, b"not a directory").unwrap();

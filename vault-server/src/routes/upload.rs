@@ -11,7 +11,7 @@
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::Json;
-use futures::TryStreamExt as _;
+use futures::{StreamExt as _, TryStreamExt as _};
 use multer::{Field, Multipart};
 use object_store::path::Path;
 use ring::digest::{Context, SHA256};
@@ -70,11 +70,17 @@ pub async fn upload(
         .into_data_stream()
         .inspect_ok(move |chunk| {
             received.inc_by(chunk.len() as u64);
-        });
+        })
+        // At shutdown the body ends early, and the upload cleans up as for a lost client.
+        .take_until(Box::pin(state.stopping.aborted()));
     let body = super::paced::Paced::new(body);
     let multipart = Multipart::new(body, boundary);
-    let work = run(state, member, case_id, multipart).in_current_span();
-    tokio::spawn(work).await.map_err(ApiError::internal)?
+    let work = run(state.clone(), member, case_id, multipart).in_current_span();
+    state
+        .stopping
+        .spawn_upload(work)
+        .await
+        .map_err(ApiError::internal)?
 }
 
 async fn run(
@@ -83,8 +89,13 @@ async fn run(
     case_id: CaseId,
     mut multipart: Multipart<'static>,
 ) -> ApiResult<(StatusCode, Json<DocumentSummary>)> {
-    let result = receive(&state, &member, case_id, &mut multipart).await;
-    if result.is_err() {
+    let mut result = receive(&state, &member, case_id, &mut multipart).await;
+    if result.is_err() && state.stopping.is_aborted() {
+        tracing::warn!("upload aborted by shutdown");
+        result = Err(ApiError::Unavailable(
+            "the server is shutting down; send the document again",
+        ));
+    } else if result.is_err() {
         drain(&mut multipart).await;
     }
     result.map(|summary| (StatusCode::CREATED, Json(summary)))

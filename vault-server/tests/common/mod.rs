@@ -43,6 +43,8 @@ pub struct Server {
     pub client: Client,
     pub admin_token: String,
     task: tokio::task::JoinHandle<()>,
+    /// Starts a graceful shutdown; see [`Server::shut_down`].
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl Drop for Server {
@@ -78,8 +80,12 @@ pub async fn start_with(tweak: impl FnOnce(&mut Settings)) -> Server {
     // no waiting loop is needed.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let _ = app.serve(listener).await;
+        let shutdown = async {
+            let _ = stopped.await;
+        };
+        let _ = app.serve_with_shutdown(listener, shutdown).await;
     });
     let client = Client::new();
     let health = client.get(format!("{base}/healthz")).send().await.unwrap();
@@ -92,6 +98,7 @@ pub async fn start_with(tweak: impl FnOnce(&mut Settings)) -> Server {
         client,
         admin_token: String::new(),
         task,
+        stop: Some(stop),
     };
     server.admin_token = server.login("admin@example.org", PASSWORD).await.token;
     server
@@ -194,6 +201,17 @@ pub fn multipart(manifest: &[u8], body: &[u8]) -> (String, Vec<u8>) {
 impl Server {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// Shuts the server down as SIGTERM would and waits until it has stopped; returns how long
+    /// that took.
+    pub async fn shut_down(&mut self) -> std::time::Duration {
+        let started = std::time::Instant::now();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        (&mut self.task).await.unwrap();
+        started.elapsed()
     }
 
     /// Sends a request with an optional token and JSON body.
@@ -595,6 +613,15 @@ pub fn age_file_of_size(key: &SecretKey, size: usize) -> Vec<u8> {
         plain = (plain + size).saturating_sub(out.len());
     }
     panic!("no age file of {size} bytes");
+}
+
+/// Polls `check` every 10 ms until it holds, failing after a generous deadline.
+pub async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !check() {
+        assert!(std::time::Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
 }
 
 /// The error code of an API error answer.
