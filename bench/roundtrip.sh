@@ -7,6 +7,10 @@
 #   SIZE_MIB=200 bench/roundtrip.sh
 #   QUICK=1 bench/roundtrip.sh    64 MiB
 #
+# The server runs on the embedded default unless VAULT_DATABASE_URL / VAULT_OBJECT_STORE_URL
+# (and VAULT_S3_*) say otherwise; BACKEND names it in the output. With BENCH_RESULTS set, one
+# line of figures is appended to that file (bench/run.sh gathers them into one table).
+#
 # Needs: the stock `age` and `age-keygen` (Debian package age), GNU time (package time).
 set -euo pipefail
 
@@ -50,7 +54,7 @@ timed() {
     "$(python3 -c "print($SIZE_MIB/max($T_SECS,0.001))")" "$(python3 -c "print($T_KIB/1024)")"
 }
 
-echo "file: $SIZE_MIB MiB of random bytes ($(nproc) cores)"
+echo "file: $SIZE_MIB MiB of random bytes, backend ${BACKEND:-embedded} ($(nproc) cores)"
 age-keygen -o "$DATA_DIR/age.key" 2>/dev/null
 RECIPIENT=$(age-keygen -y "$DATA_DIR/age.key")
 timed "age -e (stock tool, to file)" age -r "$RECIPIENT" -o "$DATA_DIR/age.out" "$INPUT"
@@ -69,6 +73,10 @@ OPEN=$T_SECS; OPEN_KIB=$T_KIB
 cmp "$INPUT" "$DATA_DIR/opened/input.bin" || fail "round trip differs"
 
 SERVER_KIB=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER_PID/status")
+if [ -n "${BENCH_RESULTS:-}" ]; then
+  echo "roundtrip ${BACKEND:-embedded} $SIZE_MIB $AGE_ENC $AGE_DEC $SEAL $OPEN $SEAL_KIB" \
+    "$OPEN_KIB $SERVER_KIB" >>"$BENCH_RESULTS"
+fi
 echo
 python3 - <<PY
 age_enc, age_dec, seal, open_ = $AGE_ENC, $AGE_DEC, $SEAL, $OPEN
