@@ -2,8 +2,10 @@
 //!
 //! The default is a directory under the data directory; `memory://` keeps nothing, and
 //! `s3://bucket/prefix` names an S3-compatible store ([`s3`]) that several replicas can share.
-//! Object keys are made here, never from client input: `documents/<id>/<random hex>`. Bodies
-//! are written through [`sink`], which bounds memory and aborts failed uploads.
+//! Object keys are made here, never from client input: `documents/<id>/<random hex>`, or
+//! `documents/received/<random hex>` for a body that arrived before its manifest named the
+//! document (the row records the key either way). Bodies are written through [`sink`], which
+//! bounds memory and aborts failed uploads.
 
 pub mod s3;
 pub mod scratch;
@@ -94,9 +96,20 @@ fn sweep_staged_uploads(dir: &std::path::Path) -> usize {
 /// A fresh object key for a document body.
 #[must_use]
 pub fn new_document_key(document: DocumentId) -> Path {
+    Path::from(format!("documents/{document}/{}", random_hex()))
+}
+
+/// A fresh object key for a body received before its manifest, so before the server knows
+/// which document it is.
+#[must_use]
+pub fn new_received_key() -> Path {
+    Path::from(format!("documents/received/{}", random_hex()))
+}
+
+fn random_hex() -> String {
     let mut random = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut random);
-    Path::from(format!("documents/{document}/{}", hex::encode(random)))
+    hex::encode(random)
 }
 
 #[cfg(test)]

@@ -1,12 +1,16 @@
 //! `POST /v1/cases/{case_id}/documents`: a sealed document streamed into object storage.
 //!
-//! The request is multipart: a `manifest` part (JSON, checked before any byte is stored) and a
-//! `body` part (the age file) that flows straight into a multipart object upload with bounded
-//! memory. While it flows the server checks the age header, counts bytes against the limit and
-//! hashes them. The database row is written only once the object is complete; every failure,
-//! including a client that goes away mid-body, aborts the upload so nothing is left behind. The
-//! work runs in its own task so that a dropped connection cannot cancel it half-way through
-//! its clean-up.
+//! The request is multipart with two parts, `manifest` (JSON) and `body` (the age file), in
+//! either order; the first part's name decides. Manifest first, every check on the manifest is
+//! made before any byte is stored. Body first (a client that uploads while it seals, since the
+//! signed statement needs the ciphertext's digest), only the caller and the case are checked
+//! before the body; the manifest that follows gets the same checks and must promise exactly the
+//! bytes received. The body flows straight into a multipart object upload with bounded memory,
+//! and while it flows the server checks the age header, counts bytes against the limit and
+//! hashes them. The database row is written only once the object is complete and every check
+//! has passed; every failure, including a client that goes away mid-body, aborts the upload or
+//! deletes the object so nothing is left behind. The work runs in its own task so that a
+//! dropped connection cannot cancel it half-way through its clean-up.
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -107,28 +111,95 @@ async fn receive(
     case_id: CaseId,
     multipart: &mut Multipart<'static>,
 ) -> ApiResult<DocumentSummary> {
-    let field = next_part(multipart, "manifest").await?;
-    let manifest_bytes = read_small(field, MAX_MANIFEST_BYTES).await?;
-    let manifest: UploadManifest = serde_json::from_slice(&manifest_bytes).map_err(|_| {
-        tracing::warn!("upload manifest is not valid JSON");
-        ApiError::BadRequest("the manifest is not valid JSON of the expected shape")
-    })?;
+    let first = multipart
+        .next_field()
+        .await
+        .map_err(|e| multipart_error(&e))?;
+    match first {
+        Some(field) if field.name() == Some("manifest") => {
+            manifest_first(state, member, case_id, field, multipart).await
+        }
+        Some(field) if field.name() == Some("body") => {
+            body_first(state, member, case_id, field, multipart).await
+        }
+        _ => Err(parts_error()),
+    }
+}
+
+/// The manifest, then the body: every check on the manifest before a byte is stored.
+async fn manifest_first(
+    state: &AppState,
+    member: &Member,
+    case_id: CaseId,
+    field: Field<'static>,
+    multipart: &mut Multipart<'static>,
+) -> ApiResult<DocumentSummary> {
+    let manifest = read_manifest(field).await?;
     let promise = check_manifest(state, member, case_id, &manifest).await?;
     let field = next_part(multipart, "body").await?;
     let key = crate::objects::new_document_key(manifest.document_id);
-    store_body(state, &key, field, &promise).await?;
-    match super::upload_row::insert(state, member, case_id, &manifest, &key).await {
+    store_body(state, &key, field, Some(&promise)).await?;
+    let inserted = super::upload_row::insert(state, member, case_id, &manifest, &key).await;
+    kept_or_deleted(state, &key, inserted).await
+}
+
+/// The body, then the manifest: what a client sends while it is still sealing, because the
+/// statement signs the ciphertext's digest. Only the caller and the case can be checked before
+/// the body; it goes to a fresh key, and is deleted unless the manifest then passes every check
+/// and promises exactly the bytes received.
+async fn body_first(
+    state: &AppState,
+    member: &Member,
+    case_id: CaseId,
+    field: Field<'static>,
+    multipart: &mut Multipart<'static>,
+) -> ApiResult<DocumentSummary> {
+    {
+        let mut conn = state.db.reader().acquire().await?;
+        owned_case(&mut conn, case_id, member.org_id).await?;
+    }
+    let key = crate::objects::new_received_key();
+    let received = store_body(state, &key, field, None).await?;
+    let inserted = async {
+        let field = next_part(multipart, "manifest").await?;
+        let manifest = read_manifest(field).await?;
+        let promise = check_manifest(state, member, case_id, &manifest).await?;
+        received.matches(&promise)?;
+        super::upload_row::insert(state, member, case_id, &manifest, &key).await
+    }
+    .await;
+    kept_or_deleted(state, &key, inserted).await
+}
+
+/// Keeps a complete object whose row was written; otherwise deletes it, once.
+async fn kept_or_deleted(
+    state: &AppState,
+    key: &Path,
+    inserted: ApiResult<DocumentSummary>,
+) -> ApiResult<DocumentSummary> {
+    match &inserted {
         Ok(summary) => {
-            tracing::info!(document.id = %manifest.document_id, size = promise.size, "document stored");
-            Ok(summary)
+            tracing::info!(document.id = %summary.document_id, size = summary.ciphertext_size, "document stored");
         }
-        Err(err) => {
-            if let Err(cleanup) = state.store.delete(&key).await {
-                tracing::error!(error = %cleanup, "could not delete an object after a failed insert");
+        Err(_) => {
+            if let Err(cleanup) = state.store.delete(key).await {
+                tracing::error!(error = %cleanup, "could not delete an object after a failed upload");
             }
-            Err(err)
         }
     }
+    inserted
+}
+
+async fn read_manifest(field: Field<'static>) -> ApiResult<UploadManifest> {
+    let bytes = read_small(field, MAX_MANIFEST_BYTES).await?;
+    serde_json::from_slice(&bytes).map_err(|_| {
+        tracing::warn!("upload manifest is not valid JSON");
+        ApiError::BadRequest("the manifest is not valid JSON of the expected shape")
+    })
+}
+
+fn parts_error() -> ApiError {
+    ApiError::BadRequest("the upload must have a manifest part and a body part, in either order")
 }
 
 fn multipart_error(err: &multer::Error) -> ApiError {
@@ -143,9 +214,7 @@ async fn next_part(multipart: &mut Multipart<'static>, name: &str) -> ApiResult<
         .map_err(|e| multipart_error(&e))?;
     match field {
         Some(field) if field.name() == Some(name) => Ok(field),
-        _ => Err(ApiError::BadRequest(
-            "the upload must have a manifest part followed by a body part",
-        )),
+        _ => Err(parts_error()),
     }
 }
 
@@ -268,13 +337,28 @@ impl BodyCheck {
         }
     }
 
-    fn finish(self, promise: &Promise) -> ApiResult<()> {
+    fn finish(self) -> ApiResult<Received> {
         if !self.header_ok {
             return Err(not_age());
         }
-        let mut digest = [0u8; 32];
-        digest.copy_from_slice(self.digest.finish().as_ref());
-        if self.count != promise.size || !constant_time_eq(&digest, &promise.sha256) {
+        let mut sha256 = [0u8; 32];
+        sha256.copy_from_slice(self.digest.finish().as_ref());
+        Ok(Received {
+            size: self.count,
+            sha256,
+        })
+    }
+}
+
+/// What the body turned out to be.
+struct Received {
+    size: u64,
+    sha256: [u8; 32],
+}
+
+impl Received {
+    fn matches(&self, promise: &Promise) -> ApiResult<()> {
+        if self.size != promise.size || !constant_time_eq(&self.sha256, &promise.sha256) {
             tracing::warn!("upload differs from its signed statement");
             return Err(ApiError::BadRequest(
                 "the body differs from the signed statement",
@@ -289,14 +373,15 @@ fn not_age() -> ApiError {
     ApiError::BadRequest("the body is not a well-formed age v1 file")
 }
 
-/// Streams the body into a new object. Whatever fails (a part, a check on the bytes, the
-/// client's connection), the object upload is aborted once and the first error is returned.
+/// Streams the body into a new object, checked against `promise` when it is already known.
+/// Whatever fails (a part, a check on the bytes, the client's connection), the object upload
+/// is aborted once and the first error is returned.
 async fn store_body(
     state: &AppState,
     key: &Path,
     mut field: Field<'static>,
-    promise: &Promise,
-) -> ApiResult<()> {
+    promise: Option<&Promise>,
+) -> ApiResult<Received> {
     let mut sink = Sink::start(state.store.clone(), key.clone(), MAX_PARTS_IN_FLIGHT).await?;
     let mut check = BodyCheck::new(state.settings.max_upload_bytes);
     let written = &state.metrics.object_body_bytes_written;
@@ -312,12 +397,20 @@ async fn store_body(
                 }
                 written.inc_by(len);
             }
-            Ok(None) => break check.finish(promise),
+            Ok(None) => {
+                break check.finish().and_then(|received| {
+                    promise.map_or(Ok(()), |p| received.matches(p))?;
+                    Ok(received)
+                })
+            }
             Err(err) => break Err(multipart_error(&err)),
         }
     };
     match outcome {
-        Ok(()) => Ok(sink.finish().await?),
+        Ok(received) => {
+            sink.finish().await?;
+            Ok(received)
+        }
         Err(err) => {
             sink.abort().await;
             Err(err)

@@ -183,18 +183,28 @@ pub fn sign(signer: &SigningKey, claim: Claim) -> SignedStatement {
 
 /// A multipart body: `manifest` then `body`, built by hand so tests control every byte.
 pub fn multipart(manifest: &[u8], body: &[u8]) -> (String, Vec<u8>) {
+    multipart_of(&[("manifest", manifest), ("body", body)])
+}
+
+/// A multipart body of these named parts, in this order.
+pub fn multipart_of(parts: &[(&str, &[u8])]) -> (String, Vec<u8>) {
     let boundary = "vault-test-boundary-7f3a";
     let mut out = Vec::new();
-    let part = |name: &str, kind: &str| {
-        format!("Content-Disposition: form-data; name=\"{name}\"\r\nContent-Type: {kind}\r\n\r\n")
-    };
-    out.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
-    out.extend_from_slice(part("manifest", "application/json").as_bytes());
-    out.extend_from_slice(manifest);
-    out.extend_from_slice(format!("\r\n--{boundary}\r\n").as_bytes());
-    out.extend_from_slice(part("body", "application/octet-stream").as_bytes());
-    out.extend_from_slice(body);
-    out.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    for (name, bytes) in parts {
+        let kind = if *name == "manifest" {
+            "application/json"
+        } else {
+            "application/octet-stream"
+        };
+        out.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        let head = format!(
+            "Content-Disposition: form-data; name=\"{name}\"\r\nContent-Type: {kind}\r\n\r\n"
+        );
+        out.extend_from_slice(head.as_bytes());
+        out.extend_from_slice(bytes);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={boundary}"), out)
 }
 
@@ -378,7 +388,18 @@ impl Server {
         manifest: &[u8],
         body: &[u8],
     ) -> Response {
-        let (content_type, bytes) = multipart(manifest, body);
+        self.upload_parts(token, case, &[("manifest", manifest), ("body", body)])
+            .await
+    }
+
+    /// Uploads these named parts in this order.
+    pub async fn upload_parts(
+        &self,
+        token: &str,
+        case: CaseId,
+        parts: &[(&str, &[u8])],
+    ) -> Response {
+        let (content_type, bytes) = multipart_of(parts);
         self.client
             .post(self.url(&format!("/v1/cases/{case}/documents")))
             .bearer_auth(token)
@@ -445,6 +466,19 @@ impl Server {
         content_type: &str,
         full: &[u8],
     ) -> (tokio::net::TcpStream, Vec<u8>) {
+        self.send_upload_prefix(token, case, content_type, full, full.len() / 2)
+            .await
+    }
+
+    /// [`Server::send_half_upload`], sending the first `sent` bytes of the body.
+    pub async fn send_upload_prefix(
+        &self,
+        token: &str,
+        case: CaseId,
+        content_type: &str,
+        full: &[u8],
+        sent: usize,
+    ) -> (tokio::net::TcpStream, Vec<u8>) {
         use tokio::io::AsyncWriteExt as _;
         let addr = self.base.trim_start_matches("http://");
         let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
@@ -455,7 +489,7 @@ impl Server {
             full.len()
         );
         stream.write_all(head.as_bytes()).await.unwrap();
-        let (first, rest) = full.split_at(full.len() / 2);
+        let (first, rest) = full.split_at(sent);
         stream.write_all(first).await.unwrap();
         stream.flush().await.unwrap();
         (stream, rest.to_vec())
