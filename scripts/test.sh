@@ -34,9 +34,9 @@ if [ -n "${VAULT_TEST_OBJECT_STORE_URL:-}" ]; then
   backend=
   [ -n "${VAULT_TEST_DATABASE_URL:-}" ] && backend=postgres
   export VAULT_TEST_BACKEND=$backend VAULT_TEST_OBJECT_STORE=s3
-  cargo test -p vault-server --test upload_checks --test happy_path --test all_or_nothing 2>&1 \
-    | tee -a "$log"
-  cargo test -p vault-tests --tests 2>&1 | tee -a "$log"
+  # One invocation over both packages, as for PostgreSQL, so nothing is compiled again.
+  cargo test -p vault-server -p vault-tests --test upload_checks --test happy_path \
+    --test all_or_nothing --test story --test replicas --test lying_server 2>&1 | tee -a "$log"
   echo "==> walkthrough on S3"
   walk_dir=$(mktemp -d)
   VAULT_OBJECT_STORE_URL="${VAULT_TEST_OBJECT_STORE_URL%/}/walkthrough-$(basename "$walk_dir")" \
