@@ -21,6 +21,24 @@ async fn operator_sql(platform: &Platform, sql: &str, binds: &[String]) {
     pool.close().await;
 }
 
+/// The object key the server's row records for a document.
+async fn object_key(
+    platform: &Platform,
+    document: vault_core::ids::DocumentId,
+) -> object_store::path::Path {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&platform.database_url)
+        .await
+        .unwrap();
+    let (key,): (String,) = sqlx::query_as("SELECT object_key FROM documents WHERE id = $1")
+        .bind(document.to_string())
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    object_store::path::Path::from(key)
+}
+
 /// Pins the swapped-signing-key attack: the member fingerprint read out at approval covers
 /// both keys, so a signing key the server substituted is refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -78,17 +96,12 @@ async fn an_object_swapped_for_another_is_refused_on_open() {
         .unwrap();
 
     // The operator copies one body over another, in whichever store holds them.
-    let objects = platform.object_keys().await;
-    let of = |id: vault_core::ids::DocumentId| {
-        objects
-            .iter()
-            .find(|key| key.as_ref().contains(&id.to_string()))
-            .unwrap()
-            .clone()
-    };
     platform
         .object_store()
-        .copy(&of(second), &of(first))
+        .copy(
+            &object_key(&platform, second).await,
+            &object_key(&platform, first).await,
+        )
         .await
         .unwrap();
 

@@ -1,13 +1,14 @@
 //! Documents: seal into a case, list, open, share, revoke, export.
 //!
-//! Sealing happens here, on this machine: the body is encrypted to a fresh document key into a
-//! temporary file beside the keystore and then streamed to the server. Opening streams the
+//! Sealing happens here, on this machine: the body is encrypted to a fresh document key and
+//! streamed to the server as it is sealed ([`crate::upload`]). Opening streams the
 //! ciphertext from the server through the checks in [`crate::files`]. Nothing is shown as
 //! genuine unless its `document-sealed` statement verifies.
 
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+use tokio::sync::oneshot;
 
 use vault_core::api::{
     AccessPath, DocumentAccess, DocumentSummary, RevokeRequest, ShareRequest, ShareSummary,
@@ -15,12 +16,13 @@ use vault_core::api::{
 };
 use vault_core::ids::{CaseId, DocumentId, OrgId, UserId};
 use vault_core::keys::{PublicKey, SecretKey};
-use vault_core::seal::{DocumentMetadata, Expected};
+use vault_core::seal::{DocumentMetadata, Expected, SealedBody};
 use vault_core::statement::{Claim, KeyScope, Statement};
 
 use crate::client::Client;
 use crate::error::{ClientError, Result};
 use crate::files::{self, Destination};
+use crate::upload;
 use crate::verify::SealedClaim;
 
 /// Told how far a long seal or open has got.
@@ -86,42 +88,83 @@ impl Client {
         })
     }
 
-    /// Seals one file into a case and uploads it; returns the new document's id.
+    /// Seals one file into a case and uploads it while it seals; returns the new document's
+    /// id. The ciphertext is never written to disk here: it streams to the server as the
+    /// `body` part, and the signed manifest follows once sealing has finished. If sealing
+    /// fails, the request is abandoned (the server keeps nothing) and that failure is returned.
     pub async fn seal_file<P: Progress>(
         &self,
         case: &SealingCase,
         path: &Path,
         mut progress: P,
     ) -> Result<DocumentId> {
-        let org = self.my_org()?;
+        self.my_org()?;
+        file_name_of(path)?;
         let document_id = DocumentId::new();
         let doc_key = SecretKey::generate();
-        let doc_public = doc_key.public_key();
-        let file_name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .ok_or_else(|| ClientError::Invalid(format!("{} is not a file", path.display())))?;
         let size = std::fs::metadata(path)
             .map_err(|e| ClientError::io(format!("cannot read {}", path.display()), e))?
             .len();
         progress.start(size);
-        let (source, scratch, key) = (path.to_owned(), self.home.clone(), doc_public.clone());
-        let (temp, sealed) = tokio::task::spawn_blocking(move || {
-            let result = files::seal_to_temp(&source, &key, &scratch, |n| progress.update(n));
+        let (mut sender, body) = upload::body_channel();
+        let (manifest_tx, manifest_rx) = oneshot::channel();
+        let (source, key) = (path.to_owned(), doc_key.public_key());
+        let sealing = tokio::task::spawn_blocking(move || {
+            let result = files::seal_into(&source, &key, &mut sender, |n| progress.update(n));
             progress.finish();
-            result
-        })
-        .await
-        .map_err(|_| ClientError::Invalid("sealing stopped unexpectedly".into()))??;
+            let stopped = sender.upload_stopped();
+            if result.is_err() && !stopped {
+                sender.abandon();
+            }
+            (result, stopped)
+        });
+        let route = format!("/v1/cases/{}/documents", case.case_id);
+        let manifest = upload::manifest_stream(manifest_rx);
+        let uploaded = self
+            .api
+            .upload_streamed::<serde_json::Value, _, _>(&route, body, manifest);
+        let mut upload_stopped = false;
+        let signed = async {
+            let (sealed, stopped) = sealing
+                .await
+                .map_err(|_| ClientError::Invalid("sealing stopped unexpectedly".into()))?;
+            upload_stopped = stopped;
+            let manifest = self.manifest_for(case, document_id, &doc_key, path, &sealed?)?;
+            let bytes = serde_json::to_vec(&manifest)
+                .map_err(|_| ClientError::Invalid("cannot encode the manifest".into()))?;
+            // If the request has already ended, its own error says why.
+            let _ = manifest_tx.send(bytes);
+            Ok(())
+        };
+        let (uploaded, signed) = tokio::join!(uploaded, signed);
+        match (uploaded, signed) {
+            (Ok(_), Ok(())) => Ok(document_id),
+            // Sealing failed on its own (an unreadable file): that is the error to show.
+            (_, Err(err)) if !upload_stopped => Err(err),
+            (Err(err), _) | (Ok(_), Err(err)) => Err(err),
+        }
+    }
+
+    /// The signed manifest for a sealed body: sealed metadata, envelope and statement.
+    fn manifest_for(
+        &self,
+        case: &SealingCase,
+        document_id: DocumentId,
+        doc_key: &SecretKey,
+        path: &Path,
+        sealed: &SealedBody,
+    ) -> Result<UploadManifest> {
+        let org = self.my_org()?;
         let metadata = DocumentMetadata {
-            file_name,
+            file_name: file_name_of(path)?,
             media_type: files::media_type_for(path),
             size: sealed.plaintext_size,
             sha256: sealed.plaintext_sha256,
         };
+        let doc_public = doc_key.public_key();
         let sealed_metadata = metadata.seal(&doc_public)?;
         let scope = KeyScope::Document(document_id);
-        let envelope = self.make_envelope(&doc_key, &case.case_key, scope, org)?;
+        let envelope = self.make_envelope(doc_key, &case.case_key, scope, org)?;
         let statement = Statement::now(Claim::DocumentSealed {
             org,
             case: case.case_id,
@@ -132,27 +175,13 @@ impl Client {
             document_key: doc_key.fingerprint(),
         })
         .sign(self.keystore.signing_key());
-        let manifest = UploadManifest {
+        Ok(UploadManifest {
             document_id,
             document_key: doc_public,
             sealed_metadata,
             envelope,
             statement,
-        };
-        let body = temp
-            .reopen()
-            .map_err(|e| ClientError::io("cannot reread the sealed document", e))?;
-        let route = format!("/v1/cases/{}/documents", case.case_id);
-        let _: serde_json::Value = self
-            .api
-            .upload(
-                &route,
-                &manifest,
-                tokio::fs::File::from_std(body),
-                sealed.ciphertext_size,
-            )
-            .await?;
-        Ok(document_id)
+        })
     }
 
     /// The documents of a case, each checked and its metadata opened.
@@ -424,4 +453,11 @@ impl Client {
         ));
         crate::private_file::write_new(out, text.as_bytes())
     }
+}
+
+/// The name a file is sealed under: its last path component.
+fn file_name_of(path: &Path) -> Result<String> {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| ClientError::Invalid(format!("{} is not a file", path.display())))
 }

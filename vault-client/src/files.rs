@@ -1,4 +1,5 @@
-//! Sealing a file to a temporary ciphertext, and opening a ciphertext into a file.
+//! Sealing a file (to any writer, or to a temporary ciphertext), and opening a ciphertext into
+//! a file.
 //!
 //! Opening never leaves a partial plaintext behind: the plaintext goes to a temporary file in
 //! the destination directory (so the final rename stays on one file system), and only when
@@ -107,6 +108,24 @@ fn rename_into_place(temp: tempfile::NamedTempFile, dest: &Destination) -> Resul
     Ok(())
 }
 
+/// Seals the file at `source` to `document_key`, writing the age file to `out` (flushed at
+/// the end). Memory use is a fixed buffer whatever the file's size.
+pub(crate) fn seal_into<W: Write>(
+    source: &Path,
+    document_key: &PublicKey,
+    out: W,
+    progress: impl FnMut(u64),
+) -> Result<SealedBody> {
+    let input = File::open(source)
+        .map_err(|e| ClientError::io(format!("cannot read {}", source.display()), e))?;
+    Ok(seal::seal(
+        BufReader::new(input),
+        document_key,
+        out,
+        progress,
+    )?)
+}
+
 /// Seals the file at `source` to `document_key`, writing the age file to a temporary file
 /// (mode 0600) in `scratch_dir`. Memory use is a fixed buffer whatever the file's size.
 pub fn seal_to_temp(
@@ -115,11 +134,9 @@ pub fn seal_to_temp(
     scratch_dir: &Path,
     progress: impl FnMut(u64),
 ) -> Result<(tempfile::NamedTempFile, SealedBody)> {
-    let input = File::open(source)
-        .map_err(|e| ClientError::io(format!("cannot read {}", source.display()), e))?;
     let temp = crate::private_file::temp_in(scratch_dir)?;
     let mut writer = BufWriter::new(temp);
-    let sealed = seal::seal(BufReader::new(input), document_key, &mut writer, progress)?;
+    let sealed = seal_into(source, document_key, &mut writer, progress)?;
     writer
         .flush()
         .map_err(|e| ClientError::io("cannot write the sealed document", e))?;

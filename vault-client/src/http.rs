@@ -4,18 +4,16 @@
 //! Errors from the server arrive as `{"error": {"code", "message"}}` and become
 //! [`ClientError::Api`]; a 401 on an authenticated route means the session is gone.
 
-use futures::TryStreamExt as _;
+use bytes::Bytes;
+use futures::{Stream, TryStreamExt as _};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use vault_core::api::{ErrorBody, UploadManifest};
+use vault_core::api::ErrorBody;
 
 use crate::error::{ClientError, Result};
-
-/// Bytes read from the sealed file per chunk of an upload.
-const UPLOAD_CHUNK: usize = 256 * 1024;
 
 /// A connection to one server, with an optional session token.
 pub(crate) struct Api {
@@ -109,30 +107,28 @@ impl Api {
         Ok(response.json().await?)
     }
 
-    /// Uploads a sealed body as multipart: the manifest first, then the age file streamed
-    /// from disk so memory stays bounded whatever its size.
-    pub(crate) async fn upload<T: DeserializeOwned>(
+    /// Uploads a document as multipart, the `body` part first and the `manifest` part after
+    /// it, both streamed: the body as it is sealed, the manifest once it is signed. An error
+    /// from either stream abandons the request mid-body, and the server keeps nothing.
+    pub(crate) async fn upload_streamed<T, B, M>(
         &self,
         path: &str,
-        manifest: &UploadManifest,
-        body: tokio::fs::File,
-        body_len: u64,
-    ) -> Result<T> {
-        let manifest = serde_json::to_vec(manifest)
-            .map_err(|_| ClientError::Invalid("cannot encode the manifest".into()))?;
-        let manifest = reqwest::multipart::Part::bytes(manifest).mime_str("application/json")?;
-        // Large reads: each chunk costs a trip through hyper, the server's multipart parser and
-        // its checks, so 4 KiB chunks (the default) made uploads several times slower.
-        let stream = tokio_util::io::ReaderStream::with_capacity(body, UPLOAD_CHUNK);
-        let body = reqwest::multipart::Part::stream_with_length(
-            reqwest::Body::wrap_stream(stream),
-            body_len,
-        )
-        .file_name("body.age")
-        .mime_str("application/octet-stream")?;
+        body: B,
+        manifest: M,
+    ) -> Result<T>
+    where
+        T: DeserializeOwned,
+        B: Stream<Item = std::io::Result<Bytes>> + Send + 'static,
+        M: Stream<Item = std::io::Result<Bytes>> + Send + 'static,
+    {
+        let body = reqwest::multipart::Part::stream(reqwest::Body::wrap_stream(body))
+            .file_name("body.age")
+            .mime_str("application/octet-stream")?;
+        let manifest = reqwest::multipart::Part::stream(reqwest::Body::wrap_stream(manifest))
+            .mime_str("application/json")?;
         let form = reqwest::multipart::Form::new()
-            .part("manifest", manifest)
-            .part("body", body);
+            .part("body", body)
+            .part("manifest", manifest);
         let builder = self.request(Method::POST, path, true)?.multipart(form);
         let response = Self::send(builder, true).await?;
         Ok(response.json().await?)

@@ -9,7 +9,7 @@
 //!
 //! - [`keystore`]: keys on disk, locked with a passphrase.
 //! - [`client`]: the [`Client`] and its session.
-//! - [`files`]: seal to a temporary file, open into a file only when every check passes.
+//! - [`files`]: seal a file, open into a file only when every check passes.
 //! - [`pins`]: keys pinned on first sight.
 
 pub mod cases;
@@ -23,6 +23,7 @@ pub mod org;
 pub mod pins;
 mod private_file;
 pub mod session;
+mod upload;
 mod verify;
 
 pub use client::{Client, Fingerprints};
