@@ -18,13 +18,14 @@ use crate::routes::documents::list_documents;
 use crate::routes::orgs::current_key;
 use crate::state::AppState;
 
-type CaseRow = (String, String, String, String, String, i64, i64);
+type CaseRow = (String, String, String, String, i64, i64);
 
-const CASE_SELECT: &str = "SELECT c.id, c.org_id, c.reference, c.case_key, c.envelope, \
-     c.created_at, (SELECT COUNT(*) FROM documents d WHERE d.case_id = c.id) FROM cases c";
+/// A case's summary columns; listings leave out the envelope, which only `show` answers.
+const CASE_SELECT: &str = "SELECT c.id, c.org_id, c.reference, c.case_key, c.created_at, \
+     (SELECT COUNT(*) FROM documents d WHERE d.case_id = c.id) FROM cases c";
 
 fn summary(row: &CaseRow) -> ApiResult<CaseSummary> {
-    let (id, org, reference, key, _, created_at, count) = row;
+    let (id, org, reference, key, created_at, count) = row;
     Ok(CaseSummary {
         case_id: parse(id)?,
         org_id: parse(org)?,
@@ -131,15 +132,15 @@ pub async fn show(
 ) -> ApiResult<Json<CaseDetail>> {
     let member = caller.member()?;
     let mut conn = state.db.reader().acquire().await?;
-    let row: CaseRow = sqlx::query_as(&format!("{CASE_SELECT} WHERE c.id = $1 AND c.org_id = $2"))
+    let case = owned_case(&mut conn, case_id, member.org_id).await?;
+    let (envelope,): (String,) = sqlx::query_as("SELECT envelope FROM cases WHERE id = $1")
         .bind(case_id.to_string())
-        .bind(member.org_id.to_string())
         .fetch_one(&mut *conn)
         .await?;
     let documents = list_documents(&mut conn, case_id).await?;
     Ok(Json(CaseDetail {
-        case: summary(&row)?,
-        envelope: from_json(&row.4)?,
+        case,
+        envelope: from_json(&envelope)?,
         documents,
     }))
 }
