@@ -1,7 +1,8 @@
 //! Two servers on different ports sharing one database and one object store serve the same
 //! people, as replicas behind a load balancer do: a document sealed through one opens byte for
 //! byte through the other, a token from a login on one works on the other, and a transfer
-//! accepted through one is seen at once through the other. On the `SQLite` file and local
+//! accepted through one is seen at once through the other, and both answer one audit record in
+//! which the actions taken through either stand in order. On the `SQLite` file and local
 //! directory by default; on `PostgreSQL` and S3 with the CI variables (see `Platform`).
 
 use vault_client::documents::{NoProgress, OpenTarget};
@@ -79,4 +80,21 @@ async fn two_replicas_serve_the_same_people() {
         .await
         .unwrap();
     assert!(std::fs::read(opened).unwrap() == std::fs::read(original).unwrap());
+
+    // One audit record, whichever replica wrote or answers it: the same events through both,
+    // in one order, the offer (through A) before the acceptance (through B).
+    let through_a = bright_manager.audit_events(0, 1000).await.unwrap();
+    let through_b = bright_on_b.audit_events(0, 1000).await.unwrap();
+    let seqs = |events: &[vault_core::api::AuditEvent]| -> Vec<i64> {
+        events.iter().map(|e| e.seq).collect()
+    };
+    assert_eq!(seqs(&through_a), seqs(&through_b));
+    assert!(seqs(&through_a).windows(2).all(|w| w[0] < w[1]));
+    let position = |action: &str| {
+        through_a
+            .iter()
+            .position(|e| e.action == action && e.object_id == transfer.to_string())
+            .unwrap_or_else(|| panic!("no {action} event for the transfer"))
+    };
+    assert!(position("case.transfer_offered") < position("case.transfer_accepted"));
 }

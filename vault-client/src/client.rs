@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
-use vault_core::api::{LoginRequest, LoginResponse, Me};
+use vault_core::api::{AuditEvent, LoginRequest, LoginResponse, Me};
 use vault_core::ids::OrgId;
 use vault_core::keys::Fingerprint;
 use vault_core::trust::TrustedOrg;
@@ -170,5 +170,13 @@ impl Client {
     /// Who the server says we are.
     pub async fn whoami(&self) -> Result<Me> {
         self.api.get("/v1/me").await
+    }
+
+    /// Audit records after sequence number `after`, oldest first, at most `limit` (1 to
+    /// 1,000): the whole platform's for an auditor, the own organisation's for a manager.
+    pub async fn audit_events(&self, after: i64, limit: u32) -> Result<Vec<AuditEvent>> {
+        self.api
+            .get(&format!("/v1/audit/events?after={after}&limit={limit}"))
+            .await
     }
 }
