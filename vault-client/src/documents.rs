@@ -106,18 +106,9 @@ impl Client {
             .map_err(|e| ClientError::io(format!("cannot read {}", path.display()), e))?
             .len();
         progress.start(size);
-        let (mut sender, body) = upload::body_channel();
+        let (sealing, body) =
+            upload::start_sealing(path.to_owned(), doc_key.public_key(), progress);
         let (manifest_tx, manifest_rx) = oneshot::channel();
-        let (source, key) = (path.to_owned(), doc_key.public_key());
-        let sealing = tokio::task::spawn_blocking(move || {
-            let result = files::seal_into(&source, &key, &mut sender, |n| progress.update(n));
-            progress.finish();
-            let stopped = sender.upload_stopped();
-            if result.is_err() && !stopped {
-                sender.abandon();
-            }
-            (result, stopped)
-        });
         let route = format!("/v1/cases/{}/documents", case.case_id);
         let manifest = upload::manifest_stream(manifest_rx);
         let uploaded = self
@@ -125,11 +116,12 @@ impl Client {
             .upload_streamed::<serde_json::Value, _, _>(&route, body, manifest);
         let mut upload_stopped = false;
         let signed = async {
-            let (sealed, stopped) = sealing
+            let outcome = sealing
                 .await
                 .map_err(|_| ClientError::Invalid("sealing stopped unexpectedly".into()))?;
-            upload_stopped = stopped;
-            let manifest = self.manifest_for(case, document_id, &doc_key, path, &sealed?)?;
+            upload_stopped = outcome.upload_stopped;
+            let manifest =
+                self.manifest_for(case, document_id, &doc_key, path, &outcome.sealed?)?;
             let bytes = serde_json::to_vec(&manifest)
                 .map_err(|_| ClientError::Invalid("cannot encode the manifest".into()))?;
             // If the request has already ended, its own error says why.

@@ -8,16 +8,59 @@
 //! error, the request is abandoned mid-body, and the server deletes what it received.
 
 use std::io::{self, Write};
+use std::path::PathBuf;
 
 use bytes::Bytes;
 use futures::Stream;
 use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+use vault_core::keys::PublicKey;
+use vault_core::seal::SealedBody;
+
+use crate::documents::Progress;
+use crate::error::Result;
+use crate::files;
 
 /// Ciphertext bytes per chunk handed to the request body. Each chunk costs a trip through
 /// hyper, the server's multipart parser and its checks, so chunks are large.
 pub(crate) const CHUNK: usize = 256 * 1024;
 /// Chunks waiting between the sealing task and the request body.
 const CHUNKS_QUEUED: usize = 4;
+
+/// What the sealing task ended with.
+pub(crate) struct SealingOutcome {
+    /// The sealed body's sizes and digests, or why sealing failed.
+    pub(crate) sealed: Result<SealedBody>,
+    /// Whether sealing stopped because the request had gone, not for a reason of its own.
+    pub(crate) upload_stopped: bool,
+}
+
+/// Starts sealing `source` to `document_key` on the blocking pool; returns the task and the
+/// stream of its ciphertext, for the request body. A failure of its own ends the stream in an
+/// error.
+pub(crate) fn start_sealing<P: Progress>(
+    source: PathBuf,
+    document_key: PublicKey,
+    mut progress: P,
+) -> (
+    JoinHandle<SealingOutcome>,
+    impl Stream<Item = BodyItem> + Send + 'static,
+) {
+    let (mut sender, body) = body_channel();
+    let task = tokio::task::spawn_blocking(move || {
+        let sealed = files::seal_into(&source, &document_key, &mut sender, |n| progress.update(n));
+        progress.finish();
+        let upload_stopped = sender.upload_stopped();
+        if sealed.is_err() && !upload_stopped {
+            sender.abandon();
+        }
+        SealingOutcome {
+            sealed,
+            upload_stopped,
+        }
+    });
+    (task, body)
+}
 
 /// A chunk of the body, or the reason the body stops short.
 pub(crate) type BodyItem = io::Result<Bytes>;
@@ -31,7 +74,7 @@ pub(crate) struct ChunkSender {
 }
 
 /// A channel from a sealing task to a request body.
-pub(crate) fn body_channel() -> (ChunkSender, impl Stream<Item = BodyItem> + Send + 'static) {
+fn body_channel() -> (ChunkSender, impl Stream<Item = BodyItem> + Send + 'static) {
     let (tx, rx) = mpsc::channel(CHUNKS_QUEUED);
     let sender = ChunkSender {
         tx,
