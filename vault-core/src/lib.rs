@@ -18,6 +18,7 @@ pub mod ids;
 pub mod keys;
 pub mod seal;
 pub mod statement;
+pub mod text;
 pub mod trust;
 mod twin_digest;
 

@@ -85,12 +85,14 @@ pub fn age_file(bytes: &[u8], what: &'static str) -> ApiResult<()> {
 }
 
 /// A short label people read (an organisation name, a case reference): 1 to `max` characters
-/// after trimming, and no control characters, which could rewrite what a terminal or a page
-/// shows next to it. Returns the trimmed label.
+/// after trimming, no control characters, which could rewrite what a terminal or a page shows
+/// next to it, and no invisible formatting characters, which could make one name look like
+/// another (see [`vault_core::text::is_hidden_format`]). Returns the trimmed label.
 pub fn label<'a>(text: &'a str, max: usize, what: &'static str) -> ApiResult<&'a str> {
     let trimmed = text.trim();
     let count = trimmed.chars().count();
-    if count == 0 || count > max || trimmed.chars().any(char::is_control) {
+    let hidden = |c: char| c.is_control() || vault_core::text::is_hidden_format(c);
+    if count == 0 || count > max || trimmed.chars().any(hidden) {
         return Err(ApiError::BadRequest(what));
     }
     Ok(trimmed)
@@ -112,6 +114,15 @@ mod tests {
         );
         assert!(label("Brightwater\u{1b}[2K\rFAKE", 200, "x").is_err());
         assert!(label("a\0b", 200, "x").is_err());
+        assert!(label("NC\u{202e}1", 200, "x").is_err());
+        assert!(label("Bidi \u{2067}gnp.exe\u{2069}", 200, "x").is_err());
+        assert!(label("Harbour\u{200b}Fostering", 200, "x").is_err());
+        assert!(label("\u{feff}Harbour", 200, "x").is_err());
+        // Persian with a zero-width non-joiner, as the script is written.
+        assert_eq!(
+            label("می\u{200c}خواهم", 200, "x").ok(),
+            Some("می\u{200c}خواهم")
+        );
         assert!(label("   ", 200, "x").is_err());
         assert!(label(&"x".repeat(201), 200, "x").is_err());
     }

@@ -12,12 +12,13 @@ use vault_client::{ClientError, Result};
 const BAR_THRESHOLD: u64 = 4 * 1024 * 1024;
 
 /// Text from the server or from other people (file names, case references, organisation
-/// names, e-mail addresses) with control characters shown as escapes, so that none of it can
-/// move the cursor, clear a line or pose as another line on the terminal.
+/// names, e-mail addresses) with control characters and invisible formatting characters (such
+/// as right-to-left overrides) shown as escapes, so that none of it can move the cursor, clear
+/// a line, pose as another line on the terminal or show a name backwards.
 pub(crate) fn printable(text: &str) -> String {
     text.chars()
         .flat_map(|c| {
-            if c.is_control() {
+            if c.is_control() || vault_core::text::is_hidden_format(c) {
                 c.escape_unicode().collect::<Vec<_>>()
             } else {
                 vec![c]
@@ -112,5 +113,6 @@ mod tests {
             printable("Médical report – Zoë (2).pdf"),
             "Médical report – Zoë (2).pdf"
         );
+        assert_eq!(printable("NC\u{202e}fdp.exe"), "NC\\u{202e}fdp.exe");
     }
 }

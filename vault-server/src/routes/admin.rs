@@ -26,7 +26,8 @@ pub async fn create_org(
     let name = crate::checks::label(
         &req.name,
         200,
-        "an organisation name has 1 to 200 characters and no control characters",
+        "an organisation name has 1 to 200 characters and no control or invisible formatting \
+         characters",
     )?;
     let org_id = OrgId::new();
     let (code, hash) = auth::new_secret();

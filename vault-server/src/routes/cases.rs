@@ -61,7 +61,7 @@ pub async fn create(
     let reference = crate::checks::label(
         &req.reference,
         200,
-        "a case reference has 1 to 200 characters and no control characters",
+        "a case reference has 1 to 200 characters and no control or invisible formatting characters",
     )?;
     let mut tx = state.db.begin().await?;
     let (org_key, _) = current_key(&mut tx, member.org_id).await?;
