@@ -28,7 +28,8 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
         .get::<MatchedPath>()
         .map_or(UNMATCHED_ROUTE, MatchedPath::as_str)
         .to_owned();
-    let request_bytes = content_length(request.headers());
+    // What the client declared; an upload cut short sends less.
+    let request_content_length = content_length(request.headers());
     let response = next.run(request).await;
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
@@ -47,7 +48,7 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
                 route = %route,
                 status,
                 duration_ms = elapsed.as_secs_f64() * 1000.0,
-                request_bytes,
+                request_content_length,
                 response_bytes,
                 "request answered"
             )

@@ -29,6 +29,9 @@ pub enum ApiError {
     /// 404: no such object, or one the caller's organisation may not see.
     #[error("not found")]
     NotFound,
+    /// 405: the route exists but not with this method.
+    #[error("this method is not allowed on this route")]
+    MethodNotAllowed,
     /// 409: the id is taken, or the request conflicts with the current state.
     #[error("{0}")]
     Conflict(&'static str),
@@ -55,6 +58,7 @@ impl ApiError {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -68,6 +72,7 @@ impl ApiError {
             Self::Unauthorized => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
             Self::Conflict(_) => "conflict",
             Self::PayloadTooLarge => "payload_too_large",
             Self::Internal(_) => "internal",

@@ -87,6 +87,10 @@ fn sweep_staged_uploads(dir: &std::path::Path) -> usize {
                 && std::fs::remove_file(&path).is_ok()
             {
                 removed += 1;
+                // The document's directory, when the staged file was all it held.
+                if let Some(parent) = path.parent().filter(|p| *p != dir) {
+                    let _ = std::fs::remove_dir(parent);
+                }
             }
         }
     }
@@ -123,8 +127,13 @@ mod tests {
         std::fs::create_dir_all(&doc).unwrap();
         std::fs::write(doc.join("a1b2"), b"complete object").unwrap();
         std::fs::write(doc.join("c3d4#1"), b"half-written").unwrap();
-        assert_eq!(sweep_staged_uploads(dir.path()), 1);
+        let lost = dir.path().join("documents/d2");
+        std::fs::create_dir_all(&lost).unwrap();
+        std::fs::write(lost.join("e5f6#3"), b"half-written").unwrap();
+        assert_eq!(sweep_staged_uploads(dir.path()), 2);
         assert!(doc.join("a1b2").exists());
         assert!(!doc.join("c3d4#1").exists());
+        assert!(!lost.exists(), "a directory left empty is removed too");
+        assert!(dir.path().join("documents").exists());
     }
 }

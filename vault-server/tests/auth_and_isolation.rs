@@ -203,4 +203,32 @@ async fn errors_share_one_shape_and_mean_what_they_say() {
     let resp = server.get("/v1/no-such-route", &mgr.token).await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
     assert_eq!(common::error_code(resp).await, "not_found");
+
+    // A route that exists, with a method it does not take.
+    let resp = server
+        .client
+        .delete(server.url("/v1/cases"))
+        .bearer_auth(&mgr.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let body: ErrorBody = resp.json().await.unwrap();
+    assert_eq!(body.error.code, "method_not_allowed");
+    assert_eq!(
+        body.error.message,
+        "this method is not allowed on this route"
+    );
+
+    // Paging outside its documented range is refused, not quietly clamped.
+    for query in ["limit=0", "limit=1001", "after=-5", "limit=ten"] {
+        let resp = server
+            .get(&format!("/v1/audit/events?{query}"), &mgr.token)
+            .await;
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{query}");
+    }
+    let resp = server.get("/v1/audit/events?limit=1", &mgr.token).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let events: Vec<serde_json::Value> = resp.json().await.unwrap();
+    assert_eq!(events.len(), 1);
 }

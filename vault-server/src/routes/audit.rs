@@ -44,7 +44,12 @@ pub async fn events(
 ) -> ApiResult<Json<Vec<AuditEvent>>> {
     let Query(page) = page.map_err(|_| ApiError::BadRequest("after and limit are integers"))?;
     let after = page.after.unwrap_or(0);
-    let limit = page.limit.unwrap_or(100).clamp(1, 1000);
+    let limit = page.limit.unwrap_or(100);
+    if after < 0 || !(1..=1000).contains(&limit) {
+        return Err(ApiError::BadRequest(
+            "after is 0 or more and limit is 1 to 1000",
+        ));
+    }
     let rows: Vec<EventRow> = if caller.kind == Kind::Auditor {
         sqlx::query_as(&format!(
             "{EVENT_SELECT} WHERE seq > $1 ORDER BY seq LIMIT $2"

@@ -79,9 +79,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/audit/inventory", get(audit::inventory))
         .route("/v1/audit/objects/{document_id}", get(audit::object))
         .fallback(|| async { ApiError::NotFound })
-        .method_not_allowed_fallback(|| async {
-            ApiError::BadRequest("this method is not allowed on this route")
-        })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
