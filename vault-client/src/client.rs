@@ -155,7 +155,7 @@ impl Client {
                 .post_no_answer("/v1/auth/logout", &serde_json::json!({}))
                 .await
             {
-                Ok(()) | Err(ClientError::NotLoggedIn) => {}
+                Ok(()) | Err(ClientError::NotLoggedIn | ClientError::SessionExpired) => {}
                 Err(e) => return Err(e),
             }
         }

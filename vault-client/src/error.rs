@@ -39,9 +39,12 @@ pub enum ClientError {
     /// The keystore file is not a passphrase-locked age file of ours.
     #[error("the keystore is damaged: {0}")]
     KeystoreDamaged(&'static str),
-    /// No session token is stored, or it expired.
+    /// No session token is stored, or the stored one has passed its expiry time.
     #[error("not logged in: run `vaultctl login`")]
     NotLoggedIn,
+    /// The server refused the stored session token (it expired or was ended).
+    #[error("the session expired or was ended: run `vaultctl login`")]
+    SessionExpired,
     /// The account belongs to no organisation yet.
     #[error("this keystore is not registered with an organisation: run `vaultctl register`")]
     NotRegistered,
@@ -99,17 +102,22 @@ pub enum ClientError {
     /// A document, envelope or offer is not what a certified member signed.
     #[error("NOT GENUINE: {0}")]
     NotGenuine(String),
-    /// The fingerprint a manager read out does not match the published key.
+    /// The fingerprint a manager read out does not match the published key. The published
+    /// value is deliberately not shown: a manager who copied it from here would approve
+    /// whatever key the server substituted.
     #[error(
-        "fingerprint mismatch: you gave {given}, the member's published key is {published}; \
-         do not approve until the member confirms their fingerprint"
+        "the fingerprint you gave does not match the keys the server published for this member; \
+         do not approve: ask the member to read theirs again from `vaultctl keys fingerprint`"
     )]
-    FingerprintMismatch {
-        /// What the manager typed.
-        given: Fingerprint,
-        /// What the directory shows.
-        published: Fingerprint,
-    },
+    FingerprintMismatch,
+    /// Another organisation's root key is not the one the person said to expect. Its value is
+    /// not shown, for the same reason as [`ClientError::FingerprintMismatch`].
+    #[error(
+        "organisation {0}'s root key does not match the fingerprint you expected; nothing was \
+         sent and nothing was pinned: check the fingerprint with that organisation again (its \
+         manager reads it from the first line of `vaultctl org members`)"
+    )]
+    OrgRootMismatch(vault_core::ids::OrgId),
     /// The output file exists and `--force` was not given.
     #[error("{0} already exists: choose another path or pass --force")]
     OutputExists(PathBuf),
@@ -139,7 +147,6 @@ fn hint(code: &str) -> &'static str {
              transferred away, or your membership was removed)"
         }
         "conflict" => " (it exists already or was done already, or the state changed meanwhile)",
-        "forbidden" => " (your role does not allow this, or a manager has not approved you yet)",
         "payload_too_large" => " (the server's upload limit is lower than this file)",
         _ => "",
     }

@@ -2,7 +2,8 @@
 //!
 //! The token is attached as a header only, never in a URL, and is not kept in any error.
 //! Errors from the server arrive as `{"error": {"code", "message"}}` and become
-//! [`ClientError::Api`]; a 401 on an authenticated route means the session is gone.
+//! [`ClientError::Api`]; a 401 on an authenticated route means the server no longer honours
+//! the stored token, which is [`ClientError::SessionExpired`].
 
 use bytes::Bytes;
 use futures::{Stream, TryStreamExt as _};
@@ -60,7 +61,7 @@ impl Api {
             return Ok(response);
         }
         if authed && status == StatusCode::UNAUTHORIZED {
-            return Err(ClientError::NotLoggedIn);
+            return Err(ClientError::SessionExpired);
         }
         let text = response.text().await.unwrap_or_default();
         let (code, message) = match serde_json::from_str::<ErrorBody>(&text) {

@@ -28,3 +28,4 @@ mod verify;
 
 pub use client::{Client, Fingerprints};
 pub use error::{ClientError, Result};
+pub use verify::OrgSighting;

@@ -30,12 +30,20 @@ pub struct MemberView {
     pub role: Option<Role>,
     /// Whether their keys are certified through a chain to the organisation root.
     pub certified: bool,
-    /// Fingerprint over both published keys (what the member reads out at approval).
-    pub member_fingerprint: Fingerprint,
-    /// Fingerprint of the published encryption key.
-    pub encryption_fingerprint: Fingerprint,
-    /// Fingerprint of the published signing key.
-    pub signing_fingerprint: Fingerprint,
+    /// Fingerprints of the published keys; `None` while the member is pending, because the
+    /// approving manager must type what the member reads out, not copy the server's value.
+    pub fingerprints: Option<MemberFingerprints>,
+}
+
+/// The fingerprints of a member's published keys.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct MemberFingerprints {
+    /// Over both keys (what the member read out at approval).
+    pub member: Fingerprint,
+    /// Of the encryption key.
+    pub encryption: Fingerprint,
+    /// Of the signing key.
+    pub signing: Fingerprint,
 }
 
 impl Client {
@@ -158,9 +166,11 @@ impl Client {
                     status: m.status,
                     role: certified.map(|c| c.role),
                     certified: certified.is_some(),
-                    member_fingerprint: Fingerprint::of_member(&m.encryption_key, &m.signing_key),
-                    encryption_fingerprint: m.encryption_key.fingerprint(),
-                    signing_fingerprint: m.signing_key.fingerprint(),
+                    fingerprints: (m.status != MemberStatus::Pending).then(|| MemberFingerprints {
+                        member: Fingerprint::of_member(&m.encryption_key, &m.signing_key),
+                        encryption: m.encryption_key.fingerprint(),
+                        signing: m.signing_key.fingerprint(),
+                    }),
                 }
             })
             .collect())
@@ -179,10 +189,7 @@ impl Client {
         // in is caught here as surely as a swapped encryption key.
         let published = Fingerprint::of_member(&entry.encryption_key, &entry.signing_key);
         if published != fingerprint {
-            return Err(ClientError::FingerprintMismatch {
-                given: fingerprint,
-                published,
-            });
+            return Err(ClientError::FingerprintMismatch);
         }
         let certificate = Statement::now(Claim::MemberCertified {
             org,

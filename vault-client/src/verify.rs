@@ -23,6 +23,16 @@ use crate::client::Client;
 use crate::error::{ClientError, Result};
 use crate::pins::Pins;
 
+/// What the client knows of another organisation's root key after [`Client::meet_org`].
+#[derive(Clone, Copy, Debug)]
+pub struct OrgSighting {
+    /// Fingerprint of the organisation's root signing key.
+    pub root: Fingerprint,
+    /// Whether it was pinned just now, for the first time: the person should compare it once
+    /// with that organisation out of band.
+    pub first_sight: bool,
+}
+
 /// What a verified `document-sealed` statement says.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct SealedClaim {
@@ -42,15 +52,46 @@ impl Client {
     /// Fetches and verifies an organisation's directory afresh, returning it with its
     /// verified form.
     pub(crate) async fn directory(&self, org: OrgId) -> Result<(OrgDirectory, TrustedOrg)> {
+        let (dir, trusted, _) = self.fetch_directory(org, None).await?;
+        Ok((dir, trusted))
+    }
+
+    /// Verifies an organisation's directory before sending it anything: with `expect`, its
+    /// root key must have that fingerprint, checked before anything is pinned. The answer says
+    /// whether the root was pinned just now, so the caller can ask for an out-of-band check.
+    pub async fn meet_org(&self, org: OrgId, expect: Option<Fingerprint>) -> Result<OrgSighting> {
+        let (_, trusted, first_sight) = self.fetch_directory(org, expect).await?;
+        Ok(OrgSighting {
+            root: trusted.root.fingerprint(),
+            first_sight,
+        })
+    }
+
+    /// Our own organisation's root key fingerprint, as verified against our pins: what we give
+    /// another organisation that wants to check it.
+    pub async fn my_org_root(&self) -> Result<Fingerprint> {
+        Ok(self.trusted_org(self.my_org()?).await?.root.fingerprint())
+    }
+
+    /// One fetch, verified, compared with `expect`, then checked against and added to the pins.
+    async fn fetch_directory(
+        &self,
+        org: OrgId,
+        expect: Option<Fingerprint>,
+    ) -> Result<(OrgDirectory, TrustedOrg, bool)> {
         let dir: OrgDirectory = self.api.get(&format!("/v1/orgs/{org}/directory")).await?;
         let path = self.pins_path();
         let mut pins = Pins::load(&path)?;
+        let first_sight = pins.root(org).is_none();
         let trusted = TrustedOrg::verify(&dir, pins.root(org))?;
+        if expect.is_some_and(|fpr| fpr != trusted.root.fingerprint()) {
+            return Err(ClientError::OrgRootMismatch(org));
+        }
         if pins.check_and_record(&trusted)? {
             pins.save(&path)?;
         }
         self.trusted_cache().insert(org, trusted.clone());
-        Ok((dir, trusted))
+        Ok((dir, trusted, first_sight))
     }
 
     fn trusted_cache(

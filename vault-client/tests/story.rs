@@ -57,6 +57,13 @@ impl World {
         .unwrap()
     }
 
+    /// The platform admin, logged in.
+    async fn admin(&self) -> Client {
+        let mut admin = self.person("admin", "admin@platform.example");
+        admin.login(&secret("password of admin")).await.unwrap();
+        admin
+    }
+
     /// The admin creates an organisation and its founding manager sets it up and logs in.
     async fn org(&self, admin: &Client, name: &str, who: &str) -> (OrgId, Client) {
         let created = admin.create_org(name).await.unwrap();
@@ -77,20 +84,30 @@ impl World {
         let password = secret(&format!("password of {who}"));
         person.register(org, None, &password).await.unwrap();
         let user = person.keystore().user_id;
+        let right = person.fingerprints().member;
+        let listed = |members: Vec<vault_client::org::MemberView>| {
+            let m = members.into_iter().find(|m| m.user_id == user).unwrap();
+            m.fingerprints.map(|f| f.member)
+        };
+        // Regression: a pending member's fingerprint was listed, ready to be copied.
+        assert_eq!(listed(manager.members().await.unwrap()), None);
         let wrong = manager.fingerprints().member;
         let err = manager
             .approve(user, Role::Practitioner, wrong)
             .await
             .unwrap_err();
-        assert!(
-            matches!(err, ClientError::FingerprintMismatch { .. }),
-            "{err}"
+        // Regression: the mismatch named the published fingerprint, ready to be copied.
+        assert_eq!(
+            err.to_string(),
+            "the fingerprint you gave does not match the keys the server published for this \
+             member; do not approve: ask the member to read theirs again from \
+             `vaultctl keys fingerprint`"
         );
-        let right = person.fingerprints().member;
         manager
             .approve(user, Role::Practitioner, right)
             .await
             .unwrap();
+        assert_eq!(listed(manager.members().await.unwrap()), Some(right));
         person.login(&password).await.unwrap();
         person
     }
@@ -107,8 +124,7 @@ async fn open_into(client: &Client, doc: vault_core::ids::DocumentId, dir: &Path
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seal_share_transfer_and_open_end_to_end() {
     let world = World::start().await;
-    let mut admin = world.person("admin", "admin@platform.example");
-    admin.login(&secret("password of admin")).await.unwrap();
+    let admin = world.admin().await;
     let (north, north_manager) = world
         .org(&admin, "Northshire Council", "north-manager")
         .await;
@@ -209,4 +225,173 @@ async fn seal_share_transfer_and_open_end_to_end() {
     assert!(std::fs::read_to_string(&key_file)
         .unwrap()
         .contains("AGE-SECRET-KEY-1"));
+}
+
+/// Meeting another organisation before a share or transfer: first sight is reported, a wrong
+/// expected fingerprint is refused without pinning anything, the right one passes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_receiving_organisation_root_is_checked_before_anything_is_sent() {
+    let world = World::start().await;
+    let admin = world.admin().await;
+    let (_, north_manager) = world.org(&admin, "Northshire Council", "north").await;
+    let (bright, bright_manager) = world.org(&admin, "Brightwater", "bright").await;
+    let real = bright_manager.my_org_root().await.unwrap();
+    let wrong = north_manager.my_org_root().await.unwrap();
+
+    let err = north_manager
+        .meet_org(bright, Some(wrong))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ClientError::OrgRootMismatch(o) if o == bright));
+    assert!(!err.to_string().contains(&real.to_string()), "{err}");
+
+    let first = north_manager.meet_org(bright, None).await.unwrap();
+    assert!(first.first_sight, "the refused attempt pinned the key");
+    assert_eq!(first.root, real);
+    let again = north_manager.meet_org(bright, Some(real)).await.unwrap();
+    assert!(!again.first_sight);
+}
+
+/// Regression: a stored token the server refused was reported as "not logged in".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_session_says_it_expired() {
+    let world = World::start().await;
+    let mut admin = world.admin().await;
+    let stale = Client::open(
+        &world.home("admin"),
+        &world.server,
+        secret("a long passphrase"),
+    )
+    .unwrap();
+    admin.logout().await.unwrap();
+    let err = stale.list_orgs().await.unwrap_err();
+    assert!(matches!(err, ClientError::SessionExpired), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "the session expired or was ended: run `vaultctl login`"
+    );
+}
+
+/// Runs `vaultctl` as `who` against the world's server; answers exit success, stdout, stderr.
+async fn vaultctl(world: &World, who: &str, args: &[&str]) -> (bool, String, String) {
+    vaultctl_with(world, who, "a long passphrase", args).await
+}
+
+/// [`vaultctl`] with the keystore passphrase `passphrase`.
+async fn vaultctl_with(
+    world: &World,
+    who: &str,
+    passphrase: &str,
+    args: &[&str],
+) -> (bool, String, String) {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_vaultctl"));
+    command
+        .arg("--home")
+        .arg(world.home(who))
+        .args(["--server", &world.server])
+        .args(args)
+        .env("VAULTCTL_PASSPHRASE", passphrase)
+        .stdin(std::process::Stdio::null());
+    let out = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
+    (out.status.success(), text(out.stdout), text(out.stderr))
+}
+
+/// The command line's texts: the first-sight note and --expect-fingerprint on share and
+/// transfer, a pending member's role, a short wrong passphrase on unlock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_line_says_what_happened() {
+    let world = World::start().await;
+    let admin = world.admin().await;
+    let (_, north_manager) = world.org(&admin, "Northshire Council", "north").await;
+    let (bright, bright_manager) = world.org(&admin, "Brightwater", "bright").await;
+    let (harbour, harbour_manager) = world.org(&admin, "Harbour Fostering", "harbour").await;
+    let bright_root = bright_manager.my_org_root().await.unwrap().to_string();
+    let harbour_root = harbour_manager.my_org_root().await.unwrap().to_string();
+    let case = north_manager.create_case("NC-2026-0160").await.unwrap();
+    let prepared = north_manager.prepare_case(case).await.unwrap();
+    let file = world.root.path().join("note.txt");
+    std::fs::write(&file, b"contact note").unwrap();
+    let doc = north_manager
+        .seal_file(&prepared, &file, NoProgress)
+        .await
+        .unwrap()
+        .to_string();
+    let (case, bright, harbour) = (case.to_string(), bright.to_string(), harbour.to_string());
+
+    // A wrong expectation is refused before anything is sent, and the real value is not shown.
+    let share = [
+        "doc",
+        "share",
+        &doc,
+        "--org",
+        &harbour,
+        "--expect-fingerprint",
+    ];
+    let (ok, _, err) = vaultctl(&world, "north", &[&share[..], &[&bright_root]].concat()).await;
+    assert!(!ok);
+    assert_eq!(
+        err,
+        format!(
+            "vaultctl: organisation {harbour}'s root key does not match the fingerprint you \
+             expected; nothing was sent and nothing was pinned: check the fingerprint with that \
+             organisation again (its manager reads it from the first line of \
+             `vaultctl org members`)\n"
+        )
+    );
+    assert!(north_manager
+        .shares_of(doc.parse().unwrap())
+        .await
+        .unwrap()
+        .is_empty());
+    let (ok, out, err) = vaultctl(&world, "north", &[&share[..], &[&harbour_root]].concat()).await;
+    assert!(ok, "{err}");
+    assert_eq!(
+        (out, err),
+        (format!("shared {doc} with {harbour}\n"), String::new())
+    );
+
+    // First sight without an expectation: pinned, with the note on stderr.
+    let (ok, _, err) = vaultctl(
+        &world,
+        "north",
+        &["case", "transfer", &case, "--to", &bright],
+    )
+    .await;
+    assert!(ok, "{err}");
+    assert_eq!(
+        err,
+        format!(
+            "organisation {bright} seen for the first time; its root key is {bright_root}\n\
+             compare it once with that organisation out of band (its manager reads it from the \
+             first line of `vaultctl org members`); it is pinned from now on, and \
+             --expect-fingerprint FP checks it before anything is sent\n"
+        )
+    );
+    let (ok, out, _) = vaultctl(&world, "bright", &["org", "members"]).await;
+    assert!(ok);
+    assert!(
+        out.starts_with(&format!("organisation root key: {bright_root} (")),
+        "{out}"
+    );
+
+    // A pending member's role, and a short wrong passphrase on an existing keystore.
+    let mut pending = world.person("pending", "pending@example.org");
+    let password = secret("password of pending");
+    pending
+        .register(north_manager.keystore().org_id.unwrap(), None, &password)
+        .await
+        .unwrap();
+    pending.login(&password).await.unwrap();
+    let (ok, out, err) = vaultctl(&world, "pending", &["whoami"]).await;
+    assert!(ok, "{err}");
+    assert!(out.contains("\nrole: pending approval\n"), "{out}");
+    let (ok, _, err) = vaultctl_with(&world, "pending", "short", &["keys", "fingerprint"]).await;
+    assert!(!ok);
+    assert_eq!(
+        err,
+        "vaultctl: wrong passphrase (or the keystore is damaged)\n"
+    );
 }

@@ -7,6 +7,8 @@ use serde_json::json;
 use vault_client::documents::{OpenTarget, Progress as _};
 use vault_client::files::{self, Destination};
 use vault_client::{Client, ClientError, Result};
+use vault_core::api::MemberStatus;
+use vault_core::ids::OrgId;
 use vault_core::keys::Fingerprint;
 use vault_core::statement::Role;
 
@@ -64,7 +66,11 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
                 return output::json(&me);
             }
             println!("{} ({})", output::printable(&me.email), me.user_id);
-            println!("role: {}", json!(me.role).as_str().unwrap_or("?"));
+            if me.status == MemberStatus::Pending {
+                println!("role: pending approval");
+            } else {
+                println!("role: {}", json!(me.role).as_str().unwrap_or("?"));
+            }
             if let Some(org) = me.org_id {
                 println!(
                     "organisation: {org} ({})",
@@ -105,7 +111,10 @@ fn print_identity(client: &Client, as_json: bool) -> Result<()> {
             "signing": fprs.signing,
         }));
     }
-    println!("user id:                    {}", client.keystore().user_id);
+    println!(
+        "keystore id:                {} (your user id once you register with an organisation)",
+        client.keystore().user_id
+    );
     println!(
         "member fingerprint:         {} (read this out at approval)",
         fprs.member
@@ -144,22 +153,7 @@ async fn org(g: &Global, home: &Path, command: OrgCommand) -> Result<()> {
             if json {
                 return output::json(&members);
             }
-            for m in members {
-                let role = m.role.map_or("-", Role::as_str);
-                let status = json!(m.status);
-                let certified = if m.certified {
-                    "certified"
-                } else {
-                    "NOT CERTIFIED"
-                };
-                println!(
-                    "{}  {}  {}  {role}  {certified}  fingerprint {}",
-                    m.user_id,
-                    output::printable(&m.email),
-                    status.as_str().unwrap_or("?"),
-                    m.member_fingerprint,
-                );
-            }
+            print_members(&client.my_org_root().await?, &members);
         }
         OrgCommand::Approve {
             user_id,
@@ -181,6 +175,31 @@ async fn org(g: &Global, home: &Path, command: OrgCommand) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The member list for people. A pending member's fingerprint is left out: the manager
+/// approves with the one the member reads out, never one copied from the server's directory.
+fn print_members(root: &Fingerprint, members: &[vault_client::org::MemberView]) {
+    println!("organisation root key: {root} (other organisations compare this with you)");
+    for m in members {
+        let role = m.role.map_or("-", Role::as_str);
+        let status = json!(m.status);
+        let certified = if m.certified {
+            "certified"
+        } else {
+            "NOT CERTIFIED"
+        };
+        let fingerprint = m.fingerprints.map_or_else(
+            || "fingerprint: ask the member to read it out (`vaultctl keys fingerprint`)".into(),
+            |f| format!("fingerprint {}", f.member),
+        );
+        println!(
+            "{}  {}  {}  {role}  {certified}  {fingerprint}",
+            m.user_id,
+            output::printable(&m.email),
+            status.as_str().unwrap_or("?"),
+        );
+    }
 }
 
 async fn case(g: &Global, home: &Path, command: CaseCommand) -> Result<()> {
@@ -222,7 +241,13 @@ async fn case(g: &Global, home: &Path, command: CaseCommand) -> Result<()> {
                 detail.documents.len()
             );
         }
-        CaseCommand::Transfer { case_id, to, json } => {
+        CaseCommand::Transfer {
+            case_id,
+            to,
+            expect_fingerprint,
+            json,
+        } => {
+            meet_org(&client, to, expect_fingerprint.as_deref()).await?;
             let transfer_id = client.transfer_case(case_id, to).await?;
             if json {
                 return output::json(&json!({ "transfer_id": transfer_id }));
@@ -306,7 +331,12 @@ async fn doc(g: &Global, home: &Path, command: DocCommand) -> Result<()> {
                 .await?;
             println!("{}", path.display());
         }
-        DocCommand::Share { document_id, org } => {
+        DocCommand::Share {
+            document_id,
+            org,
+            expect_fingerprint,
+        } => {
+            meet_org(&client, org, expect_fingerprint.as_deref()).await?;
             client.share(document_id, org).await?;
             println!("shared {document_id} with {org}");
         }
@@ -374,6 +404,30 @@ async fn keys(g: &Global, home: &Path, command: KeysCommand) -> Result<()> {
         KeysCommand::Fingerprint { json } => print_identity(&client, json)?,
     }
     Ok(())
+}
+
+/// Verifies the receiving organisation's root key before anything is wrapped to it: against
+/// `expect` when given, else pinned on first sight with a note on stderr to compare it.
+async fn meet_org(client: &Client, org: OrgId, expect: Option<&str>) -> Result<()> {
+    let expect = expect.map(parse_fingerprint).transpose()?;
+    let seen = client.meet_org(org, expect).await?;
+    if seen.first_sight && expect.is_none() {
+        eprintln!(
+            "organisation {org} seen for the first time; its root key is {}",
+            seen.root
+        );
+        eprintln!(
+            "compare it once with that organisation out of band (its manager reads it from the \
+             first line of `vaultctl org members`); it is pinned from now on, and \
+             --expect-fingerprint FP checks it before anything is sent"
+        );
+    }
+    Ok(())
+}
+
+fn parse_fingerprint(text: &str) -> Result<Fingerprint> {
+    text.parse()
+        .map_err(|_| ClientError::Invalid(format!("{text:?} is not a key fingerprint")))
 }
 
 /// Lists a case's documents for people; an error (so a non-zero exit) if any did not verify.

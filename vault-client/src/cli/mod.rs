@@ -165,6 +165,9 @@ pub(crate) enum CaseCommand {
         /// The receiving organisation.
         #[arg(long)]
         to: OrgId,
+        /// Refuse unless the receiving organisation's root key has this fingerprint.
+        #[arg(long, value_name = "FP")]
+        expect_fingerprint: Option<String>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -237,6 +240,9 @@ pub(crate) enum DocCommand {
         /// The receiving organisation.
         #[arg(long)]
         org: OrgId,
+        /// Refuse unless the receiving organisation's root key has this fingerprint.
+        #[arg(long, value_name = "FP")]
+        expect_fingerprint: Option<String>,
     },
     /// Revoke a share.
     Revoke {

@@ -9,15 +9,16 @@ use zeroize::Zeroizing;
 
 use vault_client::{ClientError, Result};
 
-/// The keystore passphrase.
-pub(crate) fn passphrase(file: Option<&Path>, confirm: bool) -> Result<SecretString> {
+/// The keystore passphrase. The length rule applies only when a keystore is `new`: on unlock a
+/// short passphrase is simply a wrong one, and the keystore says so.
+pub(crate) fn passphrase(file: Option<&Path>, new: bool) -> Result<SecretString> {
     let value = read(
         file,
-        "VAULTCTL_PASSPHRASE",
+        ("VAULTCTL_PASSPHRASE", "--passphrase-file"),
         "Keystore passphrase: ",
-        confirm,
+        new,
     )?;
-    if value.expose_secret().chars().count() < 8 {
+    if new && value.expose_secret().chars().count() < 8 {
         return Err(ClientError::Invalid(
             "the passphrase must be at least 8 characters long".into(),
         ));
@@ -27,10 +28,23 @@ pub(crate) fn passphrase(file: Option<&Path>, confirm: bool) -> Result<SecretStr
 
 /// The account password.
 pub(crate) fn password(file: Option<&Path>, confirm: bool) -> Result<SecretString> {
-    read(file, "VAULTCTL_PASSWORD", "Account password: ", confirm)
+    read(
+        file,
+        ("VAULTCTL_PASSWORD", "--password-file"),
+        "Account password: ",
+        confirm,
+    )
 }
 
-fn read(file: Option<&Path>, env: &str, prompt: &str, confirm: bool) -> Result<SecretString> {
+/// Reads from `file`, else the environment variable `source.0`, else a prompt; `source.1` is
+/// the option that names the file, for the message when there is no terminal.
+fn read(
+    file: Option<&Path>,
+    source: (&str, &str),
+    prompt: &str,
+    confirm: bool,
+) -> Result<SecretString> {
+    let (env, option) = source;
     if let Some(path) = file {
         let text =
             Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
@@ -44,7 +58,7 @@ fn read(file: Option<&Path>, env: &str, prompt: &str, confirm: bool) -> Result<S
     }
     let no_terminal = || {
         ClientError::Invalid(format!(
-            "no terminal to ask for it: set {env} or pass the matching --…-file option"
+            "no terminal to ask for it: set {env} or pass {option} FILE"
         ))
     };
     let first = SecretString::from(rpassword::prompt_password(prompt).map_err(|_| no_terminal())?);
