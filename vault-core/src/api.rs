@@ -461,6 +461,10 @@ pub enum TransferStatus {
     Offered,
     /// Applied: the receiver owns the case.
     Accepted,
+    /// Closed unapplied by the sending manager.
+    Withdrawn,
+    /// Closed unapplied by the receiving manager.
+    Declined,
 }
 
 /// A transfer as listed (`GET /v1/transfers`).

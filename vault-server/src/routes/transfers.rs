@@ -37,6 +37,12 @@ async fn case_documents(tx: &mut Tx, case: CaseId) -> ApiResult<BTreeMap<Documen
 const NOT_EXACT: ApiError =
     ApiError::Conflict("the document envelopes do not cover exactly the case's documents");
 
+/// Refusal of an offer that no longer fits the case's documents; only an offer made before
+/// uploads were refused while an offer waits can get here.
+const STALE: ApiError = ApiError::Conflict(
+    "the offer no longer covers exactly the case's documents; decline it and ask for a new offer",
+);
+
 /// Checks the offer's envelopes against the case's documents right now.
 fn check_documents(
     docs: &BTreeMap<DocumentId, Fingerprint>,
@@ -120,7 +126,8 @@ pub async fn offer(
     Ok(StatusCode::CREATED)
 }
 
-fn event(
+/// The audit record of a transfer action by `member`.
+pub(crate) fn event(
     member: &Member,
     transfer: TransferId,
     case: CaseId,
@@ -162,6 +169,18 @@ async fn insert_offer(
     Ok(())
 }
 
+fn status(stored: &str) -> ApiResult<TransferStatus> {
+    match stored {
+        "offered" => Ok(TransferStatus::Offered),
+        "accepted" => Ok(TransferStatus::Accepted),
+        "withdrawn" => Ok(TransferStatus::Withdrawn),
+        "declined" => Ok(TransferStatus::Declined),
+        _ => Err(ApiError::internal(anyhow::anyhow!(
+            "unknown transfer status in the database"
+        ))),
+    }
+}
+
 type TransferRow = (
     String,
     String,
@@ -187,11 +206,7 @@ fn summary(row: &TransferRow) -> ApiResult<TransferSummary> {
         reference: row.2.clone(),
         from_org: parse(&row.3)?,
         to_org: parse(&row.4)?,
-        status: if row.5 == "accepted" {
-            TransferStatus::Accepted
-        } else {
-            TransferStatus::Offered
-        },
+        status: status(&row.5)?,
         new_case_key: pk_parse(&row.6)?,
         case_envelope: from_json(&row.7)?,
         statement: from_json(&row.8)?,
@@ -235,7 +250,9 @@ pub async fn accept(
     .await?;
     let offer = summary(&row)?;
     if offer.status != TransferStatus::Offered {
-        return Err(ApiError::Conflict("the transfer was already accepted"));
+        return Err(ApiError::Conflict(
+            "the transfer offer is no longer waiting: it was accepted, withdrawn or declined",
+        ));
     }
     let new_fp = offer.new_case_key.fingerprint();
     let expected = Claim::TransferAccepted {
@@ -292,7 +309,8 @@ async fn recheck(
     let (to_key, _) = current_key(tx, offer.to_org).await?;
     if offer.case_envelope.recipient != to_key.fingerprint() {
         return Err(ApiError::Conflict(
-            "the receiving organisation's key changed since the offer",
+            "the receiving organisation's key changed since the offer; decline it and ask for \
+             a new offer",
         ));
     }
     let (envelopes,): (String,) =
@@ -303,7 +321,7 @@ async fn recheck(
     let envelopes: Vec<DocumentEnvelope> = from_json(&envelopes)?;
     let docs = case_documents(tx, offer.case_id).await?;
     if !covers_exactly(&docs, envelopes.iter().map(|d| d.document_id)) {
-        return Err(NOT_EXACT);
+        return Err(STALE);
     }
     Ok(envelopes)
 }

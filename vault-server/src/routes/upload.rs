@@ -11,6 +11,9 @@
 //! has passed; every failure, including a client that goes away mid-body, aborts the upload or
 //! deletes the object so nothing is left behind. The work runs in its own task so that a
 //! dropped connection cannot cancel it half-way through its clean-up.
+//!
+//! While a transfer offer of the case waits, uploads are refused before the body and again in
+//! the transaction that writes the row, since the offer could no longer be accepted.
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
@@ -31,6 +34,7 @@ use crate::checks::{self, mismatch, Expect};
 use crate::error::{ApiError, ApiPath, ApiResult};
 use crate::objects::sink::Sink;
 use crate::routes::cases::owned_case;
+use crate::routes::transfer_outcome::no_offer_waiting;
 use crate::state::AppState;
 
 /// Largest manifest part.
@@ -157,6 +161,7 @@ async fn body_first(
     {
         let mut conn = state.db.reader().acquire().await?;
         owned_case(&mut conn, case_id, member.org_id).await?;
+        no_offer_waiting(&mut conn, case_id).await?;
     }
     let key = crate::objects::new_received_key();
     let received = store_body(state, &key, field, None).await?;
@@ -272,6 +277,7 @@ async fn check_manifest(
     checks::age_file(metadata, "the sealed metadata is not an age file")?;
     let mut conn = state.db.reader().acquire().await?;
     let case = owned_case(&mut conn, case_id, member.org_id).await?;
+    no_offer_waiting(&mut conn, case_id).await?;
     let expect = Expect {
         org: member.org_id,
         scope: KeyScope::Document(manifest.document_id),

@@ -13,7 +13,8 @@ use crate::state::AppState;
 
 /// Inserts the document row and its audit record. The case must still belong to the member's
 /// organisation under the same case key the envelope was made for (a transfer may have
-/// happened while the body streamed).
+/// happened while the body streamed), and no transfer offer of it may be waiting (the offer
+/// re-wraps exactly the documents the case had when it was made).
 pub async fn insert(
     state: &AppState,
     member: &Member,
@@ -34,6 +35,7 @@ pub async fn insert(
     };
     let mut tx = state.db.begin().await?;
     let case = super::cases::owned_case(&mut tx, case_id, member.org_id).await?;
+    super::transfer_outcome::no_offer_waiting(&mut tx, case_id).await?;
     if case.case_key.fingerprint() != manifest.envelope.recipient {
         return Err(ApiError::Conflict("the case key changed during the upload"));
     }
