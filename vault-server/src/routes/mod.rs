@@ -16,6 +16,7 @@ pub mod register;
 pub mod rotation;
 pub mod session;
 pub mod shares;
+pub mod transfer_outcome;
 pub mod transfers;
 pub mod upload;
 pub mod upload_row;
@@ -74,6 +75,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/transfers/{transfer_id}/accept",
             post(transfers::accept),
+        )
+        .route(
+            "/v1/transfers/{transfer_id}/withdraw",
+            post(transfer_outcome::withdraw),
+        )
+        .route(
+            "/v1/transfers/{transfer_id}/decline",
+            post(transfer_outcome::decline),
         )
         .route("/v1/audit/events", get(audit::events))
         .route("/v1/audit/inventory", get(audit::inventory))
