@@ -133,6 +133,32 @@ impl Platform {
         (org, client)
     }
 
+    /// Northshire (manager and practitioner) and Brightwater (manager), the two organisations
+    /// of most stories.
+    pub async fn north_and_bright(&self) -> TwoOrgs {
+        let (north, north_manager) = self
+            .organisation("Northshire Council", "north-manager")
+            .await;
+        let (bright, bright_manager) = self
+            .organisation("Brightwater Adoption Agency", "bright-manager")
+            .await;
+        let north_practitioner = self
+            .member(
+                "north-practitioner",
+                north,
+                &north_manager,
+                Role::Practitioner,
+            )
+            .await;
+        TwoOrgs {
+            north,
+            north_manager,
+            north_practitioner,
+            bright,
+            bright_manager,
+        }
+    }
+
     /// `name` registers with `org` and `manager` approves them after comparing fingerprints.
     pub async fn member(&self, name: &str, org: OrgId, manager: &Client, role: Role) -> Client {
         let mut client = self.person(name);
@@ -186,4 +212,18 @@ pub fn password(name: &str) -> SecretString {
 #[must_use]
 pub fn passphrase(name: &str) -> SecretString {
     SecretString::from(format!("passphrase of {name}, long enough"))
+}
+
+/// The two organisations of [`Platform::north_and_bright`] and their people.
+pub struct TwoOrgs {
+    /// Northshire Council, which owns the cases.
+    pub north: OrgId,
+    /// Its manager.
+    pub north_manager: Client,
+    /// Its practitioner.
+    pub north_practitioner: Client,
+    /// Brightwater Adoption Agency, which receives them.
+    pub bright: OrgId,
+    /// Its manager.
+    pub bright_manager: Client,
 }

@@ -1,4 +1,5 @@
-//! Cases: create, list, show, and transfer to another organisation (offer and accept).
+//! Cases: create, list, show, and transfer to another organisation (offer, then accept,
+//! decline or withdraw).
 //!
 //! A transfer rotates the case key: the sending manager's client makes a fresh case key,
 //! re-wraps every document key to it and wraps it to the receiving organisation's verified
@@ -7,7 +8,7 @@
 
 use vault_core::api::{
     AcceptTransferRequest, AccessPath, CaseDetail, CaseSummary, CreateCaseRequest, DocumentAccess,
-    DocumentEnvelope, TransferOffer, TransferSummary,
+    DocumentEnvelope, TransferOffer, TransferStatus, TransferSummary,
 };
 use vault_core::ids::{CaseId, OrgId, TransferId};
 use vault_core::keys::SecretKey;
@@ -15,6 +16,15 @@ use vault_core::statement::{Claim, KeyScope, Role, Statement};
 
 use crate::client::Client;
 use crate::error::{ClientError, Result};
+
+/// Which side of a transfer our organisation must be on.
+#[derive(Clone, Copy)]
+enum Side {
+    /// It made the offer.
+    Sending,
+    /// The offer is addressed to it.
+    Receiving,
+}
 
 impl Client {
     /// Creates a case owned by our organisation; its key is wrapped to the verified org key.
@@ -105,7 +115,9 @@ impl Client {
                 envelope,
             });
         }
-        let to_key = self.trusted_org(to).await?.current_org_key().clone();
+        // Fetched afresh, not from this session's cache: an offer to a key the receiver has
+        // since replaced could only be declined.
+        let to_key = self.directory(to).await?.1.current_org_key().clone();
         let case_envelope =
             self.make_envelope(&new_case_key, &to_key, KeyScope::Case(case), org)?;
         let statement = Statement::now(Claim::CaseTransferred {
@@ -139,6 +151,49 @@ impl Client {
 
     /// Accepts a transfer offered to our organisation (manager), after checking the offer.
     pub async fn accept_transfer(&self, transfer: TransferId) -> Result<CaseId> {
+        let offer = self.waiting_offer(transfer, Side::Receiving).await?;
+        let statement = self.check_offer(&offer).await?;
+        let request = AcceptTransferRequest {
+            statement: Statement::now(statement).sign(self.keystore.signing_key()),
+        };
+        let path = format!("/v1/transfers/{transfer}/accept");
+        match self.api.post_no_answer(&path, &request).await {
+            // The offer waited a moment ago, so it no longer fits the case or our key.
+            Err(ClientError::Api {
+                status: 409,
+                message,
+                ..
+            }) => Err(ClientError::Invalid(format!(
+                "the server refused the offer: {message}. It can no longer be accepted: decline \
+                 it with `vaultctl case decline {transfer}` and ask the sending organisation \
+                 for a new offer"
+            ))),
+            other => other.map(|()| offer.case_id),
+        }
+    }
+
+    /// Withdraws a waiting offer our organisation made (manager); returns the case, which can
+    /// then take documents and be offered again.
+    pub async fn withdraw_transfer(&self, transfer: TransferId) -> Result<CaseId> {
+        self.close_offer(transfer, Side::Sending, "withdraw").await
+    }
+
+    /// Declines a waiting offer made to our organisation (manager); returns the case.
+    pub async fn decline_transfer(&self, transfer: TransferId) -> Result<CaseId> {
+        self.close_offer(transfer, Side::Receiving, "decline").await
+    }
+
+    async fn close_offer(&self, transfer: TransferId, side: Side, how: &str) -> Result<CaseId> {
+        let offer = self.waiting_offer(transfer, side).await?;
+        let path = format!("/v1/transfers/{transfer}/{how}");
+        self.api
+            .post_no_answer(&path, &serde_json::json!({}))
+            .await?;
+        Ok(offer.case_id)
+    }
+
+    /// The listed transfer `transfer`, if it waits and our organisation is on `side` of it.
+    async fn waiting_offer(&self, transfer: TransferId, side: Side) -> Result<TransferSummary> {
         let org = self.my_org()?;
         let offer = self
             .list_transfers()
@@ -146,21 +201,31 @@ impl Client {
             .into_iter()
             .find(|t| t.transfer_id == transfer)
             .ok_or_else(|| {
-                ClientError::Invalid(format!("no transfer {transfer} is offered to us"))
+                ClientError::Invalid(format!(
+                    "no transfer {transfer} is offered by or to your organisation"
+                ))
             })?;
-        if offer.to_org != org {
+        let ours = match side {
+            Side::Sending => offer.from_org == org,
+            Side::Receiving => offer.to_org == org,
+        };
+        if !ours {
+            let what = match side {
+                Side::Sending => "made by your organisation",
+                Side::Receiving => "addressed to your organisation",
+            };
             return Err(ClientError::Invalid(format!(
-                "transfer {transfer} is not addressed to us"
+                "transfer {transfer} is not {what}"
             )));
         }
-        let statement = self.check_offer(&offer).await?;
-        let request = AcceptTransferRequest {
-            statement: Statement::now(statement).sign(self.keystore.signing_key()),
-        };
-        self.api
-            .post_no_answer(&format!("/v1/transfers/{transfer}/accept"), &request)
-            .await?;
-        Ok(offer.case_id)
+        if offer.status != TransferStatus::Offered {
+            let status = serde_json::json!(offer.status);
+            return Err(ClientError::Invalid(format!(
+                "transfer {transfer} no longer waits: it was {}",
+                status.as_str().unwrap_or("closed")
+            )));
+        }
+        Ok(offer)
     }
 
     /// Verifies an offer and returns the `transfer-accepted` claim to sign.
@@ -185,11 +250,8 @@ impl Client {
         else {
             return Err(bad("the offer carries no case-transferred statement"));
         };
-        let ours = self
-            .trusted_org(offer.to_org)
-            .await?
-            .current_org_key()
-            .fingerprint();
+        let receiver = self.trusted_org(offer.to_org).await?;
+        let ours = receiver.current_org_key().fingerprint();
         if case != offer.case_id
             || from_org != offer.from_org
             || to_org != offer.to_org
@@ -198,6 +260,19 @@ impl Client {
             return Err(bad(
                 "the signed offer names another case, organisation or key",
             ));
+        }
+        let earlier = receiver
+            .org_keys
+            .iter()
+            .any(|k| k.fingerprint() == to_org_key);
+        if to_org_key != ours && earlier {
+            // Our own verified key history: the offer is honest but stale, not forged.
+            return Err(ClientError::Invalid(format!(
+                "transfer {} was made for an earlier key of your organisation, replaced since \
+                 (a member was removed); decline it with `vaultctl case decline {}` and ask the \
+                 sending organisation for a new offer",
+                offer.transfer_id, offer.transfer_id
+            )));
         }
         if to_org_key != ours || offer.case_envelope.recipient != ours {
             return Err(bad(

@@ -277,6 +277,20 @@ async fn case(g: &Global, home: &Path, command: CaseCommand) -> Result<()> {
             let case_id = client.accept_transfer(transfer_id).await?;
             println!("accepted: case {case_id} now belongs to your organisation");
         }
+        CaseCommand::Decline { transfer_id } => {
+            let case_id = client.decline_transfer(transfer_id).await?;
+            println!(
+                "declined: transfer {transfer_id} of case {case_id} is closed; \
+                 the sending organisation may offer the case again"
+            );
+        }
+        CaseCommand::Withdraw { transfer_id } => {
+            let case_id = client.withdraw_transfer(transfer_id).await?;
+            println!(
+                "withdrawn: transfer {transfer_id} is closed; case {case_id} takes documents \
+                 again and can be offered anew"
+            );
+        }
     }
     Ok(())
 }

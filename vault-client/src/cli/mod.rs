@@ -183,6 +183,17 @@ pub(crate) enum CaseCommand {
         /// The transfer.
         transfer_id: TransferId,
     },
+    /// Decline a waiting transfer offered to your organisation (manager).
+    Decline {
+        /// The transfer.
+        transfer_id: TransferId,
+    },
+    /// Withdraw a waiting transfer your organisation offered (manager); the case can then
+    /// take documents again and be offered anew.
+    Withdraw {
+        /// The transfer.
+        transfer_id: TransferId,
+    },
 }
 
 #[derive(Subcommand)]
