@@ -171,6 +171,32 @@ async fn a_bad_manifest_after_the_body_leaves_nothing() {
         assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
         assert_eq!(common::error_message(resp).await, parts_text);
     }
+    // A well-formed upload with one more part after it, in either order.
+    let manifest = serde_json::to_vec(&sealed.manifest).unwrap();
+    for parts in [
+        [
+            ("manifest", &manifest[..]),
+            ("body", &sealed.body[..]),
+            ("junk", b"x"),
+        ],
+        [
+            ("body", &sealed.body[..]),
+            ("manifest", &manifest[..]),
+            ("junk", b"x"),
+        ],
+    ] {
+        let resp = server.upload_parts(token, case.id, &parts).await;
+        assert_eq!(
+            resp.status(),
+            StatusCode::BAD_REQUEST,
+            "{} first",
+            parts[0].0
+        );
+        assert_eq!(
+            common::error_message(resp).await,
+            "the upload has a part other than its manifest and its body"
+        );
+    }
     assert_eq!(server.rows("documents").await, 0);
     let left = server.everything_stored().await;
     assert!(left.is_empty(), "{left:?}");

@@ -143,7 +143,11 @@ async fn manifest_first(
     let field = next_part(multipart, "body").await?;
     let key = crate::objects::new_document_key(manifest.document_id);
     store_body(state, &key, field, Some(&promise)).await?;
-    let inserted = super::upload_row::insert(state, member, case_id, &manifest, &key).await;
+    let inserted = async {
+        no_more_parts(multipart).await?;
+        super::upload_row::insert(state, member, case_id, &manifest, &key).await
+    }
+    .await;
     kept_or_deleted(state, &key, inserted).await
 }
 
@@ -168,6 +172,7 @@ async fn body_first(
     let inserted = async {
         let field = next_part(multipart, "manifest").await?;
         let manifest = read_manifest(field).await?;
+        no_more_parts(multipart).await?;
         let promise = check_manifest(state, member, case_id, &manifest).await?;
         received.matches(&promise)?;
         super::upload_row::insert(state, member, case_id, &manifest, &key).await
@@ -220,6 +225,17 @@ async fn next_part(multipart: &mut Multipart<'static>, name: &str) -> ApiResult<
     match field {
         Some(field) if field.name() == Some(name) => Ok(field),
         _ => Err(parts_error()),
+    }
+}
+
+/// The request must end after its two parts: anything else is refused, not ignored.
+async fn no_more_parts(multipart: &mut Multipart<'static>) -> ApiResult<()> {
+    match multipart.next_field().await {
+        Ok(None) => Ok(()),
+        Ok(Some(_)) => Err(ApiError::BadRequest(
+            "the upload has a part other than its manifest and its body",
+        )),
+        Err(e) => Err(multipart_error(&e)),
     }
 }
 
