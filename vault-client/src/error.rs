@@ -146,7 +146,6 @@ fn hint(code: &str) -> &'static str {
             " (it does not exist, or your organisation cannot reach it: never shared with you, \
              transferred away, or your membership was removed)"
         }
-        "conflict" => " (it exists already or was done already, or the state changed meanwhile)",
         "payload_too_large" => " (the server's upload limit is lower than this file)",
         _ => "",
     }
