@@ -17,7 +17,9 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     #[test]
-    fn seal_then_open_gives_back_the_same_bytes(plaintext in proptest::collection::vec(any::<u8>(), 0..200_000)) {
+    fn seal_then_open_gives_back_the_same_bytes(
+        plaintext in proptest::collection::vec(any::<u8>(), 0..200_000)
+    ) {
         let key = SecretKey::generate();
         let (ciphertext, body) = sealed(&plaintext, &key);
         prop_assert_eq!(body.ciphertext_size, ciphertext.len() as u64);

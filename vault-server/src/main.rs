@@ -60,16 +60,28 @@ struct ServerArgs {
     #[command(flatten)]
     s3: S3Args,
     /// Largest document ciphertext accepted, in bytes.
-    #[arg(long, env = "VAULT_MAX_UPLOAD_BYTES", default_value_t = vault_server::settings::DEFAULT_MAX_UPLOAD_BYTES)]
+    #[arg(
+        long,
+        env = "VAULT_MAX_UPLOAD_BYTES",
+        default_value_t = vault_server::settings::DEFAULT_MAX_UPLOAD_BYTES
+    )]
     max_upload_bytes: u64,
     /// Login token lifetime in seconds.
-    #[arg(long, env = "VAULT_TOKEN_TTL_SECS", default_value_t = vault_server::settings::DEFAULT_TOKEN_TTL_SECS)]
+    #[arg(
+        long,
+        env = "VAULT_TOKEN_TTL_SECS",
+        default_value_t = vault_server::settings::DEFAULT_TOKEN_TTL_SECS
+    )]
     token_ttl_secs: u64,
     /// Bearer token `GET /metrics` requires (prefer the environment variable to the flag).
     #[arg(long, env = "VAULT_METRICS_TOKEN", hide_env_values = true)]
     metrics_token: Option<String>,
     /// Seconds requests in flight get to finish at shutdown before uploads are aborted.
-    #[arg(long, env = "VAULT_SHUTDOWN_GRACE_SECS", default_value_t = vault_server::settings::DEFAULT_SHUTDOWN_GRACE_SECS)]
+    #[arg(
+        long,
+        env = "VAULT_SHUTDOWN_GRACE_SECS",
+        default_value_t = vault_server::settings::DEFAULT_SHUTDOWN_GRACE_SECS
+    )]
     shutdown_grace_secs: u64,
 }
 

@@ -168,7 +168,8 @@ mod tests {
         metrics.object_body_bytes_read.inc_by(42);
         let text = metrics.render();
         assert!(text.contains(
-            "vault_http_requests_total{method=\"other\",route=\"/v1/cases/{case_id}\",status=\"404\"} 1"
+            "vault_http_requests_total{method=\"other\",route=\"/v1/cases/{case_id}\",\
+             status=\"404\"} 1"
         ));
         assert!(text.contains("vault_object_body_bytes_read_total 42"));
         assert!(text.contains("vault_object_body_bytes_written_total 0"));

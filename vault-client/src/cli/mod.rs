@@ -39,7 +39,8 @@ pub(crate) struct Global {
     #[arg(
         long,
         global = true,
-        help = "Read the keystore passphrase from this file (else VAULTCTL_PASSPHRASE, else a prompt)"
+        help = "Read the keystore passphrase from this file \
+                (else VAULTCTL_PASSPHRASE, else a prompt)"
     )]
     pub(crate) passphrase_file: Option<PathBuf>,
     #[arg(

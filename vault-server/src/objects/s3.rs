@@ -34,7 +34,10 @@ pub fn location(url: &Url) -> anyhow::Result<Location> {
         bail!("an S3 object store URL starts with s3://");
     }
     if !url.username().is_empty() || url.password().is_some() || url.port().is_some() {
-        bail!("the s3:// URL names only a bucket and a prefix; the endpoint and credentials are settings");
+        bail!(
+            "the s3:// URL names only a bucket and a prefix; \
+             the endpoint and credentials are settings"
+        );
     }
     if url.query().is_some() || url.fragment().is_some() {
         bail!("the s3:// URL takes no query or fragment");

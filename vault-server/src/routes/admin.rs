@@ -68,7 +68,11 @@ pub async fn create_org(
 }
 
 /// `POST /v1/admin/auditors`: a platform-wide read-only account.
-#[tracing::instrument(name = "POST /v1/admin/auditors", skip_all, fields(user.id = %caller.user_id))]
+#[tracing::instrument(
+    name = "POST /v1/admin/auditors",
+    skip_all,
+    fields(user.id = %caller.user_id),
+)]
 pub async fn create_auditor(
     State(state): State<AppState>,
     caller: Caller,

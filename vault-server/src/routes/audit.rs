@@ -88,7 +88,11 @@ pub async fn events(
 }
 
 /// `GET /v1/audit/inventory` (auditor): every stored object.
-#[tracing::instrument(name = "GET /v1/audit/inventory", skip_all, fields(user.id = %caller.user_id))]
+#[tracing::instrument(
+    name = "GET /v1/audit/inventory",
+    skip_all,
+    fields(user.id = %caller.user_id),
+)]
 pub async fn inventory(
     State(state): State<AppState>,
     caller: Caller,
@@ -116,7 +120,11 @@ pub async fn inventory(
 }
 
 /// `GET /v1/audit/objects/{document_id}` (auditor): the stored ciphertext, for checking.
-#[tracing::instrument(name = "GET /v1/audit/objects/{document_id}", skip_all, fields(user.id = %caller.user_id, document.id = %document_id))]
+#[tracing::instrument(
+    name = "GET /v1/audit/objects/{document_id}",
+    skip_all,
+    fields(user.id = %caller.user_id, document.id = %document_id),
+)]
 pub async fn object(
     State(state): State<AppState>,
     caller: Caller,

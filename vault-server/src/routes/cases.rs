@@ -51,7 +51,11 @@ pub async fn owned_case(
 }
 
 /// `POST /v1/cases`: a new case whose key is wrapped to the caller's organisation.
-#[tracing::instrument(name = "POST /v1/cases", skip_all, fields(user.id = %caller.user_id, case.id = %req.case_id))]
+#[tracing::instrument(
+    name = "POST /v1/cases",
+    skip_all,
+    fields(user.id = %caller.user_id, case.id = %req.case_id),
+)]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -61,7 +65,8 @@ pub async fn create(
     let reference = crate::checks::label(
         &req.reference,
         200,
-        "a case reference has 1 to 200 characters and no control or invisible formatting characters",
+        "a case reference has 1 to 200 characters and no control or invisible formatting \
+         characters",
     )?;
     let mut tx = state.db.begin().await?;
     let (org_key, _) = current_key(&mut tx, member.org_id).await?;
@@ -124,7 +129,11 @@ pub async fn list(
 }
 
 /// `GET /v1/cases/{case_id}`: the case, its envelope and its documents.
-#[tracing::instrument(name = "GET /v1/cases/{case_id}", skip_all, fields(user.id = %caller.user_id, case.id = %case_id))]
+#[tracing::instrument(
+    name = "GET /v1/cases/{case_id}",
+    skip_all,
+    fields(user.id = %caller.user_id, case.id = %case_id),
+)]
 pub async fn show(
     State(state): State<AppState>,
     caller: Caller,

@@ -106,7 +106,11 @@ pub async fn access(
 }
 
 /// `GET /v1/cases/{case_id}/documents`.
-#[tracing::instrument(name = "GET /v1/cases/{case_id}/documents", skip_all, fields(user.id = %caller.user_id, case.id = %case_id))]
+#[tracing::instrument(
+    name = "GET /v1/cases/{case_id}/documents",
+    skip_all,
+    fields(user.id = %caller.user_id, case.id = %case_id),
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -119,7 +123,11 @@ pub async fn list(
 }
 
 /// `GET /v1/documents/{document_id}`: the document and the caller's way to its key.
-#[tracing::instrument(name = "GET /v1/documents/{document_id}", skip_all, fields(user.id = %caller.user_id, document.id = %document_id))]
+#[tracing::instrument(
+    name = "GET /v1/documents/{document_id}",
+    skip_all,
+    fields(user.id = %caller.user_id, document.id = %document_id),
+)]
 pub async fn show(
     State(state): State<AppState>,
     caller: Caller,
@@ -132,7 +140,11 @@ pub async fn show(
 }
 
 /// `GET /v1/documents/{document_id}/body`: streams the stored age file.
-#[tracing::instrument(name = "GET /v1/documents/{document_id}/body", skip_all, fields(user.id = %caller.user_id, document.id = %document_id))]
+#[tracing::instrument(
+    name = "GET /v1/documents/{document_id}/body",
+    skip_all,
+    fields(user.id = %caller.user_id, document.id = %document_id),
+)]
 pub async fn body(
     State(state): State<AppState>,
     caller: Caller,

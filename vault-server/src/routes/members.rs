@@ -22,7 +22,8 @@ use crate::state::AppState;
 /// the manager's to touch, and their existence is not confirmed).
 async fn member_of(tx: &mut Tx, org: OrgId, user: UserId) -> ApiResult<(String, PublicKey)> {
     let (status, enc): (String, String) = sqlx::query_as(
-        "SELECT status, encryption_key FROM users WHERE id = $1 AND org_id = $2 AND kind = 'member'",
+        "SELECT status, encryption_key FROM users \
+         WHERE id = $1 AND org_id = $2 AND kind = 'member'",
     )
     .bind(user.to_string())
     .bind(org.to_string())
@@ -32,7 +33,11 @@ async fn member_of(tx: &mut Tx, org: OrgId, user: UserId) -> ApiResult<(String, 
 }
 
 /// `POST /v1/orgs/{org_id}/members/{user_id}/approve`.
-#[tracing::instrument(name = "POST /v1/orgs/{org_id}/members/{user_id}/approve", skip_all, fields(user.id = %caller.user_id, org.id = %org_id, member.id = %user_id))]
+#[tracing::instrument(
+    name = "POST /v1/orgs/{org_id}/members/{user_id}/approve",
+    skip_all,
+    fields(user.id = %caller.user_id, org.id = %org_id, member.id = %user_id),
+)]
 pub async fn approve(
     State(state): State<AppState>,
     caller: Caller,
@@ -122,7 +127,11 @@ async fn insert_envelope(
 }
 
 /// `POST /v1/orgs/{org_id}/members/{user_id}/remove`: removal and key rotation in one go.
-#[tracing::instrument(name = "POST /v1/orgs/{org_id}/members/{user_id}/remove", skip_all, fields(user.id = %caller.user_id, org.id = %org_id, member.id = %user_id))]
+#[tracing::instrument(
+    name = "POST /v1/orgs/{org_id}/members/{user_id}/remove",
+    skip_all,
+    fields(user.id = %caller.user_id, org.id = %org_id, member.id = %user_id),
+)]
 pub async fn remove(
     State(state): State<AppState>,
     caller: Caller,

@@ -79,7 +79,11 @@ type MemberRow = (
 );
 
 /// `GET /v1/orgs/{org_id}/directory`: keys, key history and certificates of an organisation.
-#[tracing::instrument(name = "GET /v1/orgs/{org_id}/directory", skip_all, fields(user.id = %caller.user_id, org.id = %org_id))]
+#[tracing::instrument(
+    name = "GET /v1/orgs/{org_id}/directory",
+    skip_all,
+    fields(user.id = %caller.user_id, org.id = %org_id),
+)]
 pub async fn directory(
     State(state): State<AppState>,
     caller: Caller,
@@ -127,7 +131,11 @@ pub async fn directory(
 }
 
 /// `GET /v1/orgs/{org_id}/key-envelope`: the caller's wrapped copy of the current org key.
-#[tracing::instrument(name = "GET /v1/orgs/{org_id}/key-envelope", skip_all, fields(user.id = %caller.user_id, org.id = %org_id))]
+#[tracing::instrument(
+    name = "GET /v1/orgs/{org_id}/key-envelope",
+    skip_all,
+    fields(user.id = %caller.user_id, org.id = %org_id),
+)]
 pub async fn key_envelope(
     State(state): State<AppState>,
     caller: Caller,
@@ -192,7 +200,11 @@ pub async fn holdings_of(conn: &mut AnyConnection, org: OrgId) -> ApiResult<OrgH
 }
 
 /// `GET /v1/orgs/{org_id}/holdings` (manager): what a rotation must re-wrap.
-#[tracing::instrument(name = "GET /v1/orgs/{org_id}/holdings", skip_all, fields(user.id = %caller.user_id, org.id = %org_id))]
+#[tracing::instrument(
+    name = "GET /v1/orgs/{org_id}/holdings",
+    skip_all,
+    fields(user.id = %caller.user_id, org.id = %org_id),
+)]
 pub async fn holdings(
     State(state): State<AppState>,
     caller: Caller,

@@ -19,7 +19,11 @@ use crate::state::AppState;
 
 /// `POST /v1/register`: the first manager founds the organisation's keys; anyone else waits
 /// as pending for a manager's approval.
-#[tracing::instrument(name = "POST /v1/register", skip_all, fields(org.id = %req.org_id, user.id = %req.user_id))]
+#[tracing::instrument(
+    name = "POST /v1/register",
+    skip_all,
+    fields(org.id = %req.org_id, user.id = %req.user_id),
+)]
 pub async fn register(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<RegisterRequest>,

@@ -53,7 +53,11 @@ fn share_event(
 }
 
 /// `POST /v1/documents/{document_id}/shares`.
-#[tracing::instrument(name = "POST /v1/documents/{document_id}/shares", skip_all, fields(user.id = %caller.user_id, document.id = %document_id))]
+#[tracing::instrument(
+    name = "POST /v1/documents/{document_id}/shares",
+    skip_all,
+    fields(user.id = %caller.user_id, document.id = %document_id),
+)]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -144,7 +148,11 @@ const SHARE_SELECT: &str = "SELECT s.document_id, d.case_id, s.from_org, s.to_or
      FROM shares s JOIN documents d ON d.id = s.document_id";
 
 /// `GET /v1/documents/{document_id}/shares`: who the owner shared a document with.
-#[tracing::instrument(name = "GET /v1/documents/{document_id}/shares", skip_all, fields(user.id = %caller.user_id, document.id = %document_id))]
+#[tracing::instrument(
+    name = "GET /v1/documents/{document_id}/shares",
+    skip_all,
+    fields(user.id = %caller.user_id, document.id = %document_id),
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -179,7 +187,11 @@ pub async fn shared_with_me(
 }
 
 /// `POST /v1/documents/{document_id}/shares/{org_id}/revoke`: deletes the wrap.
-#[tracing::instrument(name = "POST /v1/documents/{document_id}/shares/{org_id}/revoke", skip_all, fields(user.id = %caller.user_id, document.id = %document_id, org.id = %org_id))]
+#[tracing::instrument(
+    name = "POST /v1/documents/{document_id}/shares/{org_id}/revoke",
+    skip_all,
+    fields(user.id = %caller.user_id, document.id = %document_id, org.id = %org_id),
+)]
 pub async fn revoke(
     State(state): State<AppState>,
     caller: Caller,

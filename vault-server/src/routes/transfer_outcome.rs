@@ -74,7 +74,11 @@ impl Side {
 }
 
 /// `POST /v1/transfers/{transfer_id}/withdraw` (manager of the sending organisation).
-#[tracing::instrument(name = "POST /v1/transfers/{transfer_id}/withdraw", skip_all, fields(user.id = %caller.user_id, transfer.id = %transfer_id))]
+#[tracing::instrument(
+    name = "POST /v1/transfers/{transfer_id}/withdraw",
+    skip_all,
+    fields(user.id = %caller.user_id, transfer.id = %transfer_id),
+)]
 pub async fn withdraw(
     State(state): State<AppState>,
     caller: Caller,
@@ -84,7 +88,11 @@ pub async fn withdraw(
 }
 
 /// `POST /v1/transfers/{transfer_id}/decline` (manager of the receiving organisation).
-#[tracing::instrument(name = "POST /v1/transfers/{transfer_id}/decline", skip_all, fields(user.id = %caller.user_id, transfer.id = %transfer_id))]
+#[tracing::instrument(
+    name = "POST /v1/transfers/{transfer_id}/decline",
+    skip_all,
+    fields(user.id = %caller.user_id, transfer.id = %transfer_id),
+)]
 pub async fn decline(
     State(state): State<AppState>,
     caller: Caller,

@@ -66,7 +66,11 @@ fn check_documents(
 }
 
 /// `POST /v1/cases/{case_id}/transfers` (manager of the owning organisation).
-#[tracing::instrument(name = "POST /v1/cases/{case_id}/transfers", skip_all, fields(user.id = %caller.user_id, case.id = %case_id))]
+#[tracing::instrument(
+    name = "POST /v1/cases/{case_id}/transfers",
+    skip_all,
+    fields(user.id = %caller.user_id, case.id = %case_id),
+)]
 pub async fn offer(
     State(state): State<AppState>,
     caller: Caller,
@@ -232,7 +236,11 @@ pub async fn list(
 }
 
 /// `POST /v1/transfers/{transfer_id}/accept` (manager of the receiving organisation).
-#[tracing::instrument(name = "POST /v1/transfers/{transfer_id}/accept", skip_all, fields(user.id = %caller.user_id, transfer.id = %transfer_id))]
+#[tracing::instrument(
+    name = "POST /v1/transfers/{transfer_id}/accept",
+    skip_all,
+    fields(user.id = %caller.user_id, transfer.id = %transfer_id),
+)]
 pub async fn accept(
     State(state): State<AppState>,
     caller: Caller,

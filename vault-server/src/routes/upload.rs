@@ -56,7 +56,11 @@ pub struct Promise {
 }
 
 /// `POST /v1/cases/{case_id}/documents`.
-#[tracing::instrument(name = "POST /v1/cases/{case_id}/documents", skip_all, fields(user.id = %caller.user_id, case.id = %case_id))]
+#[tracing::instrument(
+    name = "POST /v1/cases/{case_id}/documents",
+    skip_all,
+    fields(user.id = %caller.user_id, case.id = %case_id),
+)]
 pub async fn upload(
     State(state): State<AppState>,
     caller: Caller,
@@ -189,11 +193,18 @@ async fn kept_or_deleted(
 ) -> ApiResult<DocumentSummary> {
     match &inserted {
         Ok(summary) => {
-            tracing::info!(document.id = %summary.document_id, size = summary.ciphertext_size, "document stored");
+            tracing::info!(
+                document.id = %summary.document_id,
+                size = summary.ciphertext_size,
+                "document stored"
+            );
         }
         Err(_) => {
             if let Err(cleanup) = state.store.delete(key).await {
-                tracing::error!(error = %cleanup, "could not delete an object after a failed upload");
+                tracing::error!(
+                    error = %cleanup,
+                    "could not delete an object after a failed upload"
+                );
             }
         }
     }
