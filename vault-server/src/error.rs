@@ -128,7 +128,15 @@ impl From<JsonRejection> for ApiError {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             Self::PayloadTooLarge
         } else {
-            tracing::warn!(reason = %rejection.body_text(), "refused a JSON body");
+            // Only the kind of fault: the rejection's text can quote the body, which may hold a
+            // password or a token.
+            let reason = match &rejection {
+                JsonRejection::JsonSyntaxError(_) => "syntax",
+                JsonRejection::JsonDataError(_) => "shape",
+                JsonRejection::MissingJsonContentType(_) => "content type",
+                _ => "unreadable",
+            };
+            tracing::warn!(reason, "refused a JSON body");
             Self::BadRequest("the request body is not valid JSON of the expected shape")
         }
     }
@@ -156,8 +164,9 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Path(value)| Self(value))
-            .map_err(|rejection: PathRejection| {
-                tracing::warn!(reason = %rejection.body_text(), "refused a path");
+            .map_err(|_: PathRejection| {
+                // Not the value: a mistyped path can carry an e-mail address or a token.
+                tracing::warn!("refused a path");
                 ApiError::BadRequest("a path parameter is not a valid id")
             })
     }
