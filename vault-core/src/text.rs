@@ -1,25 +1,35 @@
 //! Text that people read: which characters can make one label pass for another.
 
-/// Characters that show nothing yet change how text around them is shown or compared: the
-/// bidirectional embeddings, overrides, isolates and marks (which can display `exe.gnp` as
-/// `png.exe`), zero-width spaces and joiners of words, the byte-order mark, the soft hyphen,
-/// interlinear annotation marks and tag characters. The zero-width joiner and non-joiner stay
-/// allowed: several scripts need them to write names correctly.
+/// Characters that show nothing, or nothing distinct, yet change how text around them is shown
+/// or compared: the bidirectional embeddings, overrides, isolates and marks (which can display
+/// `exe.gnp` as `png.exe`), zero-width spaces and word joiners, the byte-order mark, the soft
+/// hyphen, the combining grapheme joiner, variation selectors, Hangul and Khmer fillers,
+/// Mongolian free variation selectors, musical-notation format controls, interlinear
+/// annotation marks, tag characters, and the line and paragraph separators (which break a
+/// line like a newline). The zero-width joiner and non-joiner stay allowed: several scripts
+/// need them to write names correctly.
 #[must_use]
 pub fn is_hidden_format(c: char) -> bool {
     matches!(
         c,
         '\u{00AD}'
+            | '\u{034F}'
             | '\u{061C}'
-            | '\u{180E}'
+            | '\u{115F}'..='\u{1160}'
+            | '\u{17B4}'..='\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
             | '\u{200B}'
             | '\u{200E}'..='\u{200F}'
-            | '\u{202A}'..='\u{202E}'
+            | '\u{2028}'..='\u{202E}'
             | '\u{2060}'..='\u{2064}'
-            | '\u{2066}'..='\u{2069}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
             | '\u{FEFF}'
+            | '\u{FFA0}'
             | '\u{FFF9}'..='\u{FFFB}'
-            | '\u{E0000}'..='\u{E007F}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}'
     )
 }
 

@@ -104,7 +104,9 @@ pub async fn create_auditor(
 pub fn check_credentials(email: &str, password: &SecretString) -> ApiResult<()> {
     let email_ok = email.len() <= 254
         && email.contains('@')
-        && !email.contains(|c: char| c.is_whitespace() || c.is_control());
+        && !email.contains(|c: char| {
+            c.is_whitespace() || c.is_control() || vault_core::text::is_hidden_format(c)
+        });
     if !email_ok {
         return Err(ApiError::BadRequest("the e-mail address is not valid"));
     }
@@ -155,4 +157,26 @@ pub async fn create_account(
     audit::record(&mut tx, event).await?;
     tx.commit().await?;
     Ok(user_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_credentials;
+    use secrecy::SecretString;
+
+    #[test]
+    fn e_mail_addresses_refuse_what_would_disguise_them() {
+        let password = SecretString::from("correct horse battery staple");
+        assert!(check_credentials("eve@north.example", &password).is_ok());
+        for email in [
+            "ev\u{202e}il@north.example",
+            "eve\u{200b}@north.example",
+            "eve@north.example\u{2028}",
+            "eve @north.example",
+            "eve\u{1b}[2K@north.example",
+            "no-at-sign.example",
+        ] {
+            assert!(check_credentials(email, &password).is_err(), "{email:?}");
+        }
+    }
 }
