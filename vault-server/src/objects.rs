@@ -57,15 +57,36 @@ fn warn_unused_s3(settings: &Settings) {
 
 fn local(dir: &std::path::Path) -> anyhow::Result<Arc<dyn ObjectStore>> {
     std::fs::create_dir_all(dir).context("creating the object store directory")?;
-    let swept = sweep_staged_uploads(dir);
-    if swept > 0 {
+    if first_server_on(dir) {
+        let swept = sweep_staged_uploads(dir);
+        if swept > 0 {
+            tracing::warn!(
+                files = swept,
+                "removed uploads a stopped server left half-written"
+            );
+        }
+    } else {
         tracing::warn!(
-            files = swept,
-            "removed uploads a stopped server left half-written"
+            "another server uses this object directory; its uploads in flight are left alone"
         );
     }
     let store = LocalFileSystem::new_with_prefix(dir).context("opening the object directory")?;
     Ok(Arc::new(store))
+}
+
+/// Whether no other server process has this directory: the first takes a lock on it and holds
+/// it until the process ends, so that a second server started on the same directory never
+/// sweeps away the staging files of the first one's uploads in flight.
+fn first_server_on(dir: &std::path::Path) -> bool {
+    let Ok(handle) = std::fs::File::open(dir) else {
+        return false;
+    };
+    if handle.try_lock().is_err() {
+        return false;
+    }
+    // Held, deliberately, for the life of the process: the lock goes with the descriptor.
+    std::mem::forget(handle);
+    true
 }
 
 /// Removes the staging files (`<object>#<n>`) of uploads that never completed: a server killed
@@ -118,7 +139,21 @@ fn random_hex() -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::sweep_staged_uploads;
+    use super::{local, sweep_staged_uploads};
+
+    #[test]
+    fn a_second_server_on_a_directory_leaves_the_first_ones_uploads_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let doc = dir.path().join("documents/d1");
+        std::fs::create_dir_all(&doc).unwrap();
+        std::fs::write(doc.join("a1#1"), b"left by a stopped server").unwrap();
+        local(dir.path()).unwrap();
+        assert!(!doc.join("a1#1").exists(), "the first server sweeps");
+        std::fs::create_dir_all(&doc).unwrap();
+        std::fs::write(doc.join("b2#1"), b"the first server's upload in flight").unwrap();
+        local(dir.path()).unwrap();
+        assert!(doc.join("b2#1").exists(), "a second server does not");
+    }
 
     #[test]
     fn only_staging_files_are_swept() {
