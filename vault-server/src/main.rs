@@ -83,6 +83,13 @@ struct ServerArgs {
         default_value_t = vault_server::settings::DEFAULT_SHUTDOWN_GRACE_SECS
     )]
     shutdown_grace_secs: u64,
+    /// Seconds an upload's body may stay silent before the upload is abandoned.
+    #[arg(
+        long,
+        env = "VAULT_UPLOAD_IDLE_SECS",
+        default_value_t = vault_server::settings::DEFAULT_UPLOAD_IDLE_SECS
+    )]
+    upload_idle_secs: u64,
 }
 
 impl ServerArgs {
@@ -97,6 +104,7 @@ impl ServerArgs {
             token_ttl_secs: self.token_ttl_secs,
             metrics_token: self.metrics_token.map(secrecy::SecretString::from),
             shutdown_grace_secs: self.shutdown_grace_secs,
+            upload_idle_secs: self.upload_idle_secs,
         }
     }
 }

@@ -15,6 +15,8 @@ pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 4 * 1024 * 1024 * 1024;
 pub const DEFAULT_TOKEN_TTL_SECS: u64 = 12 * 60 * 60;
 /// Default time requests in flight get to finish at shutdown: 30 seconds.
 pub const DEFAULT_SHUTDOWN_GRACE_SECS: u64 = 30;
+/// Default longest silence inside an upload's body: 60 seconds.
+pub const DEFAULT_UPLOAD_IDLE_SECS: u64 = 60;
 /// Default listening address: loopback only, so a fresh install is not reachable from outside.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8088";
 
@@ -50,6 +52,10 @@ pub struct Settings {
     /// Seconds requests in flight get to finish after SIGTERM or Ctrl-C before uploads still
     /// running are aborted (`--shutdown-grace-secs`, `VAULT_SHUTDOWN_GRACE_SECS`).
     pub shutdown_grace_secs: u64,
+    /// Longest silence, in seconds, between two pieces of an upload's body before the upload is
+    /// abandoned as if its client had gone, leaving nothing behind (`--upload-idle-secs`,
+    /// `VAULT_UPLOAD_IDLE_SECS`).
+    pub upload_idle_secs: u64,
 }
 
 impl Settings {
@@ -67,6 +73,7 @@ impl Settings {
             token_ttl_secs: DEFAULT_TOKEN_TTL_SECS,
             metrics_token: None,
             shutdown_grace_secs: DEFAULT_SHUTDOWN_GRACE_SECS,
+            upload_idle_secs: DEFAULT_UPLOAD_IDLE_SECS,
         }
     }
 
@@ -114,6 +121,8 @@ impl Settings {
              # Seconds requests in flight get to finish at shutdown; uploads still running\n\
              # then are aborted and leave nothing behind.\n\
              VAULT_SHUTDOWN_GRACE_SECS={DEFAULT_SHUTDOWN_GRACE_SECS}\n\
+             # Seconds an upload's body may stay silent before the upload is abandoned.\n\
+             VAULT_UPLOAD_IDLE_SECS={DEFAULT_UPLOAD_IDLE_SECS}\n\
              # Log lines as text or json (one JSON object a line); RUST_LOG filters them.\n\
              VAULT_LOG_FORMAT=text\n"
         )
@@ -149,6 +158,7 @@ impl fmt::Debug for Settings {
                 &self.metrics_token.as_ref().map(|_| "<set, masked>"),
             )
             .field("shutdown_grace_secs", &self.shutdown_grace_secs)
+            .field("upload_idle_secs", &self.upload_idle_secs)
             .finish()
     }
 }

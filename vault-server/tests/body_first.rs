@@ -285,6 +285,42 @@ async fn a_client_that_goes_away_before_the_manifest_ends_leaves_nothing() {
     assert_eq!(server.rows("documents").await, 0);
 }
 
+#[tokio::test]
+async fn a_client_that_goes_quiet_mid_body_is_answered_and_leaves_nothing() {
+    let server = common::start_with(|s| s.upload_idle_secs = 1).await;
+    let (org, mgr) = server.found_org("Northshire Council").await;
+    let case = server.create_case(&org, &mgr, "NC-Q").await;
+    let key = SecretKey::generate();
+    let body = common::age_file_of_size(&key, 200_000);
+    let sealed = common::sealed_from_body(&org, &mgr, &case, key, body);
+    let manifest = serde_json::to_vec(&sealed.manifest).unwrap();
+    let (content_type, full) =
+        common::multipart_of(&[("body", &sealed.body), ("manifest", &manifest)]);
+    // Half the body, then silence with the connection held open.
+    let (mut stream, _) = server
+        .send_half_upload(&mgr.token, case.id, &content_type, &full)
+        .await;
+    let started = std::time::Instant::now();
+    let mut answer = Vec::new();
+    let read = tokio::io::AsyncReadExt::read_to_end(&mut stream, &mut answer);
+    tokio::time::timeout(std::time::Duration::from_secs(20), read)
+        .await
+        .expect("the server answers a quiet upload instead of waiting for ever")
+        .unwrap();
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1));
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(
+        answer.contains("the multipart body is malformed or ended early"),
+        "{answer}"
+    );
+    wait_until(&server, "clean-up after silence", |s| async move {
+        s.everything_stored().await.is_empty()
+    })
+    .await;
+    assert_eq!(server.rows("documents").await, 0);
+}
+
 /// Polls `check` every 10 ms until it holds, failing after a generous deadline.
 async fn wait_until<'a, F: std::future::Future<Output = bool>>(
     server: &'a common::Server,

@@ -85,7 +85,8 @@ pub async fn upload(
         })
         // At shutdown the body ends early, and the upload cleans up as for a lost client.
         .take_until(Box::pin(state.stopping.aborted()));
-    let body = super::paced::Paced::new(body);
+    let idle = std::time::Duration::from_secs(state.settings.upload_idle_secs);
+    let body = super::paced::Paced::new(Box::pin(idle_limited(body, idle)));
     let multipart = Multipart::new(body, boundary);
     let work = run(state.clone(), member, case_id, multipart).in_current_span();
     state
@@ -183,6 +184,33 @@ async fn body_first(
     }
     .await;
     kept_or_deleted(state, &key, inserted).await
+}
+
+/// Ends `body` with an error when no piece of it arrives for `idle`: a client that goes quiet
+/// mid-upload is treated as one that went away, so its half-received object is removed instead
+/// of held for as long as the connection stays open.
+fn idle_limited<S>(
+    body: S,
+    idle: std::time::Duration,
+) -> impl futures::Stream<Item = Result<bytes::Bytes, axum::Error>>
+where
+    S: futures::Stream<Item = Result<bytes::Bytes, axum::Error>> + Unpin,
+{
+    futures::stream::unfold(Some(body), move |body| async move {
+        let mut body = body?;
+        match tokio::time::timeout(idle, body.next()).await {
+            Ok(Some(piece)) => Some((piece, Some(body))),
+            Ok(None) => None,
+            Err(_) => {
+                tracing::warn!(
+                    idle_secs = idle.as_secs(),
+                    "upload body went quiet; abandoned"
+                );
+                let quiet = std::io::Error::new(std::io::ErrorKind::TimedOut, "body went quiet");
+                Some((Err(axum::Error::new(quiet)), None))
+            }
+        }
+    })
 }
 
 /// Keeps a complete object whose row was written; otherwise deletes it, once.
