@@ -11,7 +11,7 @@ use vault_core::api::{
     DocumentEnvelope, TransferOffer, TransferStatus, TransferSummary,
 };
 use vault_core::ids::{CaseId, OrgId, TransferId};
-use vault_core::keys::SecretKey;
+use vault_core::keys::{Fingerprint, SecretKey};
 use vault_core::statement::{Claim, KeyScope, Role, Statement};
 
 use crate::client::Client;
@@ -151,7 +151,21 @@ impl Client {
 
     /// Accepts a transfer offered to our organisation (manager), after checking the offer.
     pub async fn accept_transfer(&self, transfer: TransferId) -> Result<CaseId> {
+        self.accept_transfer_expecting(transfer, None).await
+    }
+
+    /// [`Client::accept_transfer`], but with `expect` the sending organisation's root key must
+    /// have that fingerprint, checked before anything is pinned or accepted.
+    pub async fn accept_transfer_expecting(
+        &self,
+        transfer: TransferId,
+        expect: Option<Fingerprint>,
+    ) -> Result<CaseId> {
+        self.require_manager("accept a transfer").await?;
         let offer = self.waiting_offer(transfer, Side::Receiving).await?;
+        if expect.is_some() {
+            self.fetch_directory(offer.from_org, expect).await?;
+        }
         let statement = self.check_offer(&offer).await?;
         let request = AcceptTransferRequest {
             statement: Statement::now(statement).sign(self.keystore.signing_key()),

@@ -43,6 +43,7 @@ pub struct Client {
     pub(crate) keystore: Keystore,
     passphrase: SecretString,
     pub(crate) trusted: Mutex<HashMap<OrgId, TrustedOrg>>,
+    pub(crate) first_sights: Mutex<Vec<crate::OrgSighting>>,
 }
 
 impl Client {
@@ -83,6 +84,7 @@ impl Client {
             keystore,
             passphrase,
             trusted: Mutex::new(HashMap::new()),
+            first_sights: Mutex::new(Vec::new()),
         })
     }
 

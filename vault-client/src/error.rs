@@ -114,8 +114,8 @@ pub enum ClientError {
     /// not shown, for the same reason as [`ClientError::FingerprintMismatch`].
     #[error(
         "organisation {0}'s root key does not match the fingerprint you expected; nothing was \
-         sent and nothing was pinned: check the fingerprint with that organisation again (its \
-         manager reads it from the first line of `vaultctl org members`)"
+         sent or accepted and nothing was pinned: check the fingerprint with that organisation \
+         again (its manager reads it from the first line of `vaultctl org members`)"
     )]
     OrgRootMismatch(vault_core::ids::OrgId),
     /// The output file exists and `--force` was not given.

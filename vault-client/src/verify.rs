@@ -16,7 +16,7 @@
 use vault_core::api::{DocumentSummary, Envelope, OrgDirectory};
 use vault_core::ids::OrgId;
 use vault_core::keys::{Fingerprint, SecretKey};
-use vault_core::statement::{Claim, KeyScope};
+use vault_core::statement::{Claim, KeyScope, Role};
 use vault_core::trust::TrustedOrg;
 
 use crate::client::Client;
@@ -26,6 +26,8 @@ use crate::pins::Pins;
 /// What the client knows of another organisation's root key after [`Client::meet_org`].
 #[derive(Clone, Copy, Debug)]
 pub struct OrgSighting {
+    /// The organisation.
+    pub org: OrgId,
     /// Fingerprint of the organisation's root signing key.
     pub root: Fingerprint,
     /// Whether it was pinned just now, for the first time: the person should compare it once
@@ -62,6 +64,7 @@ impl Client {
     pub async fn meet_org(&self, org: OrgId, expect: Option<Fingerprint>) -> Result<OrgSighting> {
         let (_, trusted, first_sight) = self.fetch_directory(org, expect).await?;
         Ok(OrgSighting {
+            org,
             root: trusted.root.fingerprint(),
             first_sight,
         })
@@ -73,8 +76,30 @@ impl Client {
         Ok(self.trusted_org(self.my_org()?).await?.root.fingerprint())
     }
 
-    /// One fetch, verified, compared with `expect`, then checked against and added to the pins.
-    async fn fetch_directory(
+    /// Refuses `what` early when our own verified directory certifies us as a practitioner, so
+    /// that a manager-only action pins and announces nothing before the server refuses it.
+    /// When the directory does not certify us at all the server decides.
+    pub async fn require_manager(&self, what: &str) -> Result<()> {
+        let own = self.trusted_org(self.my_org()?).await?;
+        match own.active_member(self.keystore.user_id) {
+            Some(me) if me.role != Role::Manager => Err(ClientError::Invalid(format!(
+                "only a manager can {what}; your role is {}",
+                me.role.as_str()
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// The organisations whose root keys were pinned for the first time, unchecked, since the
+    /// last call: whatever command pinned them, the person should compare each once out of
+    /// band. A root that matched a fingerprint the person gave is not among them.
+    pub fn take_first_sights(&self) -> Vec<OrgSighting> {
+        std::mem::take(&mut *self.noted_sights())
+    }
+
+    /// One fetch, verified, compared with `expect`, then checked against and added to the pins;
+    /// a first-seen root nobody vouched for is noted for [`Client::take_first_sights`].
+    pub(crate) async fn fetch_directory(
         &self,
         org: OrgId,
         expect: Option<Fingerprint>,
@@ -90,6 +115,13 @@ impl Client {
         if pins.check_and_record(&trusted)? {
             pins.save(&path)?;
         }
+        if first_sight && expect.is_none() {
+            self.noted_sights().push(OrgSighting {
+                org,
+                root: trusted.root.fingerprint(),
+                first_sight,
+            });
+        }
         self.trusted_cache().insert(org, trusted.clone());
         Ok((dir, trusted, first_sight))
     }
@@ -99,6 +131,12 @@ impl Client {
     ) -> std::sync::MutexGuard<'_, std::collections::HashMap<OrgId, TrustedOrg>> {
         // A poisoned cache only means another task panicked mid-insert; its content is whole.
         self.trusted
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn noted_sights(&self) -> std::sync::MutexGuard<'_, Vec<OrgSighting>> {
+        self.first_sights
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }

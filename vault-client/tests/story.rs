@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use secrecy::SecretString;
 use vault_client::documents::{NoProgress, OpenTarget};
 use vault_client::{Client, ClientError};
-use vault_core::ids::OrgId;
+use vault_core::ids::{CaseId, DocumentId, OrgId};
 use vault_core::statement::Role;
 
 struct World {
@@ -79,6 +79,19 @@ impl World {
     }
 
     /// Someone registers, their manager approves after the fingerprint check, they log in.
+    /// A new case of `manager`'s organisation holding one sealed note.
+    async fn case_with_note(&self, manager: &Client, reference: &str) -> (CaseId, DocumentId) {
+        let case = manager.create_case(reference).await.unwrap();
+        let prepared = manager.prepare_case(case).await.unwrap();
+        let file = self.root.path().join(format!("{reference}.txt"));
+        std::fs::write(&file, b"contact note").unwrap();
+        let doc = manager
+            .seal_file(&prepared, &file, NoProgress)
+            .await
+            .unwrap();
+        (case, doc)
+    }
+
     async fn join(&self, manager: &Client, org: OrgId, who: &str) -> Client {
         let mut person = self.person(who, &format!("{who}@example.org"));
         let password = secret(&format!("password of {who}"));
@@ -299,6 +312,26 @@ async fn vaultctl_with(
     (out.status.success(), text(out.stdout), text(out.stderr))
 }
 
+/// What `vaultctl` prints on stderr when `org`'s root was not the expected one.
+fn mismatch_text(org: &str) -> String {
+    format!(
+        "vaultctl: organisation {org}'s root key does not match the fingerprint you expected; \
+         nothing was sent or accepted and nothing was pinned: check the fingerprint with that \
+         organisation again (its manager reads it from the first line of \
+         `vaultctl org members`)\n"
+    )
+}
+
+/// What `vaultctl` prints on stderr, once, when it pins `org`'s root `root` unchecked.
+fn first_sight_text(org: &str, root: &str) -> String {
+    format!(
+        "organisation {org} seen for the first time; its root key is {root}\n\
+         compare it once with that organisation out of band (its manager reads it from the \
+         first line of `vaultctl org members`); it is pinned from now on, and \
+         --expect-fingerprint FP checks it before anything is sent or accepted\n"
+    )
+}
+
 /// The command line's texts: the first-sight note and --expect-fingerprint on share and
 /// transfer, a pending member's role, a short wrong passphrase on unlock.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -310,15 +343,8 @@ async fn the_command_line_says_what_happened() {
     let (harbour, harbour_manager) = world.org(&admin, "Harbour Fostering", "harbour").await;
     let bright_root = bright_manager.my_org_root().await.unwrap().to_string();
     let harbour_root = harbour_manager.my_org_root().await.unwrap().to_string();
-    let case = north_manager.create_case("NC-2026-0160").await.unwrap();
-    let prepared = north_manager.prepare_case(case).await.unwrap();
-    let file = world.root.path().join("note.txt");
-    std::fs::write(&file, b"contact note").unwrap();
-    let doc = north_manager
-        .seal_file(&prepared, &file, NoProgress)
-        .await
-        .unwrap()
-        .to_string();
+    let (case, doc) = world.case_with_note(&north_manager, "NC-2026-0160").await;
+    let doc = doc.to_string();
     let (case, bright, harbour) = (case.to_string(), bright.to_string(), harbour.to_string());
 
     // A wrong expectation is refused before anything is sent, and the real value is not shown.
@@ -332,15 +358,7 @@ async fn the_command_line_says_what_happened() {
     ];
     let (ok, _, err) = vaultctl(&world, "north", &[&share[..], &[&bright_root]].concat()).await;
     assert!(!ok);
-    assert_eq!(
-        err,
-        format!(
-            "vaultctl: organisation {harbour}'s root key does not match the fingerprint you \
-             expected; nothing was sent and nothing was pinned: check the fingerprint with that \
-             organisation again (its manager reads it from the first line of \
-             `vaultctl org members`)\n"
-        )
-    );
+    assert_eq!(err, mismatch_text(&harbour));
     assert!(north_manager
         .shares_of(doc.parse().unwrap())
         .await
@@ -361,15 +379,7 @@ async fn the_command_line_says_what_happened() {
     )
     .await;
     assert!(ok, "{err}");
-    assert_eq!(
-        err,
-        format!(
-            "organisation {bright} seen for the first time; its root key is {bright_root}\n\
-             compare it once with that organisation out of band (its manager reads it from the \
-             first line of `vaultctl org members`); it is pinned from now on, and \
-             --expect-fingerprint FP checks it before anything is sent\n"
-        )
-    );
+    assert_eq!(err, first_sight_text(&bright, &bright_root));
     let (ok, out, _) = vaultctl(&world, "bright", &["org", "members"]).await;
     assert!(ok);
     assert!(
@@ -393,5 +403,93 @@ async fn the_command_line_says_what_happened() {
     assert_eq!(
         err,
         "vaultctl: wrong passphrase (or the keystore is damaged)\n"
+    );
+}
+
+/// Accepting from an organisation met for the first time: a wrong expectation refuses before
+/// anything is accepted or pinned, without showing the real value; otherwise the root is
+/// pinned and announced once on stderr, and a later command that trusts it says nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accepting_from_a_new_organisation_shows_its_root_once() {
+    let world = World::start().await;
+    let admin = world.admin().await;
+    let (north, north_manager) = world.org(&admin, "Northshire Council", "north").await;
+    let (bright, bright_manager) = world.org(&admin, "Brightwater", "bright").await;
+    let north_root = north_manager.my_org_root().await.unwrap().to_string();
+    let bright_root = bright_manager.my_org_root().await.unwrap().to_string();
+    let (case, _) = world.case_with_note(&north_manager, "NC-2026-0170").await;
+    let transfer = north_manager.transfer_case(case, bright).await.unwrap();
+    let (case, north, transfer) = (case.to_string(), north.to_string(), transfer.to_string());
+    let pins = || std::fs::read_to_string(world.home("bright").join("pins.json")).unwrap();
+
+    let accept = ["case", "accept", &transfer, "--expect-fingerprint"];
+    let (ok, out, err) = vaultctl(&world, "bright", &[&accept[..], &[&bright_root]].concat()).await;
+    assert!(!ok);
+    assert_eq!(out, "");
+    assert_eq!(err, mismatch_text(&north));
+    assert!(!err.contains(&north_root), "{err}");
+    assert!(
+        !pins().contains(&north),
+        "the refused accept pinned the sender"
+    );
+    let (ok, out, _) = vaultctl(&world, "bright", &["case", "transfers"]).await;
+    assert!(ok);
+    assert!(out.contains("  offered  1 document\n"), "{out}");
+
+    let (ok, out, err) = vaultctl(&world, "bright", &["case", "accept", &transfer]).await;
+    assert!(ok, "{err}");
+    assert_eq!(
+        out,
+        format!("accepted: case {case} now belongs to your organisation\n")
+    );
+    assert_eq!(err, first_sight_text(&north, &north_root));
+    assert!(pins().contains(&north));
+
+    let (ok, out, err) = vaultctl(&world, "bright", &["doc", "list", &case, "--json"]).await;
+    assert!(ok, "{err}");
+    assert_eq!(err, "", "the notice was shown twice");
+    assert!(out.starts_with('['), "{out}");
+    let (ok, out, _) = vaultctl(&world, "bright", &["case", "list"]).await;
+    assert!(ok);
+    assert!(out.contains("  1 document  "), "{out}");
+
+    // Regression: the local file name was printed raw, so ESC or a newline reached the terminal.
+    let odd = world.root.path().join("a\u{1b}[2J\nb.txt");
+    std::fs::write(&odd, b"note").unwrap();
+    let odd = odd.to_str().unwrap();
+    let (ok, out, err) = vaultctl(&world, "bright", &["doc", "seal", &case, odd]).await;
+    assert!(ok, "{err}");
+    assert!(out.ends_with("a\\u{1b}[2J\\u{a}b.txt\n"), "{out:?}");
+    assert_eq!(out.matches('\n').count(), 1, "{out:?}");
+}
+
+/// Regression: a practitioner's `case transfer` pinned the receiving organisation and printed
+/// its first-sight note before the server refused the offer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_practitioner_transfer_is_refused_before_anything_is_pinned() {
+    let world = World::start().await;
+    let admin = world.admin().await;
+    let (north, north_manager) = world.org(&admin, "Northshire Council", "north").await;
+    let (bright, _) = world.org(&admin, "Brightwater", "bright").await;
+    let _practitioner = world.join(&north_manager, north, "north-prac").await;
+    let case = north_manager.create_case("NC-2026-0180").await.unwrap();
+    let (case, bright) = (case.to_string(), bright.to_string());
+
+    let transfer = ["case", "transfer", &case, "--to", &bright];
+    let (ok, out, err) = vaultctl(&world, "north-prac", &transfer).await;
+    assert!(!ok);
+    assert_eq!(out, "");
+    assert!(
+        err.ends_with(
+            "vaultctl: only a manager can offer a case to another organisation; your role is \
+             practitioner\n"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains(&bright), "{err}");
+    let pins = std::fs::read_to_string(world.home("north-prac").join("pins.json")).unwrap();
+    assert!(
+        !pins.contains(&bright),
+        "the refused transfer pinned the receiver"
     );
 }

@@ -95,9 +95,44 @@ fn home_dir(g: &Global) -> Result<PathBuf> {
         .ok_or_else(|| ClientError::Invalid("no home directory: pass --home DIR".into()))
 }
 
-fn open(g: &Global, home: &Path) -> Result<Client> {
+fn open(g: &Global, home: &Path) -> Result<Opened> {
     let passphrase = secrets::passphrase(g.passphrase_file.as_deref(), false)?;
-    Client::open(home, &g.server, passphrase)
+    Client::open(home, &g.server, passphrase).map(Opened)
+}
+
+/// An opened client that, when the command is done (whether it succeeded or not), reports on
+/// stderr every organisation root it pinned for the first time without a fingerprint to check
+/// it against: one place for every command, so no path pins a root silently.
+struct Opened(Client);
+
+impl std::ops::Deref for Opened {
+    type Target = Client;
+
+    fn deref(&self) -> &Client {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Opened {
+    fn deref_mut(&mut self) -> &mut Client {
+        &mut self.0
+    }
+}
+
+impl Drop for Opened {
+    fn drop(&mut self) {
+        for seen in self.0.take_first_sights() {
+            eprintln!(
+                "organisation {} seen for the first time; its root key is {}",
+                seen.org, seen.root
+            );
+            eprintln!(
+                "compare it once with that organisation out of band (its manager reads it from \
+                 the first line of `vaultctl org members`); it is pinned from now on, and \
+                 --expect-fingerprint FP checks it before anything is sent or accepted"
+            );
+        }
+    }
 }
 
 fn print_identity(client: &Client, as_json: bool) -> Result<()> {
@@ -177,6 +212,23 @@ async fn org(g: &Global, home: &Path, command: OrgCommand) -> Result<()> {
     Ok(())
 }
 
+/// The transfers list for people.
+fn print_transfers(transfers: &[vault_core::api::TransferSummary]) {
+    for t in transfers {
+        let status = json!(t.status);
+        println!(
+            "{}  case {} ({})  {} -> {}  {}  {}",
+            t.transfer_id,
+            t.case_id,
+            output::printable(&t.reference),
+            t.from_org,
+            t.to_org,
+            status.as_str().unwrap_or("?"),
+            output::count(t.document_count, "document")
+        );
+    }
+}
+
 /// The member list for people. A pending member's fingerprint is left out: the manager
 /// approves with the one the member reads out, never one copied from the server's directory.
 fn print_members(root: &Fingerprint, members: &[vault_client::org::MemberView]) {
@@ -220,10 +272,10 @@ async fn case(g: &Global, home: &Path, command: CaseCommand) -> Result<()> {
             for c in cases {
                 let when = output::date(c.created_at);
                 println!(
-                    "{}  {}  {} documents  {when}",
+                    "{}  {}  {}  {when}",
                     c.case_id,
                     output::printable(&c.reference),
-                    c.document_count
+                    output::count(c.document_count, "document")
                 );
             }
         }
@@ -237,8 +289,8 @@ async fn case(g: &Global, home: &Path, command: CaseCommand) -> Result<()> {
             println!("owner {}", detail.case.org_id);
             println!("case key {}", detail.case.case_key.fingerprint());
             println!(
-                "{} documents (names: `vaultctl doc list {case_id}`)",
-                detail.documents.len()
+                "{} (names: `vaultctl doc list {case_id}`)",
+                output::count(detail.documents.len() as u64, "document")
             );
         }
         CaseCommand::Transfer {
@@ -247,6 +299,9 @@ async fn case(g: &Global, home: &Path, command: CaseCommand) -> Result<()> {
             expect_fingerprint,
             json,
         } => {
+            client
+                .require_manager("offer a case to another organisation")
+                .await?;
             meet_org(&client, to, expect_fingerprint.as_deref()).await?;
             let transfer_id = client.transfer_case(case_id, to).await?;
             if json {
@@ -259,22 +314,19 @@ async fn case(g: &Global, home: &Path, command: CaseCommand) -> Result<()> {
             if json {
                 return output::json(&transfers);
             }
-            for t in transfers {
-                let status = json!(t.status);
-                println!(
-                    "{}  case {} ({})  {} -> {}  {}  {} documents",
-                    t.transfer_id,
-                    t.case_id,
-                    output::printable(&t.reference),
-                    t.from_org,
-                    t.to_org,
-                    status.as_str().unwrap_or("?"),
-                    t.document_count
-                );
-            }
+            print_transfers(&transfers);
         }
-        CaseCommand::Accept { transfer_id } => {
-            let case_id = client.accept_transfer(transfer_id).await?;
+        CaseCommand::Accept {
+            transfer_id,
+            expect_fingerprint,
+        } => {
+            let expect = expect_fingerprint
+                .as_deref()
+                .map(parse_fingerprint)
+                .transpose()?;
+            let case_id = client
+                .accept_transfer_expecting(transfer_id, expect)
+                .await?;
             println!("accepted: case {case_id} now belongs to your organisation");
         }
         CaseCommand::Decline { transfer_id } => {
@@ -313,7 +365,7 @@ async fn doc(g: &Global, home: &Path, command: DocCommand) -> Result<()> {
                 let bar = Bar::new(label.as_deref().unwrap_or("sealing"));
                 let id = client.seal_file(&case, file, bar).await?;
                 if !json {
-                    println!("{id}  {}", file.display());
+                    println!("{id}  {}", output::printable(&file.display().to_string()));
                 }
                 sealed.push(json!({ "document_id": id, "file": file }));
             }
@@ -421,21 +473,10 @@ async fn keys(g: &Global, home: &Path, command: KeysCommand) -> Result<()> {
 }
 
 /// Verifies the receiving organisation's root key before anything is wrapped to it: against
-/// `expect` when given, else pinned on first sight with a note on stderr to compare it.
+/// `expect` when given, else pinned on first sight (and announced by [`Opened`]).
 async fn meet_org(client: &Client, org: OrgId, expect: Option<&str>) -> Result<()> {
     let expect = expect.map(parse_fingerprint).transpose()?;
-    let seen = client.meet_org(org, expect).await?;
-    if seen.first_sight && expect.is_none() {
-        eprintln!(
-            "organisation {org} seen for the first time; its root key is {}",
-            seen.root
-        );
-        eprintln!(
-            "compare it once with that organisation out of band (its manager reads it from the \
-             first line of `vaultctl org members`); it is pinned from now on, and \
-             --expect-fingerprint FP checks it before anything is sent"
-        );
-    }
+    client.meet_org(org, expect).await?;
     Ok(())
 }
 

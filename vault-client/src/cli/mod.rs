@@ -183,6 +183,9 @@ pub(crate) enum CaseCommand {
     Accept {
         /// The transfer.
         transfer_id: TransferId,
+        /// Refuse unless the sending organisation's root key has this fingerprint.
+        #[arg(long, value_name = "FP")]
+        expect_fingerprint: Option<String>,
     },
     /// Decline a waiting transfer offered to your organisation (manager).
     Decline {

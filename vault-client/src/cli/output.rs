@@ -27,6 +27,15 @@ pub(crate) fn printable(text: &str) -> String {
         .collect()
 }
 
+/// `n` and the noun, plural unless there is exactly one ("1 document", "3 documents").
+pub(crate) fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// Prints a value as pretty JSON on stdout.
 pub(crate) fn json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value)
