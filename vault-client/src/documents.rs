@@ -102,10 +102,9 @@ impl Client {
         file_name_of(path)?;
         let document_id = DocumentId::new();
         let doc_key = SecretKey::generate();
-        let size = std::fs::metadata(path)
-            .map_err(|e| ClientError::io(format!("cannot read {}", path.display()), e))?
-            .len();
-        progress.start(size);
+        let before = std::fs::metadata(path)
+            .map_err(|e| ClientError::io(format!("cannot read {}", path.display()), e))?;
+        progress.start(before.len());
         let (sealing, body) =
             upload::start_sealing(path.to_owned(), doc_key.public_key(), progress);
         let (manifest_tx, manifest_rx) = oneshot::channel();
@@ -120,8 +119,9 @@ impl Client {
                 .await
                 .map_err(|_| ClientError::Invalid("sealing stopped unexpectedly".into()))?;
             upload_stopped = outcome.upload_stopped;
-            let manifest =
-                self.manifest_for(case, document_id, &doc_key, path, &outcome.sealed?)?;
+            let sealed = outcome.sealed?;
+            unchanged_while_sealed(path, &before, &sealed)?;
+            let manifest = self.manifest_for(case, document_id, &doc_key, path, &sealed)?;
             let bytes = serde_json::to_vec(&manifest)
                 .map_err(|_| ClientError::Invalid("cannot encode the manifest".into()))?;
             // If the request has already ended, its own error says why.
@@ -452,4 +452,59 @@ fn file_name_of(path: &Path) -> Result<String> {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .ok_or_else(|| ClientError::Invalid(format!("{} is not a file", path.display())))
+}
+
+/// Refuses a file that another program wrote to while it was being sealed (its size or its
+/// modification time moved): what was sealed may be neither the old nor the new content, and
+/// the upload is abandoned before its manifest is signed.
+fn unchanged_while_sealed(
+    path: &Path,
+    before: &std::fs::Metadata,
+    sealed: &SealedBody,
+) -> Result<()> {
+    let after = std::fs::metadata(path)
+        .map_err(|e| ClientError::io(format!("cannot read {}", path.display()), e))?;
+    let moved = before.len() != sealed.plaintext_size
+        || after.len() != sealed.plaintext_size
+        || before.modified().ok() != after.modified().ok();
+    if moved {
+        return Err(ClientError::Invalid(format!(
+            "{} changed while it was being sealed; nothing was stored: seal it again once \
+             nothing is writing to it",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sealed_of(size: u64) -> SealedBody {
+        SealedBody {
+            plaintext_size: size,
+            plaintext_sha256: [0; 32],
+            ciphertext_size: size + 200,
+            ciphertext_sha256: [0; 32],
+        }
+    }
+
+    #[test]
+    fn a_file_that_changed_while_it_was_sealed_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("medical report.pdf");
+        std::fs::write(&path, vec![7u8; 1000]).unwrap();
+        let before = std::fs::metadata(&path).unwrap();
+        assert!(unchanged_while_sealed(&path, &before, &sealed_of(1000)).is_ok());
+        // Cut short or grown while sealing: fewer or more bytes sealed than were there.
+        assert!(unchanged_while_sealed(&path, &before, &sealed_of(600)).is_err());
+        std::fs::write(&path, vec![7u8; 1500]).unwrap();
+        let err = unchanged_while_sealed(&path, &before, &sealed_of(1000)).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("changed while it was being sealed; nothing was stored"),
+            "{err}"
+        );
+    }
 }
