@@ -127,6 +127,28 @@ pub struct Member {
     pub signing_key: VerifyingKey,
 }
 
+impl Member {
+    /// The audit record of something this member did to the object `object_kind`
+    /// `object_id`, concerning `case_id` when a case is concerned.
+    #[must_use]
+    pub fn event(
+        &self,
+        action: &'static str,
+        object_kind: &'static str,
+        object_id: String,
+        case_id: Option<vault_core::ids::CaseId>,
+    ) -> crate::db::audit::Event<'static> {
+        crate::db::audit::Event {
+            actor: Some(self.user_id),
+            org_id: Some(self.org_id),
+            action,
+            object_kind,
+            object_id,
+            case_id,
+        }
+    }
+}
+
 impl Caller {
     /// The role shown by `GET /v1/me`; a pending member shows as practitioner until certified.
     #[must_use]

@@ -10,7 +10,7 @@ use vault_core::statement::KeyScope;
 
 use crate::auth::Caller;
 use crate::checks::{self, Expect};
-use crate::db::audit::{self, Event};
+use crate::db::audit;
 use crate::db::codec::{from_json, parse, pk_parse, to_json};
 use crate::db::now;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
@@ -90,14 +90,12 @@ pub async fn create(
     .bind(created_at)
     .execute(&mut *tx)
     .await?;
-    let event = Event {
-        actor: Some(member.user_id),
-        org_id: Some(member.org_id),
-        action: "case.created",
-        object_kind: "case",
-        object_id: req.case_id.to_string(),
-        case_id: Some(req.case_id),
-    };
+    let event = member.event(
+        "case.created",
+        "case",
+        req.case_id.to_string(),
+        Some(req.case_id),
+    );
     audit::record(&mut tx, event).await?;
     tx.commit().await?;
     tracing::info!(org.id = %member.org_id, "case created");

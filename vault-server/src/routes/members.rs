@@ -97,14 +97,7 @@ pub async fn approve(
 }
 
 fn member_event(manager: &Member, user: UserId, action: &'static str) -> Event<'static> {
-    Event {
-        actor: Some(manager.user_id),
-        org_id: Some(manager.org_id),
-        action,
-        object_kind: "user",
-        object_id: user.to_string(),
-        case_id: None,
-    }
+    manager.event(action, "user", user.to_string(), None)
 }
 
 async fn insert_envelope(

@@ -9,7 +9,7 @@ use vault_core::statement::{Claim, KeyScope};
 
 use crate::auth::Member;
 use crate::checks::{self, mismatch, Expect};
-use crate::db::audit::{self, Event};
+use crate::db::audit;
 use crate::db::codec::to_json;
 use crate::db::{now, Tx};
 use crate::error::{ApiError, ApiResult};
@@ -183,14 +183,7 @@ pub async fn apply(
             .execute(&mut **tx)
             .await?;
     }
-    let event = Event {
-        actor: Some(manager.user_id),
-        org_id: Some(manager.org_id),
-        action: "org.key_rotated",
-        object_kind: "org",
-        object_id: org.clone(),
-        case_id: None,
-    };
+    let event = manager.event("org.key_rotated", "org", org.clone(), None);
     audit::record(tx, event).await?;
     Ok(())
 }

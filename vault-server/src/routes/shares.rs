@@ -42,14 +42,7 @@ fn share_event(
     case: &str,
     action: &'static str,
 ) -> ApiResult<Event<'static>> {
-    Ok(Event {
-        actor: Some(member.user_id),
-        org_id: Some(member.org_id),
-        action,
-        object_kind: "document",
-        object_id: document.to_string(),
-        case_id: Some(parse(case)?),
-    })
+    Ok(member.event(action, "document", document.to_string(), Some(parse(case)?)))
 }
 
 /// `POST /v1/documents/{document_id}/shares`.

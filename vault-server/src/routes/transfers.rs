@@ -137,14 +137,7 @@ pub(crate) fn event(
     case: CaseId,
     action: &'static str,
 ) -> Event<'static> {
-    Event {
-        actor: Some(member.user_id),
-        org_id: Some(member.org_id),
-        action,
-        object_kind: "transfer",
-        object_id: transfer.to_string(),
-        case_id: Some(case),
-    }
+    member.event(action, "transfer", transfer.to_string(), Some(case))
 }
 
 async fn insert_offer(

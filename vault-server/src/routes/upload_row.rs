@@ -5,7 +5,7 @@ use vault_core::ids::CaseId;
 use vault_core::statement::Claim;
 
 use crate::auth::Member;
-use crate::db::audit::{self, Event};
+use crate::db::audit;
 use crate::db::codec::{digest_hex, to_json};
 use crate::db::now;
 use crate::error::{ApiError, ApiResult};
@@ -58,14 +58,12 @@ pub async fn insert(
     .bind(created_at)
     .execute(&mut *tx)
     .await?;
-    let event = Event {
-        actor: Some(member.user_id),
-        org_id: Some(member.org_id),
-        action: "document.sealed",
-        object_kind: "document",
-        object_id: manifest.document_id.to_string(),
-        case_id: Some(case_id),
-    };
+    let event = member.event(
+        "document.sealed",
+        "document",
+        manifest.document_id.to_string(),
+        Some(case_id),
+    );
     audit::record(&mut tx, event).await?;
     tx.commit().await?;
     Ok(DocumentSummary {
