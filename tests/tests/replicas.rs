@@ -6,28 +6,20 @@
 //! directory by default; on `PostgreSQL` and S3 with the CI variables (see `Platform`).
 
 use vault_client::documents::{NoProgress, OpenTarget};
-use vault_core::statement::Role;
-use vault_tests::platform::Platform;
+use vault_tests::platform::{Platform, TwoOrgs};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_serve_the_same_people() {
     let platform = Platform::start().await;
     let (a, b) = (platform.url.clone(), platform.replica().await);
     assert_ne!(a, b);
-    let (north, north_manager) = platform
-        .organisation("Northshire Council", "north-manager")
-        .await;
-    let (bright, bright_manager) = platform
-        .organisation("Brightwater Adoption Agency", "bright-manager")
-        .await;
-    let practitioner = platform
-        .member(
-            "north-practitioner",
-            north,
-            &north_manager,
-            Role::Practitioner,
-        )
-        .await;
+    let TwoOrgs {
+        north_manager,
+        north_practitioner: practitioner,
+        bright,
+        bright_manager,
+        ..
+    } = platform.north_and_bright().await;
 
     // Sealed through A: a sample, and a body of several object-store parts.
     let big = platform.dir.path().join("case-notes.bin");

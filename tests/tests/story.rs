@@ -10,28 +10,21 @@ use vault_client::documents::{NoProgress, OpenTarget};
 use vault_client::Client;
 use vault_core::ids::{CaseId, DocumentId};
 use vault_core::statement::Role;
-use vault_tests::platform::Platform;
+use vault_tests::platform::{Platform, TwoOrgs};
 use vault_tests::{files_below, sample_files, scan_data_dir};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seal_share_transfer_open_and_the_server_holds_nothing_readable() {
     let platform = Platform::start().await;
-    let (north, north_manager) = platform
-        .organisation("Northshire Council", "north-manager")
-        .await;
-    let (bright, bright_manager) = platform
-        .organisation("Brightwater Adoption Agency", "bright-manager")
-        .await;
+    let TwoOrgs {
+        north_manager,
+        north_practitioner,
+        bright,
+        bright_manager,
+        ..
+    } = platform.north_and_bright().await;
     let (harbour, harbour_manager) = platform
         .organisation("Harbour Fostering", "harbour-manager")
-        .await;
-    let north_practitioner = platform
-        .member(
-            "north-practitioner",
-            north,
-            &north_manager,
-            Role::Practitioner,
-        )
         .await;
     let bright_practitioner = platform
         .member(
