@@ -246,13 +246,13 @@ async fn a_client_that_goes_away_mid_body_leaves_nothing() {
     let (stream, _) = server
         .send_half_upload(&mgr.token, case.id, &content_type, &full)
         .await;
-    wait_until(&server, "upload started", |s| async move {
-        !s.uploads_in_progress().await.is_empty()
+    common::eventually("upload started", || async {
+        !server.uploads_in_progress().await.is_empty()
     })
     .await;
     drop(stream);
-    wait_until(&server, "clean-up after disconnect", |s| async move {
-        s.everything_stored().await.is_empty()
+    common::eventually("clean-up after disconnect", || async {
+        server.everything_stored().await.is_empty()
     })
     .await;
     assert_eq!(server.rows("documents").await, 0);
@@ -272,14 +272,14 @@ async fn a_client_that_goes_away_before_the_manifest_ends_leaves_nothing() {
     let (stream, _) = server
         .send_upload_prefix(&mgr.token, case.id, &content_type, &full, cut)
         .await;
-    wait_until(&server, "object complete", |s| async move {
-        !s.stored_objects().await.is_empty()
+    common::eventually("object complete", || async {
+        !server.stored_objects().await.is_empty()
     })
     .await;
     assert_eq!(server.rows("documents").await, 0);
     drop(stream);
-    wait_until(&server, "object deleted after disconnect", |s| async move {
-        s.everything_stored().await.is_empty()
+    common::eventually("object deleted after disconnect", || async {
+        server.everything_stored().await.is_empty()
     })
     .await;
     assert_eq!(server.rows("documents").await, 0);
@@ -314,22 +314,9 @@ async fn a_client_that_goes_quiet_mid_body_is_answered_and_leaves_nothing() {
         answer.contains("the multipart body is malformed or ended early"),
         "{answer}"
     );
-    wait_until(&server, "clean-up after silence", |s| async move {
-        s.everything_stored().await.is_empty()
+    common::eventually("clean-up after silence", || async {
+        server.everything_stored().await.is_empty()
     })
     .await;
     assert_eq!(server.rows("documents").await, 0);
-}
-
-/// Polls `check` every 10 ms until it holds, failing after a generous deadline.
-async fn wait_until<'a, F: std::future::Future<Output = bool>>(
-    server: &'a common::Server,
-    what: &str,
-    check: impl Fn(&'a common::Server) -> F,
-) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !check(server).await {
-        assert!(std::time::Instant::now() < deadline, "timed out: {what}");
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
 }

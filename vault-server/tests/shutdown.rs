@@ -29,7 +29,10 @@ async fn begin_upload(server: &common::Server, size: usize) -> HalfSent {
         .send_half_upload(&mgr.token, case.id, &content_type, &full)
         .await;
     // The object upload has begun: its staging file exists.
-    common::eventually("upload staging", || !staging_files(server).is_empty()).await;
+    common::eventually("upload staging", || {
+        std::future::ready(!staging_files(server).is_empty())
+    })
+    .await;
     HalfSent { stream, rest }
 }
 

@@ -6,7 +6,6 @@
 mod common;
 
 use std::io::Read as _;
-use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use tokio::io::AsyncWriteExt as _;
@@ -184,18 +183,6 @@ async fn refused_with_last_byte_flipped(
     );
 }
 
-/// Polls `check` until it holds, failing after a generous deadline.
-async fn eventually<F: std::future::Future<Output = bool>>(
-    what: &str,
-    mut check: impl FnMut() -> F,
-) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !check().await {
-        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
 #[tokio::test]
 async fn a_client_that_disconnects_mid_upload_leaves_nothing() {
     let server = common::start().await;
@@ -221,12 +208,12 @@ async fn a_client_that_disconnects_mid_upload_leaves_nothing() {
     stream.flush().await.unwrap();
     // The object upload has started (a staging file, or a multipart upload on S3) before the
     // client goes away.
-    eventually("upload started", || async {
+    common::eventually("upload started", || async {
         !server.uploads_in_progress().await.is_empty()
     })
     .await;
     drop(stream);
-    eventually("clean-up after disconnect", || async {
+    common::eventually("clean-up after disconnect", || async {
         server.everything_stored().await.is_empty()
     })
     .await;
@@ -256,7 +243,7 @@ async fn a_reader_never_sees_a_half_written_object() {
     stream.write_all(head.as_bytes()).await.unwrap();
     stream.write_all(&full[..full.len() / 2]).await.unwrap();
     stream.flush().await.unwrap();
-    eventually("upload started", || async {
+    common::eventually("upload started", || async {
         !server.uploads_in_progress().await.is_empty()
     })
     .await;

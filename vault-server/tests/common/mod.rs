@@ -650,9 +650,12 @@ pub fn age_file_of_size(key: &SecretKey, size: usize) -> Vec<u8> {
 }
 
 /// Polls `check` every 10 ms until it holds, failing after a generous deadline.
-pub async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+pub async fn eventually<F: std::future::Future<Output = bool>>(
+    what: &str,
+    mut check: impl FnMut() -> F,
+) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !check() {
+    while !check().await {
         assert!(std::time::Instant::now() < deadline, "timed out: {what}");
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
