@@ -66,8 +66,11 @@ fn local(dir: &std::path::Path) -> anyhow::Result<Arc<dyn ObjectStore>> {
             );
         }
     } else {
-        tracing::warn!(
-            "another server uses this object directory; its uploads in flight are left alone"
+        // Normal for `bootstrap-admin` beside a running server; worth a look if two servers
+        // were started on one directory by mistake.
+        tracing::info!(
+            "another process holds this object directory; the sweep of half-written uploads \
+             is left to it"
         );
     }
     let store = LocalFileSystem::new_with_prefix(dir).context("opening the object directory")?;
