@@ -7,6 +7,7 @@
 //! - [`seal`]: streaming seal and open of document bodies, sealed metadata records.
 //! - [`header`]: key-less inspection of age headers (upload checks, audits).
 //! - [`statement`]: the signed statements and their canonical encoding.
+//! - [`merkle`]: the append-only log's RFC 6962 tree, proofs and their checks.
 //! - [`trust`]: checking that a signer is a certified member of an organisation.
 //! - [`api`]: JSON wire types.
 //! - [`ids`]: id newtypes.
@@ -16,6 +17,7 @@ pub mod b64;
 pub mod header;
 pub mod ids;
 pub mod keys;
+pub mod merkle;
 pub mod seal;
 pub mod statement;
 pub mod text;
