@@ -7,6 +7,8 @@
 //! - [`seal`]: streaming seal and open of document bodies, sealed metadata records.
 //! - [`header`]: key-less inspection of age headers (upload checks, audits).
 //! - [`statement`]: the signed statements and their canonical encoding.
+//! - [`leaf`]: the bytes of one log leaf.
+//! - [`checkpoint`]: signed checkpoints and witness cosignatures (C2SP formats).
 //! - [`merkle`]: the append-only log's RFC 6962 tree, proofs and their checks.
 //! - [`trust`]: checking that a signer is a certified member of an organisation.
 //! - [`api`]: JSON wire types.
@@ -14,9 +16,11 @@
 
 pub mod api;
 pub mod b64;
+pub mod checkpoint;
 pub mod header;
 pub mod ids;
 pub mod keys;
+pub mod leaf;
 pub mod merkle;
 pub mod seal;
 pub mod statement;
