@@ -558,3 +558,60 @@ pub struct OrgHoldings {
     /// The document key of every document shared with the organisation, wrapped to it.
     pub shares: Vec<DocumentEnvelope>,
 }
+
+/// A signed checkpoint of the append-only log (`GET /v1/log/checkpoint`): the whole C2SP
+/// signed note, log signature first, then the cosignature lines stored for that tree size.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogCheckpoint {
+    /// The note, ending with a newline; open it with
+    /// [`crate::checkpoint::SignedCheckpoint::open`].
+    pub note: String,
+}
+
+/// A Merkle tree hash carried as 64 lower-case hex digits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct HexHash(#[serde(with = "crate::b64::digest")] pub crate::merkle::Hash);
+
+/// `GET /v1/log/proof/inclusion?index=I&size=N`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InclusionProof {
+    /// The leaf.
+    pub index: u64,
+    /// The tree size the proof leads to the root of.
+    pub size: u64,
+    /// The audit path, in RFC 9162 order.
+    pub proof: Vec<HexHash>,
+}
+
+/// `GET /v1/log/proof/consistency?from=M&to=N`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsistencyProof {
+    /// The older tree size.
+    pub from: u64,
+    /// The newer tree size.
+    pub to: u64,
+    /// The proof, in RFC 9162 order; empty when `from` is 0 or equals `to`.
+    pub proof: Vec<HexHash>,
+}
+
+/// One leaf of the log (`GET /v1/log/leaves`, `GET /v1/log/by-statement/{sha256}`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogEntry {
+    /// Position in the log, from 0.
+    pub index: u64,
+    /// The leaf's exact bytes as UTF-8 JSON text ([`crate::leaf::LogLeaf`]); hash these bytes,
+    /// not a re-encoding.
+    pub leaf: String,
+}
+
+/// `POST /v1/log/cosignatures` (auditor): a witness's cosignature of a stored checkpoint.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CosignRequest {
+    /// The witness's key as a note verifier key (`name+keyid+base64`).
+    pub witness_key: String,
+    /// The cosignature line, without its newline.
+    pub cosignature: String,
+    /// The tree size of the checkpoint cosigned.
+    pub size: u64,
+}

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod checks;
 pub mod db;
 pub mod error;
+pub mod log_key;
 pub mod metrics;
 pub mod objects;
 pub mod routes;
@@ -53,11 +54,22 @@ impl App {
             Some(url) => url.clone(),
             None => format!("sqlite://{}", settings.default_database_path().display()),
         };
+        let log =
+            log_key::LogSigner::load_or_create(&settings.log_origin, &settings.log_key_path())
+                .context("loading the log signing key")?;
+        tracing::info!(log.origin = log.origin(), log.vkey = %log.vkey(), "log key");
         let db = db::Db::open(&url).await?;
+        db::log::mark_start(&db).await?;
         let store = objects::open(&settings)?;
         Ok(App {
-            state: AppState::new(db, store, settings),
+            state: AppState::new(db, store, settings, log),
         })
+    }
+
+    /// The log's public key as clients pin it (`origin+keyid+key`).
+    #[must_use]
+    pub fn log_vkey(&self) -> String {
+        self.state.log.vkey()
     }
 
     /// The API router, with its state attached.

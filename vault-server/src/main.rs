@@ -100,6 +100,16 @@ impl ServerArgs {
             database_url: self.database_url,
             object_store_url: self.object_store_url,
             s3: self.s3.settings(),
+    /// Name of the append-only log, pinned by clients with the log key; never change it.
+    #[arg(
+        long,
+        env = "VAULT_LOG_ORIGIN",
+        default_value = vault_server::settings::DEFAULT_LOG_ORIGIN
+    )]
+    log_origin: String,
+    /// The log signing key file, made at first start if missing (default: in the data dir).
+    #[arg(long, env = "VAULT_LOG_KEY_FILE")]
+    log_key_file: Option<PathBuf>,
             max_upload_bytes: self.max_upload_bytes,
             token_ttl_secs: self.token_ttl_secs,
             metrics_token: self.metrics_token.map(secrecy::SecretString::from),
@@ -115,6 +125,8 @@ struct S3Args {
     /// S3 endpoint URL, `https://host[:port]`.
     #[arg(long = "s3-endpoint", env = "VAULT_S3_ENDPOINT")]
     endpoint: Option<String>,
+            log_origin: self.log_origin,
+            log_key_file: self.log_key_file,
     /// S3 signing region.
     #[arg(long = "s3-region", env = "VAULT_S3_REGION")]
     region: Option<String>,
@@ -195,3 +207,5 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     tracing::info!("stopped");
     Ok(())
 }
+    // On stdout as well as in the log, so an operator can hand it to clients and auditors.
+    println!("log public key: {}", app.log_vkey());

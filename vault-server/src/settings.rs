@@ -19,6 +19,10 @@ pub const DEFAULT_SHUTDOWN_GRACE_SECS: u64 = 30;
 pub const DEFAULT_UPLOAD_IDLE_SECS: u64 = 60;
 /// Default listening address: loopback only, so a fresh install is not reachable from outside.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8088";
+/// Default name of the Merkle log, the first line of every checkpoint and its key's name.
+pub const DEFAULT_LOG_ORIGIN: &str = "case-vault.localhost/log";
+/// File name of the log signing key inside the data directory, when no path is given.
+pub const DEFAULT_LOG_KEY_FILE_NAME: &str = "log-signing-key.p8";
 
 /// Everything the server can be told.
 #[derive(Clone)]
@@ -56,6 +60,14 @@ pub struct Settings {
     /// abandoned as if its client had gone, leaving nothing behind (`--upload-idle-secs`,
     /// `VAULT_UPLOAD_IDLE_SECS`).
     pub upload_idle_secs: u64,
+    /// Name of the Merkle log (`--log-origin`, `VAULT_LOG_ORIGIN`): the first line of every
+    /// checkpoint and the name of the log's key. Clients and auditors pin it with the key, so
+    /// it must never change once the log has leaves.
+    pub log_origin: String,
+    /// The log signing key, an Ed25519 PKCS#8 file (`--log-key-file`, `VAULT_LOG_KEY_FILE`),
+    /// created with mode 0600 at first start when missing. Replicas must share it. `None` means
+    /// `<data_dir>/log-signing-key.p8`. The path is shown by `Debug`, the key never is.
+    pub log_key_file: Option<PathBuf>,
 }
 
 impl Settings {
@@ -74,7 +86,17 @@ impl Settings {
             metrics_token: None,
             shutdown_grace_secs: DEFAULT_SHUTDOWN_GRACE_SECS,
             upload_idle_secs: DEFAULT_UPLOAD_IDLE_SECS,
+            log_origin: DEFAULT_LOG_ORIGIN.to_owned(),
+            log_key_file: None,
         }
+    }
+
+    /// The log signing key file: the one given, or the default in the data directory.
+    #[must_use]
+    pub fn log_key_path(&self) -> PathBuf {
+        self.log_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join(DEFAULT_LOG_KEY_FILE_NAME))
     }
 
     /// The database file used when no URL is given.
@@ -123,6 +145,11 @@ impl Settings {
              VAULT_SHUTDOWN_GRACE_SECS={DEFAULT_SHUTDOWN_GRACE_SECS}\n\
              # Seconds an upload's body may stay silent before the upload is abandoned.\n\
              VAULT_UPLOAD_IDLE_SECS={DEFAULT_UPLOAD_IDLE_SECS}\n\
+             # Name of the append-only log; clients pin it with the log key, never change it.\n\
+             VAULT_LOG_ORIGIN={DEFAULT_LOG_ORIGIN}\n\
+             # The log signing key (PKCS#8 Ed25519), made at first start if missing; every\n\
+             # replica needs the same file. Default: in the data directory.\n\
+             # VAULT_LOG_KEY_FILE=./vault-data/{DEFAULT_LOG_KEY_FILE_NAME}\n\
              # Log lines as text or json (one JSON object a line); RUST_LOG filters them.\n\
              VAULT_LOG_FORMAT=text\n"
         )
@@ -159,6 +186,8 @@ impl fmt::Debug for Settings {
             )
             .field("shutdown_grace_secs", &self.shutdown_grace_secs)
             .field("upload_idle_secs", &self.upload_idle_secs)
+            .field("log_origin", &self.log_origin)
+            .field("log_key_file", &self.log_key_file)
             .finish()
     }
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use object_store::ObjectStore;
 
 use crate::db::Db;
+use crate::log_key::LogSigner;
 use crate::metrics::Metrics;
 use crate::settings::Settings;
 use crate::shutdown::Stopping;
@@ -25,17 +26,20 @@ pub struct Inner {
     pub metrics: Metrics,
     /// Uploads in flight, and the signal that aborts them at shutdown.
     pub stopping: Stopping,
+    /// The key that signs the Merkle log's checkpoints.
+    pub log: LogSigner,
 }
 
 impl AppState {
     /// Bundles the parts.
-    pub fn new(db: Db, store: Arc<dyn ObjectStore>, settings: Settings) -> Self {
+    pub fn new(db: Db, store: Arc<dyn ObjectStore>, settings: Settings, log: LogSigner) -> Self {
         Self(Arc::new(Inner {
             db,
             store,
             settings,
             metrics: Metrics::new(),
             stopping: Stopping::default(),
+            log,
         }))
     }
 }

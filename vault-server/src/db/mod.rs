@@ -13,7 +13,9 @@
 //! and keeps audit sequence numbers in commit order; reads never wait for it.
 
 pub mod audit;
+pub mod checkpoints;
 pub mod codec;
+pub mod log;
 pub mod scratch;
 
 use std::time::Duration;

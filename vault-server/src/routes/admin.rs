@@ -10,7 +10,7 @@ use vault_core::api::{
 use vault_core::ids::{OrgId, UserId};
 
 use crate::auth::{self, Caller, Kind};
-use crate::db::audit::{self, Event};
+use crate::db::audit::{self, Event, Logged};
 use crate::db::now;
 use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::state::AppState;
@@ -39,18 +39,15 @@ pub async fn create_org(
         .bind(now())
         .execute(&mut *tx)
         .await?;
-    audit::record(
-        &mut tx,
-        Event {
-            actor: Some(caller.user_id),
-            org_id: None,
-            action: "org.created",
-            object_kind: "org",
-            object_id: org_id.to_string(),
-            case_id: None,
-        },
-    )
-    .await?;
+    let event = Event {
+        actor: Some(caller.user_id),
+        org_id: None,
+        action: "org.created",
+        object_kind: "org",
+        object_id: org_id.to_string(),
+        case_id: None,
+    };
+    audit::record_logged(&mut tx, event, Logged::default()).await?;
     tx.commit().await?;
     tracing::info!(org.id = %org_id, "organisation created");
     let org = OrgSummary {

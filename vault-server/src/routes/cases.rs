@@ -10,7 +10,7 @@ use vault_core::statement::KeyScope;
 
 use crate::auth::Caller;
 use crate::checks::{self, Expect};
-use crate::db::audit;
+use crate::db::audit::{self, Logged};
 use crate::db::codec::{from_json, parse, pk_parse, to_json};
 use crate::db::now;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
@@ -96,7 +96,8 @@ pub async fn create(
         req.case_id.to_string(),
         Some(req.case_id),
     );
-    audit::record(&mut tx, event).await?;
+    let logged = Logged::default().with_envelopes([&req.envelope]);
+    audit::record_logged(&mut tx, event, logged).await?;
     tx.commit().await?;
     tracing::info!(org.id = %member.org_id, "case created");
     let summary = CaseSummary {

@@ -11,7 +11,7 @@ use vault_core::statement::{Claim, KeyScope};
 
 use crate::auth::{Caller, Member};
 use crate::checks::{self, mismatch, Expect};
-use crate::db::audit::{self, Event};
+use crate::db::audit::{self, Event, Logged};
 use crate::db::codec::{parse, pk_parse, to_json};
 use crate::db::{now, Tx};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
@@ -90,7 +90,9 @@ pub async fn approve(
     .execute(&mut *tx)
     .await?;
     insert_envelope(&mut tx, org_id, user_id, version, &req.org_envelope).await?;
-    audit::record(&mut tx, member_event(&manager, user_id, "member.approved")).await?;
+    let event = member_event(&manager, user_id, "member.approved");
+    let logged = Logged::statement(&req.certificate).with_envelopes([&req.org_envelope]);
+    audit::record_logged(&mut tx, event, logged).await?;
     tx.commit().await?;
     tracing::info!(role = role.as_str(), "member approved");
     Ok(StatusCode::NO_CONTENT)
@@ -163,7 +165,8 @@ pub async fn remove(
         .execute(&mut *tx)
         .await?;
     super::rotation::apply(&mut tx, &manager, &req.rotation, &plan).await?;
-    audit::record(&mut tx, member_event(&manager, user_id, "member.removed")).await?;
+    let event = member_event(&manager, user_id, "member.removed");
+    audit::record_logged(&mut tx, event, Logged::statement(&req.removal)).await?;
     tx.commit().await?;
     tracing::info!(
         version = plan.version,

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod cases;
 pub mod documents;
 pub mod members;
+pub mod log;
 pub mod ops;
 pub mod orgs;
 pub mod paced;
@@ -91,6 +92,13 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
         .layer(axum::middleware::from_fn_with_state(
+        .route("/v1/log/checkpoint", get(log::checkpoint))
+        .route("/v1/log/checkpoints", get(log::checkpoints))
+        .route("/v1/log/proof/inclusion", get(log::inclusion))
+        .route("/v1/log/proof/consistency", get(log::consistency))
+        .route("/v1/log/leaves", get(log::leaves))
+        .route("/v1/log/by-statement/{sha256}", get(log::by_statement))
+        .route("/v1/log/cosignatures", post(log::cosign))
             state.clone(),
             crate::access::track,
         ))

@@ -108,7 +108,8 @@ mod tests {
         let objects = dir.join("objects");
         std::fs::create_dir_all(&objects).unwrap();
         let store = Arc::new(LocalFileSystem::new_with_prefix(&objects).unwrap());
-        AppState::new(db, store, settings)
+        let log = crate::log_key::LogSigner::load_or_create("t.example/log", &dir.join("log.p8"));
+        AppState::new(db, store, settings, log.unwrap())
     }
 
     /// Breaks the local store: its directory becomes a plain file, so listing fails.

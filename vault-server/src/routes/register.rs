@@ -6,11 +6,12 @@ use axum::Json;
 use secrecy::SecretString;
 use vault_core::api::{FoundingRequest, MemberStatus, RegisterRequest, RegisterResponse};
 use vault_core::keys::PublicKey;
+use vault_core::leaf::PublishedKeys;
 use vault_core::statement::{Claim, KeyScope, Role};
 
 use crate::auth;
 use crate::checks::{self, mismatch, Expect};
-use crate::db::audit::{self, Event};
+use crate::db::audit::{self, Event, Logged};
 use crate::db::codec::{to_json, vk_text};
 use crate::db::{now, Tx};
 use crate::error::{ApiError, ApiJson, ApiResult};
@@ -62,7 +63,7 @@ pub async fn register(
         object_id: req.user_id.to_string(),
         case_id: None,
     };
-    audit::record(&mut tx, event).await?;
+    audit::record_logged(&mut tx, event, registration(&req)).await?;
     tx.commit().await?;
     tracing::info!(status = auth::status_text(status), "registered");
     Ok((
@@ -72,6 +73,22 @@ pub async fn register(
             status,
         }),
     ))
+}
+
+/// What the log keeps of a registration: the keys the person published, and for a founder
+/// the root key's certificate of them and the organisation key wrapped to them.
+fn registration(req: &RegisterRequest) -> Logged<'_> {
+    let keys = PublishedKeys {
+        encryption_key: Some(req.encryption_key.clone()),
+        signing_key: Some(req.signing_key),
+        ..PublishedKeys::default()
+    };
+    let founding = req.founding.as_ref();
+    Logged {
+        statement: founding.map(|f| &f.certificate),
+        keys: Some(keys),
+        envelopes: founding.map(|f| &f.org_envelope).into_iter().collect(),
+    }
 }
 
 /// Checks the founder's statements; returns the organisation key they publish.
@@ -165,7 +182,14 @@ async fn found_org(
         object_id: req.org_id.to_string(),
         case_id: None,
     };
-    audit::record(tx, event).await?;
+    let logged = Logged {
+        keys: Some(PublishedKeys {
+            root_signing_key: Some(f.root_signing_key),
+            ..PublishedKeys::default()
+        }),
+        ..Logged::statement(&f.org_key_statement)
+    };
+    audit::record_logged(tx, event, logged).await?;
     Ok(())
 }
 

@@ -9,7 +9,7 @@ use vault_core::statement::{Claim, KeyScope};
 
 use crate::auth::Member;
 use crate::checks::{self, mismatch, Expect};
-use crate::db::audit;
+use crate::db::audit::{self, Logged};
 use crate::db::codec::to_json;
 use crate::db::{now, Tx};
 use crate::error::{ApiError, ApiResult};
@@ -184,6 +184,10 @@ pub async fn apply(
             .await?;
     }
     let event = manager.event("org.key_rotated", "org", org.clone(), None);
-    audit::record(tx, event).await?;
+    let envelopes = (rotation.member_envelopes.iter().map(|m| &m.envelope))
+        .chain(rotation.case_envelopes.iter().map(|c| &c.envelope))
+        .chain(rotation.share_envelopes.iter().map(|s| &s.envelope));
+    let logged = Logged::statement(&rotation.org_key_statement).with_envelopes(envelopes);
+    audit::record_logged(tx, event, logged).await?;
     Ok(())
 }

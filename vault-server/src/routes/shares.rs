@@ -12,7 +12,7 @@ use vault_core::statement::{Claim, KeyScope};
 
 use crate::auth::{Caller, Member};
 use crate::checks::{self, mismatch, Expect};
-use crate::db::audit::{self, Event};
+use crate::db::audit::{self, Event, Logged};
 use crate::db::codec::{parse, pk_parse, to_json};
 use crate::db::{now, Tx};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
@@ -79,11 +79,9 @@ pub async fn create(
     .bind(now())
     .execute(&mut *tx)
     .await?;
-    audit::record(
-        &mut tx,
-        share_event(&member, document_id, &case_id, "document.shared")?,
-    )
-    .await?;
+    let event = share_event(&member, document_id, &case_id, "document.shared")?;
+    let logged = Logged::statement(&req.statement).with_envelopes([&req.envelope]);
+    audit::record_logged(&mut tx, event, logged).await?;
     tx.commit().await?;
     tracing::info!(to_org = %req.to_org, "document shared");
     Ok(StatusCode::CREATED)
@@ -213,11 +211,8 @@ pub async fn revoke(
     if done.rows_affected() == 0 {
         return Err(ApiError::NotFound);
     }
-    audit::record(
-        &mut tx,
-        share_event(&member, document_id, &case_id, "document.share_revoked")?,
-    )
-    .await?;
+    let event = share_event(&member, document_id, &case_id, "document.share_revoked")?;
+    audit::record_logged(&mut tx, event, Logged::statement(&req.statement)).await?;
     tx.commit().await?;
     tracing::info!("share revoked");
     Ok(StatusCode::NO_CONTENT)

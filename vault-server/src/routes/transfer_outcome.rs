@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use vault_core::ids::{CaseId, TransferId};
 
 use crate::auth::Caller;
-use crate::db::audit;
+use crate::db::audit::{self, Logged};
 use crate::db::codec::parse;
 use crate::error::{ApiError, ApiPath, ApiResult};
 use crate::routes::transfers::event;
@@ -130,11 +130,9 @@ async fn close(
         .execute(&mut *tx)
         .await?;
     let case_id: CaseId = parse(&case_id)?;
-    audit::record(
-        &mut tx,
-        event(&manager, transfer_id, case_id, side.action()),
-    )
-    .await?;
+    // The receiver loses the keys the offer wrapped to it: logged, though nothing was signed.
+    let closed = event(&manager, transfer_id, case_id, side.action());
+    audit::record_logged(&mut tx, closed, Logged::default()).await?;
     tx.commit().await?;
     tracing::info!(case.id = %case_id, outcome = side.status(), "transfer offer closed");
     Ok(StatusCode::NO_CONTENT)

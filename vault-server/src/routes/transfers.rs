@@ -15,7 +15,7 @@ use vault_core::statement::{Claim, KeyScope};
 
 use crate::auth::{Caller, Member};
 use crate::checks::{self, mismatch, Expect};
-use crate::db::audit::{self, Event};
+use crate::db::audit::{self, Event, Logged};
 use crate::db::codec::{from_json, parse, pk_parse, to_json};
 use crate::db::{now, Tx};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
@@ -120,11 +120,12 @@ pub async fn offer(
         ));
     }
     insert_offer(&mut tx, &manager, case_id, &req).await?;
-    audit::record(
-        &mut tx,
-        event(&manager, req.transfer_id, case_id, "case.transfer_offered"),
-    )
-    .await?;
+    let offered = event(&manager, req.transfer_id, case_id, "case.transfer_offered");
+    let envelopes = req.document_envelopes.iter().map(|d| &d.envelope);
+    let logged = Logged::statement(&req.statement)
+        .with_envelopes([&req.case_envelope])
+        .with_envelopes(envelopes);
+    audit::record_logged(&mut tx, offered, logged).await?;
     tx.commit().await?;
     tracing::info!(to_org = %req.to_org, "transfer offered");
     Ok(StatusCode::CREATED)
@@ -276,16 +277,14 @@ pub async fn accept(
     .bind(transfer_id.to_string())
     .execute(&mut *tx)
     .await?;
-    audit::record(
-        &mut tx,
-        event(
-            &manager,
-            transfer_id,
-            offer.case_id,
-            "case.transfer_accepted",
-        ),
-    )
-    .await?;
+    // The envelopes the acceptance installs were logged when they were offered.
+    let accepted = event(
+        &manager,
+        transfer_id,
+        offer.case_id,
+        "case.transfer_accepted",
+    );
+    audit::record_logged(&mut tx, accepted, Logged::statement(&req.statement)).await?;
     tx.commit().await?;
     tracing::info!(case.id = %offer.case_id, from_org = %offer.from_org, "transfer accepted");
     Ok(StatusCode::NO_CONTENT)

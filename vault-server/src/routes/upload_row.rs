@@ -5,7 +5,7 @@ use vault_core::ids::CaseId;
 use vault_core::statement::Claim;
 
 use crate::auth::Member;
-use crate::db::audit;
+use crate::db::audit::{self, Logged};
 use crate::db::codec::{digest_hex, to_json};
 use crate::db::now;
 use crate::error::{ApiError, ApiResult};
@@ -64,7 +64,8 @@ pub async fn insert(
         manifest.document_id.to_string(),
         Some(case_id),
     );
-    audit::record(&mut tx, event).await?;
+    let logged = Logged::statement(&manifest.statement).with_envelopes([&manifest.envelope]);
+    audit::record_logged(&mut tx, event, logged).await?;
     tx.commit().await?;
     Ok(DocumentSummary {
         document_id: manifest.document_id,
