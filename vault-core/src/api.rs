@@ -615,3 +615,11 @@ pub struct CosignRequest {
     /// The tree size of the checkpoint cosigned.
     pub size: u64,
 }
+
+/// `GET /v1/log/key` (any account): the log's public key, which a client pins the first time it
+/// meets the server unless it was given the key in advance.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogKey {
+    /// The key as a note verifier key (`origin+keyid+base64`).
+    pub vkey: String,
+}

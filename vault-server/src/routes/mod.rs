@@ -10,6 +10,7 @@ pub mod cases;
 pub mod documents;
 pub mod members;
 pub mod log;
+pub mod log_vkey;
 pub mod ops;
 pub mod orgs;
 pub mod paced;
@@ -88,10 +89,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/audit/events", get(audit::events))
         .route("/v1/audit/inventory", get(audit::inventory))
         .route("/v1/audit/objects/{document_id}", get(audit::object))
-        .fallback(|| async { ApiError::NotFound })
-        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
-        .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
-        .layer(axum::middleware::from_fn_with_state(
+        .route("/v1/log/key", get(log_vkey::key))
         .route("/v1/log/checkpoint", get(log::checkpoint))
         .route("/v1/log/checkpoints", get(log::checkpoints))
         .route("/v1/log/proof/inclusion", get(log::inclusion))
@@ -99,6 +97,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/log/leaves", get(log::leaves))
         .route("/v1/log/by-statement/{sha256}", get(log::by_statement))
         .route("/v1/log/cosignatures", post(log::cosign))
+        .fallback(|| async { ApiError::NotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::access::track,
         ))
