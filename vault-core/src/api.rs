@@ -545,6 +545,93 @@ pub struct InventoryEntry {
     /// SHA-256 of the object.
     #[serde(with = "crate::b64::digest")]
     pub ciphertext_sha256: [u8; 32],
+    /// The case holding the document (an id only; the case reference is not shown).
+    pub case_id: CaseId,
+    /// The `document-sealed` statement the uploader signed for the object.
+    pub statement: SignedStatement,
+}
+
+/// One stored envelope, wherever the server keeps it (`GET /v1/audit/envelopes`, auditor).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredEnvelope {
+    /// Where it is kept: `member`, `case`, `document`, `share`, `transfer-case` or
+    /// `transfer-document`.
+    pub place: String,
+    /// The row holding it: a user id (`member`), case id (`case`), document id (`document`),
+    /// `DOCUMENT_ID/ORG_ID` (`share`), transfer id (`transfer-case`) or
+    /// `TRANSFER_ID/DOCUMENT_ID` (`transfer-document`).
+    pub owner: String,
+    /// The envelope as stored, with its `key-wrapped` statement.
+    pub envelope: Envelope,
+}
+
+/// Who the database says can open a document today (`GET /v1/audit/access`, auditor).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentAccessToday {
+    /// The document.
+    pub document_id: DocumentId,
+    /// The case owner, the organisations it is shared with and the receiver of a waiting
+    /// transfer offer, sorted, each once.
+    pub orgs: Vec<OrgId>,
+}
+
+/// `manifest.json` of an export written by `vault-server export-audit`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportManifest {
+    /// Version of the export layout; this one is 1.
+    pub format: u32,
+    /// The log's origin line.
+    pub log_origin: String,
+    /// The log's public key as a note verifier key (`name+keyid+base64`).
+    pub log_vkey: String,
+    /// Leaves in the log when the export was taken (lines of `log/leaves.jsonl`).
+    pub tree_size: u64,
+    /// When the export was taken, seconds since the Unix epoch.
+    pub exported_at: i64,
+    /// How many entries each file holds.
+    pub counts: ExportCounts,
+}
+
+/// Entries per file of an export.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportCounts {
+    /// Lines of `log/leaves.jsonl`.
+    pub leaves: u64,
+    /// Lines of `log/checkpoints.jsonl`.
+    pub checkpoints: u64,
+    /// Organisations in `directory.json`.
+    pub orgs: u64,
+    /// Lines of `envelopes.jsonl`.
+    pub envelopes: u64,
+    /// Entries of `inventory.json`.
+    pub inventory: u64,
+    /// Entries of `access.json`.
+    pub access: u64,
+    /// Files in `objects/`.
+    pub objects: u64,
+}
+
+/// `config.json` of an export: the server's settings that are not secret. URLs and
+/// credentials are left out; only the kind of database and object store is named.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportConfig {
+    /// `sqlite` or `postgres`.
+    pub database: String,
+    /// `file`, `memory` or `s3`.
+    pub object_store: String,
+    /// The log's origin line.
+    pub log_origin: String,
+    /// The log's public key (`name+keyid+base64`).
+    pub log_vkey: String,
+    /// Largest document ciphertext accepted, in bytes.
+    pub max_upload_bytes: u64,
+    /// Login token lifetime, in seconds.
+    pub token_ttl_secs: u64,
+    /// Seconds an upload's body may stay silent.
+    pub upload_idle_secs: u64,
 }
 
 /// `GET /v1/orgs/{org_id}/holdings` (manager): every key the organisation key opens, which a

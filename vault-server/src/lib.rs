@@ -12,6 +12,7 @@ pub mod auth;
 pub mod checks;
 pub mod db;
 pub mod error;
+pub mod export;
 pub mod log_key;
 pub mod metrics;
 pub mod objects;

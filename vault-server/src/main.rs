@@ -1,4 +1,5 @@
-//! `vault-server`: serve the API, create the first platform admin, or print example settings.
+//! `vault-server`: serve the API, create the first platform admin, write an audit export, or
+//! print example settings.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -38,6 +39,15 @@ enum Command {
         /// File holding the password (first line); otherwise `VAULT_ADMIN_PASSWORD`.
         #[arg(long)]
         password_file: Option<PathBuf>,
+    },
+    /// Write what an auditor needs to check the platform offline (the log, key directory,
+    /// envelopes, statements and ciphertext objects, nothing else) into a new directory.
+    ExportAudit {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The directory to write; it must not exist yet or be empty.
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Print an example settings file with every default.
     PrintConfig,
@@ -90,16 +100,6 @@ struct ServerArgs {
         default_value_t = vault_server::settings::DEFAULT_UPLOAD_IDLE_SECS
     )]
     upload_idle_secs: u64,
-}
-
-impl ServerArgs {
-    fn settings(self) -> Settings {
-        Settings {
-            bind: self.bind,
-            data_dir: self.data_dir,
-            database_url: self.database_url,
-            object_store_url: self.object_store_url,
-            s3: self.s3.settings(),
     /// Name of the append-only log, pinned by clients with the log key; never change it.
     #[arg(
         long,
@@ -110,11 +110,23 @@ impl ServerArgs {
     /// The log signing key file, made at first start if missing (default: in the data dir).
     #[arg(long, env = "VAULT_LOG_KEY_FILE")]
     log_key_file: Option<PathBuf>,
+}
+
+impl ServerArgs {
+    fn settings(self) -> Settings {
+        Settings {
+            bind: self.bind,
+            data_dir: self.data_dir,
+            database_url: self.database_url,
+            object_store_url: self.object_store_url,
+            s3: self.s3.settings(),
             max_upload_bytes: self.max_upload_bytes,
             token_ttl_secs: self.token_ttl_secs,
             metrics_token: self.metrics_token.map(secrecy::SecretString::from),
             shutdown_grace_secs: self.shutdown_grace_secs,
             upload_idle_secs: self.upload_idle_secs,
+            log_origin: self.log_origin,
+            log_key_file: self.log_key_file,
         }
     }
 }
@@ -125,8 +137,6 @@ struct S3Args {
     /// S3 endpoint URL, `https://host[:port]`.
     #[arg(long = "s3-endpoint", env = "VAULT_S3_ENDPOINT")]
     endpoint: Option<String>,
-            log_origin: self.log_origin,
-            log_key_file: self.log_key_file,
     /// S3 signing region.
     #[arg(long = "s3-region", env = "VAULT_S3_REGION")]
     region: Option<String>,
@@ -187,6 +197,17 @@ async fn main() -> anyhow::Result<()> {
             println!("platform admin created: {id}");
             Ok(())
         }
+        Command::ExportAudit { server, out } => {
+            let app = App::new(server.settings()).await?;
+            let manifest = app.export_audit(&out).await?;
+            println!(
+                "audit export written to {}: {} log leaves, {} objects",
+                out.display(),
+                manifest.tree_size,
+                manifest.counts.objects
+            );
+            Ok(())
+        }
         Command::PrintConfig => {
             print!("{}", Settings::example());
             Ok(())
@@ -198,6 +219,8 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     tracing::info!(settings = ?settings, "starting");
     let bind = settings.bind;
     let app = App::new(settings).await?;
+    // On stdout as well as in the log, so an operator can hand it to clients and auditors.
+    println!("log public key: {}", app.log_vkey());
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .context("binding the address")?;
@@ -207,5 +230,3 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     tracing::info!("stopped");
     Ok(())
 }
-    // On stdout as well as in the log, so an operator can hand it to clients and auditors.
-    println!("log public key: {}", app.log_vkey());

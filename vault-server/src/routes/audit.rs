@@ -1,15 +1,21 @@
-//! Audit records and the ciphertext inventory. Auditors see every record and object but no
-//! case data; managers see their own organisation's records and those of cases it holds.
+//! Audit records, the key directory, stored envelopes, the ciphertext inventory and who can
+//! open what. Auditors see every record, key, envelope and object but no case data; managers
+//! see their own organisation's records and those of cases it holds. The queries behind the
+//! auditor's lists are in [`super::audit_data`], shared with `export-audit`.
 
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::Json;
 use serde::Deserialize;
-use vault_core::api::{AuditEvent, InventoryEntry};
+use vault_core::api::{
+    AuditEvent, DocumentAccessToday, InventoryEntry, OrgDirectory, StoredEnvelope,
+};
 use vault_core::ids::DocumentId;
 
+use super::audit_data::{self, EnvelopeCursor};
 use crate::auth::{Caller, Kind};
-use crate::db::codec::{digest_parse, parse};
+use crate::db::codec::parse;
 use crate::error::{ApiError, ApiPath, ApiResult};
 use crate::state::AppState;
 
@@ -40,7 +46,7 @@ const EVENT_SELECT: &str =
 pub async fn events(
     State(state): State<AppState>,
     caller: Caller,
-    page: Result<Query<Page>, axum::extract::rejection::QueryRejection>,
+    page: Result<Query<Page>, QueryRejection>,
 ) -> ApiResult<Json<Vec<AuditEvent>>> {
     let Query(page) = page.map_err(|_| ApiError::BadRequest("after and limit are integers"))?;
     let after = page.after.unwrap_or(0);
@@ -87,7 +93,36 @@ pub async fn events(
     Ok(Json(events))
 }
 
-/// `GET /v1/audit/inventory` (auditor): every stored object.
+/// Paging of the lists kept by document: `after` a document id, `limit` as for events.
+#[derive(Debug, Deserialize)]
+pub struct DocumentPage {
+    /// Only documents whose id sorts after this one.
+    pub after: Option<DocumentId>,
+    /// At most this many entries (default 100, at most 1000).
+    pub limit: Option<i64>,
+}
+
+/// Paging of `GET /v1/audit/envelopes`: `after` is `PLACE/OWNER` of the last envelope seen.
+#[derive(Debug, Deserialize)]
+pub struct EnvelopePage {
+    /// The place and owner of the last envelope already seen.
+    pub after: Option<String>,
+    /// At most this many entries (default 100, at most 1000).
+    pub limit: Option<i64>,
+}
+
+/// A page size in 1 to 1000, 100 when not given.
+fn page_limit(limit: Option<i64>) -> ApiResult<i64> {
+    let limit = limit.unwrap_or(100);
+    if (1..=1000).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(ApiError::BadRequest("limit is 1 to 1000"))
+    }
+}
+
+/// `GET /v1/audit/inventory?after=DOCUMENT_ID&limit=N` (auditor): stored objects by document
+/// id, each with its case id and `document-sealed` statement.
 #[tracing::instrument(
     name = "GET /v1/audit/inventory",
     skip_all,
@@ -96,27 +131,76 @@ pub async fn events(
 pub async fn inventory(
     State(state): State<AppState>,
     caller: Caller,
+    page: Result<Query<DocumentPage>, QueryRejection>,
 ) -> ApiResult<Json<Vec<InventoryEntry>>> {
     caller.auditor()?;
-    let rows: Vec<(String, String, String, i64, String)> = sqlx::query_as(
-        "SELECT d.id, c.org_id, d.object_key, d.ciphertext_size, d.ciphertext_sha256 \
-         FROM documents d JOIN cases c ON c.id = d.case_id ORDER BY d.created_at, d.id",
-    )
-    .fetch_all(state.db.reader())
-    .await?;
-    let entries = rows
-        .into_iter()
-        .map(|(id, org, key, size, sha)| {
-            Ok(InventoryEntry {
-                document_id: parse(&id)?,
-                org_id: parse(&org)?,
-                object_key: key,
-                ciphertext_size: u64::try_from(size).map_err(ApiError::internal)?,
-                ciphertext_sha256: digest_parse(&sha)?,
-            })
-        })
-        .collect::<ApiResult<_>>()?;
-    Ok(Json(entries))
+    let (after, limit) = document_page(page)?;
+    let mut conn = state.db.reader().acquire().await?;
+    Ok(Json(audit_data::inventory(&mut conn, after, limit).await?))
+}
+
+/// The cursor and page size of a [`DocumentPage`], checked.
+fn document_page(
+    page: Result<Query<DocumentPage>, QueryRejection>,
+) -> ApiResult<(Option<DocumentId>, i64)> {
+    let bad = ApiError::BadRequest("after is a document id and limit an integer");
+    let Query(page) = page.map_err(|_| bad)?;
+    Ok((page.after, page_limit(page.limit)?))
+}
+
+/// `GET /v1/audit/access?after=DOCUMENT_ID&limit=N` (auditor): which organisations the
+/// database lets open each document today.
+#[tracing::instrument(name = "GET /v1/audit/access", skip_all, fields(user.id = %caller.user_id))]
+pub async fn access(
+    State(state): State<AppState>,
+    caller: Caller,
+    page: Result<Query<DocumentPage>, QueryRejection>,
+) -> ApiResult<Json<Vec<DocumentAccessToday>>> {
+    caller.auditor()?;
+    let (after, limit) = document_page(page)?;
+    let mut conn = state.db.reader().acquire().await?;
+    Ok(Json(audit_data::access(&mut conn, after, limit).await?))
+}
+
+/// `GET /v1/audit/envelopes?after=PLACE/OWNER&limit=N` (auditor): every stored envelope, by
+/// place and owner.
+#[tracing::instrument(
+    name = "GET /v1/audit/envelopes",
+    skip_all,
+    fields(user.id = %caller.user_id),
+)]
+pub async fn envelopes(
+    State(state): State<AppState>,
+    caller: Caller,
+    page: Result<Query<EnvelopePage>, QueryRejection>,
+) -> ApiResult<Json<Vec<StoredEnvelope>>> {
+    caller.auditor()?;
+    const BAD: &str = "after is PLACE/OWNER of an envelope and limit an integer";
+    let Query(page) = page.map_err(|_| ApiError::BadRequest(BAD))?;
+    let limit = page_limit(page.limit)?;
+    let after = match page.after.as_deref() {
+        None => EnvelopeCursor::default(),
+        Some(text) => EnvelopeCursor::parse(text).ok_or(ApiError::BadRequest(BAD))?,
+    };
+    let limit = usize::try_from(limit).map_err(ApiError::internal)?;
+    let mut conn = state.db.reader().acquire().await?;
+    Ok(Json(audit_data::envelopes(&mut conn, &after, limit).await?))
+}
+
+/// `GET /v1/audit/directory` (auditor): every organisation's keys, key history and members'
+/// keys and certificates, without e-mail addresses.
+#[tracing::instrument(
+    name = "GET /v1/audit/directory",
+    skip_all,
+    fields(user.id = %caller.user_id),
+)]
+pub async fn directory(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<OrgDirectory>>> {
+    caller.auditor()?;
+    let mut conn = state.db.reader().acquire().await?;
+    Ok(Json(audit_data::directory(&mut conn).await?))
 }
 
 /// `GET /v1/audit/objects/{document_id}` (auditor): the stored ciphertext, for checking.

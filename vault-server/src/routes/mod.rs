@@ -6,11 +6,12 @@
 
 pub mod admin;
 pub mod audit;
+pub mod audit_data;
 pub mod cases;
 pub mod documents;
-pub mod members;
 pub mod log;
 pub mod log_vkey;
+pub mod members;
 pub mod ops;
 pub mod orgs;
 pub mod paced;
@@ -88,6 +89,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/audit/events", get(audit::events))
         .route("/v1/audit/inventory", get(audit::inventory))
+        .route("/v1/audit/directory", get(audit::directory))
+        .route("/v1/audit/envelopes", get(audit::envelopes))
+        .route("/v1/audit/access", get(audit::access))
         .route("/v1/audit/objects/{document_id}", get(audit::object))
         .route("/v1/log/key", get(log_vkey::key))
         .route("/v1/log/checkpoint", get(log::checkpoint))
