@@ -532,7 +532,7 @@ pub struct AuditEvent {
 }
 
 /// One stored object in the ciphertext inventory (`GET /v1/audit/inventory`, auditor).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InventoryEntry {
     /// The document.
     pub document_id: DocumentId,

@@ -269,8 +269,11 @@ async fn write_leaves(
         let end = size.min(start + PAGE.unsigned_abs());
         let leaves = crate::db::log::leaves(conn, start, end).await?;
         for (index, leaf) in &leaves {
-            if *index != file.count || leaf.contains(&b'\n') {
-                bail!("log leaf {index} is missing or malformed in the database");
+            if *index != file.count {
+                bail!("log leaf {} is missing from the database", file.count);
+            }
+            if leaf.contains(&b'\n') {
+                bail!("log leaf {index} holds a line break, which no leaf can");
             }
             file.push_line(leaf).await?;
         }
@@ -414,5 +417,68 @@ fn config(state: &AppState) -> ExportConfig {
         max_upload_bytes: settings.max_upload_bytes,
         token_ttl_secs: settings.token_ttl_secs,
         upload_idle_secs: settings.upload_idle_secs,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_unfinished_export_leaves_nothing_and_a_finished_one_is_renamed() {
+        let parent = tempfile::tempdir().unwrap();
+        let out = parent.path().join("export");
+        let staging = Staging::begin(&out).unwrap();
+        let mut file = staging.file("manifest.json").await.unwrap();
+        file.write_all(b"{}").await.unwrap();
+        file.flush().await.unwrap();
+        drop(staging);
+        assert_eq!(std::fs::read_dir(parent.path()).unwrap().count(), 0);
+
+        let staging = Staging::begin(&out).unwrap();
+        let mut records = Records::array(&staging, "access.json").await.unwrap();
+        records.push(&[1, 2]).await.unwrap();
+        records.push(&"x").await.unwrap();
+        assert_eq!(records.finish().await.unwrap(), 2);
+        staging.commit(&out).unwrap();
+        let written = std::fs::read_to_string(out.join("access.json")).unwrap();
+        assert_eq!(written, "[\n[1,2],\n\"x\"\n]\n");
+        assert_eq!(std::fs::read_dir(parent.path()).unwrap().count(), 1);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&out), 0o700);
+            assert_eq!(mode(&out.join("objects")), 0o700);
+            assert_eq!(mode(&out.join("access.json")), 0o600);
+        }
+    }
+
+    #[tokio::test]
+    async fn an_empty_array_file_is_valid_json() {
+        let parent = tempfile::tempdir().unwrap();
+        let staging = Staging::begin(&parent.path().join("e")).unwrap();
+        let records = Records::array(&staging, "inventory.json").await.unwrap();
+        assert_eq!(records.finish().await.unwrap(), 0);
+        let written = std::fs::read(staging.dir.join("inventory.json")).unwrap();
+        assert_eq!(written, b"[]\n");
+    }
+
+    #[test]
+    fn a_file_or_a_full_directory_is_refused() {
+        let parent = tempfile::tempdir().unwrap();
+        let file = parent.path().join("a-file");
+        std::fs::write(&file, b"x").unwrap();
+        let err = Staging::begin(&file).err().unwrap();
+        assert!(format!("{err:#}").contains("is not a directory"), "{err:#}");
+        let full = parent.path().join("full");
+        std::fs::create_dir(&full).unwrap();
+        std::fs::write(full.join("x"), b"x").unwrap();
+        let err = Staging::begin(&full).err().unwrap();
+        assert!(err.to_string().ends_with(
+            "is not empty; export-audit writes only into a new or \
+             empty directory"
+        ));
+        assert_eq!(std::fs::read_dir(parent.path()).unwrap().count(), 2);
     }
 }

@@ -25,7 +25,8 @@ use vault_core::merkle::{leaf_hash, MemoryTree};
 use vault_core::statement::{Claim, KeyScope, Role};
 
 /// Two organisations; Northshire's case A has two documents, the first shared with
-/// Brightwater; case B was transferred to Brightwater and accepted; case C waits in an offer.
+/// Brightwater; case B, with two documents, was transferred to Brightwater and accepted; case C,
+/// with one, waits in an offer.
 struct World {
     server: Server,
     auditor: String,
@@ -62,7 +63,7 @@ async fn world() -> World {
     };
     let a = case_with(&mut w, "NC-EXPORT-A", 2).await;
     share(&w, &w.docs[0].1).await;
-    let b = case_with(&mut w, "NC-EXPORT-B", 1).await;
+    let b = case_with(&mut w, "NC-EXPORT-B", 2).await;
     let (b_transfer, b_key) = offer(&mut w, &b).await;
     accept(&w, b_transfer, b.id, &b_key).await;
     let c = case_with(&mut w, "NC-EXPORT-C", 1).await;
@@ -275,12 +276,13 @@ fn expected_envelopes(w: &World) -> Vec<(String, String)> {
     let members = [&w.north_mgr, &w.practitioner, &w.bright_mgr].map(|p| p.user_id.to_string());
     let mut cases: Vec<String> = w.docs.iter().map(|(c, _)| c.to_string()).collect();
     cases.dedup();
-    let documents: Vec<String> = (0..4).map(|n| doc(w, n).to_string()).collect();
+    let documents: Vec<String> = (0..5).map(|n| doc(w, n).to_string()).collect();
     let share = format!("{}/{}", doc(w, 0), w.bright.id);
     let transfers: Vec<String> = w.transfers.iter().map(ToString::to_string).collect();
     let moved = [
         format!("{}/{}", w.transfers[0], doc(w, 2)),
-        format!("{}/{}", w.transfers[1], doc(w, 3)),
+        format!("{}/{}", w.transfers[0], doc(w, 3)),
+        format!("{}/{}", w.transfers[1], doc(w, 4)),
     ];
     let mut out = Vec::new();
     let places: [(&str, Vec<String>); 6] = [
@@ -316,14 +318,14 @@ async fn auditor_lists_are_exact_and_page_alike() {
     }
 
     let entries = inventory(&w, 1000).await;
-    assert_eq!(inventory(&w, 3).await.len(), 4);
-    let mut ids: Vec<DocumentId> = (0..4).map(|n| doc(&w, n)).collect();
+    assert_eq!(inventory(&w, 3).await, entries);
+    let mut ids: Vec<DocumentId> = (0..5).map(|n| doc(&w, n)).collect();
     ids.sort_unstable();
     assert_eq!(
         entries.iter().map(|e| e.document_id).collect::<Vec<_>>(),
         ids
     );
-    let owners = [w.north.id, w.north.id, w.bright.id, w.north.id];
+    let owners = [w.north.id, w.north.id, w.bright.id, w.bright.id, w.north.id];
     for (n, (case, sealed)) in w.docs.iter().enumerate() {
         let entry = entries.iter().find(|e| e.document_id == sealed.id).unwrap();
         assert_eq!(entry.case_id, *case);
@@ -336,12 +338,18 @@ async fn auditor_lists_are_exact_and_page_alike() {
     let today = access(&w, 1000).await;
     assert_eq!(access(&w, 1).await, today);
     let both = sorted(vec![w.north.id, w.bright.id]);
-    let expected = [both.clone(), vec![w.north.id], vec![w.bright.id], both];
+    let expected = [
+        both.clone(),
+        vec![w.north.id],
+        vec![w.bright.id],
+        vec![w.bright.id],
+        both,
+    ];
     for (n, orgs) in expected.iter().enumerate() {
         let entry = today.iter().find(|e| e.document_id == doc(&w, n)).unwrap();
         assert_eq!(&entry.orgs, orgs, "document {n}");
     }
-    assert_eq!(today.len(), 4);
+    assert_eq!(today.len(), 5);
 }
 
 #[tokio::test]
@@ -559,7 +567,7 @@ async fn same_as_the_routes(w: &World, out: &Path, manifest: &ExportManifest) {
             counts.access,
             counts.objects
         ),
-        (2, listed.len() as u64, 4, 4, 4)
+        (2, listed.len() as u64, 5, 5, 5)
     );
     let config: Value = read_json(out, "config.json");
     assert_eq!(config["log_vkey"], Value::from(manifest.log_vkey.clone()));
@@ -645,4 +653,30 @@ async fn a_non_empty_out_is_refused_and_nothing_is_left_behind() {
         .status
         .success());
     assert!(out.join("manifest.json").exists());
+}
+
+#[tokio::test]
+async fn an_export_that_fails_halfway_leaves_nothing() {
+    let w = world().await;
+    // An operator removed a leaf: the export stops at it rather than write a log with a hole.
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&w.server.database_url)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM log_leaves WHERE leaf_index = 3")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let parent = tempfile::tempdir().unwrap();
+    let out = parent.path().join("export");
+    let run = export(&w.server, &out).await;
+    assert!(!run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("log leaf 3 is missing from the database"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+    assert_eq!(std::fs::read_dir(parent.path()).unwrap().count(), 0);
 }
