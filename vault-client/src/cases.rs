@@ -27,10 +27,12 @@ enum Side {
 }
 
 impl Client {
-    /// Creates a case owned by our organisation; its key is wrapped to the verified org key.
+    /// Creates a case owned by our organisation; its key is wrapped to the organisation key,
+    /// once that key's chain verifies and is proven in the log.
     pub async fn create_case(&self, reference: &str) -> Result<CaseId> {
+        self.check_log().await?;
         let org = self.my_org()?;
-        let org_key = self.trusted_org(org).await?.current_org_key().clone();
+        let org_key = self.logged_org_key(org).await?;
         let case_id = CaseId::new();
         let case_key = SecretKey::generate();
         let envelope = self.make_envelope(&case_key, &org_key, KeyScope::Case(case_id), org)?;
@@ -41,6 +43,8 @@ impl Client {
             envelope,
         };
         self.api.post_no_answer("/v1/cases", &request).await?;
+        self.confirm_on_log("case create", &[&request.envelope.statement])
+            .await?;
         Ok(case_id)
     }
 
@@ -76,6 +80,7 @@ impl Client {
 
     /// Offers a case to another organisation (manager); returns the transfer id.
     pub async fn transfer_case(&self, case: CaseId, to: OrgId) -> Result<TransferId> {
+        self.check_log().await?;
         let org = self.my_org()?;
         let detail = self.show_case(case).await?;
         let org_key = self.org_key().await?;
@@ -117,7 +122,7 @@ impl Client {
         }
         // Fetched afresh, not from this session's cache: an offer to a key the receiver has
         // since replaced could only be declined.
-        let to_key = self.directory(to).await?.1.current_org_key().clone();
+        let to_key = self.logged_org_key(to).await?;
         let case_envelope =
             self.make_envelope(&new_case_key, &to_key, KeyScope::Case(case), org)?;
         let statement = Statement::now(Claim::CaseTransferred {
@@ -141,6 +146,14 @@ impl Client {
         self.api
             .post_no_answer(&format!("/v1/cases/{case}/transfers"), &offer)
             .await?;
+        let mut statements = vec![&offer.statement, &offer.case_envelope.statement];
+        statements.extend(
+            offer
+                .document_envelopes
+                .iter()
+                .map(|d| &d.envelope.statement),
+        );
+        self.confirm_on_log("transfer offer", &statements).await?;
         Ok(transfer_id)
     }
 
@@ -161,6 +174,7 @@ impl Client {
         transfer: TransferId,
         expect: Option<Fingerprint>,
     ) -> Result<CaseId> {
+        self.check_log().await?;
         self.require_manager("accept a transfer").await?;
         let offer = self.waiting_offer(transfer, Side::Receiving).await?;
         if expect.is_some() {
@@ -171,7 +185,7 @@ impl Client {
             statement: Statement::now(statement).sign(self.keystore.signing_key()),
         };
         let path = format!("/v1/transfers/{transfer}/accept");
-        match self.api.post_no_answer(&path, &request).await {
+        let accepted = match self.api.post_no_answer(&path, &request).await {
             // The offer waited a moment ago, so it no longer fits the case or our key.
             Err(ClientError::Api {
                 status: 409,
@@ -183,7 +197,10 @@ impl Client {
                  for a new offer"
             ))),
             other => other.map(|()| offer.case_id),
-        }
+        }?;
+        self.confirm_on_log("transfer acceptance", &[&request.statement])
+            .await?;
+        Ok(accepted)
     }
 
     /// Withdraws a waiting offer our organisation made (manager); returns the case, which can
@@ -197,12 +214,16 @@ impl Client {
         self.close_offer(transfer, Side::Receiving, "decline").await
     }
 
+    /// Withdrawal and decline carry no signed statement, so there is no leaf of ours to look
+    /// up afterwards; the log is checked to have moved on consistently all the same.
     async fn close_offer(&self, transfer: TransferId, side: Side, how: &str) -> Result<CaseId> {
+        self.check_log().await?;
         let offer = self.waiting_offer(transfer, side).await?;
         let path = format!("/v1/transfers/{transfer}/{how}");
         self.api
             .post_no_answer(&path, &serde_json::json!({}))
             .await?;
+        self.check_log().await?;
         Ok(offer.case_id)
     }
 

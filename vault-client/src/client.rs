@@ -18,12 +18,14 @@ use vault_core::trust::TrustedOrg;
 use crate::error::{ClientError, Result};
 use crate::http::Api;
 use crate::keystore::Keystore;
+use crate::log::{LogPolicy, LogSession};
 use crate::session::Session;
 
 /// File names inside the home directory.
 const KEYSTORE_FILE: &str = "keystore.age";
 const SESSION_FILE: &str = "session.age";
 const PINS_FILE: &str = "pins.json";
+const LOG_FILE: &str = "log.json";
 
 /// The fingerprints a person reads out to their manager.
 #[derive(Clone, Copy, Debug, Serialize)]
@@ -39,11 +41,14 @@ pub struct Fingerprints {
 /// A person's client: keys unlocked, ready to talk to the server.
 pub struct Client {
     pub(crate) home: PathBuf,
+    server: String,
     pub(crate) api: Api,
     pub(crate) keystore: Keystore,
     passphrase: SecretString,
     pub(crate) trusted: Mutex<HashMap<OrgId, TrustedOrg>>,
     pub(crate) first_sights: Mutex<Vec<crate::OrgSighting>>,
+    pub(crate) log_policy: LogPolicy,
+    log: Mutex<LogSession>,
 }
 
 impl Client {
@@ -80,12 +85,36 @@ impl Client {
     ) -> Result<Self> {
         Ok(Self {
             home: home.to_owned(),
+            server: server.to_owned(),
             api: Api::new(server)?,
             keystore,
             passphrase,
             trusted: Mutex::new(HashMap::new()),
             first_sights: Mutex::new(Vec::new()),
+            log_policy: LogPolicy::default(),
+            log: Mutex::new(LogSession::default()),
         })
+    }
+
+    /// Sets what this client requires of the log beyond signature and consistency.
+    pub fn set_log_policy(&mut self, policy: LogPolicy) {
+        self.log_policy = policy;
+    }
+
+    /// The server this client talks to, as given.
+    pub(crate) fn server(&self) -> &str {
+        &self.server
+    }
+
+    pub(crate) fn log_book_path(&self) -> PathBuf {
+        self.home.join(LOG_FILE)
+    }
+
+    pub(crate) fn log_state(&self) -> std::sync::MutexGuard<'_, LogSession> {
+        // A poisoned lock only means another task panicked; the state is whole.
+        self.log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The unlocked keystore.
@@ -121,6 +150,8 @@ impl Client {
     }
 
     /// Logs in with the account password; the token is stored encrypted to the person's key.
+    /// The server's log is checked at once (and its key pinned, the first time), as every
+    /// command that talks to the server does.
     pub async fn login(&mut self, password: &SecretString) -> Result<Me> {
         let request = LoginRequest {
             email: self.keystore.email.clone(),
@@ -146,6 +177,7 @@ impl Client {
             &self.keystore.identity().public_key(),
         )?;
         self.api.set_token(Some(session.token));
+        self.check_log().await?;
         Ok(answer.me)
     }
 

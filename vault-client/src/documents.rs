@@ -79,6 +79,7 @@ pub enum OpenTarget {
 impl Client {
     /// Checks a case's key once before sealing files into it.
     pub async fn prepare_case(&self, case: CaseId) -> Result<SealingCase> {
+        self.check_log().await?;
         let detail = self.show_case(case).await?;
         let org_key = self.org_key().await?;
         let case_key = self.case_key(&detail, &org_key).await?.public_key();
@@ -92,6 +93,7 @@ impl Client {
     /// id. The ciphertext is never written to disk here: it streams to the server as the
     /// `body` part, and the signed manifest follows once sealing has finished. If sealing
     /// fails, the request is abandoned (the server keeps nothing) and that failure is returned.
+    /// Once stored, its `document-sealed` and `key-wrapped` statements are proven in the log.
     pub async fn seal_file<P: Progress>(
         &self,
         case: &SealingCase,
@@ -114,6 +116,7 @@ impl Client {
             .api
             .upload_streamed::<serde_json::Value, _, _>(&route, body, manifest);
         let mut upload_stopped = false;
+        let mut statements = None;
         let signed = async {
             let outcome = sealing
                 .await
@@ -122,6 +125,10 @@ impl Client {
             let sealed = outcome.sealed?;
             unchanged_while_sealed(path, &before, &sealed)?;
             let manifest = self.manifest_for(case, document_id, &doc_key, path, &sealed)?;
+            statements = Some([
+                manifest.statement.clone(),
+                manifest.envelope.statement.clone(),
+            ]);
             let bytes = serde_json::to_vec(&manifest)
                 .map_err(|_| ClientError::Invalid("cannot encode the manifest".into()))?;
             // If the request has already ended, its own error says why.
@@ -129,11 +136,18 @@ impl Client {
             Ok(())
         };
         let (uploaded, signed) = tokio::join!(uploaded, signed);
-        match (uploaded, signed) {
-            (Ok(_), Ok(())) => Ok(document_id),
+        match (uploaded, signed, statements) {
+            (Ok(_), Ok(()), Some([sealed, wrapped])) => {
+                self.confirm_on_log("document seal", &[&sealed, &wrapped])
+                    .await?;
+                Ok(document_id)
+            }
+            (Ok(_), Ok(()), None) => Err(ClientError::Invalid(
+                "sealing ended without a manifest".into(),
+            )),
             // Sealing failed on its own (an unreadable file): that is the error to show.
-            (_, Err(err)) if !upload_stopped => Err(err),
-            (Err(err), _) | (Ok(_), Err(err)) => Err(err),
+            (_, Err(err), _) if !upload_stopped => Err(err),
+            (Err(err), _, _) | (Ok(_), Err(err), _) => Err(err),
         }
     }
 
@@ -355,11 +369,13 @@ impl Client {
         Ok(path)
     }
 
-    /// Shares one document with another organisation, wrapped to its verified current key.
+    /// Shares one document with another organisation, wrapped to its current key once that
+    /// key's chain verifies and every statement it rests on is proven in the log.
     pub async fn share(&self, document: DocumentId, to: OrgId) -> Result<()> {
+        self.check_log().await?;
         let org = self.my_org()?;
         let (_, _, key, _) = self.inspect(document).await?;
-        let to_key = self.trusted_org(to).await?.current_org_key().clone();
+        let to_key = self.logged_org_key(to).await?;
         let envelope = self.make_envelope(&key, &to_key, KeyScope::Document(document), org)?;
         let statement = Statement::now(Claim::DocumentShared {
             document,
@@ -376,21 +392,27 @@ impl Client {
         };
         self.api
             .post_no_answer(&format!("/v1/documents/{document}/shares"), &request)
-            .await
+            .await?;
+        let statements = [&request.statement, &request.envelope.statement];
+        self.confirm_on_log("share", &statements).await
     }
 
     /// Revokes a share.
     pub async fn revoke(&self, document: DocumentId, from: OrgId) -> Result<()> {
+        self.check_log().await?;
         let statement = Statement::now(Claim::ShareRevoked {
             document,
             to_org: from,
         })
         .sign(self.keystore.signing_key());
+        let request = RevokeRequest { statement };
         self.api
             .post_no_answer(
                 &format!("/v1/documents/{document}/shares/{from}/revoke"),
-                &RevokeRequest { statement },
+                &request,
             )
+            .await?;
+        self.confirm_on_log("share revocation", &[&request.statement])
             .await
     }
 

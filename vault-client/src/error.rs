@@ -78,7 +78,8 @@ pub enum ClientError {
     /// An organisation's keys differ from those pinned earlier.
     #[error(
         "organisation {org}'s {what} changed: pinned {pinned}, server shows {shown}. \
-         This may be an attack; confirm with the organisation out of band before doing anything"
+         This may be an attack; confirm with the organisation out of band before doing anything. \
+         Only once they confirm {shown}: `vaultctl trust accept {accept} --fingerprint {shown}`"
     )]
     PinChanged {
         /// The organisation.
@@ -89,7 +90,13 @@ pub enum ClientError {
         pinned: Fingerprint,
         /// Fingerprint shown now.
         shown: Fingerprint,
+        /// What `vaultctl trust accept` needs besides the fingerprint (`--org ID`,
+        /// `--org ID --member USER`).
+        accept: String,
     },
+    /// The log, or a statement that should be on it, did not verify.
+    #[error(transparent)]
+    Log(#[from] crate::log::LogError),
     /// A key operation failed.
     #[error(transparent)]
     Key(#[from] KeyError),

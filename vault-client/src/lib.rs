@@ -11,7 +11,10 @@
 //! - [`client`]: the [`Client`] and its session.
 //! - [`files`]: seal a file, open into a file only when every check passes.
 //! - [`pins`]: keys pinned on first sight.
+//! - [`log`]: checkpoints kept and checked, statements proven in the log.
+//! - [`witness`]: cosigning checkpoints as an auditor's witness.
 
+mod accept;
 pub mod cases;
 pub mod client;
 pub mod documents;
@@ -19,12 +22,14 @@ pub mod error;
 pub mod files;
 mod http;
 pub mod keystore;
+pub mod log;
 pub mod org;
 pub mod pins;
 mod private_file;
 pub mod session;
 mod upload;
 mod verify;
+pub mod witness;
 
 pub use client::{Client, Fingerprints};
 pub use error::{ClientError, Result};

@@ -5,9 +5,9 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
 use vault_core::api::{
-    ApproveRequest, CaseEnvelope, CreateOrgRequest, CreateOrgResponse, DocumentEnvelope, Envelope,
-    FoundingRequest, MemberEnvelope, MemberStatus, OrgHoldings, OrgKeyRotation, OrgSummary,
-    RegisterRequest, RegisterResponse, RemoveMemberRequest,
+    ApproveRequest, CaseEnvelope, CreateAuditorRequest, CreateOrgRequest, CreateOrgResponse,
+    DocumentEnvelope, Envelope, FoundingRequest, Me, MemberEnvelope, MemberStatus, OrgHoldings,
+    OrgKeyRotation, OrgSummary, RegisterRequest, RegisterResponse, RemoveMemberRequest,
 };
 use vault_core::ids::{OrgId, UserId};
 use vault_core::keys::{Fingerprint, PublicKey, SecretKey, SigningKey};
@@ -78,6 +78,22 @@ impl Client {
             name: name.to_owned(),
         };
         self.api.post("/v1/orgs", &request).await
+    }
+
+    /// Creates an auditor's account (platform admin).
+    pub async fn add_auditor(
+        &self,
+        user_id: UserId,
+        email: &str,
+        password: &SecretString,
+    ) -> Result<()> {
+        let request = CreateAuditorRequest {
+            user_id,
+            email: email.to_owned(),
+            password: password.expose_secret().to_owned(),
+        };
+        let _: Me = self.api.post("/v1/admin/auditors", &request).await?;
+        Ok(())
     }
 
     /// Lists organisations.
@@ -178,6 +194,7 @@ impl Client {
 
     /// Approves a pending member after the manager compared `fingerprint` out of band.
     pub async fn approve(&self, user: UserId, role: Role, fingerprint: Fingerprint) -> Result<()> {
+        self.check_log().await?;
         let org = self.my_org()?;
         let (dir, _) = self.directory(org).await?;
         let entry = dir
@@ -210,15 +227,17 @@ impl Client {
             .post_no_answer(&format!("/v1/orgs/{org}/members/{user}/approve"), &request)
             .await?;
         self.forget_trusted(org);
-        Ok(())
+        let statements = [&request.certificate, &request.org_envelope.statement];
+        self.confirm_on_log("approval", &statements).await
     }
 
     /// Removes a member and rotates the organisation key: the new key is wrapped to every
-    /// remaining certified member, and every case and shared document key is re-wrapped to it.
+    /// remaining certified member (each one's certificate chain proven in the log first), and
+    /// every case and shared document key is re-wrapped to it.
     pub async fn remove_member(&self, user: UserId) -> Result<()> {
+        self.check_log().await?;
         let org = self.my_org()?;
-        self.forget_trusted(org);
-        let trusted = self.trusted_org(org).await?;
+        let (trusted, staying) = self.logged_members(org, user).await?;
         let old = self.org_key().await?;
         let holdings: OrgHoldings = self.api.get(&format!("/v1/orgs/{org}/holdings")).await?;
         let new = SecretKey::generate();
@@ -232,7 +251,7 @@ impl Client {
         })
         .sign(self.keystore.signing_key());
         let mut member_envelopes = Vec::new();
-        for member in trusted.active_members().filter(|m| m.user_id != user) {
+        for member in &staying {
             let envelope =
                 self.make_envelope(&new, &member.encryption_key, KeyScope::Org(org), org)?;
             member_envelopes.push(MemberEnvelope {
@@ -290,6 +309,26 @@ impl Client {
             .post_no_answer(&format!("/v1/orgs/{org}/members/{user}/remove"), &request)
             .await?;
         self.forget_trusted(org);
-        Ok(())
+        let rotation = &request.rotation;
+        let mut statements = vec![&request.removal, &rotation.org_key_statement];
+        statements.extend(
+            rotation
+                .member_envelopes
+                .iter()
+                .map(|m| &m.envelope.statement),
+        );
+        statements.extend(
+            rotation
+                .case_envelopes
+                .iter()
+                .map(|c| &c.envelope.statement),
+        );
+        statements.extend(
+            rotation
+                .share_envelopes
+                .iter()
+                .map(|d| &d.envelope.statement),
+        );
+        self.confirm_on_log("member removal", &statements).await
     }
 }

@@ -1,17 +1,26 @@
 //! Keys pinned the first time they were seen (`pins.json`).
 //!
 //! The first time the client verifies an organisation's directory it records the root signing
-//! key and the fingerprint of every organisation key version. Later directories must show the
-//! same root and the same keys for the versions already seen (new versions may be added by a
-//! rotation); anything else is refused, naming both fingerprints, because a directory that
-//! changes under a client is what a key-substitution attack looks like.
+//! key, the fingerprint of every organisation key version, and the member fingerprint (over
+//! both keys) of every active certified member. Later directories must show the same root, the
+//! same key for every version already seen and the same keys for every member already seen;
+//! anything else is refused, naming both fingerprints, because a directory that changes under a
+//! client is what a key-substitution attack looks like.
+//!
+//! What is not a change: a new organisation key version (a rotation after a member left),
+//! which the directory proves by an `org-key-published` statement signed by the root or a
+//! certified manager, and a new member certified along the chain. What is: a different root, a
+//! different key for a version already seen, or different keys for a member already seen
+//! (members never change keys in place; a new keystore is a new member). Such a change is taken
+//! only by [`Pins::accept_org`] or [`Pins::accept_member`] (`vaultctl trust accept`), with the
+//! new fingerprint the person confirmed out of band.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use vault_core::ids::OrgId;
+use vault_core::ids::{OrgId, UserId};
 use vault_core::keys::{Fingerprint, VerifyingKey};
 use vault_core::trust::TrustedOrg;
 
@@ -30,6 +39,9 @@ pub struct OrgPin {
     pub root: VerifyingKey,
     /// Fingerprint of each organisation key version, oldest first.
     pub org_keys: Vec<Fingerprint>,
+    /// Member fingerprint of each certified member seen active.
+    #[serde(default)]
+    pub members: BTreeMap<UserId, Fingerprint>,
 }
 
 impl Pins {
@@ -70,55 +82,170 @@ impl Pins {
             OrgPin {
                 root,
                 org_keys: vec![org_key],
+                members: BTreeMap::new(),
             },
         );
     }
 
     /// Checks a verified directory against the pins and records anything new.
-    /// Returns whether the pins changed.
+    /// Returns whether the pins changed. Nothing is recorded when anything is refused.
     pub fn check_and_record(&mut self, trusted: &TrustedOrg) -> Result<bool> {
-        let shown: Vec<Fingerprint> = trusted
-            .org_keys
-            .iter()
-            .map(vault_core::keys::PublicKey::fingerprint)
-            .collect();
+        let shown = Shown::of(trusted);
         let Some(pin) = self.orgs.get_mut(&trusted.org_id) else {
-            self.orgs.insert(
-                trusted.org_id,
-                OrgPin {
-                    root: trusted.root,
-                    org_keys: shown,
-                },
-            );
+            self.orgs.insert(trusted.org_id, shown.into_pin());
             return Ok(true);
         };
-        if pin.root != trusted.root {
-            return Err(ClientError::PinChanged {
-                org: trusted.org_id,
-                what: "root signing key".into(),
-                pinned: pin.root.fingerprint(),
-                shown: trusted.root.fingerprint(),
-            });
+        let org = trusted.org_id;
+        if pin.root != shown.root {
+            let (pinned, now) = (pin.root.fingerprint(), shown.root.fingerprint());
+            return Err(changed(org, "root signing key".into(), pinned, now));
         }
-        for (version, pinned) in pin.org_keys.iter().enumerate() {
-            match shown.get(version) {
-                Some(now) if now == pinned => {}
-                other => {
-                    return Err(ClientError::PinChanged {
-                        org: trusted.org_id,
-                        what: format!("organisation key version {}", version + 1),
-                        pinned: *pinned,
-                        shown: other.copied().unwrap_or(*pinned),
-                    })
-                }
+        if let Some((version, pinned, now)) = first_changed_version(pin, &shown) {
+            let what = format!("organisation key version {}", version + 1);
+            return Err(changed(org, what, pinned, now));
+        }
+        for (user, now) in &shown.members {
+            if let Some(pinned) = pin.members.get(user).filter(|p| *p != now) {
+                return Err(ClientError::PinChanged {
+                    org,
+                    what: format!("member {user}'s keys"),
+                    pinned: *pinned,
+                    shown: *now,
+                    accept: format!("--org {org} --member {user}"),
+                });
             }
         }
-        let grew = shown.len() > pin.org_keys.len();
+        let grew = shown.org_keys.len() > pin.org_keys.len();
         if grew {
-            pin.org_keys = shown;
+            pin.org_keys = shown.org_keys;
         }
-        Ok(grew)
+        let before = pin.members.len();
+        pin.members.extend(shown.members);
+        Ok(grew || pin.members.len() > before)
     }
+
+    /// Takes an organisation's changed root, or its first changed key version, as `trusted`
+    /// shows it, once the person confirmed `fingerprint` (the new key's) out of band. Member
+    /// pins are kept, so a member's changed keys still need their own acceptance. Returns
+    /// whether anything was taken; an unknown organisation is simply pinned.
+    pub fn accept_org(&mut self, trusted: &TrustedOrg, fingerprint: Fingerprint) -> Result<bool> {
+        let shown = Shown::of(trusted);
+        let Some(pin) = self.orgs.get_mut(&trusted.org_id) else {
+            self.orgs.insert(trusted.org_id, shown.into_pin());
+            return Ok(true);
+        };
+        let new = if pin.root == shown.root {
+            match first_changed_version(pin, &shown) {
+                Some((_, _, now)) => now,
+                None => return Ok(false),
+            }
+        } else {
+            shown.root.fingerprint()
+        };
+        if new != fingerprint {
+            return Err(not_the_changed_key());
+        }
+        if pin.root == shown.root {
+            let version = first_changed_version(pin, &shown).map_or(0, |(v, _, _)| v);
+            pin.org_keys[version] = new;
+        } else {
+            pin.root = shown.root;
+            pin.org_keys = shown.org_keys;
+        }
+        Ok(true)
+    }
+
+    /// Takes a member's changed keys as `trusted` shows them, once the person confirmed
+    /// `fingerprint` (the member fingerprint over both new keys) with the member out of band.
+    pub fn accept_member(
+        &mut self,
+        trusted: &TrustedOrg,
+        user: UserId,
+        fingerprint: Fingerprint,
+    ) -> Result<bool> {
+        let shown = Shown::of(trusted);
+        let now = *shown.members.get(&user).ok_or_else(|| {
+            ClientError::Invalid(format!(
+                "{user} is not an active certified member of organisation {}",
+                trusted.org_id
+            ))
+        })?;
+        if now != fingerprint {
+            return Err(not_the_changed_key());
+        }
+        let pin = self
+            .orgs
+            .entry(trusted.org_id)
+            .or_insert_with(|| shown.into_pin());
+        Ok(pin.members.insert(user, now) != Some(now))
+    }
+}
+
+/// The fingerprints a verified directory shows.
+struct Shown {
+    root: VerifyingKey,
+    org_keys: Vec<Fingerprint>,
+    members: BTreeMap<UserId, Fingerprint>,
+}
+
+impl Shown {
+    fn of(trusted: &TrustedOrg) -> Self {
+        Self {
+            root: trusted.root,
+            org_keys: trusted
+                .org_keys
+                .iter()
+                .map(vault_core::keys::PublicKey::fingerprint)
+                .collect(),
+            members: trusted
+                .active_members()
+                .map(|m| {
+                    let member = Fingerprint::of_member(&m.encryption_key, &m.signing_key);
+                    (m.user_id, member)
+                })
+                .collect(),
+        }
+    }
+
+    fn into_pin(self) -> OrgPin {
+        OrgPin {
+            root: self.root,
+            org_keys: self.org_keys,
+            members: self.members,
+        }
+    }
+}
+
+/// The first pinned key version the directory shows differently (or no longer shows):
+/// (index, pinned, shown).
+fn first_changed_version(pin: &OrgPin, shown: &Shown) -> Option<(usize, Fingerprint, Fingerprint)> {
+    pin.org_keys
+        .iter()
+        .enumerate()
+        .find_map(|(version, pinned)| match shown.org_keys.get(version) {
+            Some(now) if now == pinned => None,
+            other => Some((version, *pinned, other.copied().unwrap_or(*pinned))),
+        })
+}
+
+fn changed(org: OrgId, what: String, pinned: Fingerprint, shown: Fingerprint) -> ClientError {
+    ClientError::PinChanged {
+        org,
+        what,
+        pinned,
+        shown,
+        accept: format!("--org {org}"),
+    }
+}
+
+/// The fingerprint the person gave is not that of the changed key. The changed key's is not
+/// shown: a person who copied it from here would accept whatever the server substituted.
+fn not_the_changed_key() -> ClientError {
+    ClientError::Invalid(
+        "the fingerprint you gave is not that of the key the server shows now; nothing was \
+         accepted. Compare again with the organisation or member, out of band"
+            .into(),
+    )
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! Trust checks before any key is used or any document is shown.
 //!
-//! - A directory counts only after [`TrustedOrg::verify`] with the pinned root, and after the
-//!   pins agree (see [`crate::pins`]).
+//! - A directory counts only after [`TrustedOrg::verify`], and after the pins agree on its
+//!   root, organisation keys and members' keys (see [`crate::pins`]). Before a key is wrapped
+//!   to, the statements certifying it must also be proven in the log (see [`crate::log`]).
 //! - An envelope counts only when its `key-wrapped` statement verifies against a certified
 //!   member of the organisation the statement names, that organisation is one allowed to hand
 //!   us this key, and it is unwrapped with the fingerprint that statement names (key adoption
@@ -108,7 +109,9 @@ impl Client {
         let path = self.pins_path();
         let mut pins = Pins::load(&path)?;
         let first_sight = pins.root(org).is_none();
-        let trusted = TrustedOrg::verify(&dir, pins.root(org))?;
+        // The pins compare the root below, as they compare every key, so that a changed root
+        // is refused with the way to accept it.
+        let trusted = TrustedOrg::verify(&dir, None)?;
         if expect.is_some_and(|fpr| fpr != trusted.root.fingerprint()) {
             return Err(ClientError::OrgRootMismatch(org));
         }

@@ -310,6 +310,8 @@ async fn auditor_lists_are_exact_and_page_alike() {
         .collect();
     assert_eq!(places, expected_envelopes(&w));
     assert_eq!(envelopes(&w, 1).await, listed, "pages of one list the same");
+    let unpaged: Vec<StoredEnvelope> = get_json(&w.server, "/v1/audit/envelopes", &w.auditor).await;
+    assert_eq!(unpaged, listed, "without a limit, the whole list");
     for (n, (_, sealed)) in w.docs.iter().enumerate().take(2) {
         let stored = listed
             .iter()
@@ -337,6 +339,11 @@ async fn auditor_lists_are_exact_and_page_alike() {
 
     let today = access(&w, 1000).await;
     assert_eq!(access(&w, 1).await, today);
+    let unpaged: Vec<DocumentAccessToday> =
+        get_json(&w.server, "/v1/audit/access", &w.auditor).await;
+    assert_eq!(unpaged, today);
+    let unpaged: Vec<InventoryEntry> = get_json(&w.server, "/v1/audit/inventory", &w.auditor).await;
+    assert_eq!(unpaged, entries);
     let both = sorted(vec![w.north.id, w.bright.id]);
     let expected = [
         both.clone(),

@@ -61,7 +61,7 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Whoami { json } => {
-            let me = open(g, &home)?.whoami().await?;
+            let me = open_checked(g, &home).await?.whoami().await?;
             if json {
                 return output::json(&me);
             }
@@ -83,6 +83,8 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
         Command::Case(command) => case(g, &home, command).await,
         Command::Doc(command) => doc(g, &home, command).await,
         Command::Keys(command) => keys(g, &home, command).await,
+        Command::Trust(command) => super::log_commands::trust(g, &home, command).await,
+        Command::Audit(command) => super::log_commands::audit(g, &home, command).await,
     }
 }
 
@@ -97,13 +99,29 @@ fn home_dir(g: &Global) -> Result<PathBuf> {
 
 fn open(g: &Global, home: &Path) -> Result<Opened> {
     let passphrase = secrets::passphrase(g.passphrase_file.as_deref(), false)?;
-    Client::open(home, &g.server, passphrase).map(Opened)
+    let policy = vault_client::log::LogPolicy::from_texts(
+        g.expect_log_key.as_deref(),
+        g.require_witness.as_deref(),
+        g.witness_max_age,
+    )?;
+    let mut client = Client::open(home, &g.server, passphrase)?;
+    client.set_log_policy(policy);
+    Ok(Opened(client))
+}
+
+/// [`open`], then the server's latest log checkpoint checked against the one accepted before
+/// (and the witness required, if any): a command that talks to the server starts here, so a
+/// rolled-back or forked log stops it before anything is read or sent.
+pub(super) async fn open_checked(g: &Global, home: &Path) -> Result<Opened> {
+    let client = open(g, home)?;
+    client.check_log().await?;
+    Ok(client)
 }
 
 /// An opened client that, when the command is done (whether it succeeded or not), reports on
 /// stderr every organisation root it pinned for the first time without a fingerprint to check
 /// it against: one place for every command, so no path pins a root silently.
-struct Opened(Client);
+pub(super) struct Opened(Client);
 
 impl std::ops::Deref for Opened {
     type Target = Client;
@@ -121,6 +139,14 @@ impl std::ops::DerefMut for Opened {
 
 impl Drop for Opened {
     fn drop(&mut self) {
+        if let Some(vkey) = self.0.take_new_log_key() {
+            eprintln!("this server's log was seen for the first time; its key is {vkey}");
+            eprintln!(
+                "compare it once with the platform's operator (the server prints it when it \
+                 starts); it is pinned from now on, and --expect-log-key VKEY checks it before \
+                 anything is trusted"
+            );
+        }
         for seen in self.0.take_first_sights() {
             eprintln!(
                 "organisation {} seen for the first time; its root key is {}",
@@ -160,7 +186,7 @@ fn print_identity(client: &Client, as_json: bool) -> Result<()> {
 }
 
 async fn org(g: &Global, home: &Path, command: OrgCommand) -> Result<()> {
-    let client = open(g, home)?;
+    let client = open_checked(g, home).await?;
     match command {
         OrgCommand::Create { name, json } => {
             let answer = client.create_org(&name).await?;
@@ -170,6 +196,15 @@ async fn org(g: &Global, home: &Path, command: OrgCommand) -> Result<()> {
             println!("organisation id: {}", answer.org.org_id);
             println!("invite code:     {}", answer.invite_code);
             println!("hand the code to the organisation's first manager; it is shown once");
+        }
+        OrgCommand::AddAuditor { user_id, email } => {
+            let password = secrets::password(g.password_file.as_deref(), true)?;
+            client.add_auditor(user_id, &email, &password).await?;
+            println!(
+                "auditor account {user_id} created for {}",
+                output::printable(&email)
+            );
+            println!("they log in with `vaultctl login` and the password you set");
         }
         OrgCommand::List { json } => {
             let orgs = client.list_orgs().await?;
@@ -255,7 +290,7 @@ fn print_members(root: &Fingerprint, members: &[vault_client::org::MemberView]) 
 }
 
 async fn case(g: &Global, home: &Path, command: CaseCommand) -> Result<()> {
-    let client = open(g, home)?;
+    let client = open_checked(g, home).await?;
     match command {
         CaseCommand::Create { reference, json } => {
             let case_id = client.create_case(&reference).await?;
@@ -351,7 +386,7 @@ async fn doc(g: &Global, home: &Path, command: DocCommand) -> Result<()> {
     if let DocCommand::SealLocal { file, out, force } = command {
         return seal_local(file, out, force).await;
     }
-    let client = open(g, home)?;
+    let client = open_checked(g, home).await?;
     match command {
         DocCommand::Seal {
             case_id,
@@ -447,7 +482,10 @@ async fn doc(g: &Global, home: &Path, command: DocCommand) -> Result<()> {
 }
 
 async fn keys(g: &Global, home: &Path, command: KeysCommand) -> Result<()> {
-    let client = open(g, home)?;
+    let client = match command {
+        KeysCommand::Export { .. } => open_checked(g, home).await?,
+        KeysCommand::Fingerprint { .. } => open(g, home)?,
+    };
     match command {
         KeysCommand::Export {
             document_id,
@@ -480,7 +518,7 @@ async fn meet_org(client: &Client, org: OrgId, expect: Option<&str>) -> Result<(
     Ok(())
 }
 
-fn parse_fingerprint(text: &str) -> Result<Fingerprint> {
+pub(super) fn parse_fingerprint(text: &str) -> Result<Fingerprint> {
     text.parse()
         .map_err(|_| ClientError::Invalid(format!("{text:?} is not a key fingerprint")))
 }

@@ -1,6 +1,7 @@
 //! The `vaultctl` command line: argument definitions (clap derive) and dispatch.
 
 mod commands;
+mod log_commands;
 mod output;
 mod secrets;
 
@@ -49,6 +50,23 @@ pub(crate) struct Global {
         help = "Read the account password from this file (else VAULTCTL_PASSWORD, else a prompt)"
     )]
     pub(crate) password_file: Option<PathBuf>,
+    /// Refuse the server's log unless it is signed with this key (`origin+keyid+base64`, as the
+    /// server prints it at start); without it the key is pinned the first time it is seen.
+    #[arg(long, global = true, env = "VAULTCTL_EXPECT_LOG_KEY", value_name = "VKEY")]
+    pub(crate) expect_log_key: Option<String>,
+    /// Refuse the server's log unless this witness (its key, as `vaultctl audit witness`
+    /// prints it) cosigned a checkpoint consistent with the latest, recently enough.
+    #[arg(
+        long,
+        global = true,
+        env = "VAULTCTL_REQUIRE_WITNESS",
+        value_name = "VKEY",
+        requires = "witness_max_age"
+    )]
+    pub(crate) require_witness: Option<String>,
+    /// The oldest witness cosignature accepted, in seconds (with --require-witness).
+    #[arg(long, global = true, env = "VAULTCTL_WITNESS_MAX_AGE", value_name = "SECS")]
+    pub(crate) witness_max_age: Option<u64>,
 }
 
 #[derive(Subcommand)]
@@ -93,6 +111,43 @@ pub(crate) enum Command {
     /// Own keys and exported document keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Changed keys, taken after comparing fingerprints out of band.
+    #[command(subcommand)]
+    Trust(TrustCommand),
+    /// Auditing the server (auditor account).
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+pub(crate) enum TrustCommand {
+    /// Take a changed organisation root or organisation key (with --org), or a member's changed
+    /// keys (with --org and --member), once the new fingerprint was confirmed out of band.
+    Accept {
+        /// The organisation.
+        #[arg(long)]
+        org: OrgId,
+        /// The member whose keys changed.
+        #[arg(long)]
+        member: Option<UserId>,
+        /// The new key's fingerprint, as the organisation or member read it out to you.
+        #[arg(long)]
+        fingerprint: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum AuditCommand {
+    /// Cosign the log's latest checkpoint as a witness, after checking it extends the last one
+    /// this witness cosigned; the witness key is made on first use and its public key printed.
+    Witness {
+        /// Name of the witness key, when it is made (default: witness-USER_ID).
+        #[arg(long)]
+        name: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -104,6 +159,15 @@ pub(crate) enum OrgCommand {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Create an auditor's account (platform admin). The auditor runs `vaultctl init` first and
+    /// gives you the user id it prints; the password you set here is theirs to log in with.
+    AddAuditor {
+        /// The auditor's user id, from their `vaultctl init` or `vaultctl whoami`.
+        user_id: UserId,
+        /// The auditor's login e-mail, as given to their `vaultctl init`.
+        #[arg(long)]
+        email: String,
     },
     /// List organisations.
     List {

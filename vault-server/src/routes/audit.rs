@@ -98,7 +98,7 @@ pub async fn events(
 pub struct DocumentPage {
     /// Only documents whose id sorts after this one.
     pub after: Option<DocumentId>,
-    /// At most this many entries (default 100, at most 1000).
+    /// At most this many entries (1 to 1000); every one when not given.
     pub limit: Option<i64>,
 }
 
@@ -107,17 +107,17 @@ pub struct DocumentPage {
 pub struct EnvelopePage {
     /// The place and owner of the last envelope already seen.
     pub after: Option<String>,
-    /// At most this many entries (default 100, at most 1000).
+    /// At most this many entries (1 to 1000); every one when not given.
     pub limit: Option<i64>,
 }
 
-/// A page size in 1 to 1000, 100 when not given.
+/// A page size in 1 to 1000; without one, the whole list, so that a client that does not page
+/// can never mistake a first page for everything.
 fn page_limit(limit: Option<i64>) -> ApiResult<i64> {
-    let limit = limit.unwrap_or(100);
-    if (1..=1000).contains(&limit) {
-        Ok(limit)
-    } else {
-        Err(ApiError::BadRequest("limit is 1 to 1000"))
+    match limit {
+        None => Ok(i64::MAX),
+        Some(limit) if (1..=1000).contains(&limit) => Ok(limit),
+        Some(_) => Err(ApiError::BadRequest("limit is 1 to 1000")),
     }
 }
 
@@ -182,7 +182,7 @@ pub async fn envelopes(
         None => EnvelopeCursor::default(),
         Some(text) => EnvelopeCursor::parse(text).ok_or(ApiError::BadRequest(BAD))?,
     };
-    let limit = usize::try_from(limit).map_err(ApiError::internal)?;
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     let mut conn = state.db.reader().acquire().await?;
     Ok(Json(audit_data::envelopes(&mut conn, &after, limit).await?))
 }

@@ -141,7 +141,7 @@ pub async fn envelopes(
             );
             let rows: Vec<(String, String)> = sqlx::query_as(&sql)
                 .bind(owner_after)
-                .bind(i64::try_from(room).map_err(ApiError::internal)?)
+                .bind(i64::try_from(room).unwrap_or(i64::MAX))
                 .fetch_all(&mut *conn)
                 .await?;
             for (owner, envelope) in rows {
