@@ -595,8 +595,8 @@ async fn objects_are_byte_equal(w: &World, out: &Path) {
     }
 }
 
-/// No e-mail, password or its hash, token, case reference, sealed metadata, secret key or the
-/// log signing key, in any file of the export.
+/// No e-mail, password or its hash, token, case reference, sealed metadata, secret key, database
+/// URL, S3 secret or the log signing key, in any file of the export.
 fn nothing_secret(w: &World, out: &Path) {
     let people = [&w.north_mgr, &w.practitioner, &w.bright_mgr];
     let mut needles: Vec<Vec<u8>> = vec![
@@ -617,6 +617,18 @@ fn nothing_secret(w: &World, out: &Path) {
         let metadata = &sealed.manifest.sealed_metadata;
         needles.push(metadata.clone());
         needles.push(vault_core::b64::encode(metadata).into_bytes());
+    }
+    // The settings that may hold a password or credential (PostgreSQL, S3 runs).
+    let settings = &w.server.settings;
+    needles.extend(
+        settings
+            .database_url
+            .iter()
+            .map(|url| url.as_bytes().to_vec()),
+    );
+    if let Some(secret) = &settings.s3.secret_access_key {
+        use secrecy::ExposeSecret as _;
+        needles.push(secret.expose_secret().as_bytes().to_vec());
     }
     let key_file = std::fs::read(w.server.settings.log_key_path()).unwrap();
     needles.push(vault_core::b64::encode(&key_file).into_bytes());
