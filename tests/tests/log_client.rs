@@ -484,3 +484,48 @@ async fn post_cosignature(platform: &Platform, vkey: &str, line: &str, size: u64
         .unwrap();
     assert_eq!(answer.status(), 201);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_key_is_pinned_on_first_sight_or_must_be_the_one_expected() {
+    let platform = Platform::start().await;
+    let (_, manager) = platform
+        .organisation("Northshire Council", "north-manager")
+        .await;
+    // Logging in met the log: its key is pinned and reported once.
+    let vkey = manager.take_new_log_key().unwrap();
+    assert!(vkey.starts_with("case-vault.localhost/log+"), "{vkey}");
+    manager.check_log().await.unwrap();
+    assert_eq!(manager.take_new_log_key(), None);
+    let saved = saved_log(&platform, "north-manager");
+
+    // The same keystore meets a second server address, told to expect another key.
+    let replica = platform.replica().await;
+    let other = SigningKey::generate().unwrap().verifying_key();
+    let wrong = vault_core::checkpoint::NoteKey {
+        name: "case-vault.localhost/log".into(),
+        key: other,
+    }
+    .to_vkey();
+    let mut client = platform.person_at_server("north-manager", &replica);
+    client.set_log_policy(LogPolicy::from_texts(Some(&wrong), None, None).unwrap());
+    let err = client.check_log().await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "the server's log key is not the one given with --expect-log-key (expected {wrong}); \
+             nothing was pinned or done"
+        )
+    );
+    assert_eq!(saved_log(&platform, "north-manager"), saved);
+
+    // The right key is taken without a first-sight notice; once pinned, another is refused.
+    client.set_log_policy(LogPolicy::from_texts(Some(&vkey), None, None).unwrap());
+    client.check_log().await.unwrap();
+    assert_eq!(client.take_new_log_key(), None);
+    client.set_log_policy(LogPolicy::from_texts(Some(&wrong), None, None).unwrap());
+    let err = client.check_log().await.unwrap_err();
+    assert!(
+        matches!(err, ClientError::Log(LogError::UnexpectedKey { .. })),
+        "{err}"
+    );
+}

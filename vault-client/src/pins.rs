@@ -318,4 +318,151 @@ mod tests {
         let err = pins.check_and_record(&trusted(org, &root)).unwrap_err();
         assert!(matches!(err, ClientError::PinChanged { .. }), "{err}");
     }
+
+    /// A verified directory whose root published `keys` as versions 1, 2, … and certified one
+    /// manager, `member`, with `member_keys`.
+    fn directory(
+        org: OrgId,
+        root: &SigningKey,
+        keys: &[vault_core::keys::PublicKey],
+        member: UserId,
+        member_keys: (&vault_core::keys::PublicKey, &VerifyingKey),
+    ) -> TrustedOrg {
+        use vault_core::api::{MemberEntry, MemberStatus};
+        use vault_core::statement::Role;
+        let statements = keys
+            .iter()
+            .zip(1..)
+            .map(|(key, version)| {
+                let claim = Claim::OrgKeyPublished {
+                    org,
+                    version,
+                    key: key.clone(),
+                };
+                Statement::now(claim).sign(root)
+            })
+            .collect();
+        let certificate = Statement::now(Claim::MemberCertified {
+            org,
+            user: member,
+            role: Role::Manager,
+            encryption_key: member_keys.0.clone(),
+            signing_key: *member_keys.1,
+        })
+        .sign(root);
+        let dir = OrgDirectory {
+            org: OrgSummary {
+                org_id: org,
+                name: "Northshire Council".into(),
+                root_signing_key: Some(root.verifying_key()),
+                org_key: keys.last().cloned(),
+                org_key_version: Some(u32::try_from(keys.len()).unwrap()),
+            },
+            org_key_statements: statements,
+            members: vec![MemberEntry {
+                user_id: member,
+                email: "sam@northshire.example".into(),
+                role: Some(Role::Manager),
+                status: MemberStatus::Active,
+                encryption_key: member_keys.0.clone(),
+                signing_key: *member_keys.1,
+                certificate: Some(certificate),
+            }],
+        };
+        TrustedOrg::verify(&dir, None).unwrap()
+    }
+
+    fn member_keys() -> (vault_core::keys::PublicKey, VerifyingKey) {
+        let signing = SigningKey::generate().unwrap().verifying_key();
+        (SecretKey::generate().public_key(), signing)
+    }
+
+    /// A rotation (a new version signed along the chain) is not a change; a different key for
+    /// a version already seen is, and only its confirmed fingerprint takes it.
+    #[test]
+    fn a_new_version_passes_and_a_replaced_one_waits_for_its_fingerprint() {
+        let (org, root, user) = (OrgId::new(), SigningKey::generate().unwrap(), UserId::new());
+        let (enc, sig) = member_keys();
+        let v1 = SecretKey::generate().public_key();
+        let mut pins = Pins::default();
+        pins.check_and_record(&directory(
+            org,
+            &root,
+            std::slice::from_ref(&v1),
+            user,
+            (&enc, &sig),
+        ))
+        .unwrap();
+        let v2 = SecretKey::generate().public_key();
+        let rotated = directory(org, &root, &[v1.clone(), v2], user, (&enc, &sig));
+        assert!(pins.check_and_record(&rotated).unwrap());
+
+        let other = SecretKey::generate().public_key();
+        let replaced = directory(org, &root, &[v1.clone(), other.clone()], user, (&enc, &sig));
+        let err = pins.check_and_record(&replaced).unwrap_err().to_string();
+        assert!(err.contains("organisation key version 2 changed"), "{err}");
+        let fpr = other.fingerprint();
+        assert!(
+            err.contains(&format!("--org {org} --fingerprint {fpr}`")),
+            "{err}"
+        );
+        assert!(pins.accept_org(&replaced, v1.fingerprint()).is_err());
+        assert!(pins.check_and_record(&replaced).is_err());
+        assert!(pins.accept_org(&replaced, fpr).unwrap());
+        assert!(!pins.check_and_record(&replaced).unwrap());
+        assert!(!pins.accept_org(&replaced, fpr).unwrap());
+    }
+
+    #[test]
+    fn a_members_changed_keys_wait_for_their_fingerprint() {
+        let (org, root, user) = (OrgId::new(), SigningKey::generate().unwrap(), UserId::new());
+        let key = [SecretKey::generate().public_key()];
+        let (enc, sig) = member_keys();
+        let mut pins = Pins::default();
+        pins.check_and_record(&directory(org, &root, &key, user, (&enc, &sig)))
+            .unwrap();
+        let (enc2, sig2) = member_keys();
+        let changed = directory(org, &root, &key, user, (&enc2, &sig2));
+        let (old, new) = (
+            Fingerprint::of_member(&enc, &sig),
+            Fingerprint::of_member(&enc2, &sig2),
+        );
+        let err = pins.check_and_record(&changed).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!(
+                "member {user}'s keys changed: pinned {old}, server shows {new}"
+            )),
+            "{err}"
+        );
+        assert!(pins.accept_member(&changed, user, old).is_err());
+        assert!(pins.accept_member(&changed, user, new).unwrap());
+        assert!(!pins.check_and_record(&changed).unwrap());
+        // Back to the old keys is a change again.
+        let back = directory(org, &root, &key, user, (&enc, &sig));
+        assert!(pins.check_and_record(&back).is_err());
+    }
+
+    #[test]
+    fn a_changed_root_is_taken_only_with_its_fingerprint() {
+        let org = OrgId::new();
+        let (first, second) = (
+            SigningKey::generate().unwrap(),
+            SigningKey::generate().unwrap(),
+        );
+        let mut pins = Pins::default();
+        pins.check_and_record(&trusted(org, &first)).unwrap();
+        let now = trusted(org, &second);
+        let err = pins.check_and_record(&now).unwrap_err().to_string();
+        assert!(err.contains("root signing key changed"), "{err}");
+        let wrong = pins.accept_org(&now, first.verifying_key().fingerprint());
+        assert!(wrong
+            .unwrap_err()
+            .to_string()
+            .contains("nothing was accepted"));
+        assert!(pins
+            .accept_org(&now, second.verifying_key().fingerprint())
+            .unwrap());
+        assert!(!pins.check_and_record(&now).unwrap());
+        assert_eq!(pins.root(org), Some(&second.verifying_key()));
+    }
 }
