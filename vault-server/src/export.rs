@@ -24,6 +24,7 @@ use vault_core::api::{ExportConfig, ExportCounts, ExportManifest, InventoryEntry
 
 use crate::db::{Backend, Db};
 use crate::routes::audit_data::{self, EnvelopeCursor};
+use crate::settings::Settings;
 use crate::state::AppState;
 
 /// Version of the export layout written into `manifest.json`.
@@ -49,20 +50,7 @@ impl Staging {
     /// Refuses an `out` that exists and is not an empty directory, then makes the hidden
     /// sibling the export is written into.
     fn begin(out: &Path) -> anyhow::Result<Self> {
-        match std::fs::read_dir(out) {
-            Ok(mut entries) => {
-                if entries.next().is_some() {
-                    bail!(
-                        "{} is not empty; export-audit writes only into a new or empty directory",
-                        out.display()
-                    );
-                }
-            }
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
-            Err(err) => {
-                return Err(err).with_context(|| format!("{} is not a directory", out.display()))
-            }
-        }
+        refuse_used(out)?;
         let name = out
             .file_name()
             .with_context(|| format!("{} does not name a directory", out.display()))?;
@@ -109,6 +97,39 @@ impl Staging {
         self.committed = true;
         Ok(())
     }
+}
+
+/// Refuses an `out` that exists and is not an empty directory.
+fn refuse_used(out: &Path) -> anyhow::Result<()> {
+    match std::fs::read_dir(out) {
+        Ok(mut entries) => {
+            if entries.next().is_some() {
+                bail!(
+                    "{} is not empty; export-audit writes only into a new or empty directory",
+                    out.display()
+                );
+            }
+            Ok(())
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(err) => Err(err).with_context(|| format!("{} is not a directory", out.display())),
+    }
+}
+
+/// `vault-server export-audit`: opens the platform `settings` name and exports it to `out`.
+/// The output directory and the log key are checked first, so that a mistyped data directory
+/// is refused instead of becoming a new, empty platform with a new log key.
+pub async fn run(settings: Settings, out: &Path) -> anyhow::Result<ExportManifest> {
+    refuse_used(out)?;
+    let key = settings.log_key_path();
+    if !key.is_file() {
+        bail!(
+            "there is no log signing key at {}; give the data directory (or --log-key-file) \
+             the server uses",
+            key.display()
+        );
+    }
+    crate::App::new(settings).await?.export_audit(out).await
 }
 
 fn private_dir(path: &Path) -> std::io::Result<()> {

@@ -198,8 +198,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::ExportAudit { server, out } => {
-            let app = App::new(server.settings()).await?;
-            let manifest = app.export_audit(&out).await?;
+            let manifest = vault_server::export::run(server.settings(), &out).await?;
             println!(
                 "audit export written to {}: {} log leaves, {} objects",
                 out.display(),

@@ -699,3 +699,34 @@ async fn an_export_that_fails_halfway_leaves_nothing() {
     assert!(!out.exists());
     assert_eq!(std::fs::read_dir(parent.path()).unwrap().count(), 0);
 }
+
+#[tokio::test]
+async fn a_data_directory_without_the_log_key_is_refused_and_left_alone() {
+    let parent = tempfile::tempdir().unwrap();
+    let mistyped = parent.path().join("vault-dta");
+    let out = parent.path().join("export");
+    let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_vault-server"))
+        .arg("export-audit")
+        .arg("--data-dir")
+        .arg(&mistyped)
+        .arg("--out")
+        .arg(&out)
+        .env_remove("VAULT_DATABASE_URL")
+        .env_remove("VAULT_LOG_KEY_FILE")
+        .output()
+        .await
+        .unwrap();
+    assert!(!run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    let message = format!(
+        "there is no log signing key at {}; give the data directory (or --log-key-file) the \
+         server uses",
+        mistyped.join("log-signing-key.p8").display()
+    );
+    assert!(stderr.contains(&message), "{stderr}");
+    assert_eq!(
+        std::fs::read_dir(parent.path()).unwrap().count(),
+        0,
+        "nothing was made"
+    );
+}
