@@ -7,9 +7,8 @@ mod common;
 use common::{envelope, sign, Case, Org, Person};
 use reqwest::StatusCode;
 use vault_core::api::{
-    AccessPath, CaseDetail, CaseEnvelope, DocumentAccess, DocumentEnvelope, MemberEnvelope,
-    OrgHoldings, OrgKeyEnvelope, OrgKeyRotation, RemoveMemberRequest, TransferOffer,
-    TransferSummary,
+    AccessPath, CaseDetail, DocumentAccess, DocumentEnvelope, OrgHoldings, OrgKeyEnvelope,
+    RemoveMemberRequest, TransferOffer, TransferSummary,
 };
 use vault_core::ids::TransferId;
 use vault_core::keys::SecretKey;
@@ -89,54 +88,6 @@ async fn a_transfer_missing_a_document_moves_nothing() {
     assert_eq!(detail.case.case_key, case.key.public_key());
 }
 
-/// A rotation to a fresh key v2 for `org`, re-wrapping the given cases, to the given members.
-fn rotation(
-    org: &Org,
-    mgr: &Person,
-    members: &[&Person],
-    cases: &[&Case],
-) -> (SecretKey, OrgKeyRotation) {
-    let new_key = SecretKey::generate();
-    let rotation = OrgKeyRotation {
-        org_key_statement: sign(
-            &mgr.sign,
-            Claim::OrgKeyPublished {
-                org: org.id,
-                version: org.version + 1,
-                key: new_key.public_key(),
-            },
-        ),
-        member_envelopes: members
-            .iter()
-            .map(|m| MemberEnvelope {
-                user_id: m.user_id,
-                envelope: envelope(
-                    &mgr.sign,
-                    org.id,
-                    KeyScope::Org(org.id),
-                    &new_key,
-                    &m.enc.public_key(),
-                ),
-            })
-            .collect(),
-        case_envelopes: cases
-            .iter()
-            .map(|c| CaseEnvelope {
-                case_id: c.id,
-                envelope: envelope(
-                    &mgr.sign,
-                    org.id,
-                    KeyScope::Case(c.id),
-                    &c.key,
-                    &new_key.public_key(),
-                ),
-            })
-            .collect(),
-        share_envelopes: Vec::new(),
-    };
-    (new_key, rotation)
-}
-
 #[tokio::test]
 async fn removal_needs_a_complete_rotation_and_then_shuts_the_member_out() {
     let server = common::start().await;
@@ -157,7 +108,7 @@ async fn removal_needs_a_complete_rotation_and_then_shuts_the_member_out() {
         },
     );
 
-    let (_, partial) = rotation(&north, &mgr, &[&mgr, &staying], &[&first]);
+    let (_, partial) = common::rotation(&north, &mgr, &[&mgr, &staying], &[&first]);
     let req = RemoveMemberRequest {
         removal: removal.clone(),
         rotation: partial,
@@ -180,7 +131,7 @@ async fn removal_needs_a_complete_rotation_and_then_shuts_the_member_out() {
     assert_eq!(env.version, 1);
 
     // Wrapping the new key to the leaving member as well is refused too.
-    let (_, too_many) = rotation(
+    let (_, too_many) = common::rotation(
         &north,
         &mgr,
         &[&mgr, &staying, &leaving],
@@ -195,7 +146,7 @@ async fn removal_needs_a_complete_rotation_and_then_shuts_the_member_out() {
         StatusCode::CONFLICT
     );
 
-    let (new_key, complete) = rotation(&north, &mgr, &[&mgr, &staying], &[&first, &second]);
+    let (new_key, complete) = common::rotation(&north, &mgr, &[&mgr, &staying], &[&first, &second]);
     let req = RemoveMemberRequest {
         removal,
         rotation: complete,

@@ -14,8 +14,8 @@ use common::{envelope, sign, Case, Org, Person};
 use log_support::{auditor, expected, kinds, leaves_since, size, statements};
 use reqwest::StatusCode;
 use vault_core::api::{
-    AcceptTransferRequest, ApproveRequest, DocumentEnvelope, RemoveMemberRequest, RevokeRequest,
-    ShareRequest, TransferOffer,
+    AcceptTransferRequest, DocumentEnvelope, RemoveMemberRequest, RevokeRequest, ShareRequest,
+    TransferOffer,
 };
 use vault_core::ids::TransferId;
 use vault_core::keys::SecretKey;
@@ -74,19 +74,7 @@ async fn founding_and_membership_log_their_keys_and_statements() {
     let mark = size(&server).await;
     let email = format!("pending@{}.example", north.id);
     let person = server.register_pending(north.id, &email).await;
-    let approve = ApproveRequest {
-        certificate: sign(
-            &mgr.sign,
-            common::certificate(north.id, &person, Role::Manager),
-        ),
-        org_envelope: envelope(
-            &mgr.sign,
-            north.id,
-            KeyScope::Org(north.id),
-            &north.key,
-            &person.enc.public_key(),
-        ),
-    };
+    let approve = common::approve_request(&north, &mgr, &person, Role::Manager);
     let path = format!("/v1/orgs/{}/members/{}/approve", north.id, person.user_id);
     let resp = server.post(&path, &mgr.token, &approve).await;
     assert_eq!(resp.status(), StatusCode::NO_CONTENT);
@@ -352,7 +340,7 @@ async fn a_removal_logs_the_new_org_key_and_every_key_wrapped_to_it() {
     let staying = server.add_member(&north, &mgr, Role::Practitioner).await;
     let case = server.create_case(&north, &leaving, "NC-1").await;
     let mark = size(&server).await;
-    let (_, rotation) = common_rotation(&north, &mgr, &[&mgr, &staying], &[&case]);
+    let (_, rotation) = common::rotation(&north, &mgr, &[&mgr, &staying], &[&case]);
     let removal = sign(
         &mgr.sign,
         Claim::MemberRemoved {
@@ -400,48 +388,6 @@ async fn a_removal_logs_the_new_org_key_and_every_key_wrapped_to_it() {
     let resp = server.post("/v1/auth/logout", &staying.token, &()).await;
     assert_eq!(resp.status(), StatusCode::NO_CONTENT);
     assert_eq!(size(&server).await, mark);
-}
-
-/// A rotation of `org` to a fresh key wrapped to `members`, re-wrapping `cases`.
-fn common_rotation(
-    org: &Org,
-    mgr: &Person,
-    members: &[&Person],
-    cases: &[&Case],
-) -> (SecretKey, vault_core::api::OrgKeyRotation) {
-    use vault_core::api::{CaseEnvelope, MemberEnvelope, OrgKeyRotation};
-    let new_key = SecretKey::generate();
-    let new_public = new_key.public_key();
-    let rotation = OrgKeyRotation {
-        org_key_statement: sign(
-            &mgr.sign,
-            Claim::OrgKeyPublished {
-                org: org.id,
-                version: org.version + 1,
-                key: new_public.clone(),
-            },
-        ),
-        member_envelopes: (members.iter())
-            .map(|m| MemberEnvelope {
-                user_id: m.user_id,
-                envelope: envelope(
-                    &mgr.sign,
-                    org.id,
-                    KeyScope::Org(org.id),
-                    &new_key,
-                    &m.enc.public_key(),
-                ),
-            })
-            .collect(),
-        case_envelopes: (cases.iter())
-            .map(|c| CaseEnvelope {
-                case_id: c.id,
-                envelope: envelope(&mgr.sign, org.id, KeyScope::Case(c.id), &c.key, &new_public),
-            })
-            .collect(),
-        share_envelopes: Vec::new(),
-    };
-    (new_key, rotation)
 }
 
 #[tokio::test]

@@ -20,8 +20,8 @@ use reqwest::{Client, Method, Response, StatusCode};
 use serde::Serialize;
 use serde_json::Value;
 use vault_core::api::{
-    ApproveRequest, CreateCaseRequest, Envelope, FoundingRequest, LoginResponse, RegisterRequest,
-    UploadManifest,
+    ApproveRequest, CaseEnvelope, CreateCaseRequest, Envelope, FoundingRequest, LoginResponse,
+    MemberEnvelope, OrgKeyRotation, RegisterRequest, UploadManifest,
 };
 use vault_core::ids::{CaseId, DocumentId, OrgId, UserId};
 use vault_core::keys::{PublicKey, SecretKey, SigningKey};
@@ -330,16 +330,7 @@ impl Server {
         let mut person = self
             .register_pending(org.id, &format!("{}@{}.example", UserId::new(), org.id))
             .await;
-        let approve = ApproveRequest {
-            certificate: sign(&manager.sign, certificate(org.id, &person, role)),
-            org_envelope: envelope(
-                &manager.sign,
-                org.id,
-                KeyScope::Org(org.id),
-                &org.key,
-                &person.enc.public_key(),
-            ),
-        };
+        let approve = approve_request(org, manager, &person, role);
         let path = format!("/v1/orgs/{}/members/{}/approve", org.id, person.user_id);
         let resp = self.post(&path, &manager.token, &approve).await;
         assert_eq!(resp.status(), StatusCode::NO_CONTENT);
@@ -561,6 +552,20 @@ pub fn register_request(
     }
 }
 
+/// `manager`'s approval of `person` with `role`: a certificate and the organisation key.
+pub fn approve_request(org: &Org, manager: &Person, person: &Person, role: Role) -> ApproveRequest {
+    ApproveRequest {
+        certificate: sign(&manager.sign, certificate(org.id, person, role)),
+        org_envelope: envelope(
+            &manager.sign,
+            org.id,
+            KeyScope::Org(org.id),
+            &org.key,
+            &person.enc.public_key(),
+        ),
+    }
+}
+
 /// A case creation wrapped to the org's current key.
 pub fn case_request(org: &Org, member: &Person, case: &Case, reference: &str) -> CreateCaseRequest {
     CreateCaseRequest {
@@ -575,6 +580,54 @@ pub fn case_request(org: &Org, member: &Person, case: &Case, reference: &str) ->
             &org.key.public_key(),
         ),
     }
+}
+
+/// A rotation to a fresh key v2 for `org`, re-wrapping the given cases, to the given members.
+pub fn rotation(
+    org: &Org,
+    mgr: &Person,
+    members: &[&Person],
+    cases: &[&Case],
+) -> (SecretKey, OrgKeyRotation) {
+    let new_key = SecretKey::generate();
+    let rotation = OrgKeyRotation {
+        org_key_statement: sign(
+            &mgr.sign,
+            Claim::OrgKeyPublished {
+                org: org.id,
+                version: org.version + 1,
+                key: new_key.public_key(),
+            },
+        ),
+        member_envelopes: members
+            .iter()
+            .map(|m| MemberEnvelope {
+                user_id: m.user_id,
+                envelope: envelope(
+                    &mgr.sign,
+                    org.id,
+                    KeyScope::Org(org.id),
+                    &new_key,
+                    &m.enc.public_key(),
+                ),
+            })
+            .collect(),
+        case_envelopes: cases
+            .iter()
+            .map(|c| CaseEnvelope {
+                case_id: c.id,
+                envelope: envelope(
+                    &mgr.sign,
+                    org.id,
+                    KeyScope::Case(c.id),
+                    &c.key,
+                    &new_key.public_key(),
+                ),
+            })
+            .collect(),
+        share_envelopes: Vec::new(),
+    };
+    (new_key, rotation)
 }
 
 /// Seals `plaintext` into `case` as `member` would.
