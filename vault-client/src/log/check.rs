@@ -10,6 +10,9 @@ use super::{LogError, Named, WitnessRequirement};
 use crate::client::Client;
 use crate::error::{ClientError, Result};
 
+/// How far ahead of this machine's clock a witness's may be.
+const MAX_CLOCK_SKEW_SECS: u64 = 300;
+
 impl Client {
     /// Fetches the server's latest checkpoint and accepts it only when it is signed with the
     /// log key pinned for this server (pinned now, on first sight) and extends the checkpoint
@@ -131,10 +134,9 @@ impl Client {
         latest: &Checkpoint,
         required: &WitnessRequirement,
     ) -> Result<()> {
-        let name = required.key.name.clone();
         let refuse = |why: String| -> ClientError {
             LogError::Witness {
-                witness: name.clone(),
+                witness: required.key.name.clone(),
                 why,
             }
             .into()
@@ -150,26 +152,21 @@ impl Client {
             other => other?,
         };
         let witnessed = open_note(&answer.note, key)?;
-        let Some(time) = witnessed
+        let on = named(&witnessed.checkpoint);
+        let time = witnessed
             .cosignatures
             .iter()
-            .filter(|c| c.witness == required.key.name)
             .filter(|c| c.verify(&witnessed.checkpoint, &required.key).is_ok())
             .map(|c| c.time)
             .max()
-        else {
+            .ok_or_else(|| {
+                refuse(format!(
+                    "checkpoint {on} carries no valid cosignature by it"
+                ))
+            })?;
+        if let Some(why) = too_old(time, required.max_age_secs) {
             return Err(refuse(format!(
-                "checkpoint {} carries no valid cosignature by it",
-                named(&witnessed.checkpoint)
-            )));
-        };
-        let age = super::now().saturating_sub(time);
-        if age > required.max_age_secs {
-            return Err(refuse(format!(
-                "its newest cosignature, on checkpoint {}, is {age} seconds old; at most {} \
-                 are accepted",
-                named(&witnessed.checkpoint),
-                required.max_age_secs
+                "its newest cosignature, on checkpoint {on}, {why}"
             )));
         }
         match self.check_consistent(&witnessed.checkpoint, latest).await {
@@ -181,6 +178,19 @@ impl Client {
             other => other,
         }
     }
+}
+
+/// Why a cosignature made at `time` is not recent enough, if it is not: older than
+/// `max_age_secs`, or dated so far ahead of this machine's clock that it would look fresh for
+/// too long.
+fn too_old(time: u64, max_age_secs: u64) -> Option<String> {
+    let now = super::now();
+    if time > now + MAX_CLOCK_SKEW_SECS {
+        return Some(format!("is dated {} seconds in the future", time - now));
+    }
+    let age = now.saturating_sub(time);
+    (age > max_age_secs)
+        .then(|| format!("is {age} seconds old; at most {max_age_secs} are accepted"))
 }
 
 /// Opens a signed note with the log key; a bad signature is named as such.
@@ -229,5 +239,24 @@ enum KeySource {
 fn unexpected(expected: &NoteKey) -> LogError {
     LogError::UnexpectedKey {
         expected: expected.to_vkey(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::too_old;
+
+    #[test]
+    fn a_cosignature_is_recent_within_its_age_and_never_far_in_the_future() {
+        let now = super::super::now();
+        assert_eq!(too_old(now - 30, 60), None);
+        assert_eq!(too_old(now + 200, 60), None);
+        let old = too_old(now - 7200, 3600).unwrap();
+        assert!(
+            old.ends_with("seconds old; at most 3600 are accepted"),
+            "{old}"
+        );
+        let ahead = too_old(now + 86_400, 3600).unwrap();
+        assert!(ahead.ends_with("seconds in the future"), "{ahead}");
     }
 }
