@@ -285,6 +285,26 @@ async fn a_changed_member_key_is_refused_until_accepted_with_its_fingerprint() {
     assert_eq!(shown.fingerprints.unwrap().member, new);
 }
 
+/// Makes the server's database, from now on, run `change` on every new leaf row: on `SQLite` in
+/// a trigger after the insert (where the row is `NEW`), on `PostgreSQL` in one before it (which
+/// also sets `NEW.statement_sha256` to NULL).
+async fn on_new_leaf(platform: &Platform, pool: &AnyPool, sqlite: &str, postgres: &str) {
+    if platform.database_url.starts_with("postgres") {
+        let function = format!(
+            "CREATE FUNCTION on_new_leaf() RETURNS trigger AS $$ BEGIN {postgres} \
+             NEW.statement_sha256 := NULL; RETURN NEW; END $$ LANGUAGE plpgsql"
+        );
+        run(pool, &function, &[]).await;
+        let trigger = "CREATE TRIGGER on_new_leaf BEFORE INSERT ON log_leaves \
+                       FOR EACH ROW EXECUTE FUNCTION on_new_leaf()";
+        run(pool, trigger, &[]).await;
+    } else {
+        let trigger =
+            format!("CREATE TRIGGER on_new_leaf AFTER INSERT ON log_leaves BEGIN {sqlite} END");
+        run(pool, &trigger, &[]).await;
+    }
+}
+
 /// Pins an action kept off the record: the server stores the change but hides its leaf.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_action_whose_leaf_is_missing_is_reported_as_not_on_the_log() {
@@ -293,30 +313,8 @@ async fn an_action_whose_leaf_is_missing_is_reported_as_not_on_the_log() {
         .organisation("Northshire Council", "north-manager")
         .await;
     let pool = operator(&platform).await;
-    if platform.database_url.starts_with("postgres") {
-        run(
-            &pool,
-            "CREATE FUNCTION hide_statement() RETURNS trigger AS $$ BEGIN \
-             NEW.statement_sha256 := NULL; RETURN NEW; END $$ LANGUAGE plpgsql",
-            &[],
-        )
-        .await;
-        run(
-            &pool,
-            "CREATE TRIGGER hide_statements BEFORE INSERT ON log_leaves \
-             FOR EACH ROW EXECUTE FUNCTION hide_statement()",
-            &[],
-        )
-        .await;
-    } else {
-        run(
-            &pool,
-            "CREATE TRIGGER hide_statements AFTER INSERT ON log_leaves BEGIN \
-             UPDATE log_leaves SET statement_sha256 = NULL WHERE leaf_index = NEW.leaf_index; END",
-            &[],
-        )
-        .await;
-    }
+    let hide = "UPDATE log_leaves SET statement_sha256 = NULL WHERE leaf_index = NEW.leaf_index;";
+    on_new_leaf(&platform, &pool, hide, "").await;
 
     let err = manager.create_case("NC-2026-0005").await.unwrap_err();
     assert_eq!(
@@ -326,6 +324,29 @@ async fn an_action_whose_leaf_is_missing_is_reported_as_not_on_the_log() {
          a change off its record"
     );
     assert_eq!(manager.list_cases().await.unwrap().len(), 1);
+}
+
+/// Pins a leaf passed off as another: the lookup of the action's statement answers the log's
+/// first leaf, which carries something else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_action_answered_with_another_leaf_is_reported_as_not_on_the_log() {
+    let platform = Platform::start().await;
+    let (_, manager) = platform
+        .organisation("Northshire Council", "north-manager")
+        .await;
+    let pool = operator(&platform).await;
+    let redirect = "UPDATE log_leaves SET statement_sha256 = NEW.statement_sha256 \
+                    WHERE leaf_index = 0;";
+    let hide = "UPDATE log_leaves SET statement_sha256 = NULL WHERE leaf_index = NEW.leaf_index;";
+    on_new_leaf(&platform, &pool, &format!("{redirect} {hide}"), redirect).await;
+
+    let err = manager.create_case("NC-2026-0006").await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the case create happened on the server but is NOT ON THE LOG: its key-wrapped statement \
+         is not proven in the log (leaf 0 does not carry exactly this statement). Tell your \
+         auditor: the server is keeping a change off its record"
+    );
 }
 
 /// An auditor account logged in, named `auditor`, made by the platform admin.
