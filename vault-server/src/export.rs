@@ -33,6 +33,8 @@ use files::{refuse_used, write_json, Records, Staging};
 pub const FORMAT: u32 = 1;
 /// Rows read per query while exporting.
 const PAGE: i64 = 500;
+/// Leaves read per query: they are small and a log may hold millions.
+const LEAF_PAGE: u64 = 5000;
 
 /// `vault-server export-audit`: opens the platform `settings` name and exports it to `out`.
 /// The output directory and the log key are checked first, so that a mistyped data directory
@@ -131,7 +133,7 @@ async fn write_leaves(
     let mut file = Records::lines(staging, "log/leaves.jsonl").await?;
     let mut start = 0;
     while start < size {
-        let end = size.min(start + PAGE.unsigned_abs());
+        let end = size.min(start + LEAF_PAGE);
         let leaves = crate::db::log::leaves(conn, start, end).await?;
         for (index, leaf) in &leaves {
             if *index != file.count {
