@@ -11,10 +11,12 @@
 //! - [`client`]: the [`Client`] and its session.
 //! - [`files`]: seal a file, open into a file only when every check passes.
 //! - [`pins`]: keys pinned on first sight.
+//! - [`audit`]: `audit verify`, the auditor's six checks over a live server or an export.
 //! - [`log`]: checkpoints kept and checked, statements proven in the log.
 //! - [`witness`]: cosigning checkpoints as an auditor's witness.
 
 mod accept;
+pub mod audit;
 pub mod cases;
 pub mod client;
 pub mod documents;

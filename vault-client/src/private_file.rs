@@ -74,3 +74,22 @@ pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+/// Reads a JSON file the client keeps (`what` it holds is named in the error), or the empty
+/// value when it does not exist yet. A file that does not parse is an error, never replaced:
+/// these files hold what the client pinned or accepted, and starting over would forget it.
+pub(crate) fn read_json_or_default<T>(path: &Path, what: &str) -> Result<T>
+where
+    T: serde::de::DeserializeOwned + Default,
+{
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|_| {
+            ClientError::Invalid(format!(
+                "{} is damaged; restore it from a backup rather than deleting it: it holds {what}",
+                path.display()
+            ))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(T::default()),
+        Err(e) => Err(ClientError::io(format!("cannot read {}", path.display()), e)),
+    }
+}

@@ -97,7 +97,7 @@ fn home_dir(g: &Global) -> Result<PathBuf> {
         .ok_or_else(|| ClientError::Invalid("no home directory: pass --home DIR".into()))
 }
 
-fn open(g: &Global, home: &Path) -> Result<Opened> {
+pub(super) fn open(g: &Global, home: &Path) -> Result<Opened> {
     let passphrase = secrets::passphrase(g.passphrase_file.as_deref(), false)?;
     let policy = vault_client::log::LogPolicy::from_texts(
         g.expect_log_key.as_deref(),

@@ -39,6 +39,7 @@ pub(crate) async fn trust(g: &Global, home: &Path, command: TrustCommand) -> Res
 /// `vaultctl audit …`.
 pub(crate) async fn audit(g: &Global, home: &Path, command: AuditCommand) -> Result<()> {
     match command {
+        AuditCommand::Verify(args) => return super::audit_verify::run(g, home, args).await,
         AuditCommand::Witness { name, json } => {
             let client = open_checked(g, home).await?;
             let done = client.witness(name.as_deref()).await?;

@@ -1,5 +1,6 @@
 //! The `vaultctl` command line: argument definitions (clap derive) and dispatch.
 
+mod audit_verify;
 mod commands;
 mod log_commands;
 mod output;
@@ -138,6 +139,9 @@ pub(crate) enum TrustCommand {
 
 #[derive(Subcommand)]
 pub(crate) enum AuditCommand {
+    /// Check what the platform stores, live or from an export: the log, the key directory,
+    /// objects, envelopes, that no private key is held, and the access ledger.
+    Verify(audit_verify::VerifyArgs),
     /// Cosign the log's latest checkpoint as a witness, after checking it extends the last one
     /// this witness cosigned; the witness key is made on first use and its public key printed.
     Witness {

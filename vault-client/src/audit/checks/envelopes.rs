@@ -1,0 +1,155 @@
+//! Check `envelopes`: every stored envelope is an age file for X25519 recipients only, carries
+//! a `key-wrapped` statement that names exactly its key, its recipient and its bytes, for the
+//! object the row belongs to, that statement is in the log (where the replay found its signer
+//! certified at that leaf), and the recipient is a key the log published: an organisation's,
+//! a member's or a case's. Envelopes are streamed from `envelopes.jsonl` on every core.
+
+use vault_core::api::StoredEnvelope;
+use vault_core::header::{check_header, HeaderCheck};
+use vault_core::statement::{Claim, KeyScope, Statement};
+
+use super::logged_leaf;
+use crate::audit::leaves::Leaves;
+use crate::audit::replay::LogState;
+use crate::audit::report::{Failure, Findings};
+use crate::audit::snapshot::Snapshot;
+
+#[derive(Default)]
+struct Batch {
+    envelopes: u64,
+    extra_signatures: u64,
+    failures: Vec<Failure>,
+}
+
+/// Runs the check.
+pub(crate) fn check(
+    snapshot: &Snapshot,
+    leaves: &Leaves,
+    state: &LogState,
+    threads: usize,
+    f: &mut Findings,
+) -> crate::Result<()> {
+    let batches =
+        crate::audit::lines::par_batches(&snapshot.envelopes_path(), threads, |start, lines| {
+            let mut b = Batch::default();
+            for (i, line) in lines.iter().enumerate() {
+                if line.is_empty() {
+                    continue;
+                }
+                b.envelopes += 1;
+                one(start + i as u64, line, leaves, state, &mut b);
+            }
+            b
+        })?;
+    for b in batches {
+        f.count("envelopes", b.envelopes);
+        f.count("signatures verified outside the log", b.extra_signatures);
+        f.absorb(b.failures);
+    }
+    Ok(())
+}
+
+fn one(line_no: u64, line: &[u8], leaves: &Leaves, state: &LogState, b: &mut Batch) {
+    let stored: StoredEnvelope = match serde_json::from_slice(line) {
+        Ok(s) => s,
+        Err(e) => {
+            return b.failures.push(Failure {
+                subject: format!("envelopes.jsonl line {}", line_no + 1),
+                reason: format!("does not parse: {e}"),
+            })
+        }
+    };
+    let subject = format!("envelope {}/{}", stored.place, stored.owner);
+    let mut reasons = Vec::new();
+    let (extra, verdict) = verdicts(&stored, leaves, state, &mut reasons);
+    b.extra_signatures += extra;
+    if let Err(reason) = verdict {
+        reasons.push(reason);
+    }
+    b.failures.extend(reasons.into_iter().map(|reason| Failure {
+        subject: subject.clone(),
+        reason,
+    }));
+}
+
+/// Every reason the envelope fails, pushed onto `reasons`; returns the signatures verified
+/// here (those of statements not found in the log) and a last refusal, if any.
+fn verdicts(
+    stored: &StoredEnvelope,
+    leaves: &Leaves,
+    state: &LogState,
+    reasons: &mut Vec<String>,
+) -> (u64, Result<(), String>) {
+    let mut extra = 0;
+    let mut fail = |reason: String| reasons.push(reason);
+    let env = &stored.envelope;
+    let statement: Option<Statement> = match logged_leaf(state, leaves, &env.statement) {
+        Ok(leaf) => leaves.facts[leaf as usize]
+            .as_ref()
+            .ok()
+            .and_then(|f| f.statement.as_ref())
+            .and_then(|s| s.verified.as_ref().ok().cloned()),
+        Err(reason) => {
+            fail(format!("its key-wrapped statement {reason}"));
+            extra += 1;
+            env.statement.verify().ok()
+        }
+    };
+    let Some(statement) = statement else {
+        return (
+            extra,
+            Err("its statement's signature does not verify".into()),
+        );
+    };
+    let Claim::KeyWrapped {
+        scope,
+        key,
+        recipient,
+        envelope_sha256,
+        ..
+    } = statement.claim
+    else {
+        return (
+            extra,
+            Err("its statement is not a key-wrapped statement".into()),
+        );
+    };
+    if key != env.key || recipient != env.recipient {
+        fail("key or recipient differs from the signed statement".into());
+    }
+    if envelope_sha256 != vault_core::sha256(&env.wrapped) {
+        fail("wrapped bytes differ from the signed digest".into());
+    }
+    if !scope_fits(stored, scope) {
+        fail(format!(
+            "signed for {scope:?}, not for this {} row",
+            stored.place
+        ));
+    }
+    if !state.recipients.contains(&env.recipient) {
+        fail(format!(
+            "wrapped to {}, a key the log never published",
+            env.recipient
+        ));
+    }
+    match check_header(&env.wrapped) {
+        Ok(HeaderCheck::Valid(info)) if info.x25519_only() => {}
+        _ => fail("not an age file wrapped to X25519 recipients only".into()),
+    }
+    (extra, Ok(()))
+}
+
+/// Whether the statement's scope is the object the row belongs to.
+fn scope_fits(stored: &StoredEnvelope, scope: KeyScope) -> bool {
+    let first = stored.owner.split('/').next().unwrap_or_default();
+    let last = stored.owner.rsplit('/').next().unwrap_or_default();
+    match (stored.place.as_str(), scope) {
+        ("member", KeyScope::Org(_)) | ("transfer-case", KeyScope::Case(_)) => true,
+        ("case", KeyScope::Case(id)) => id.to_string() == stored.owner,
+        ("document" | "share", KeyScope::Document(id)) => {
+            id.to_string() == first
+        }
+        ("transfer-document", KeyScope::Document(id)) => id.to_string() == last,
+        _ => false,
+    }
+}

@@ -1,0 +1,180 @@
+//! Check `no-keys`: the platform holds nothing that opens anything. Every byte of the snapshot
+//! (log, directory, envelopes, inventory, configuration and every object) is scanned for the
+//! text and binary forms of every private key format the product uses; the configuration must
+//! hold only the known non-secret settings; and the log's own signing key must not double as
+//! an organisation's root key or a member's key, the only way a platform key could be given a
+//! place among the recipients (every envelope's recipient is checked to be a published key by
+//! check `envelopes`).
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use aho_corasick::AhoCorasick;
+
+use vault_core::api::ExportConfig;
+use vault_core::checkpoint::NoteKey;
+
+use crate::audit::report::{Failure, Findings};
+use crate::audit::snapshot::{Snapshot, CONFIG};
+
+/// What each pattern is; matched ASCII-case-insensitively.
+const PATTERNS: [(&str, &[u8]); 10] = [
+    ("an age secret key", b"AGE-SECRET-KEY-1"),
+    ("a PEM private key", b"PRIVATE KEY-----"),
+    ("a passphrase-locked age file (a keystore)", b"\n-> scrypt "),
+    ("a keystore record", b"\"signing_pkcs8\""),
+    // PKCS#8 Ed25519 (the signing keys and the log key), v1 and v2 as ring writes it: raw
+    // DER, base64 and hex.
+    (
+        "an Ed25519 PKCS#8 key",
+        &[
+            0x30, 0x53, 0x02, 0x01, 0x01, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22,
+            0x04, 0x20,
+        ],
+    ),
+    (
+        "an Ed25519 PKCS#8 key",
+        &[
+            0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22,
+            0x04, 0x20,
+        ],
+    ),
+    ("a base64 Ed25519 PKCS#8 key", b"MFMCAQEwBQYDK2VwBCIEI"),
+    ("a base64 Ed25519 PKCS#8 key", b"MC4CAQAwBQYDK2VwBCIEI"),
+    (
+        "a hex Ed25519 PKCS#8 key",
+        b"3053020101300506032b657004220420",
+    ),
+    (
+        "a hex Ed25519 PKCS#8 key",
+        b"302e020100300506032b657004220420",
+    ),
+];
+
+const CHUNK: usize = 1 << 20;
+
+/// Runs the check.
+pub(crate) fn check(
+    snapshot: &Snapshot,
+    log_key: &NoteKey,
+    threads: usize,
+    f: &mut Findings,
+) -> crate::Result<()> {
+    config(snapshot, f);
+    log_key_elsewhere(snapshot, log_key, f);
+    let files = snapshot.all_files()?;
+    let scanner = AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(PATTERNS.iter().map(|(_, p)| *p))
+        .map_err(|_| crate::ClientError::Invalid("cannot build the key scanner".into()))?;
+    let per = files.len().div_ceil(threads.max(1)).max(1);
+    let results: Vec<(u64, Vec<Failure>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = files
+            .chunks(per)
+            .map(|part| {
+                let scanner = &scanner;
+                let root = &snapshot.dir;
+                scope.spawn(move || scan_all(part, root, scanner))
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_default())
+            .collect()
+    });
+    f.count("files scanned", files.len() as u64);
+    for (bytes, failures) in results {
+        f.count("bytes scanned", bytes);
+        f.absorb(failures);
+    }
+    Ok(())
+}
+
+fn config(snapshot: &Snapshot, f: &mut Findings) {
+    let path = snapshot.dir.join(CONFIG);
+    let Ok(bytes) = std::fs::read(&path) else {
+        return;
+    };
+    f.count("configuration files", 1);
+    if let Err(e) = serde_json::from_slice::<ExportConfig>(&bytes) {
+        f.fail(
+            CONFIG,
+            format!("is not the known set of non-secret settings: {e}"),
+        );
+    }
+}
+
+fn log_key_elsewhere(snapshot: &Snapshot, log_key: &NoteKey, f: &mut Findings) {
+    let key = log_key.key;
+    for dir in &snapshot.directory {
+        if dir.org.root_signing_key == Some(key) {
+            f.fail(
+                "log key",
+                format!("is also the root key of org {}", dir.org.org_id),
+            );
+        }
+        for m in dir.members.iter().filter(|m| m.signing_key == key) {
+            f.fail(
+                "log key",
+                format!("is also the signing key of member {}", m.user_id),
+            );
+        }
+    }
+}
+
+fn scan_all(files: &[PathBuf], root: &Path, scanner: &AhoCorasick) -> (u64, Vec<Failure>) {
+    let mut bytes = 0;
+    let mut failures = Vec::new();
+    for path in files {
+        let name = path
+            .strip_prefix(root)
+            .unwrap_or(path)
+            .display()
+            .to_string();
+        match scan(path, scanner) {
+            Ok((n, found)) => {
+                bytes += n;
+                if let Some((what, at)) = found {
+                    failures.push(Failure {
+                        subject: name,
+                        reason: format!("holds {what} at byte {at}"),
+                    });
+                }
+            }
+            Err(e) => failures.push(Failure {
+                subject: name,
+                reason: format!("cannot be read: {e}"),
+            }),
+        }
+    }
+    (bytes, failures)
+}
+
+/// Streams one file through the scanner, keeping the tail of each chunk so a pattern split
+/// across two chunks is still seen.
+fn scan(path: &Path, scanner: &AhoCorasick) -> std::io::Result<(u64, Option<(&'static str, u64)>)> {
+    const KEEP: usize = 64;
+    let mut file = std::fs::File::open(path)?;
+    let mut buf = vec![0u8; CHUNK + KEEP];
+    let mut carried = 0usize;
+    let mut offset = 0u64;
+    loop {
+        let n = file.read(&mut buf[carried..])?;
+        if n == 0 {
+            return Ok((offset + carried as u64, None));
+        }
+        let window = &buf[..carried + n];
+        if let Some(m) = scanner.find(window) {
+            let what = PATTERNS[m.pattern().as_usize()].0;
+            return Ok((
+                offset + window.len() as u64,
+                Some((what, offset + m.start() as u64)),
+            ));
+        }
+        let keep = KEEP.min(window.len());
+        let cut = window.len() - keep;
+        buf.copy_within(cut..carried + n, 0);
+        offset += cut as u64;
+        carried = keep;
+    }
+}
