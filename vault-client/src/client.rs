@@ -151,7 +151,7 @@ impl Client {
 
     /// Logs in with the account password; the token is stored encrypted to the person's key.
     /// The server's log is checked at once (and its key pinned, the first time), as every
-    /// command that talks to the server does.
+    /// command that talks to the server does, unless the account still awaits approval.
     pub async fn login(&mut self, password: &SecretString) -> Result<Me> {
         let request = LoginRequest {
             email: self.keystore.email.clone(),
@@ -177,7 +177,10 @@ impl Client {
             &self.keystore.identity().public_key(),
         )?;
         self.api.set_token(Some(session.token));
-        self.check_log().await?;
+        // A pending account may read nothing, the log included, until a manager approves it.
+        if answer.me.status != vault_core::api::MemberStatus::Pending {
+            self.check_log().await?;
+        }
         Ok(answer.me)
     }
 

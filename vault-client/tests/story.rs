@@ -493,3 +493,83 @@ async fn a_practitioner_transfer_is_refused_before_anything_is_pinned() {
         "the refused transfer pinned the receiver"
     );
 }
+
+/// The log key is shown once, by the command that first meets it; a wrong `--expect-log-key`
+/// stops any command; `audit witness` says what it cosigned and `--require-witness` takes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_line_shows_the_log_key_once_and_requires_what_it_is_told() {
+    let world = World::start().await;
+    let admin = world.admin().await;
+    let auditor_id = world
+        .person("auditor", "auditor@platform.example")
+        .keystore()
+        .user_id;
+    admin
+        .add_auditor(
+            auditor_id,
+            "auditor@platform.example",
+            &secret("password of auditor"),
+        )
+        .await
+        .unwrap();
+    let password = world.root.path().join("auditor-password");
+    std::fs::write(&password, "password of auditor\n").unwrap();
+    let password = password.to_str().unwrap();
+
+    let (ok, out, err) = vaultctl(&world, "auditor", &["login", "--password-file", password]).await;
+    assert!(ok, "{err}");
+    assert!(
+        out.starts_with("logged in as auditor@platform.example"),
+        "{out}"
+    );
+    let vkey = err
+        .strip_prefix("this server's log was seen for the first time; its key is ")
+        .and_then(|rest| rest.split_once('\n'))
+        .map(|(key, _)| key.to_owned())
+        .unwrap_or_else(|| panic!("no first-sight notice: {err}"));
+    assert!(vkey.starts_with("case-vault.localhost/log+"), "{vkey}");
+    let (ok, _, err) = vaultctl(&world, "auditor", &["whoami"]).await;
+    assert!(ok, "{err}");
+    assert_eq!(err, "", "the notice was shown twice");
+
+    let wrong = another_log_key();
+    let (ok, _, err) = vaultctl(&world, "auditor", &["whoami", "--expect-log-key", &wrong]).await;
+    assert!(!ok);
+    assert_eq!(
+        err,
+        format!(
+            "vaultctl: the server's log key is not the one given with --expect-log-key (expected \
+             {wrong}); nothing was pinned or done\n"
+        )
+    );
+    let (ok, _, err) = vaultctl(&world, "auditor", &["whoami", "--expect-log-key", &vkey]).await;
+    assert!(ok, "{err}");
+
+    let (ok, out, err) = vaultctl(&world, "auditor", &["audit", "witness", "--name", "w1"]).await;
+    assert!(ok, "{err}");
+    let witness = out
+        .lines()
+        .find_map(|l| l.strip_prefix("witness key: "))
+        .unwrap_or_else(|| panic!("{out}"))
+        .to_owned();
+    assert!(out.starts_with("cosigned checkpoint size "), "{out}");
+    assert!(out.contains(" (first cosignature)\n"), "{out}");
+    assert!(err.contains(&format!(
+        "--require-witness {witness} --witness-max-age SECS"
+    )));
+    let require = ["--require-witness", &witness, "--witness-max-age", "3600"];
+    let (ok, _, err) = vaultctl(&world, "auditor", &[&["whoami"][..], &require].concat()).await;
+    assert!(ok, "{err}");
+}
+
+/// A log key no server of these tests uses.
+fn another_log_key() -> String {
+    let key = vault_core::keys::SigningKey::generate()
+        .unwrap()
+        .verifying_key();
+    vault_core::checkpoint::NoteKey {
+        name: "case-vault.localhost/log".into(),
+        key,
+    }
+    .to_vkey()
+}
