@@ -61,7 +61,12 @@ pub(crate) async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Whoami { json } => {
-            let me = open_checked(g, &home).await?.whoami().await?;
+            let client = open(g, &home)?;
+            let me = client.whoami().await?;
+            // A pending account may read nothing, the log included, until it is approved.
+            if me.status != MemberStatus::Pending {
+                client.check_log().await?;
+            }
             if json {
                 return output::json(&me);
             }
