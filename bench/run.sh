@@ -6,17 +6,19 @@
 #                          scripts/pg.sh and scripts/s3.sh)
 #   3. bench/transfer.sh   a case of 1,000 documents transferred, beside re-encrypting them all
 #   4. bench/load.sh       the case listing under 64 connections, beside a bare axum handler
+#   5. bench/audit.sh      `vaultctl audit verify --offline` over an export of 1,000,000 log
+#                          leaves (written by tests/examples/audit_export.rs, ~5 minutes)
 #
 #   bench/run.sh           everything at full size (about 13 minutes on two cores)
 #   QUICK=1 bench/run.sh   small sizes and short runs (a few minutes)
-#   ONLY="seal roundtrip" bench/run.sh    some of them
+#   ONLY="seal roundtrip" bench/run.sh    some of them (seal roundtrip transfer load audit)
 #
 # Needs: age, GNU time, wrk, psql, initdb/pg_ctl (Debian packages age, time, wrk, postgresql),
 # python3 with venv.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-ONLY=${ONLY:-seal roundtrip transfer load}
+ONLY=${ONLY:-seal roundtrip transfer load audit}
 if [ "${QUICK:-0}" = 1 ]; then SIZES=(10 64); else SIZES=(10 200 2048); fi
 export BENCH_RESULTS
 BENCH_RESULTS=$(mktemp "${TMPDIR:-/tmp}/vault-bench-results.XXXXXX")
@@ -66,6 +68,11 @@ fi
 if wanted load; then
   section "4. the metadata API under load"
   bash "$ROOT/bench/load.sh"
+fi
+
+if wanted audit; then
+  section "5. audit verify over a large export"
+  bash "$ROOT/bench/audit.sh"
 fi
 
 if [ -s "$BENCH_RESULTS" ]; then

@@ -194,12 +194,12 @@ impl Report {
                 Some(ts) => {
                     let _ = writeln!(
                         out,
-                        "    {:<44} {:>7.2} s  ({ts:.2} s over all threads)",
+                        "    {:<50} {:>7.2} s  ({ts:.2} s over all threads)",
                         t.phase, t.seconds
                     );
                 }
                 None => {
-                    let _ = writeln!(out, "    {:<44} {:>7.2} s", t.phase, t.seconds);
+                    let _ = writeln!(out, "    {:<50} {:>7.2} s", t.phase, t.seconds);
                 }
             }
         }

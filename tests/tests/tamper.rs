@@ -1,0 +1,519 @@
+//! Tampering with every kind of thing the platform stores, one kind at a time, as an operator
+//! holding the database and the object store could: a byte of an object, an envelope, a
+//! statement, a leaf, a checkpoint, published keys, a deleted row, a truncated (rolled-back)
+//! log and a forked one. Each must be caught by `audit verify` on the live server and on an
+//! export taken from the tampered server, naming the check that failed; where a client would
+//! touch the thing next (opening the document, trusting the checkpoint, wrapping to the key),
+//! that client must refuse too. Every kind is undone before the next, and the untouched
+//! platform must pass both audits before and after. The counts are printed.
+
+#[path = "tamper/operator.rs"]
+mod operator;
+
+use std::path::{Path, PathBuf};
+
+use vault_client::audit::{self, Options, Report, Snapshot};
+use vault_client::documents::{NoProgress, OpenTarget};
+use vault_client::Client;
+use vault_core::ids::DocumentId;
+use vault_core::statement::Role;
+use vault_tests::platform::{password, Platform, TwoOrgs};
+
+use operator::LogTables;
+
+/// The platform, its people, and a document in each situation an audit follows.
+struct World {
+    platform: Platform,
+    orgs: TwoOrgs,
+    auditor: Client,
+    auditor_home: PathBuf,
+    /// Case A: sealed by Northshire, shared with Brightwater.
+    shared: DocumentId,
+    /// Case A: sealed by Northshire, never shared.
+    plain: DocumentId,
+    /// Case B: transferred to Brightwater and accepted.
+    moved: DocumentId,
+    /// Case C: offered to Brightwater, offer waiting.
+    offered: DocumentId,
+    exports: usize,
+}
+
+async fn world() -> World {
+    let platform = Platform::start().await;
+    let orgs = platform.north_and_bright().await;
+    // A member who leaves (the organisation key rotates) and one who waits for approval.
+    let leaver = platform
+        .member(
+            "north-leaver",
+            orgs.north,
+            &orgs.north_manager,
+            Role::Practitioner,
+        )
+        .await;
+    orgs.north_manager
+        .remove_member(leaver.keystore().user_id)
+        .await
+        .unwrap();
+    let mut waiting = platform.person("waiting");
+    waiting
+        .register(orgs.north, None, &password("waiting"))
+        .await
+        .unwrap();
+
+    let p = &orgs.north_practitioner;
+    let files = platform.dir.path().join("plain");
+    std::fs::create_dir_all(&files).unwrap();
+    let case_a = p.create_case("NC-2026-0001").await.unwrap();
+    let shared = seal(p, case_a, &files, "medical.txt").await;
+    let plain = seal(p, case_a, &files, "court.txt").await;
+    p.share(shared, orgs.bright).await.unwrap();
+    let case_b = p.create_case("NC-2026-0002").await.unwrap();
+    let moved = seal(p, case_b, &files, "life-story.txt").await;
+    let transfer = orgs
+        .north_manager
+        .transfer_case(case_b, orgs.bright)
+        .await
+        .unwrap();
+    orgs.bright_manager.accept_transfer(transfer).await.unwrap();
+    let case_c = p.create_case("NC-2026-0003").await.unwrap();
+    let offered = seal(p, case_c, &files, "dbs-check.txt").await;
+    orgs.north_manager
+        .transfer_case(case_c, orgs.bright)
+        .await
+        .unwrap();
+
+    let mut auditor = platform.person("auditor");
+    platform
+        .admin
+        .add_auditor(
+            auditor.keystore().user_id,
+            "auditor@example.org",
+            &password("auditor"),
+        )
+        .await
+        .unwrap();
+    auditor.login(&password("auditor")).await.unwrap();
+    let auditor_home = platform.dir.path().join("people/auditor");
+    World {
+        platform,
+        orgs,
+        auditor,
+        auditor_home,
+        shared,
+        plain,
+        moved,
+        offered,
+        exports: 0,
+    }
+}
+
+async fn seal(
+    client: &Client,
+    case: vault_core::ids::CaseId,
+    dir: &Path,
+    name: &str,
+) -> DocumentId {
+    let path = dir.join(name);
+    std::fs::write(&path, format!("contents of {name}\n").repeat(50)).unwrap();
+    let sealing = client.prepare_case(case).await.unwrap();
+    client.seal_file(&sealing, &path, NoProgress).await.unwrap()
+}
+
+impl World {
+    async fn live(&self) -> Report {
+        audit::live::verify_live(&self.auditor, &self.auditor_home, &Options::default())
+            .await
+            .unwrap()
+    }
+
+    /// Exports the server as it is now and audits the export.
+    async fn offline(&mut self) -> Report {
+        self.exports += 1;
+        let out = self
+            .platform
+            .dir
+            .path()
+            .join(format!("export-{}", self.exports));
+        let app = vault_server::App::new(self.platform.settings.clone())
+            .await
+            .unwrap();
+        app.export_audit(&out).await.unwrap();
+        let snapshot = Snapshot::open(&out, format!("export {}", out.display())).unwrap();
+        audit::verify(&snapshot, &self.auditor_home, &Options::default()).unwrap()
+    }
+
+    /// Audits the live server and a fresh export of it; both must name `check`.
+    async fn audit_both(&mut self, kind: &'static str, check: &'static str) -> Outcome {
+        let live = caught(&self.live().await, check, kind, "live");
+        let offline = caught(&self.offline().await, check, kind, "export");
+        Outcome {
+            kind,
+            check,
+            live,
+            offline,
+            client: None,
+        }
+    }
+
+    async fn opens(&self, who: &Client, document: DocumentId) -> bool {
+        let dir = self.platform.dir.path().join("opened");
+        who.open_document(document, &OpenTarget::Dir(dir), true, NoProgress)
+            .await
+            .is_ok()
+    }
+}
+
+/// Asserts the report failed and that `check` is among the failed checks.
+fn caught(report: &Report, check: &str, kind: &str, where_: &str) -> bool {
+    if std::env::var_os("TAMPER_SHOW").is_some() {
+        println!("--- {kind} ({where_})\n{}", report.to_text());
+    }
+    let failed = report.failed_checks();
+    assert!(
+        failed.contains(&check),
+        "{kind} ({where_}): expected check {check} to fail; failed: {failed:?}\n{}",
+        report.to_text()
+    );
+    true
+}
+
+fn clean(report: &Report, where_: &str) {
+    assert!(report.passed(), "{where_}: {}", report.to_text());
+}
+
+/// One kind of tampering: what it changes, which check must name it.
+struct Outcome {
+    kind: &'static str,
+    check: &'static str,
+    live: bool,
+    offline: bool,
+    client: Option<bool>,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_kind_of_tampering_is_caught_by_audit_verify_live_and_on_an_export() {
+    let mut w = world().await;
+    let report = w.live().await;
+    clean(&report, "untouched, live");
+    assert_eq!(report.saved.previous_size, None);
+    assert!(
+        report.saved.updated,
+        "the first clean audit saves its checkpoint"
+    );
+    assert_eq!(report.check("objects").unwrap().checked["objects"], 4);
+    assert_eq!(
+        report.check("access-ledger").unwrap().checked["documents"],
+        4
+    );
+    clean(&w.offline().await, "untouched, export");
+    ledger_follows_the_story(&w, &report);
+
+    let mut outcomes = Vec::new();
+    outcomes.push(object_byte(&mut w).await);
+    outcomes.push(envelope_byte(&mut w).await);
+    outcomes.push(statement_byte(&mut w).await);
+    outcomes.push(published_org_key(&mut w).await);
+    outcomes.push(published_member_key(&mut w).await);
+    outcomes.push(deleted_share_row(&mut w).await);
+    outcomes.push(leaf_byte(&mut w).await);
+    outcomes.push(checkpoint_byte(&mut w).await);
+    outcomes.push(truncated_log(&mut w).await);
+    outcomes.push(forked_log(&mut w).await);
+
+    clean(&w.live().await, "restored, live");
+    clean(&w.offline().await, "restored, export");
+
+    let tried = outcomes.len();
+    let live = outcomes.iter().filter(|o| o.live).count();
+    let offline = outcomes.iter().filter(|o| o.offline).count();
+    let by_client: Vec<&Outcome> = outcomes.iter().filter(|o| o.client.is_some()).collect();
+    let client_caught = by_client.iter().filter(|o| o.client == Some(true)).count();
+    for o in &outcomes {
+        println!(
+            "tampered {:<32} caught by check {:<14} live: {} export: {} next client: {}",
+            o.kind,
+            o.check,
+            o.live,
+            o.offline,
+            o.client.map_or("-".to_owned(), |c| c.to_string())
+        );
+    }
+    println!(
+        "kinds of tampering tried: {tried}; caught by audit verify live: {live}, on an export: \
+         {offline}; caught by the next client too: {client_caught} of {}",
+        by_client.len()
+    );
+    assert_eq!(
+        (live, offline, client_caught),
+        (tried, tried, by_client.len())
+    );
+}
+
+/// The access ledger the clean audit derived from the log alone: the shared document opens
+/// for both organisations, the transferred one now for Brightwater only (Northshire's grant
+/// ended at the acceptance), the offered one for both while the offer waits.
+fn ledger_follows_the_story(w: &World, report: &Report) {
+    let grants = |doc: DocumentId| {
+        let entry = report
+            .ledger
+            .iter()
+            .find(|e| e.document_id == doc.to_string())
+            .unwrap();
+        let mut open: Vec<(String, &str)> = entry
+            .grants
+            .iter()
+            .filter(|g| g.until_leaf.is_none())
+            .map(|g| (g.org.clone(), g.via))
+            .collect();
+        open.sort();
+        (open, entry.grants.len())
+    };
+    let (north, bright) = (w.orgs.north.to_string(), w.orgs.bright.to_string());
+    let mut both = vec![(north.clone(), "owner"), (bright.clone(), "share")];
+    both.sort();
+    assert_eq!(grants(w.shared), (both, 2));
+    assert_eq!(grants(w.plain), (vec![(north.clone(), "owner")], 1));
+    assert_eq!(grants(w.moved).0, vec![(bright.clone(), "owner")]);
+    assert_eq!(grants(w.moved).1, 3, "owner, offer, then the new owner");
+    let mut offered = vec![(north, "owner"), (bright, "transfer-offer")];
+    offered.sort();
+    assert_eq!(grants(w.offered), (offered, 2));
+}
+
+/// One byte of a stored object.
+async fn object_byte(w: &mut World) -> Outcome {
+    let (kind, check) = ("a byte of an object", "objects");
+    let (key, original) = operator::object(&w.platform, &w.plain.to_string()).await;
+    let mut changed = original.clone();
+    let last = changed.len() - 1;
+    changed[last] ^= 0x01;
+    operator::put_object(&w.platform, &key, changed).await;
+    let mut outcome = w.audit_both(kind, check).await;
+    let client = !w.opens(&w.orgs.north_practitioner, w.plain).await;
+    operator::put_object(&w.platform, &key, original).await;
+    assert!(w.opens(&w.orgs.north_practitioner, w.plain).await);
+    outcome.client = Some(client);
+    outcome
+}
+
+/// Flips one bit inside the base64 `wrapped` bytes of an envelope stored as JSON.
+fn flip_wrapped(envelope_json: &str) -> String {
+    let mut value: serde_json::Value = serde_json::from_str(envelope_json).unwrap();
+    let wrapped = value["wrapped"].as_str().unwrap();
+    let mut bytes = vault_core::b64::decode(wrapped).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x01;
+    value["wrapped"] = serde_json::Value::String(vault_core::b64::encode(&bytes));
+    value.to_string()
+}
+
+/// The wrapped bytes of a document's envelope.
+async fn envelope_byte(w: &mut World) -> Outcome {
+    let (kind, check) = ("an envelope's wrapped bytes", "envelopes");
+    let id = w.plain.to_string();
+    let original = operator::text(
+        &w.platform,
+        "SELECT envelope FROM documents WHERE id = $1",
+        &id,
+    )
+    .await;
+    let sql = "UPDATE documents SET envelope = $1 WHERE id = $2";
+    assert_eq!(
+        operator::exec(&w.platform, sql, &[&flip_wrapped(&original), &id]).await,
+        1
+    );
+    let mut outcome = w.audit_both(kind, check).await;
+    let client = !w.opens(&w.orgs.north_practitioner, w.plain).await;
+    operator::exec(&w.platform, sql, &[&original, &id]).await;
+    outcome.client = Some(client);
+    outcome
+}
+
+/// One byte of a document's signed statement as the database keeps it.
+async fn statement_byte(w: &mut World) -> Outcome {
+    let (kind, check) = ("a byte of a signed statement", "objects");
+    let id = w.plain.to_string();
+    let original = operator::text(
+        &w.platform,
+        "SELECT statement FROM documents WHERE id = $1",
+        &id,
+    )
+    .await;
+    let mut value: serde_json::Value = serde_json::from_str(&original).unwrap();
+    let mut bytes = vault_core::b64::decode(value["statement"].as_str().unwrap()).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x01;
+    value["statement"] = serde_json::Value::String(vault_core::b64::encode(&bytes));
+    let sql = "UPDATE documents SET statement = $1 WHERE id = $2";
+    operator::exec(&w.platform, sql, &[&value.to_string(), &id]).await;
+    let mut outcome = w.audit_both(kind, check).await;
+    let client = !w.opens(&w.orgs.north_practitioner, w.plain).await;
+    operator::exec(&w.platform, sql, &[&original, &id]).await;
+    outcome.client = Some(client);
+    outcome
+}
+
+/// Brightwater's published organisation key, replaced by one the operator holds.
+async fn published_org_key(w: &mut World) -> Outcome {
+    let (kind, check) = ("an organisation's published key", "directory");
+    let org = w.orgs.bright.to_string();
+    let original =
+        operator::text(&w.platform, "SELECT org_key FROM orgs WHERE id = $1", &org).await;
+    let planted = vault_core::keys::SecretKey::generate()
+        .public_key()
+        .to_string();
+    let sql = "UPDATE orgs SET org_key = $1 WHERE id = $2";
+    operator::exec(&w.platform, sql, &[&planted, &org]).await;
+    let mut outcome = w.audit_both(kind, check).await;
+    // The next client to wrap a key to Brightwater refuses the planted key.
+    let client = w
+        .orgs
+        .north_practitioner
+        .share(w.plain, w.orgs.bright)
+        .await
+        .is_err();
+    operator::exec(&w.platform, sql, &[&original, &org]).await;
+    outcome.client = Some(client);
+    outcome
+}
+
+/// A member's published encryption key, replaced.
+async fn published_member_key(w: &mut World) -> Outcome {
+    let (kind, check) = ("a member's published key", "directory");
+    let user = w.orgs.north_practitioner.keystore().user_id.to_string();
+    let sql_get = "SELECT encryption_key FROM users WHERE id = $1";
+    let original = operator::text(&w.platform, sql_get, &user).await;
+    let planted = vault_core::keys::SecretKey::generate()
+        .public_key()
+        .to_string();
+    let sql = "UPDATE users SET encryption_key = $1 WHERE id = $2";
+    operator::exec(&w.platform, sql, &[&planted, &user]).await;
+    let outcome = w.audit_both(kind, check).await;
+    operator::exec(&w.platform, sql, &[&original, &user]).await;
+    outcome
+}
+
+/// The share row of a shared document, deleted: the database now hides a grant the log shows.
+async fn deleted_share_row(w: &mut World) -> Outcome {
+    let (kind, check) = ("a deleted row (a share)", "access-ledger");
+    let doc = w.shared.to_string();
+    let pool = operator::db(&w.platform).await;
+    let row: (String, String, String, String, String, i64) = sqlx::query_as(
+        "SELECT document_id, to_org, from_org, envelope, statement, created_at FROM shares \
+         WHERE document_id = $1",
+    )
+    .bind(&doc)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    operator::exec(
+        &w.platform,
+        "DELETE FROM shares WHERE document_id = $1",
+        &[&doc],
+    )
+    .await;
+    let outcome = w.audit_both(kind, check).await;
+    let pool = operator::db(&w.platform).await;
+    sqlx::query(
+        "INSERT INTO shares (document_id, to_org, from_org, envelope, statement, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(row.0)
+    .bind(row.1)
+    .bind(row.2)
+    .bind(row.3)
+    .bind(row.4)
+    .bind(row.5)
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    outcome
+}
+
+/// One byte of one stored leaf (its time), hashes and checkpoints left as they were.
+async fn leaf_byte(w: &mut World) -> Outcome {
+    let (kind, check) = ("a byte of a log leaf", "log");
+    let log = LogTables::read(&w.platform).await;
+    let index = log.len() / 2;
+    let mut changed = log.leaf(index).to_vec();
+    let at = changed.windows(8).position(|s| s == b"\"time\":1").unwrap() + 8;
+    changed[at] = if changed[at] == b'9' {
+        b'8'
+    } else {
+        changed[at] + 1
+    };
+    let pool = operator::db(&w.platform).await;
+    sqlx::query("UPDATE log_leaves SET leaf = $1 WHERE leaf_index = $2")
+        .bind(changed)
+        .bind(i64::try_from(index).unwrap())
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let outcome = w.audit_both(kind, check).await;
+    log.restore(&w.platform).await;
+    outcome
+}
+
+/// One character of the signature of the latest checkpoint.
+async fn checkpoint_byte(w: &mut World) -> Outcome {
+    let (kind, check) = ("a byte of a signed checkpoint", "log");
+    let log = LogTables::read(&w.platform).await;
+    let pool = operator::db(&w.platform).await;
+    let (size, note): (i64, String) =
+        sqlx::query_as("SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    // The root line is the third; change one of its base64 characters.
+    let mut lines: Vec<String> = note.lines().map(str::to_owned).collect();
+    let root = &mut lines[2];
+    let first = root.remove(0);
+    root.insert(0, if first == 'A' { 'B' } else { 'A' });
+    let changed = lines.join("\n") + "\n";
+    sqlx::query("UPDATE log_checkpoints SET note = $1 WHERE size = $2")
+        .bind(changed)
+        .bind(size)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let mut outcome = w.audit_both(kind, check).await;
+    let client = w.orgs.north_manager.check_log().await.is_err();
+    log.restore(&w.platform).await;
+    outcome.client = Some(client);
+    outcome
+}
+
+/// The log rolled back to an earlier size, re-signed by the server's own key.
+async fn truncated_log(w: &mut World) -> Outcome {
+    let (kind, check) = ("a truncated (rolled-back) log", "log");
+    let log = LogTables::read(&w.platform).await;
+    log.roll_back(&w.platform, log.len() - 3).await;
+    let mut outcome = w.audit_both(kind, check).await;
+    // Northshire's manager made the last leaf and holds the newest checkpoint: it sees the
+    // log shrink.
+    let client = w.orgs.north_manager.check_log().await.is_err();
+    log.restore(&w.platform).await;
+    outcome.client = Some(client);
+    outcome
+}
+
+/// An early leaf rewritten (its time) and the whole tree re-hashed and re-signed with the
+/// server's own key: a fork that only a checkpoint saved before can show.
+async fn forked_log(w: &mut World) -> Outcome {
+    let (kind, check) = ("a forked log", "log");
+    let log = LogTables::read(&w.platform).await;
+    let index = 1;
+    let text = String::from_utf8(log.leaf(index).to_vec()).unwrap();
+    let changed = text.replacen("\"time\":1", "\"time\":2", 1).into_bytes();
+    assert_ne!(changed, log.leaf(index));
+    log.fork(&w.platform, index, changed).await;
+    let mut outcome = w.audit_both(kind, check).await;
+    let client = w.orgs.north_practitioner.check_log().await.is_err();
+    log.restore(&w.platform).await;
+    outcome.client = Some(client);
+    outcome
+}
