@@ -525,8 +525,10 @@ async fn the_command_line_shows_the_log_key_once_and_requires_what_it_is_told() 
     let vkey = err
         .strip_prefix("this server's log was seen for the first time; its key is ")
         .and_then(|rest| rest.split_once('\n'))
-        .map(|(key, _)| key.to_owned())
-        .unwrap_or_else(|| panic!("no first-sight notice: {err}"));
+        .map_or_else(
+            || panic!("no first-sight notice: {err}"),
+            |(key, _)| key.to_owned(),
+        );
     assert!(vkey.starts_with("case-vault.localhost/log+"), "{vkey}");
     let (ok, _, err) = vaultctl(&world, "auditor", &["whoami"]).await;
     assert!(ok, "{err}");
