@@ -550,3 +550,28 @@ async fn the_log_key_is_pinned_on_first_sight_or_must_be_the_one_expected() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_witness_does_not_cosign_a_history_that_forks_from_what_it_cosigned() {
+    let platform = Platform::start().await;
+    let (org, _) = platform
+        .organisation("Northshire Council", "north-manager")
+        .await;
+    let auditor = auditor(&platform).await;
+    let first = auditor.witness(Some("northshire-audit")).await.unwrap();
+    let state = home_of(&platform, "auditor").join("witness.json");
+    let cosigned = std::fs::read(&state).unwrap();
+
+    let pool = operator(&platform).await;
+    let size = i64::try_from(first.size).unwrap();
+    rewind(&pool, size - 1).await;
+    newcomer(&platform, "newcomer", org).await;
+    let err = auditor.witness(None).await.unwrap_err();
+    let text = err.to_string();
+    assert!(text.starts_with("LOG FORK: checkpoint "), "{text}");
+    assert!(
+        text.contains(&format!("size {} root {}", first.size, first.root)),
+        "{text}"
+    );
+    assert_eq!(std::fs::read(&state).unwrap(), cosigned);
+}

@@ -72,16 +72,7 @@ impl Client {
             return Err(ClientError::Invalid("no checkpoint was accepted".into()));
         };
         let path = self.home.join(STATE_FILE);
-        let previous = match LogBook::load(&path)?.server(self.server()) {
-            Some(kept) => kept.checkpoint.clone(),
-            None => None,
-        };
-        let mut previous_size = None;
-        if let Some(previous) = previous {
-            let before = crate::log::open_saved(&previous, &log_key, &path)?;
-            self.check_consistent(&before, &latest).await?;
-            previous_size = Some(before.size);
-        }
+        let previous_size = self.extends_last_cosigned(&path, &log_key, &latest).await?;
         let cosignature = Cosignature::sign(&latest, &key, &signer, crate::log::now());
         let request = CosignRequest {
             witness_key: key.to_vkey(),
@@ -104,6 +95,26 @@ impl Client {
             root: vault_core::b64::encode(latest.root),
             previous_size,
         })
+    }
+
+    /// Refuses `latest` unless it extends the checkpoint this witness cosigned last (kept in
+    /// the file at `path`); returns that one's size, if there is one.
+    async fn extends_last_cosigned(
+        &self,
+        path: &std::path::Path,
+        log_key: &vault_core::checkpoint::NoteKey,
+        latest: &vault_core::checkpoint::Checkpoint,
+    ) -> Result<Option<u64>> {
+        let book = LogBook::load(path)?;
+        let Some(note) = book
+            .server(self.server())
+            .and_then(|k| k.checkpoint.as_deref())
+        else {
+            return Ok(None);
+        };
+        let before = crate::log::open_saved(note, log_key, path)?;
+        self.check_consistent(&before, latest).await?;
+        Ok(Some(before.size))
     }
 
     /// The witness key: read from its file, or made and saved when there is none.
