@@ -160,9 +160,9 @@ async fn bad_query_parameters_are_refused_with_the_rule() {
 }
 
 #[tokio::test]
-async fn auditor_routes_refuse_members_and_every_route_refuses_strangers() {
+async fn members_get_403_on_auditor_routes_pending_members_on_all_strangers_401() {
     let server = common::start().await;
-    let (_, mgr) = server.found_org("Northshire Council").await;
+    let (north, mgr) = server.found_org("Northshire Council").await;
     let cosign = CosignRequest {
         witness_key: String::new(),
         cosignature: String::new(),
@@ -184,6 +184,21 @@ async fn auditor_routes_refuse_members_and_every_route_refuses_strangers() {
             common::error_message(resp).await,
             "only an auditor may do this"
         );
+    }
+    let pending = server
+        .register_pending(north.id, "pending@north.example")
+        .await;
+    let pending = server.login(&pending.email, common::PASSWORD).await.token;
+    for path in [
+        "/v1/log/checkpoint",
+        "/v1/log/proof/inclusion?index=0&size=1",
+        "/v1/log/proof/consistency?from=0&to=1",
+        "/v1/log/by-statement/0000000000000000000000000000000000000000000000000000000000000000",
+    ] {
+        let resp = server.get(path, &pending).await;
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{path}");
+        let message = common::error_message(resp).await;
+        assert_eq!(message, "a manager has not approved this account yet");
     }
     for path in [
         "/v1/log/checkpoint",

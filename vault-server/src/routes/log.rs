@@ -1,7 +1,8 @@
 //! The append-only Merkle log over HTTP: signed checkpoints, proofs, leaves, cosignatures.
 //!
-//! Any logged-in account may read the latest checkpoint, ask for proofs and find the leaf of a
-//! statement it holds, since clients check every action and every key against the log. Reading
+//! Any logged-in account but a pending member may read the latest checkpoint, ask for proofs and
+//! find the leaf of a statement it holds, since clients check every action and every key
+//! against the log. Reading
 //! leaves in bulk, listing every checkpoint and cosigning are for auditors. Every query
 //! parameter is required where a proof needs it, bounded, and checked against the log's size
 //! before anything is read; a refusal names the rule, never echoes the value.
@@ -47,6 +48,7 @@ pub async fn checkpoint(
     caller: Caller,
     params: Result<Query<CheckpointQuery>, QueryRejection>,
 ) -> ApiResult<Json<LogCheckpoint>> {
+    caller.not_pending()?;
     const BAD_WITNESS: &str = "witness is a key name of 1 to 200 characters without spaces or '+'";
     let params = query(params, BAD_WITNESS)?;
     let note = match params.witness {
@@ -119,6 +121,7 @@ pub async fn inclusion(
     caller: Caller,
     params: Result<Query<InclusionQuery>, QueryRejection>,
 ) -> ApiResult<Json<InclusionProof>> {
+    caller.not_pending()?;
     const BAD: &str = "index and size are required whole numbers, index below size, and size \
                        at most the log's size";
     let InclusionQuery { index, size } = query(params, BAD)?;
@@ -154,6 +157,7 @@ pub async fn consistency(
     caller: Caller,
     params: Result<Query<ConsistencyQuery>, QueryRejection>,
 ) -> ApiResult<Json<ConsistencyProof>> {
+    caller.not_pending()?;
     const BAD: &str = "from and to are required whole numbers, from at most to, and to at most \
                        the log's size";
     let ConsistencyQuery { from, to } = query(params, BAD)?;
@@ -214,6 +218,7 @@ pub async fn by_statement(
     caller: Caller,
     ApiPath(digest): ApiPath<String>,
 ) -> ApiResult<Json<LogEntry>> {
+    caller.not_pending()?;
     let hex_digit = |c: char| c.is_ascii_digit() || ('a'..='f').contains(&c);
     if digest.len() != 64 || !digest.chars().all(hex_digit) {
         return Err(ApiError::BadRequest(
