@@ -215,6 +215,7 @@ async fn every_kind_of_tampering_is_caught_by_audit_verify_live_and_on_an_export
     outcomes.push(published_org_key(&mut w).await);
     outcomes.push(published_member_key(&mut w).await);
     outcomes.push(deleted_share_row(&mut w).await);
+    outcomes.push(planted_secret_key(&mut w).await);
     outcomes.push(leaf_byte(&mut w).await);
     outcomes.push(checkpoint_byte(&mut w).await);
     outcomes.push(truncated_log(&mut w).await);
@@ -429,6 +430,22 @@ async fn deleted_share_row(w: &mut World) -> Outcome {
     .await
     .unwrap();
     pool.close().await;
+    outcome
+}
+
+/// An age secret key left in a table the auditor sees (an organisation's name), as a careless
+/// or dishonest operator might keep a copy of a key.
+async fn planted_secret_key(w: &mut World) -> Outcome {
+    let (kind, check) = ("a secret key kept in a table", "no-keys");
+    let org = w.orgs.bright.to_string();
+    let original = operator::text(&w.platform, "SELECT name FROM orgs WHERE id = $1", &org).await;
+    let secret = vault_core::keys::SecretKey::generate();
+    let planted = secret.expose_secret_string();
+    let planted = secrecy::ExposeSecret::expose_secret(&planted).to_owned();
+    let sql = "UPDATE orgs SET name = $1 WHERE id = $2";
+    operator::exec(&w.platform, sql, &[&planted, &org]).await;
+    let outcome = w.audit_both(kind, check).await;
+    operator::exec(&w.platform, sql, &[&original, &org]).await;
     outcome
 }
 

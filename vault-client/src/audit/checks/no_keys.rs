@@ -17,9 +17,11 @@ use vault_core::checkpoint::NoteKey;
 use crate::audit::report::{Failure, Findings};
 use crate::audit::snapshot::{Snapshot, CONFIG};
 
-/// What each pattern is; matched ASCII-case-insensitively.
-const PATTERNS: [(&str, &[u8]); 10] = [
+/// What each pattern is. Bech32 text is all upper or all lower case, so an age key is
+/// searched in both; the rest are written in one case only.
+const PATTERNS: [(&str, &[u8]); 13] = [
     ("an age secret key", b"AGE-SECRET-KEY-1"),
+    ("an age secret key", b"age-secret-key-1"),
     ("a PEM private key", b"PRIVATE KEY-----"),
     ("a passphrase-locked age file (a keystore)", b"\n-> scrypt "),
     ("a keystore record", b"\"signing_pkcs8\""),
@@ -49,6 +51,14 @@ const PATTERNS: [(&str, &[u8]); 10] = [
         "a hex Ed25519 PKCS#8 key",
         b"302e020100300506032b657004220420",
     ),
+    (
+        "a hex Ed25519 PKCS#8 key",
+        b"3053020101300506032B657004220420",
+    ),
+    (
+        "a hex Ed25519 PKCS#8 key",
+        b"302E020100300506032B657004220420",
+    ),
 ];
 
 const CHUNK: usize = 1 << 20;
@@ -64,7 +74,7 @@ pub(crate) fn check(
     log_key_elsewhere(snapshot, log_key, f);
     let files = snapshot.all_files()?;
     let scanner = AhoCorasick::builder()
-        .ascii_case_insensitive(true)
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
         .build(PATTERNS.iter().map(|(_, p)| *p))
         .map_err(|_| crate::ClientError::Invalid("cannot build the key scanner".into()))?;
     let per = files.len().div_ceil(threads.max(1)).max(1);
