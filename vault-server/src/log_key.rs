@@ -181,6 +181,32 @@ mod tests {
     }
 
     #[test]
+    fn replicas_starting_together_end_up_with_one_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.p8");
+        let start = std::sync::Barrier::new(8);
+        let vkeys: Vec<String> = std::thread::scope(|scope| {
+            let racers: Vec<_> = (0..8)
+                .map(|_| {
+                    scope.spawn(|| {
+                        start.wait();
+                        LogSigner::load_or_create("o.example/log", &path)
+                            .unwrap()
+                            .vkey()
+                    })
+                })
+                .collect();
+            racers.into_iter().map(|r| r.join().unwrap()).collect()
+        });
+        assert!(vkeys.iter().all(|v| *v == vkeys[0]), "{vkeys:?}");
+        let on_disk = SigningKey::from_pkcs8(&std::fs::read(&path).unwrap()).unwrap();
+        assert!(vkeys[0].ends_with(&vault_core::b64::encode(
+            [&[1u8][..], on_disk.verifying_key().as_bytes()].concat()
+        )));
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
     fn a_file_that_is_not_a_key_stops_the_start() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("log.p8");
