@@ -9,12 +9,14 @@ use axum::Json;
 use vault_core::api::LogKey;
 
 use crate::auth::Caller;
+use crate::error::ApiResult;
 use crate::state::AppState;
 
-/// `GET /v1/log/key` (any logged-in account).
+/// `GET /v1/log/key` (any account but a pending member, like the other log routes).
 #[tracing::instrument(name = "GET /v1/log/key", skip_all, fields(user.id = %caller.user_id))]
-pub async fn key(State(state): State<AppState>, caller: Caller) -> Json<LogKey> {
-    Json(LogKey {
+pub async fn key(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<LogKey>> {
+    caller.not_pending()?;
+    Ok(Json(LogKey {
         vkey: state.log.vkey(),
-    })
+    }))
 }
