@@ -77,7 +77,11 @@ pub struct CheckpointsQuery {
 }
 
 /// `GET /v1/log/checkpoints?after=SIZE&limit=N` (auditor): stored checkpoints, oldest first.
-#[tracing::instrument(name = "GET /v1/log/checkpoints", skip_all, fields(user.id = %caller.user_id))]
+#[tracing::instrument(
+    name = "GET /v1/log/checkpoints",
+    skip_all,
+    fields(user.id = %caller.user_id),
+)]
 pub async fn checkpoints(
     State(state): State<AppState>,
     caller: Caller,
@@ -232,7 +236,11 @@ pub async fn by_statement(
 
 /// `POST /v1/log/cosignatures` (auditor): stores a witness's cosignature after checking it
 /// against the stored checkpoint of that size and the witness key given.
-#[tracing::instrument(name = "POST /v1/log/cosignatures", skip_all, fields(user.id = %caller.user_id))]
+#[tracing::instrument(
+    name = "POST /v1/log/cosignatures",
+    skip_all,
+    fields(user.id = %caller.user_id),
+)]
 pub async fn cosign(
     State(state): State<AppState>,
     caller: Caller,
