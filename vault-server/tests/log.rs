@@ -10,14 +10,12 @@
 mod common;
 mod log_support;
 
-use common::{envelope, sign, Case, Org, Person};
-use log_support::{auditor, expected, kinds, leaves_since, size, statements};
-use reqwest::StatusCode;
-use vault_core::api::{
-    AcceptTransferRequest, DocumentEnvelope, RemoveMemberRequest, RevokeRequest, ShareRequest,
-    TransferOffer,
+use common::{envelope, sign, Case};
+use log_support::{
+    auditor, expected, kinds, leaves_since, offer, share_requests, size, statements,
 };
-use vault_core::ids::TransferId;
+use reqwest::StatusCode;
+use vault_core::api::{AcceptTransferRequest, RemoveMemberRequest};
 use vault_core::keys::SecretKey;
 use vault_core::leaf::LogLeaf;
 use vault_core::merkle::{self, MemoryTree};
@@ -168,97 +166,6 @@ async fn cases_documents_and_shares_log_what_their_clients_signed() {
             Some(revoke.statement)
         ]
     );
-}
-
-fn share_requests(
-    from: &Org,
-    member: &Person,
-    to: &Org,
-    sealed: &common::Sealed,
-) -> (ShareRequest, RevokeRequest) {
-    let scope = KeyScope::Document(sealed.id);
-    let env = envelope(
-        &member.sign,
-        from.id,
-        scope,
-        &sealed.key,
-        &to.key.public_key(),
-    );
-    let statement = sign(
-        &member.sign,
-        Claim::DocumentShared {
-            document: sealed.id,
-            from_org: from.id,
-            to_org: to.id,
-            to_org_key: to.key.fingerprint(),
-            envelope_sha256: vault_core::sha256(&env.wrapped),
-        },
-    );
-    let revoke = RevokeRequest {
-        statement: sign(
-            &member.sign,
-            Claim::ShareRevoked {
-                document: sealed.id,
-                to_org: to.id,
-            },
-        ),
-    };
-    let share = ShareRequest {
-        to_org: to.id,
-        envelope: env,
-        statement,
-    };
-    (share, revoke)
-}
-
-/// An offer of `case` (holding `docs`) from `from` to `to`, with a fresh case key.
-fn offer(
-    (from, mgr): (&Org, &Person),
-    to: &Org,
-    case: &Case,
-    docs: &[&common::Sealed],
-) -> (TransferOffer, SecretKey) {
-    let new_key = SecretKey::generate();
-    let document_envelopes = docs
-        .iter()
-        .map(|d| DocumentEnvelope {
-            document_id: d.id,
-            envelope: envelope(
-                &mgr.sign,
-                from.id,
-                KeyScope::Document(d.id),
-                &d.key,
-                &new_key.public_key(),
-            ),
-        })
-        .collect();
-    let statement = sign(
-        &mgr.sign,
-        Claim::CaseTransferred {
-            case: case.id,
-            from_org: from.id,
-            to_org: to.id,
-            to_org_key: to.key.fingerprint(),
-            new_case_key: new_key.fingerprint(),
-            documents: docs.len() as u64,
-        },
-    );
-    let to_key = to.key.public_key();
-    let offer = TransferOffer {
-        transfer_id: TransferId::new(),
-        to_org: to.id,
-        new_case_key: new_key.public_key(),
-        case_envelope: envelope(
-            &mgr.sign,
-            from.id,
-            KeyScope::Case(case.id),
-            &new_key,
-            &to_key,
-        ),
-        document_envelopes,
-        statement,
-    };
-    (offer, new_key)
 }
 
 #[tokio::test]

@@ -11,7 +11,12 @@ use vault_core::keys::SigningKey;
 use vault_core::leaf::LogLeaf;
 use vault_core::statement::SignedStatement;
 
-use crate::common::{Server, PASSWORD};
+use vault_core::api::{DocumentEnvelope, RevokeRequest, ShareRequest, TransferOffer};
+use vault_core::ids::TransferId;
+use vault_core::keys::SecretKey;
+use vault_core::statement::{Claim, KeyScope};
+
+use crate::common::{envelope, sign, Case, Org, Person, Sealed, Server, PASSWORD};
 
 /// Creates an auditor account and logs it in; returns its token.
 pub async fn auditor(server: &Server) -> String {
@@ -101,4 +106,96 @@ pub fn expected(pairs: &[(&str, Option<&'static str>)]) -> Vec<(String, Option<&
 /// The statements the leaves carry, in order.
 pub fn statements(leaves: &[LogLeaf]) -> Vec<Option<SignedStatement>> {
     leaves.iter().map(|leaf| leaf.statement.clone()).collect()
+}
+
+/// A share of `sealed` from `from` to `to`, and its revocation.
+pub fn share_requests(
+    from: &Org,
+    member: &Person,
+    to: &Org,
+    sealed: &Sealed,
+) -> (ShareRequest, RevokeRequest) {
+    let scope = KeyScope::Document(sealed.id);
+    let env = envelope(
+        &member.sign,
+        from.id,
+        scope,
+        &sealed.key,
+        &to.key.public_key(),
+    );
+    let statement = sign(
+        &member.sign,
+        Claim::DocumentShared {
+            document: sealed.id,
+            from_org: from.id,
+            to_org: to.id,
+            to_org_key: to.key.fingerprint(),
+            envelope_sha256: vault_core::sha256(&env.wrapped),
+        },
+    );
+    let revoke = RevokeRequest {
+        statement: sign(
+            &member.sign,
+            Claim::ShareRevoked {
+                document: sealed.id,
+                to_org: to.id,
+            },
+        ),
+    };
+    let share = ShareRequest {
+        to_org: to.id,
+        envelope: env,
+        statement,
+    };
+    (share, revoke)
+}
+
+/// An offer of `case` (holding `docs`) from `from` to `to`, with a fresh case key.
+pub fn offer(
+    (from, mgr): (&Org, &Person),
+    to: &Org,
+    case: &Case,
+    docs: &[&Sealed],
+) -> (TransferOffer, SecretKey) {
+    let new_key = SecretKey::generate();
+    let document_envelopes = docs
+        .iter()
+        .map(|d| DocumentEnvelope {
+            document_id: d.id,
+            envelope: envelope(
+                &mgr.sign,
+                from.id,
+                KeyScope::Document(d.id),
+                &d.key,
+                &new_key.public_key(),
+            ),
+        })
+        .collect();
+    let statement = sign(
+        &mgr.sign,
+        Claim::CaseTransferred {
+            case: case.id,
+            from_org: from.id,
+            to_org: to.id,
+            to_org_key: to.key.fingerprint(),
+            new_case_key: new_key.fingerprint(),
+            documents: docs.len() as u64,
+        },
+    );
+    let to_key = to.key.public_key();
+    let offer = TransferOffer {
+        transfer_id: TransferId::new(),
+        to_org: to.id,
+        new_case_key: new_key.public_key(),
+        case_envelope: envelope(
+            &mgr.sign,
+            from.id,
+            KeyScope::Case(case.id),
+            &new_key,
+            &to_key,
+        ),
+        document_envelopes,
+        statement,
+    };
+    (offer, new_key)
 }
