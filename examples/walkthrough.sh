@@ -3,7 +3,8 @@
 # a platform admin onboards three organisations, a Northshire practitioner seals every sample
 # document into a case, one document is shared with Harbour, the case is transferred to
 # Brightwater, Brightwater opens every document byte for byte, Northshire no longer can, and one
-# document opens with the stock `age` tool from exported keys.
+# document opens with the stock `age` tool from exported keys. Then an auditor verifies the live
+# platform and an export of it, cosigns the log, and sees a tampered copy of the export caught.
 #
 # Environment:
 #   SAMPLES_DIR  documents to seal (default ../shared/samples, next to the checkout)
@@ -113,5 +114,33 @@ act bright-practitioner keys export "$EXPORTED" --out "$DATA_DIR/export/document
 age -d -i "$DATA_DIR/export/document.key" -o "$DATA_DIR/export/$name" "$DATA_DIR/export/document.age"
 cmp "$SAMPLES_DIR/$name" "$DATA_DIR/export/$name" || fail "age-decrypted document differs"
 echo "age -d opened \"$name\" byte-identical"
+
+step "An auditor, who holds no key that opens anything, verifies the live platform"
+AUDITOR=$(act auditor init --email auditor@example.org --json | json 'd["user_id"]')
+act admin org add-auditor "$AUDITOR" --email auditor@example.org \
+  --password-file <(echo "password of auditor")
+act auditor login
+act auditor audit verify
+act auditor audit witness
+
+step "The operator exports the audit data; the auditor verifies the export offline"
+"$VAULT_SERVER_BIN" export-audit --out "$DATA_DIR/audit-export"
+act auditor audit verify --offline "$DATA_DIR/audit-export"
+
+step "A copy of the export with one byte of one stored object changed is caught"
+cp -r "$DATA_DIR/audit-export" "$DATA_DIR/audit-tampered"
+object=$(find "$DATA_DIR/audit-tampered/objects" -type f -size +1k | sort | head -n 1)
+python3 - "$object" <<'PY'
+import sys
+path = sys.argv[1]
+data = bytearray(open(path, "rb").read())
+data[len(data) // 2] ^= 1
+open(path, "wb").write(data)
+PY
+if act auditor audit verify --offline "$DATA_DIR/audit-tampered" >"$DATA_DIR/tampered.txt" 2>&1; then
+  fail "audit verify passed over a tampered export"
+fi
+grep -A 2 "FAILED" "$DATA_DIR/tampered.txt" | head -n 3
+echo "audit verify refused the tampered copy"
 
 printf '\n\033[32mWalkthrough complete.\033[0m\n'
