@@ -81,14 +81,16 @@ pub fn verify(snapshot: &Snapshot, home: &Path, options: &Options) -> Result<Rep
         checks::directory::check(snapshot, &leaves, &state, f);
         Ok(())
     })?);
+    let mut objects_seen = checks::no_keys::ObjectsScanned::default();
     checks.push(run.check("objects", &state, |f| {
-        checks::objects::check(snapshot, &leaves, &state, threads, f)
+        objects_seen = checks::objects::check(snapshot, &leaves, &state, threads, f)?;
+        Ok(())
     })?);
     checks.push(run.check("envelopes", &state, |f| {
         checks::envelopes::check(snapshot, &leaves, &state, threads, f)
     })?);
     checks.push(run.check("no-keys", &state, |f| {
-        checks::no_keys::check(snapshot, &key, threads, f)
+        checks::no_keys::check(snapshot, &key, threads, &objects_seen, f)
     })?);
     checks.push(run.check("access-ledger", &state, |f| {
         checks::access::check(snapshot, &state, f);

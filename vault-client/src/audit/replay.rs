@@ -89,7 +89,10 @@ fn check_of(action: &str) -> &'static str {
         "envelopes"
     } else if action.starts_with("document.sealed") {
         "objects"
-    } else if ["org.", "member.", "user."].iter().any(|p| action.starts_with(p)) {
+    } else if ["org.", "member.", "user."]
+        .iter()
+        .any(|p| action.starts_with(p))
+    {
         "directory"
     } else {
         "access-ledger"

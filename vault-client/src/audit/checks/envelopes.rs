@@ -146,9 +146,7 @@ fn scope_fits(stored: &StoredEnvelope, scope: KeyScope) -> bool {
     match (stored.place.as_str(), scope) {
         ("member", KeyScope::Org(_)) | ("transfer-case", KeyScope::Case(_)) => true,
         ("case", KeyScope::Case(id)) => id.to_string() == stored.owner,
-        ("document" | "share", KeyScope::Document(id)) => {
-            id.to_string() == first
-        }
+        ("document" | "share", KeyScope::Document(id)) => id.to_string() == first,
         ("transfer-document", KeyScope::Document(id)) => id.to_string() == last,
         _ => false,
     }

@@ -63,20 +63,42 @@ const PATTERNS: [(&str, &[u8]); 13] = [
 
 const CHUNK: usize = 1 << 20;
 
-/// Runs the check.
+/// The scanner for every pattern at once.
+pub(crate) fn scanner() -> crate::Result<AhoCorasick> {
+    AhoCorasick::builder()
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .build(PATTERNS.iter().map(|(_, p)| *p))
+        .map_err(|_| crate::ClientError::Invalid("cannot build the key scanner".into()))
+}
+
+/// What the objects check found while it read the objects: each object is read once, for its
+/// digest and for this scan together.
+#[derive(Default)]
+pub(crate) struct ObjectsScanned {
+    /// Paths of the objects scanned.
+    pub(crate) paths: std::collections::HashSet<PathBuf>,
+    /// Bytes scanned.
+    pub(crate) bytes: u64,
+    /// Objects holding a key pattern.
+    pub(crate) failures: Vec<Failure>,
+}
+
+/// Runs the check; the files in `objects` were scanned by the objects check already.
 pub(crate) fn check(
     snapshot: &Snapshot,
     log_key: &NoteKey,
     threads: usize,
+    objects: &ObjectsScanned,
     f: &mut Findings,
 ) -> crate::Result<()> {
     config(snapshot, f);
     log_key_elsewhere(snapshot, log_key, f);
-    let files = snapshot.all_files()?;
-    let scanner = AhoCorasick::builder()
-        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-        .build(PATTERNS.iter().map(|(_, p)| *p))
-        .map_err(|_| crate::ClientError::Invalid("cannot build the key scanner".into()))?;
+    let files: Vec<PathBuf> = snapshot
+        .all_files()?
+        .into_iter()
+        .filter(|p| !objects.paths.contains(p))
+        .collect();
+    let scanner = scanner()?;
     let per = files.len().div_ceil(threads.max(1)).max(1);
     let results: Vec<(u64, Vec<Failure>)> = std::thread::scope(|scope| {
         let workers: Vec<_> = files
@@ -92,7 +114,9 @@ pub(crate) fn check(
             .map(|w| w.join().unwrap_or_default())
             .collect()
     });
-    f.count("files scanned", files.len() as u64);
+    f.count("files scanned", (files.len() + objects.paths.len()) as u64);
+    f.count("bytes scanned", objects.bytes);
+    f.absorb(objects.failures.clone());
     for (bytes, failures) in results {
         f.count("bytes scanned", bytes);
         f.absorb(failures);
@@ -160,31 +184,100 @@ fn scan_all(files: &[PathBuf], root: &Path, scanner: &AhoCorasick) -> (u64, Vec<
     (bytes, failures)
 }
 
-/// Streams one file through the scanner, keeping the tail of each chunk so a pattern split
-/// across two chunks is still seen.
+/// Streams one file through the scanner.
 fn scan(path: &Path, scanner: &AhoCorasick) -> std::io::Result<(u64, Option<(&'static str, u64)>)> {
-    const KEEP: usize = 64;
     let mut file = std::fs::File::open(path)?;
-    let mut buf = vec![0u8; CHUNK + KEEP];
-    let mut carried = 0usize;
-    let mut offset = 0u64;
+    let mut buf = vec![0u8; CHUNK];
+    let mut stream = KeyScan::new(scanner);
     loop {
-        let n = file.read(&mut buf[carried..])?;
+        let n = file.read(&mut buf)?;
         if n == 0 {
-            return Ok((offset + carried as u64, None));
+            return Ok((stream.offset, stream.found));
         }
-        let window = &buf[..carried + n];
-        if let Some(m) = scanner.find(window) {
-            let what = PATTERNS[m.pattern().as_usize()].0;
-            return Ok((
-                offset + window.len() as u64,
-                Some((what, offset + m.start() as u64)),
-            ));
+        stream.feed(&buf[..n]);
+        if stream.found.is_some() {
+            return Ok((stream.offset, stream.found));
         }
-        let keep = KEEP.min(window.len());
-        let cut = window.len() - keep;
-        buf.copy_within(cut..carried + n, 0);
-        offset += cut as u64;
-        carried = keep;
+    }
+}
+
+/// The scan of one stream fed chunk by chunk: the end of each chunk is kept so that a pattern
+/// split across two chunks is still seen.
+pub(crate) struct KeyScan<'a> {
+    scanner: &'a AhoCorasick,
+    tail: Vec<u8>,
+    /// Bytes fed so far.
+    pub(crate) offset: u64,
+    /// The first pattern found and where.
+    pub(crate) found: Option<(&'static str, u64)>,
+}
+
+impl<'a> KeyScan<'a> {
+    /// Longer than every pattern.
+    const KEEP: usize = 64;
+
+    pub(crate) fn new(scanner: &'a AhoCorasick) -> Self {
+        Self {
+            scanner,
+            tail: Vec::with_capacity(2 * Self::KEEP),
+            offset: 0,
+            found: None,
+        }
+    }
+
+    /// Scans the next chunk of the stream.
+    pub(crate) fn feed(&mut self, chunk: &[u8]) {
+        if self.found.is_some() {
+            return;
+        }
+        // Where the kept tail meets this chunk, then the chunk itself.
+        let head = &chunk[..chunk.len().min(Self::KEEP)];
+        let tail_start = self.offset - self.tail.len() as u64;
+        self.tail.extend_from_slice(head);
+        let hit = self
+            .scanner
+            .find(&self.tail[..])
+            .map(|m| (m, tail_start))
+            .or_else(|| self.scanner.find(chunk).map(|m| (m, self.offset)));
+        if let Some((m, base)) = hit {
+            self.found = Some((PATTERNS[m.pattern().as_usize()].0, base + m.start() as u64));
+        }
+        self.offset += chunk.len() as u64;
+        let mut kept: Vec<u8> = if chunk.len() >= Self::KEEP {
+            chunk[chunk.len() - Self::KEEP..].to_vec()
+        } else {
+            let all = &self.tail[..self.tail.len() - head.len()];
+            let mut joined = all.to_vec();
+            joined.extend_from_slice(chunk);
+            joined
+        };
+        if kept.len() > Self::KEEP {
+            kept.drain(..kept.len() - Self::KEEP);
+        }
+        self.tail = kept;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: a key split across two reads must still be found, at its true offset.
+    #[test]
+    fn a_key_split_across_chunks_is_found_where_it_starts() {
+        let scanner = scanner().unwrap();
+        let mut data = vec![b'x'; 1000];
+        data.extend_from_slice(b"AGE-SECRET-KEY-1QQQQ");
+        data.extend_from_slice(&[b'y'; 500]);
+        for cut in [3, 7, 64, 1005, 1010, 1019] {
+            let mut scan = KeyScan::new(&scanner);
+            for chunk in data[..cut].chunks(cut.clamp(1, 5)).chain([&data[cut..]]) {
+                scan.feed(chunk);
+            }
+            assert_eq!(scan.found, Some(("an age secret key", 1000)), "cut at {cut}");
+        }
+        let mut clean = KeyScan::new(&scanner);
+        clean.feed(&[b'z'; 4096]);
+        assert_eq!((clean.found, clean.offset), (None, 4096));
     }
 }

@@ -15,6 +15,9 @@ use vault_core::ids::DocumentId;
 use super::logged_leaf;
 use crate::audit::leaves::Leaves;
 use crate::audit::replay::LogState;
+use aho_corasick::AhoCorasick;
+
+use super::no_keys::{KeyScan, ObjectsScanned};
 use crate::audit::report::{Failure, Findings};
 use crate::audit::snapshot::Snapshot;
 
@@ -27,7 +30,7 @@ pub(crate) fn check(
     state: &LogState,
     threads: usize,
     f: &mut Findings,
-) -> crate::Result<()> {
+) -> crate::Result<ObjectsScanned> {
     let inventory: HashMap<DocumentId, &InventoryEntry> = snapshot
         .inventory
         .iter()
@@ -69,10 +72,11 @@ pub(crate) fn check(
             );
         }
     }
-    let (bytes, failures) = contents(&jobs, threads);
-    f.count("object bytes", bytes);
+    let patterns = super::no_keys::scanner()?;
+    let (failures, seen) = contents(&jobs, threads, &patterns);
+    f.count("object bytes", seen.bytes);
     f.absorb(failures);
-    Ok(())
+    Ok(seen)
 }
 
 fn inventory_row(entry: &InventoryEntry, leaves: &Leaves, state: &LogState, f: &mut Findings) {
@@ -119,41 +123,74 @@ fn inventory_row(entry: &InventoryEntry, leaves: &Leaves, state: &LogState, f: &
 
 type Job = (DocumentId, PathBuf, [u8; 32], u64);
 
-/// Reads every object on `threads` threads; returns bytes read and failures.
-fn contents(jobs: &[Job], threads: usize) -> (u64, Vec<Failure>) {
+/// Reads every object on `threads` threads; returns this check's failures and what the key
+/// scan saw on the way.
+fn contents(jobs: &[Job], threads: usize, scanner: &AhoCorasick) -> (Vec<Failure>, ObjectsScanned) {
     let per = jobs.len().div_ceil(threads.max(1)).max(1);
-    std::thread::scope(|scope| {
+    let parts: Vec<(Vec<Failure>, ObjectsScanned)> = std::thread::scope(|scope| {
         let workers: Vec<_> = jobs
             .chunks(per)
-            .map(|part| scope.spawn(move || part.iter().map(one).fold((0, Vec::new()), merge)))
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut failures = Vec::new();
+                    let mut seen = ObjectsScanned::default();
+                    for job in part {
+                        let (bytes, failure, key) = one(job, scanner);
+                        failures.extend(failure);
+                        seen.bytes += bytes;
+                        seen.failures.extend(key);
+                        seen.paths.insert(job.1.clone());
+                    }
+                    (failures, seen)
+                })
+            })
             .collect();
         workers
             .into_iter()
-            .map(|w| w.join().unwrap_or_else(|_| (0, Vec::new())))
-            .fold((0, Vec::new()), |(b, mut fs), (b2, f2)| {
-                fs.extend(f2);
-                (b + b2, fs)
-            })
-    })
+            .map(|w| w.join().unwrap_or_default())
+            .collect()
+    });
+    let mut all = (Vec::new(), ObjectsScanned::default());
+    for (failures, seen) in parts {
+        all.0.extend(failures);
+        all.1.bytes += seen.bytes;
+        all.1.failures.extend(seen.failures);
+        all.1.paths.extend(seen.paths);
+    }
+    all
 }
 
-fn merge(
-    (bytes, mut failures): (u64, Vec<Failure>),
-    (n, f): (u64, Option<Failure>),
-) -> (u64, Vec<Failure>) {
-    failures.extend(f);
-    (bytes + n, failures)
+/// Checks one object: header, then size and digest over a streamed read, scanning for keys
+/// on the way; returns the bytes read, this check's failure and the key scan's.
+fn one(
+    (id, path, sha256, size): &Job,
+    scanner: &AhoCorasick,
+) -> (u64, Option<Failure>, Option<Failure>) {
+    let (total, failure, found) = read_one(id, path, sha256, *size, scanner);
+    let key = found.map(|(what, at)| Failure {
+        subject: format!("objects/{id}"),
+        reason: format!("holds {what} at byte {at}"),
+    });
+    (total, failure, key)
 }
 
-/// Checks one object: header, then size and digest over a streamed read.
-fn one((id, path, sha256, size): &Job) -> (u64, Option<Failure>) {
+type Found = Option<(&'static str, u64)>;
+
+fn read_one(
+    id: &DocumentId,
+    path: &std::path::Path,
+    sha256: &[u8; 32],
+    size: u64,
+    scanner: &AhoCorasick,
+) -> (u64, Option<Failure>, Found) {
     let fail = |reason: String| Failure {
         subject: format!("document {id}"),
         reason,
     };
+    let mut keys = KeyScan::new(scanner);
     let mut file = match std::fs::File::open(path) {
         Ok(f) => f,
-        Err(e) => return (0, Some(fail(format!("object cannot be read: {e}")))),
+        Err(e) => return (0, Some(fail(format!("object cannot be read: {e}"))), None),
     };
     let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
     let mut buf = vec![0u8; CHUNK];
@@ -164,9 +201,13 @@ fn one((id, path, sha256, size): &Job) -> (u64, Option<Failure>) {
         let n = match file.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
-            Err(e) => return (total, Some(fail(format!("object cannot be read: {e}")))),
+            Err(e) => {
+                let reason = format!("object cannot be read: {e}");
+                return (total, Some(fail(reason)), keys.found);
+            }
         };
         ctx.update(&buf[..n]);
+        keys.feed(&buf[..n]);
         total += n as u64;
         if header_ok.is_none() {
             head.extend_from_slice(&buf[..n]);
@@ -175,31 +216,18 @@ fn one((id, path, sha256, size): &Job) -> (u64, Option<Failure>) {
     }
     let header_ok =
         header_ok.unwrap_or_else(|| Err("age file is truncated inside its header".into()));
-    if let Err(reason) = header_ok {
-        return (
-            total,
-            Some(fail(format!(
-                "object is not a well-formed age file: {reason}"
-            ))),
-        );
-    }
-    if total != *size {
-        return (
-            total,
-            Some(fail(format!(
-                "object is {total} bytes; the signed statement says {size}"
-            ))),
-        );
-    }
-    if ctx.finish().as_ref() != sha256 {
-        return (
-            total,
-            Some(fail(
-                "object's SHA-256 differs from the signed statement".into(),
-            )),
-        );
-    }
-    (total, None)
+    let reason = if let Err(reason) = header_ok {
+        Some(format!("object is not a well-formed age file: {reason}"))
+    } else if total != size {
+        Some(format!(
+            "object is {total} bytes; the signed statement says {size}"
+        ))
+    } else if ctx.finish().as_ref() != sha256 {
+        Some("object's SHA-256 differs from the signed statement".into())
+    } else {
+        None
+    };
+    (total, reason.map(fail), keys.found)
 }
 
 /// `None` while more bytes are needed.
