@@ -21,7 +21,6 @@ use vault_core::ids::DocumentId;
 use vault_core::statement::Role;
 use vault_tests::platform::{password, Platform, TwoOrgs};
 
-
 /// The platform, its people, and a document in each situation an audit follows.
 struct World {
     platform: Platform,
@@ -36,6 +35,8 @@ struct World {
     moved: DocumentId,
     /// Case C: offered to Brightwater, offer waiting.
     offered: DocumentId,
+    /// Case D: offered to Brightwater, who declined.
+    declined: DocumentId,
     exports: usize,
 }
 
@@ -76,6 +77,15 @@ async fn world() -> World {
         .await
         .unwrap();
     orgs.bright_manager.accept_transfer(transfer).await.unwrap();
+    // Case D: offered and declined, so the offer's grant ends and Northshire keeps it alone.
+    let case_d = p.create_case("NC-2026-0004").await.unwrap();
+    let declined = seal(p, case_d, &files, "placement-plan.txt").await;
+    let offer = orgs
+        .north_manager
+        .transfer_case(case_d, orgs.bright)
+        .await
+        .unwrap();
+    orgs.bright_manager.decline_transfer(offer).await.unwrap();
     let case_c = p.create_case("NC-2026-0003").await.unwrap();
     let offered = seal(p, case_c, &files, "dbs-check.txt").await;
     orgs.north_manager
@@ -104,6 +114,7 @@ async fn world() -> World {
         plain,
         moved,
         offered,
+        declined,
         exports: 0,
     }
 }
@@ -201,10 +212,10 @@ async fn every_kind_of_tampering_is_caught_by_audit_verify_live_and_on_an_export
         report.saved.updated,
         "the first clean audit saves its checkpoint"
     );
-    assert_eq!(report.check("objects").unwrap().checked["objects"], 4);
+    assert_eq!(report.check("objects").unwrap().checked["objects"], 5);
     assert_eq!(
         report.check("access-ledger").unwrap().checked["documents"],
-        4
+        5
     );
     clean(&w.offline().await, "untouched, export");
     ledger_follows_the_story(&w, &report);
@@ -253,7 +264,8 @@ async fn every_kind_of_tampering_is_caught_by_audit_verify_live_and_on_an_export
 
 /// The access ledger the clean audit derived from the log alone: the shared document opens
 /// for both organisations, the transferred one now for Brightwater only (Northshire's grant
-/// ended at the acceptance), the offered one for both while the offer waits.
+/// ended at the acceptance), the offered one for both while the offer waits, the declined one
+/// for Northshire alone (the offer's grant ended with the refusal).
 fn ledger_follows_the_story(w: &World, report: &Report) {
     let grants = |doc: DocumentId| {
         let entry = report
@@ -280,6 +292,10 @@ fn ledger_follows_the_story(w: &World, report: &Report) {
     let mut offered = vec![(north, "owner"), (bright, "transfer-offer")];
     offered.sort();
     assert_eq!(grants(w.offered), (offered, 2));
+    assert_eq!(
+        grants(w.declined),
+        (vec![(w.orgs.north.to_string(), "owner")], 2)
+    );
 }
 
 /// One byte of a stored object.
