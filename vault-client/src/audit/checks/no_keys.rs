@@ -274,7 +274,11 @@ mod tests {
             for chunk in data[..cut].chunks(cut.clamp(1, 5)).chain([&data[cut..]]) {
                 scan.feed(chunk);
             }
-            assert_eq!(scan.found, Some(("an age secret key", 1000)), "cut at {cut}");
+            assert_eq!(
+                scan.found,
+                Some(("an age secret key", 1000)),
+                "cut at {cut}"
+            );
         }
         let mut clean = KeyScan::new(&scanner);
         clean.feed(&[b'z'; 4096]);
