@@ -90,6 +90,9 @@ where
             ))
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(T::default()),
-        Err(e) => Err(ClientError::io(format!("cannot read {}", path.display()), e)),
+        Err(e) => Err(ClientError::io(
+            format!("cannot read {}", path.display()),
+            e,
+        )),
     }
 }
