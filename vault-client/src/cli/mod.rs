@@ -53,7 +53,12 @@ pub(crate) struct Global {
     pub(crate) password_file: Option<PathBuf>,
     /// Refuse the server's log unless it is signed with this key (`origin+keyid+base64`, as the
     /// server prints it at start); without it the key is pinned the first time it is seen.
-    #[arg(long, global = true, env = "VAULTCTL_EXPECT_LOG_KEY", value_name = "VKEY")]
+    #[arg(
+        long,
+        global = true,
+        env = "VAULTCTL_EXPECT_LOG_KEY",
+        value_name = "VKEY"
+    )]
     pub(crate) expect_log_key: Option<String>,
     /// Refuse the server's log unless this witness (its key, as `vaultctl audit witness`
     /// prints it) cosigned a checkpoint consistent with the latest, recently enough.
@@ -66,7 +71,12 @@ pub(crate) struct Global {
     )]
     pub(crate) require_witness: Option<String>,
     /// The oldest witness cosignature accepted, in seconds (with --require-witness).
-    #[arg(long, global = true, env = "VAULTCTL_WITNESS_MAX_AGE", value_name = "SECS")]
+    #[arg(
+        long,
+        global = true,
+        env = "VAULTCTL_WITNESS_MAX_AGE",
+        value_name = "SECS"
+    )]
     pub(crate) witness_max_age: Option<u64>,
 }
 
