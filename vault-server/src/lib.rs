@@ -60,7 +60,7 @@ impl App {
                 .context("loading the log signing key")?;
         tracing::info!(log.origin = log.origin(), log.vkey = %log.vkey(), "log key");
         let db = db::Db::open(&url).await?;
-        db::log::mark_start(&db).await?;
+        db::log_backfill::run(&db).await?;
         let store = objects::open(&settings)?;
         Ok(App {
             state: AppState::new(db, store, settings, log),

@@ -16,7 +16,7 @@ use sqlx::AnyConnection;
 use vault_core::leaf::LogLeaf;
 use vault_core::merkle::{self, Hash, NodeId};
 
-use super::{now, Db, Tx};
+use super::{now, Tx};
 use crate::error::{ApiError, ApiResult};
 
 /// Leaves per INSERT statement (five parameters each).
@@ -227,37 +227,4 @@ pub async fn by_statement(
     .await?;
     row.map(|(i, leaf)| Ok((u64::try_from(i).map_err(ApiError::internal)?, leaf)))
         .transpose()
-}
-
-/// On a database made before the log existed, appends one `log.started` leaf saying that
-/// the history before it was never logged; nothing on a database the log has followed from
-/// the start (its first organisation is always logged).
-pub async fn mark_start(db: &Db) -> anyhow::Result<()> {
-    let unlogged = "SELECT (SELECT size FROM log_head WHERE id = 1), (SELECT COUNT(*) FROM orgs)";
-    let (size, orgs): (i64, i64) = sqlx::query_as(unlogged).fetch_one(db.reader()).await?;
-    if size > 0 || orgs == 0 {
-        return Ok(());
-    }
-    let mut tx = db.begin().await?;
-    let (size, orgs): (i64, i64) = sqlx::query_as(unlogged).fetch_one(&mut *tx).await?;
-    if size == 0 && orgs > 0 {
-        let leaf = LogLeaf {
-            v: 1,
-            time: now(),
-            action: "log.started".to_owned(),
-            actor: None,
-            org_id: None,
-            object_kind: "log".to_owned(),
-            object_id: "earlier-history-not-logged".to_owned(),
-            case_id: None,
-            statement: None,
-            keys: None,
-        };
-        append(&mut tx, &[leaf])
-            .await
-            .map_err(|err| anyhow::anyhow!("starting the log: {err:?}"))?;
-        tracing::warn!("the log starts now: what this database holds from before is not in it");
-    }
-    tx.commit().await?;
-    Ok(())
 }

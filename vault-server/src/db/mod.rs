@@ -16,6 +16,7 @@ pub mod audit;
 pub mod checkpoints;
 pub mod codec;
 pub mod log;
+pub mod log_backfill;
 pub mod scratch;
 
 use std::time::Duration;

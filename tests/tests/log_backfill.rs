@@ -1,0 +1,286 @@
+//! Upgrading a database made before the log: the server backfills the log from what the
+//! database holds, once, and clients can again wrap to every existing organisation.
+//!
+//! The platform is built with the log running, its leaves kept, and then every log table is
+//! emptied, which is what a database migrated from before the log looks like. Two replicas
+//! start on it together and a third later; the log then holds one `log.started` leaf and the
+//! backfill, each backfilled leaf byte for byte a leaf the live routes wrote, in the same
+//! order. The live leaves it lacks are exactly those whose statements the database no longer
+//! holds (envelopes a rotation or transfer replaced, and the removal statement, never stored).
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use sqlx::AnyPool;
+use vault_client::documents::NoProgress;
+use vault_client::Client;
+use vault_core::api::{DocumentEnvelope, Envelope};
+use vault_core::ids::CaseId;
+use vault_core::leaf::LogLeaf;
+use vault_core::statement::{Role, SignedStatement};
+use vault_tests::platform::{Platform, TwoOrgs};
+
+async fn operator(platform: &Platform) -> AnyPool {
+    sqlx::any::install_default_drivers();
+    AnyPool::connect(&platform.database_url).await.unwrap()
+}
+
+/// Every leaf, as stored, in log order.
+async fn stored_leaves(pool: &AnyPool) -> Vec<Vec<u8>> {
+    let rows: Vec<(Vec<u8>,)> = sqlx::query_as("SELECT leaf FROM log_leaves ORDER BY leaf_index")
+        .fetch_all(pool)
+        .await
+        .unwrap();
+    let (size,): (i64,) = sqlx::query_as("SELECT size FROM log_head WHERE id = 1")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(i64::try_from(rows.len()).unwrap(), size);
+    rows.into_iter().map(|(leaf,)| leaf).collect()
+}
+
+/// Texts of one column of every row.
+async fn column(pool: &AnyPool, sql: &str) -> Vec<String> {
+    let rows: Vec<(Option<String>,)> = sqlx::query_as(sql).fetch_all(pool).await.unwrap();
+    rows.into_iter().filter_map(|(text,)| text).collect()
+}
+
+/// The digest of every signed statement the database holds, envelopes' included.
+async fn statements_held(pool: &AnyPool) -> HashSet<[u8; 32]> {
+    let mut held = HashSet::new();
+    let statements = [
+        "SELECT statement FROM org_keys",
+        "SELECT certificate FROM users",
+        "SELECT statement FROM documents",
+        "SELECT statement FROM shares",
+        "SELECT statement FROM transfers",
+        "SELECT accept_statement FROM transfers",
+    ];
+    for sql in statements {
+        for text in column(pool, sql).await {
+            let st: SignedStatement = serde_json::from_str(&text).unwrap();
+            held.insert(st.digest());
+        }
+    }
+    let envelopes = [
+        "SELECT envelope FROM member_envelopes",
+        "SELECT envelope FROM cases",
+        "SELECT envelope FROM documents",
+        "SELECT envelope FROM shares",
+        "SELECT case_envelope FROM transfers",
+    ];
+    for sql in envelopes {
+        for text in column(pool, sql).await {
+            let env: Envelope = serde_json::from_str(&text).unwrap();
+            held.insert(env.statement.digest());
+        }
+    }
+    for text in column(pool, "SELECT document_envelopes FROM transfers").await {
+        let envs: Vec<DocumentEnvelope> = serde_json::from_str(&text).unwrap();
+        held.extend(envs.iter().map(|d| d.envelope.statement.digest()));
+    }
+    held
+}
+
+async fn seal(
+    client: &Client,
+    case: CaseId,
+    dir: &Path,
+    name: &str,
+) -> vault_core::ids::DocumentId {
+    let path = dir.join(name);
+    std::fs::write(&path, format!("contents of {name}\n").repeat(40)).unwrap();
+    let sealing = client.prepare_case(case).await.unwrap();
+    client.seal_file(&sealing, &path, NoProgress).await.unwrap()
+}
+
+/// Two organisations, a member approved and removed (the key rotates), a case with two
+/// documents, one shared, and a second case transferred and accepted.
+async fn history(platform: &Platform) -> TwoOrgs {
+    let orgs = platform.north_and_bright().await;
+    let leaver = platform
+        .member(
+            "north-leaver",
+            orgs.north,
+            &orgs.north_manager,
+            Role::Practitioner,
+        )
+        .await;
+    let p = &orgs.north_practitioner;
+    let files = platform.dir.path().join("plain");
+    std::fs::create_dir_all(&files).unwrap();
+    let case_a = p.create_case("NC-2026-0001").await.unwrap();
+    let shared = seal(p, case_a, &files, "medical.txt").await;
+    seal(p, case_a, &files, "court.txt").await;
+    p.share(shared, orgs.bright).await.unwrap();
+    let case_b = p.create_case("NC-2026-0002").await.unwrap();
+    seal(p, case_b, &files, "life-story.txt").await;
+    let transfer = orgs
+        .north_manager
+        .transfer_case(case_b, orgs.bright)
+        .await
+        .unwrap();
+    orgs.bright_manager.accept_transfer(transfer).await.unwrap();
+    orgs.north_manager
+        .remove_member(leaver.keystore().user_id)
+        .await
+        .unwrap();
+    orgs
+}
+
+/// Empties every log table, as a database migrated from before the log has them.
+async fn forget_the_log(pool: &AnyPool) {
+    for sql in [
+        "DELETE FROM log_cosignatures",
+        "DELETE FROM log_checkpoints",
+        "DELETE FROM log_leaves",
+        "DELETE FROM log_nodes",
+        "UPDATE log_head SET size = 0 WHERE id = 1",
+    ] {
+        sqlx::query(sql).execute(pool).await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_from_before_the_log_is_backfilled_once_and_its_organisations_usable() {
+    let platform = Platform::start().await;
+    let orgs = history(&platform).await;
+    let pool = operator(&platform).await;
+    let live: Vec<Vec<u8>> = stored_leaves(&pool).await;
+    forget_the_log(&pool).await;
+
+    // Two replicas start together on the upgraded database, a third later.
+    let (first, second) = tokio::join!(platform.replica(), platform.replica());
+    let after_start = stored_leaves(&pool).await;
+    let _third = platform.replica().await;
+    assert_eq!(stored_leaves(&pool).await, after_start, "backfilled once");
+
+    let started = LogLeaf::decode(&after_start[0]).unwrap();
+    let backfilled = &after_start[1..];
+    assert_eq!(started.action, "log.started");
+    assert_eq!(started.object_kind, "log");
+    assert_eq!(
+        started.object_id,
+        format!("earlier-history-backfilled:{}", backfilled.len())
+    );
+    assert_eq!((started.statement, started.keys), (None, None));
+
+    backfill_matches_the_live_log(&live, backfilled, &statements_held(&pool).await);
+    pool.close().await;
+
+    // Clients that never saw a log (as before the upgrade) use every organisation again.
+    for name in ["north-practitioner", "bright-manager", "north-manager"] {
+        let saved = platform
+            .dir
+            .path()
+            .join("people")
+            .join(name)
+            .join("log.json");
+        std::fs::remove_file(saved).unwrap();
+    }
+    let north = platform.person_at_server("north-practitioner", &first);
+    let case = north.create_case("NC-2026-0003").await.unwrap();
+    let files = platform.dir.path().join("after");
+    std::fs::create_dir_all(&files).unwrap();
+    let document = seal(&north, case, &files, "review.txt").await;
+    north.share(document, orgs.bright).await.unwrap();
+    // The rotated Northshire key, published by its manager, is wrapped to again too.
+    let bright = platform.person_at_server("bright-manager", &second);
+    let moved = bright.list_cases().await.unwrap()[0].case_id;
+    bright.transfer_case(moved, orgs.north).await.unwrap();
+}
+
+/// A leaf's index and bytes.
+type Indexed<'a> = (usize, &'a [u8]);
+
+/// One action's leaf and the `key.wrapped` leaves after it.
+type Action<'a> = (usize, &'a [u8], Vec<Indexed<'a>>);
+
+/// Leaves grouped by action: each leaf other than `key.wrapped` with the `key.wrapped` leaves
+/// after it.
+fn actions(leaves: &[Vec<u8>]) -> Vec<Action<'_>> {
+    let mut out: Vec<Action<'_>> = Vec::new();
+    for (i, bytes) in leaves.iter().enumerate() {
+        if LogLeaf::decode(bytes).unwrap().action == "key.wrapped" {
+            out.last_mut().unwrap().2.push((i, bytes));
+        } else {
+            out.push((i, bytes, Vec::new()));
+        }
+    }
+    out
+}
+
+/// Whether a backfilled action leaf is the live one: byte for byte, but for a removal, whose
+/// statement the database never kept.
+fn same_action(live: &[u8], backfilled: &[u8]) -> bool {
+    let (mut expected, got) = (
+        LogLeaf::decode(live).unwrap(),
+        LogLeaf::decode(backfilled).unwrap(),
+    );
+    if got.action == "member.removed" {
+        expected.statement = None;
+        return expected == got;
+    }
+    live == backfilled
+}
+
+/// Every backfilled action is, byte for byte, a live one, in the live order, with wraps the
+/// live action wrote (in the database's order, which within a rotation may differ from the
+/// client's); the live leaves left out are exactly those carrying statements the database no
+/// longer holds; and every statement it holds is on the backfilled log.
+fn backfill_matches_the_live_log(
+    live: &[Vec<u8>],
+    backfilled: &[Vec<u8>],
+    held: &HashSet<[u8; 32]>,
+) {
+    let live_actions = actions(live);
+    let mut next = 0;
+    let mut matched = HashSet::new();
+    for (_, leaf, wraps) in actions(backfilled) {
+        let offset = live_actions[next..]
+            .iter()
+            .position(|(_, l, _)| same_action(l, leaf))
+            .unwrap_or_else(|| panic!("not a live action, in order: {:?}", LogLeaf::decode(leaf)));
+        let (index, _, live_wraps) = &live_actions[next + offset];
+        next += offset + 1;
+        matched.insert(*index);
+        for (_, wrap) in wraps {
+            let (i, _) = live_wraps
+                .iter()
+                .find(|(_, w)| *w == wrap)
+                .unwrap_or_else(|| panic!("a wrap the live action did not write"));
+            matched.insert(*i);
+        }
+    }
+    let logged: HashSet<[u8; 32]> = backfilled
+        .iter()
+        .filter_map(|b| LogLeaf::decode(b).unwrap().statement.map(|s| s.digest()))
+        .collect();
+    assert!(
+        held.is_subset(&logged),
+        "a statement the database holds is not logged"
+    );
+    let mut left_out = Vec::new();
+    for (i, bytes) in live.iter().enumerate() {
+        let leaf = LogLeaf::decode(bytes).unwrap();
+        let kept = leaf
+            .statement
+            .as_ref()
+            .is_none_or(|s| held.contains(&s.digest()));
+        let removal = leaf.action == "member.removed";
+        assert_eq!(
+            matched.contains(&i),
+            kept || removal,
+            "live leaf {i} ({}, {})",
+            leaf.action,
+            leaf.object_id,
+        );
+        if !matched.contains(&i) {
+            left_out.push(leaf.action);
+        }
+    }
+    // Northshire's manager's, practitioner's and leaver's envelopes of key version 1 and case
+    // A's, replaced or dropped by the rotation; case B's and its document's, replaced by the
+    // accepted transfer.
+    assert_eq!(left_out, vec!["key.wrapped"; 6]);
+}
