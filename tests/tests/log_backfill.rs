@@ -94,8 +94,9 @@ async fn seal(
     client.seal_file(&sealing, &path, NoProgress).await.unwrap()
 }
 
-/// Two organisations, a member approved and removed (the key rotates), a case with two
-/// documents, one shared, and a second case transferred and accepted.
+/// Two organisations, a member approved and removed (the key rotates), one waiting for
+/// approval, a case with two documents, one shared, one shared and revoked, offered and
+/// declined, and a second case transferred and accepted.
 async fn history(platform: &Platform) -> TwoOrgs {
     let orgs = platform.north_and_bright().await;
     let leaver = platform
@@ -111,8 +112,19 @@ async fn history(platform: &Platform) -> TwoOrgs {
     std::fs::create_dir_all(&files).unwrap();
     let case_a = p.create_case("NC-2026-0001").await.unwrap();
     let shared = seal(p, case_a, &files, "medical.txt").await;
-    seal(p, case_a, &files, "court.txt").await;
+    let revoked = seal(p, case_a, &files, "court.txt").await;
     p.share(shared, orgs.bright).await.unwrap();
+    p.share(revoked, orgs.bright).await.unwrap();
+    p.revoke(revoked, orgs.bright).await.unwrap();
+    let declined = orgs
+        .north_manager
+        .transfer_case(case_a, orgs.bright)
+        .await
+        .unwrap();
+    orgs.bright_manager
+        .decline_transfer(declined)
+        .await
+        .unwrap();
     let case_b = p.create_case("NC-2026-0002").await.unwrap();
     seal(p, case_b, &files, "life-story.txt").await;
     let transfer = orgs
@@ -125,6 +137,9 @@ async fn history(platform: &Platform) -> TwoOrgs {
         .remove_member(leaver.keystore().user_id)
         .await
         .unwrap();
+    let mut waiting = platform.person("waiting");
+    let password = vault_tests::platform::password("waiting");
+    waiting.register(orgs.north, None, &password).await.unwrap();
     orgs
 }
 
@@ -315,6 +330,10 @@ fn backfill_matches_the_live_log(
     }
     // Northshire's manager's, practitioner's and leaver's envelopes of key version 1 and case
     // A's, replaced or dropped by the rotation; case B's and its document's, replaced by the
-    // accepted transfer.
-    assert_eq!(left_out, vec!["key.wrapped"; 6]);
+    // accepted transfer; and the revoked share, whose row and revocation are gone.
+    left_out.sort_unstable();
+    let mut expected = vec!["key.wrapped"; 7];
+    expected.extend(["document.share_revoked", "document.shared"]);
+    expected.sort_unstable();
+    assert_eq!(left_out, expected);
 }
