@@ -47,6 +47,23 @@ mod rank {
     pub(super) const CLOSED: u8 = 11;
 }
 
+/// The actions backfilled, as the routes name them in their audit records.
+const LOGGED_ACTIONS: [&str; 13] = [
+    "org.created",
+    "org.founded",
+    "org.key_rotated",
+    "user.registered",
+    "member.approved",
+    "member.removed",
+    "case.created",
+    "document.sealed",
+    "document.shared",
+    "case.transfer_offered",
+    "case.transfer_accepted",
+    "case.transfer_withdrawn",
+    "case.transfer_declined",
+];
+
 /// One action's leaves and where it falls in the history.
 struct Action {
     /// (time, audit sequence or `i64::MAX`, kind rank, certificate depth, creation order).
@@ -272,12 +289,19 @@ impl Backfill {
         }
     }
 
+    /// The audit records of the actions the log keeps (not the sign-ins, which may be many).
     async fn load_audit(&mut self, tx: &mut Tx) -> ApiResult<()> {
-        let rows: Vec<(i64, i64, Option<String>, String, String)> = sqlx::query_as(
-            "SELECT seq, at, actor, action, object_id FROM audit_events ORDER BY seq",
-        )
-        .fetch_all(&mut **tx)
-        .await?;
+        let kept = LOGGED_ACTIONS
+            .iter()
+            .map(|a| format!("'{a}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT seq, at, actor, action, object_id FROM audit_events \
+             WHERE action IN ({kept}) ORDER BY seq"
+        );
+        let rows: Vec<(i64, i64, Option<String>, String, String)> =
+            sqlx::query_as(&sql).fetch_all(&mut **tx).await?;
         for (seq, at, actor, action, object) in rows {
             let actor = opt_parse(actor.as_deref())?;
             let audited = Audited { seq, at, actor };
