@@ -212,12 +212,11 @@ impl Client {
                     view.media_type = Some(metadata.media_type);
                     view.size = Some(metadata.size);
                 }
-                Err(
-                    e @ (ClientError::NotGenuine(_)
-                    | ClientError::Trust(_)
-                    | ClientError::Key(_)
-                    | ClientError::Open(_)),
-                ) => view.problem = Some(e.to_string()),
+                // The listing already says NOT GENUINE; the problem is only the reason.
+                Err(ClientError::NotGenuine(why)) => view.problem = Some(why),
+                Err(e @ (ClientError::Trust(_) | ClientError::Key(_) | ClientError::Open(_))) => {
+                    view.problem = Some(e.to_string());
+                }
                 Err(e) => return Err(e),
             }
             out.push(view);

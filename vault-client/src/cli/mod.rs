@@ -175,9 +175,10 @@ pub(crate) enum OrgCommand {
         json: bool,
     },
     /// Create an auditor's account (platform admin). The auditor runs `vaultctl init` first and
-    /// gives you the user id it prints; the password you set here is theirs to log in with.
+    /// gives you the keystore id it prints; the password you set here (asked for, or read from
+    /// --password-file / VAULTCTL_PASSWORD) is the auditor's, for `vaultctl login`.
     AddAuditor {
-        /// The auditor's user id, from their `vaultctl init` or `vaultctl whoami`.
+        /// The auditor's user id: the keystore id their `vaultctl init` printed.
         user_id: UserId,
         /// The auditor's login e-mail, as given to their `vaultctl init`.
         #[arg(long)]
