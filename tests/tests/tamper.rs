@@ -14,6 +14,7 @@ mod operator;
 
 use std::path::{Path, PathBuf};
 
+use object_store::ObjectStore as _;
 use vault_client::audit::{self, Options, Report, Snapshot};
 use vault_client::documents::{NoProgress, OpenTarget};
 use vault_client::Client;
@@ -222,6 +223,7 @@ async fn every_kind_of_tampering_is_caught_by_audit_verify_live_and_on_an_export
 
     let mut outcomes = Vec::new();
     outcomes.push(object_byte(&mut w).await);
+    outcomes.push(deleted_object(&mut w).await);
     outcomes.push(envelope_byte(&mut w).await);
     outcomes.push(statement_byte(&mut w).await);
     outcomes.push(published_org_key(&mut w).await);
@@ -311,6 +313,51 @@ async fn object_byte(w: &mut World) -> Outcome {
     operator::put_object(&w.platform, &key, original).await;
     assert!(w.opens(&w.orgs.north_practitioner, w.plain).await);
     outcome.client = Some(client);
+    outcome
+}
+
+/// A stored object deleted from the store (data loss): the live audit still runs every
+/// check, and `objects` names the document; the server answers the client 404, not 500.
+async fn deleted_object(w: &mut World) -> Outcome {
+    let (kind, check) = ("an object deleted from the store", "objects");
+    let (key, original) = operator::object(&w.platform, &w.plain.to_string()).await;
+    w.platform.object_store().delete(&key).await.unwrap();
+    let outcome = w.audit_both(kind, check).await;
+    let report = w.live().await;
+    assert_eq!(report.checks.len(), 6);
+    assert_eq!(
+        report.failed_checks(),
+        vec!["objects"],
+        "{}",
+        report.to_text()
+    );
+    let failures = &report.check("objects").unwrap().failures;
+    let named: Vec<_> = failures.iter().map(|f| (&f.subject, &f.reason)).collect();
+    let missing = "its object is missing";
+    assert!(
+        named.len() == 1
+            && *named[0].0 == format!("document {}", w.plain)
+            && named[0].1.ends_with(missing),
+        "{named:?}"
+    );
+    let err = w
+        .orgs
+        .north_practitioner
+        .open_document(
+            w.plain,
+            &OpenTarget::Dir(w.platform.dir.path().join("o")),
+            true,
+            NoProgress,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("the stored ciphertext of this document is missing"),
+        "{err}"
+    );
+    operator::put_object(&w.platform, &key, original).await;
+    assert!(w.opens(&w.orgs.north_practitioner, w.plain).await);
     outcome
 }
 

@@ -29,6 +29,9 @@ pub enum ApiError {
     /// 404: no such object, or one the caller's organisation may not see.
     #[error("not found")]
     NotFound,
+    /// 404: the document exists but its ciphertext is gone from the object store (data loss).
+    #[error("the stored ciphertext of this document is missing")]
+    ObjectMissing,
     /// 405: the route exists but not with this method.
     #[error("this method is not allowed on this route")]
     MethodNotAllowed,
@@ -57,7 +60,7 @@ impl ApiError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
-            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::ObjectMissing => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -72,6 +75,7 @@ impl ApiError {
             Self::Unauthorized => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound => "not_found",
+            Self::ObjectMissing => "object_missing",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Conflict(_) => "conflict",
             Self::PayloadTooLarge => "payload_too_large",

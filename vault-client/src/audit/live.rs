@@ -3,9 +3,10 @@
 //!
 //! The latest checkpoint is asked for first, and the leaves up to its size only, so a log
 //! growing during the audit does not leave leaves without a checkpoint. Objects are streamed
-//! to disk one at a time, never held in memory. The server does not serve its configuration
-//! or its log key: the key comes from `--log-key` or from an earlier audit, never from the
-//! server being audited.
+//! to disk one at a time, never held in memory; one the store has lost (`object_missing`) is
+//! left out, as an export leaves it out, for check `objects` to report. The server does not
+//! serve its configuration or its log key: the key comes from `--log-key` or from an earlier
+//! audit, never from the server being audited.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -27,6 +28,9 @@ use crate::Client;
 /// Leaves and checkpoints per request: the server's maximum.
 const PAGE: u64 = 1000;
 
+/// The server's error code for a document whose ciphertext the object store no longer has.
+const OBJECT_MISSING: &str = "object_missing";
+
 /// Fetches everything the auditor can see from the server `client` is logged in to, into
 /// `dir` (which must be empty), and opens it as a snapshot of `server`. `log_key` goes into
 /// the manifest.
@@ -42,7 +46,12 @@ pub async fn fetch(client: &Client, server: &str, dir: &Path, log_key: &str) -> 
     let inventory = fetch_lists(api, dir, &mut counts).await?;
     for entry in &inventory {
         let id = entry.document_id;
-        let mut body = api.download(&format!("/v1/audit/objects/{id}")).await?;
+        let mut body = match api.download(&format!("/v1/audit/objects/{id}")).await {
+            Ok(body) => body,
+            // Lost from the store: left out of the snapshot, so check `objects` names it.
+            Err(ClientError::Api { code, .. }) if code == OBJECT_MISSING => continue,
+            Err(err) => return Err(err),
+        };
         let path = dir.join(snapshot::OBJECTS).join(id.to_string());
         let mut file = tokio::fs::File::create(&path)
             .await

@@ -157,17 +157,26 @@ pub async fn body(
     stream_object(&state, &object_key, access.document.ciphertext_size).await
 }
 
-/// Answers with an object's bytes, streamed, with its length.
+/// Answers with an object's bytes, streamed, with its length; 404 `object_missing` when the
+/// store no longer has it.
 ///
 /// The length sent is the object's own. If it differs from the size recorded at upload, the
 /// stored copy was changed behind the server's back: that is logged, and the bytes are sent
 /// as they are, so that the client's integrity checks name what is wrong instead of the
 /// connection breaking off at a length the object does not have.
 pub async fn stream_object(state: &AppState, key: &str, size: u64) -> ApiResult<Response> {
-    let result = state
-        .store
-        .get(&object_store::path::Path::from(key))
-        .await?;
+    let result = match state.store.get(&object_store::path::Path::from(key)).await {
+        Ok(result) => result,
+        Err(object_store::Error::NotFound { .. }) => {
+            // Data loss, not a caller's mistake: said once here, at error level.
+            tracing::error!(
+                object = key,
+                "stored object is missing from the object store"
+            );
+            return Err(ApiError::ObjectMissing);
+        }
+        Err(err) => return Err(err.into()),
+    };
     let stored = result.meta.size;
     if stored != size {
         tracing::error!(
