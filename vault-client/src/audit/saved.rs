@@ -45,10 +45,14 @@ impl SavedCheckpoints {
         crate::private_file::read_json_or_default(path, "the checkpoints earlier audits passed")
     }
 
-    /// Writes them to `path` (mode 0600).
+    /// Writes them to `path` (mode 0600), first making its directory (mode 0700): an offline
+    /// audit on a fresh machine is the first command to use the vaultctl home.
     pub fn save(&self, path: &Path) -> Result<()> {
         let json = serde_json::to_vec_pretty(self)
             .map_err(|_| ClientError::Invalid("cannot encode saved checkpoints".into()))?;
+        if let Some(home) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            crate::private_file::create_private_dir(home)?;
+        }
         crate::private_file::write(path, &json)
     }
 
@@ -61,5 +65,36 @@ impl SavedCheckpoints {
     /// Saves a checkpoint for `origin`.
     pub fn set(&mut self, origin: &str, saved: SavedCheckpoint) {
         self.logs.insert(origin.to_owned(), saved);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn saving_into_a_home_that_does_not_exist_makes_it_private() {
+        let scratch = tempfile::tempdir().unwrap();
+        let home = scratch.path().join("fresh").join(".vaultctl");
+        let path = home.join(FILE);
+        let mut all = SavedCheckpoints::default();
+        let saved = SavedCheckpoint {
+            log_key: "log+01020304+AQ".into(),
+            size: 7,
+            root: "00".repeat(32),
+            time: 1_700_000_000,
+            note: "log\n7\n".into(),
+            source: "export /tmp/x".into(),
+        };
+        all.set("log", saved);
+        all.save(&path).unwrap();
+        let back = SavedCheckpoints::load(&path).unwrap();
+        assert_eq!(back.get("log").unwrap().size, 7);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!((mode(&home), mode(&path)), (0o700, 0o600));
+        }
     }
 }
