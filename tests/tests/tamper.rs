@@ -220,6 +220,7 @@ async fn every_kind_of_tampering_is_caught_by_audit_verify_live_and_on_an_export
     );
     clean(&w.offline().await, "untouched, export");
     ledger_follows_the_story(&w, &report);
+    organisations_listed(&w, &report);
 
     let mut outcomes = Vec::new();
     outcomes.push(object_byte(&mut w).await);
@@ -262,6 +263,51 @@ async fn every_kind_of_tampering_is_caught_by_audit_verify_live_and_on_an_export
         (live, offline, client_caught),
         (tried, tried, by_client.len())
     );
+}
+
+/// The report lists both organisations by name with the fingerprint of the root key each
+/// founding manager holds, members certified and not removed, and key versions (Northshire
+/// rotated once, when its leaver was removed).
+fn organisations_listed(w: &World, report: &Report) {
+    let root = |c: &Client| {
+        let key = c.keystore().org_root().unwrap().verifying_key();
+        key.fingerprint().to_string()
+    };
+    let listed: Vec<_> = report
+        .organisations
+        .iter()
+        .map(|o| {
+            let name = o.name.clone().unwrap_or_default();
+            let fpr = o.root_fingerprint.clone().unwrap_or_default();
+            (name, o.org_id.clone(), fpr, o.members, o.org_keys)
+        })
+        .collect();
+    let (north, bright) = (&w.orgs.north_manager, &w.orgs.bright_manager);
+    assert_eq!(
+        listed,
+        vec![
+            (
+                "Brightwater Adoption Agency".to_owned(),
+                w.orgs.bright.to_string(),
+                root(bright),
+                1,
+                1
+            ),
+            (
+                "Northshire Council".to_owned(),
+                w.orgs.north.to_string(),
+                root(north),
+                2,
+                2
+            ),
+        ]
+    );
+    let line = format!(
+        "    Northshire Council ({}): root {}; 2 members, 2 organisation keys\n",
+        w.orgs.north,
+        root(north)
+    );
+    assert!(report.to_text().contains(&line), "{}", report.to_text());
 }
 
 /// The access ledger the clean audit derived from the log alone: the shared document opens

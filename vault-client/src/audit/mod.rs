@@ -103,6 +103,7 @@ pub fn verify(snapshot: &Snapshot, home: &Path, options: &Options) -> Result<Rep
         log_key_from: from,
         tree_size: tree.len(),
         root: hex::encode(tree.root()),
+        organisations: checks::directory::organisations(snapshot, &state),
         checks,
         timings: run.timings,
         saved: SavedOutcome {

@@ -109,6 +109,21 @@ pub struct LedgerEntry {
     pub grants: Vec<Grant>,
 }
 
+/// One organisation, for comparing its root fingerprint with the one it holds.
+#[derive(Clone, Debug, Serialize)]
+pub struct Organisation {
+    /// The organisation.
+    pub org_id: String,
+    /// Its name, when the directory has it.
+    pub name: Option<String>,
+    /// Its root key's fingerprint, as the log fixed it; `None` before its first manager.
+    pub root_fingerprint: Option<String>,
+    /// Members certified and not removed, by the log.
+    pub members: u64,
+    /// Organisation keys published (one per rotation), by the log.
+    pub org_keys: u64,
+}
+
 /// The whole report.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
@@ -125,6 +140,8 @@ pub struct Report {
     pub tree_size: u64,
     /// Its root, lower-case hex.
     pub root: String,
+    /// Every organisation, with its root fingerprint.
+    pub organisations: Vec<Organisation>,
     /// The six checks.
     pub checks: Vec<CheckReport>,
     /// Where the time went.
@@ -166,6 +183,7 @@ impl Report {
         let _ = writeln!(out, "log {} ({} leaves)", self.origin, self.tree_size);
         let _ = writeln!(out, "root {}", self.root);
         let _ = writeln!(out, "log key {} (from {})", self.log_key, self.log_key_from);
+        self.organisations_text(&mut out);
         for check in &self.checks {
             let counts: Vec<String> = check
                 .checked
@@ -205,6 +223,28 @@ impl Report {
         }
         self.saved_text(&mut out);
         out
+    }
+
+    /// One line per organisation: compare each root fingerprint with the organisation's.
+    fn organisations_text(&self, out: &mut String) {
+        let _ = writeln!(
+            out,
+            "organisations (compare each root fingerprint with theirs):"
+        );
+        for org in &self.organisations {
+            let root = org
+                .root_fingerprint
+                .as_deref()
+                .map_or_else(|| "no root key yet".to_owned(), |f| format!("root {f}"));
+            let _ = writeln!(
+                out,
+                "    {} ({}): {root}; {} members, {} organisation keys",
+                org.name.as_deref().unwrap_or("name not in the directory"),
+                org.org_id,
+                org.members,
+                org.org_keys
+            );
+        }
     }
 
     fn saved_text(&self, out: &mut String) {

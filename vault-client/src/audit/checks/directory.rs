@@ -2,7 +2,7 @@
 //! the root key the log fixed at onboarding and a log leaf each, and every key the log
 //! published is still in the directory (none added, changed or deleted behind its back).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use vault_core::api::{MemberEntry, MemberStatus, OrgDirectory};
 use vault_core::trust::TrustedOrg;
@@ -10,7 +10,7 @@ use vault_core::trust::TrustedOrg;
 use super::logged_leaf;
 use crate::audit::leaves::Leaves;
 use crate::audit::replay::{LogState, OrgState};
-use crate::audit::report::Findings;
+use crate::audit::report::{Findings, Organisation};
 use crate::audit::snapshot::Snapshot;
 
 /// Runs the check.
@@ -176,4 +176,40 @@ fn unaccounted(dir: &OrgDirectory, logged: &OrgState, f: &mut Findings) {
             );
         }
     }
+}
+
+/// Every organisation the log or the directory names, for the auditor to compare root
+/// fingerprints with the organisations: the root key as the log fixed it (the directory's
+/// when the log has none), the name from the directory, members certified and not removed,
+/// organisation key versions; by name, then id.
+pub(crate) fn organisations(snapshot: &Snapshot, state: &LogState) -> Vec<Organisation> {
+    let mut out: BTreeMap<_, Organisation> = BTreeMap::new();
+    let named: BTreeMap<_, _> = snapshot
+        .directory
+        .iter()
+        .map(|d| (d.org.org_id, &d.org))
+        .collect();
+    let ids = named.keys().chain(state.orgs.keys()).copied();
+    for id in ids.collect::<HashSet<_>>() {
+        let logged = state.orgs.get(&id);
+        let shown = named.get(&id);
+        let root = logged
+            .and_then(|o| o.root.as_ref().map(|(k, _)| *k))
+            .or_else(|| shown.and_then(|o| o.root_signing_key));
+        let name = shown.map(|o| o.name.clone());
+        let entry = Organisation {
+            org_id: id.to_string(),
+            name: name.clone(),
+            root_fingerprint: root.map(|k| k.fingerprint().to_string()),
+            members: logged.map_or(0, |o| {
+                o.members
+                    .values()
+                    .filter(|m| m.removed_at.is_none())
+                    .count() as u64
+            }),
+            org_keys: logged.map_or(0, |o| o.keys.len() as u64),
+        };
+        out.insert((name, id.to_string()), entry);
+    }
+    out.into_values().collect()
 }
