@@ -249,12 +249,7 @@ async fn witness_cosignatures_are_checked_stored_and_cosigned() {
         .verify(&opened.checkpoint, &wit)
         .unwrap();
 
-    let resp = cosign(&server, &audit, &req).await;
-    assert_eq!(resp.status(), StatusCode::CONFLICT);
-    assert_eq!(
-        common::error_message(resp).await,
-        "this witness key has already cosigned that checkpoint"
-    );
+    let cosigned = renewals(&server, &audit, (&req, &wit_key), &cosigned).await;
     // The log grows; the latest checkpoint carries no cosignature, the witnessed one stays.
     server.create_case(&north, &mgr, "NC-1").await;
     let latest = checkpoint(&server, &mgr.token).await;
@@ -280,6 +275,56 @@ async fn witness_cosignatures_are_checked_stored_and_cosigned() {
     assert_eq!(after, listed[1..]);
 
     refusals(&server, &audit, &made).await;
+}
+
+/// The witness that made `req` (its cosignature in `first`, at 1 800 000 000) with `wit_key`
+/// hands in the same one, a later and older ones: only the later replaces it. Returns the note
+/// carrying that one.
+async fn renewals(
+    server: &common::Server,
+    audit: &str,
+    (req, wit_key): (&CosignRequest, &SigningKey),
+    first: &LogCheckpoint,
+) -> LogCheckpoint {
+    let key = log_key(server);
+    let opened = SignedCheckpoint::open(&first.note, &key).unwrap();
+    let wit = WitnessKey::parse_vkey(&req.witness_key).unwrap();
+    let at = |time: u64, line: &str| {
+        let cosignatures = SignedCheckpoint::open(line, &key).unwrap().cosignatures;
+        assert_eq!(cosignatures.len(), 1, "{line}");
+        cosignatures[0].verify(&opened.checkpoint, &wit).unwrap();
+        assert_eq!(cosignatures[0].time, time);
+    };
+    // The same one again changes nothing.
+    let resp = cosign(server, audit, req).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(&resp.json::<LogCheckpoint>().await.unwrap(), first);
+    at(1_800_000_000, &first.note);
+    // A later one by the same key, however signed, replaces it.
+    let later = Cosignature::sign(&opened.checkpoint, &wit, wit_key, 1_800_000_600).to_line();
+    let renew = CosignRequest {
+        cosignature: later.clone(),
+        ..req.clone()
+    };
+    let resp = cosign(server, audit, &renew).await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let renewed: LogCheckpoint = resp.json().await.unwrap();
+    assert!(renewed.note.ends_with(&format!("\n{later}\n")));
+    at(1_800_000_600, &renewed.note);
+    // An older one (the first again, or one older still) does not replace the later one.
+    let older = Cosignature::sign(&opened.checkpoint, &wit, wit_key, 1_799_999_000).to_line();
+    for line in [req.cosignature.clone(), older] {
+        let stale = CosignRequest {
+            cosignature: line,
+            ..req.clone()
+        };
+        let resp = cosign(server, audit, &stale).await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert_eq!(resp.json::<LogCheckpoint>().await.unwrap(), renewed);
+    }
+    let latest: LogCheckpoint = get_json(server, "/v1/log/checkpoint", audit).await;
+    assert_eq!(latest, renewed);
+    renewed
 }
 
 /// Cosignatures that do not fit are refused, and nothing is stored for them.

@@ -3,8 +3,8 @@
 //! A checkpoint is made when someone asks for the latest one and the log has grown since the
 //! last: signed outside any transaction, then stored under the write lock unless another
 //! request or replica stored one of that size first, in which case theirs is served. Notes are
-//! stored without cosignatures; the lines witnesses add are kept beside them and appended
-//! whenever the note is served.
+//! stored without cosignatures; the lines witnesses add are kept beside them, the latest one
+//! per witness key and checkpoint, and appended whenever the note is served.
 
 use std::collections::BTreeMap;
 
@@ -119,13 +119,27 @@ const BAD_LINE: ApiError = ApiError::BadRequest(
     "cosignature is not one cosignature line by that witness key over that checkpoint",
 );
 
+/// What became of a cosignature handed in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cosigned {
+    /// Stored: the first by that key for that checkpoint, or later than the one it replaced.
+    Stored,
+    /// Kept out: that key's stored cosignature of that checkpoint is as late or later.
+    Kept,
+}
+
 /// Checks `line` against the stored checkpoint of `size` and the witness key `vkey`, and
-/// stores it; answers the checkpoint with every cosignature. 404 if no checkpoint of that size
-/// was ever served, 409 if that key already cosigned it.
-pub async fn add(state: &AppState, vkey: &str, line: &str, size: u64) -> ApiResult<String> {
+/// stores it unless that key already cosigned that checkpoint at the same time or later; a
+/// later one replaces the earlier, so a witness renews its cosignature while the log does not
+/// grow. Answers the checkpoint with the newest cosignature of every witness key. 404 if no
+/// checkpoint of that size was ever served.
+pub async fn add(
+    state: &AppState,
+    vkey: &str,
+    line: &str,
+    size: u64,
+) -> ApiResult<(String, Cosigned)> {
     let witness = WitnessKey::parse_vkey(vkey).map_err(|_| BAD_KEY)?;
-    // Stored in its canonical spelling, so one key cannot cosign a size twice.
-    let vkey = witness.to_vkey();
     if line.contains(['\n', '\r']) {
         return Err(BAD_LINE);
     }
@@ -133,6 +147,7 @@ pub async fn add(state: &AppState, vkey: &str, line: &str, size: u64) -> ApiResu
         .ok()
         .flatten()
         .ok_or(BAD_LINE)?;
+    let time = i64::try_from(cosignature.time).map_err(|_| BAD_LINE)?;
     let mut tx = state.db.begin().await?;
     let stored: Option<(String,)> =
         sqlx::query_as("SELECT note FROM log_checkpoints WHERE size = $1")
@@ -144,31 +159,61 @@ pub async fn add(state: &AppState, vkey: &str, line: &str, size: u64) -> ApiResu
     cosignature
         .verify(&opened.checkpoint, &witness)
         .map_err(|_| BAD_LINE)?;
-    let taken: Option<(i64,)> =
-        sqlx::query_as("SELECT size FROM log_cosignatures WHERE size = $1 AND witness_key = $2")
-            .bind(signed(size)?)
-            .bind(vkey.clone())
-            .fetch_optional(&mut *tx)
-            .await?;
-    if taken.is_some() {
-        return Err(ApiError::Conflict(
-            "this witness key has already cosigned that checkpoint",
-        ));
-    }
-    sqlx::query(
-        "INSERT INTO log_cosignatures (size, witness, witness_key, line, signed_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(signed(size)?)
-    .bind(&witness.name)
-    .bind(vkey)
-    .bind(line)
-    .bind(i64::try_from(cosignature.time).map_err(|_| BAD_LINE)?)
-    .bind(now())
-    .execute(&mut *tx)
-    .await?;
+    let outcome = store(&mut tx, size, &witness, line, time).await?;
     let served = at_size(&mut tx, size).await?.ok_or(ApiError::NotFound)?;
     tx.commit().await?;
-    tracing::info!(size, witness = %witness.name, "checkpoint cosigned");
-    Ok(served)
+    tracing::info!(size, witness = %witness.name, ?outcome, "checkpoint cosigned");
+    Ok((served, outcome))
+}
+
+/// Stores the checked cosignature `line`, made at `time`, of the checkpoint of `size` by
+/// `witness`, unless that key's stored one of that size is as late or later.
+async fn store(
+    conn: &mut AnyConnection,
+    size: u64,
+    witness: &WitnessKey,
+    line: &str,
+    time: i64,
+) -> ApiResult<Cosigned> {
+    // Stored in its canonical spelling, so one key has one cosignature per size.
+    let vkey = witness.to_vkey();
+    let taken: Option<(i64,)> = sqlx::query_as(
+        "SELECT signed_at FROM log_cosignatures WHERE size = $1 AND witness_key = $2",
+    )
+    .bind(signed(size)?)
+    .bind(&vkey)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match taken {
+        Some((at,)) if at >= time => return Ok(Cosigned::Kept),
+        // The time it was first handed in stays, so the lines keep their order in the note.
+        Some(_) => {
+            sqlx::query(
+                "UPDATE log_cosignatures SET line = $1, signed_at = $2 \
+                 WHERE size = $3 AND witness_key = $4",
+            )
+            .bind(line)
+            .bind(time)
+            .bind(signed(size)?)
+            .bind(vkey)
+            .execute(&mut *conn)
+            .await?;
+        }
+        None => {
+            sqlx::query(
+                "INSERT INTO log_cosignatures \
+                 (size, witness, witness_key, line, signed_at, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(signed(size)?)
+            .bind(&witness.name)
+            .bind(vkey)
+            .bind(line)
+            .bind(time)
+            .bind(now())
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(Cosigned::Stored)
 }

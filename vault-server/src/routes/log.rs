@@ -235,7 +235,9 @@ pub async fn by_statement(
 }
 
 /// `POST /v1/log/cosignatures` (auditor): stores a witness's cosignature after checking it
-/// against the stored checkpoint of that size and the witness key given.
+/// against the stored checkpoint of that size and the witness key given: 201 when it is
+/// stored (a later one replaces that key's earlier one), 200 with nothing changed when that
+/// key's stored cosignature of that checkpoint is as late or later.
 #[tracing::instrument(
     name = "POST /v1/log/cosignatures",
     skip_all,
@@ -247,6 +249,11 @@ pub async fn cosign(
     ApiJson(req): ApiJson<CosignRequest>,
 ) -> ApiResult<(StatusCode, Json<LogCheckpoint>)> {
     caller.auditor()?;
-    let note = checkpoints::add(&state, &req.witness_key, &req.cosignature, req.size).await?;
-    Ok((StatusCode::CREATED, Json(LogCheckpoint { note })))
+    let (note, outcome) =
+        checkpoints::add(&state, &req.witness_key, &req.cosignature, req.size).await?;
+    let status = match outcome {
+        checkpoints::Cosigned::Stored => StatusCode::CREATED,
+        checkpoints::Cosigned::Kept => StatusCode::OK,
+    };
+    Ok((status, Json(LogCheckpoint { note })))
 }
