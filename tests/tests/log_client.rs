@@ -441,10 +441,7 @@ async fn a_required_witness_that_is_missing_or_too_old_refuses_the_log() {
         key: signer.verifying_key(),
     };
     let checkpoint = auditor.check_log().await.unwrap();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let now = unix_now();
     let line = Cosignature::sign(&checkpoint, &late, &signer, now - 7200).to_line();
     post_cosignature(&platform, &late.to_vkey(), &line, checkpoint.size).await;
     let checked = requiring(&platform, "north-manager", &late.to_vkey(), 3600);
@@ -464,6 +461,90 @@ async fn a_required_witness_that_is_missing_or_too_old_refuses_the_log() {
         .check_log()
         .await
         .unwrap();
+}
+
+/// This machine's clock, in seconds since the Unix epoch.
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_witness_renews_its_cosignature_while_the_log_does_not_grow() {
+    let platform = Platform::start().await;
+    platform
+        .organisation("Northshire Council", "north-manager")
+        .await;
+    let auditor = auditor(&platform).await;
+    // A run two hours ago, by the witness's clock then.
+    let now = unix_now();
+    let first = auditor
+        .witness_at(Some("northshire-audit"), now - 7200)
+        .await
+        .unwrap();
+    assert!(!first.renewed);
+    assert_eq!(first.time, now - 7200);
+    let checked = requiring(&platform, "north-manager", &first.witness_key, 3600);
+    let text = checked.check_log().await.unwrap_err().to_string();
+    assert!(
+        text.contains(" seconds old; at most 3600 are accepted"),
+        "{text}"
+    );
+
+    // Nothing was written since: the run cosigns the same checkpoint again, later.
+    let second = auditor.witness(None).await.unwrap();
+    assert!(second.renewed);
+    assert_eq!(
+        (second.size, &second.root, second.previous_size),
+        (first.size, &first.root, Some(first.size))
+    );
+    assert!(second.time >= now, "{} < {now}", second.time);
+    assert_eq!(
+        witnessed(&platform, &second.witness_key).await,
+        (first.size, vec![second.time])
+    );
+    checked.check_log().await.unwrap();
+    // Within the same second too, the renewal is dated after the one it replaces.
+    let third = auditor.witness(None).await.unwrap();
+    assert!(third.renewed);
+    assert!(third.time > second.time);
+    let served = (first.size, vec![third.time]);
+    assert_eq!(witnessed(&platform, &third.witness_key).await, served);
+
+    // A run whose clock is two hours behind does not date a cosignature before the stored one.
+    let err = auditor.witness_at(None, now - 7200).await.unwrap_err();
+    let text = err.to_string();
+    let expected = "this witness's cosignature of the latest checkpoint is dated ";
+    assert!(text.starts_with(expected), "{text}");
+    assert_eq!(witnessed(&platform, &third.witness_key).await, served);
+    checked.check_log().await.unwrap();
+}
+
+/// The size of the checkpoint the server serves as witnessed by `witness_key`, and the times
+/// of the valid cosignatures by that key it carries.
+async fn witnessed(platform: &Platform, witness_key: &str) -> (u64, Vec<u64>) {
+    let witness = WitnessKey::parse_vkey(witness_key).unwrap();
+    let http = http_as(platform, "auditor").await;
+    let get = |path: String| http.get(format!("{}{path}", platform.url)).send();
+    let log: vault_core::api::LogKey = get("/v1/log/key".into())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let log = vault_core::checkpoint::NoteKey::parse_vkey(&log.vkey).unwrap();
+    let path = format!("/v1/log/checkpoint?witness={}", witness.name);
+    let answer: vault_core::api::LogCheckpoint = get(path).await.unwrap().json().await.unwrap();
+    let opened = vault_core::checkpoint::SignedCheckpoint::open(&answer.note, &log).unwrap();
+    let times = opened
+        .cosignatures
+        .iter()
+        .filter(|c| c.verify(&opened.checkpoint, &witness).is_ok())
+        .map(|c| c.time)
+        .collect();
+    (opened.checkpoint.size, times)
 }
 
 /// An HTTP client sending `name`'s session token with every request.

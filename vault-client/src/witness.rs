@@ -3,7 +3,10 @@
 //! A witness promises one thing: it cosigns a checkpoint only after checking that it extends
 //! the last one it cosigned. Clients that require its cosignature (see
 //! [`crate::log::LogPolicy`]) then know that the history they are shown is the one the witness
-//! saw, so a server cannot show them a fork the witness did not see.
+//! saw, so a server cannot show them a fork the witness did not see. When the log has not grown
+//! since, the witness cosigns the same checkpoint again with a later time, which the server
+//! keeps instead of the earlier one: clients that require a recent cosignature stay served on a
+//! quiet platform.
 //!
 //! The witness signing key is made on first use and kept in `witness-key.age`, age-encrypted to
 //! the person's own encryption key, which is itself locked in the passphrase-protected keystore:
@@ -19,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use vault_core::api::CosignRequest;
-use vault_core::checkpoint::{Cosignature, WitnessKey};
+use vault_core::checkpoint::{Cosignature, NoteKey, SignedCheckpoint, WitnessKey};
 use vault_core::keys::SigningKey;
 
 use crate::client::Client;
@@ -42,7 +45,15 @@ pub struct Cosigned {
     pub root: String,
     /// The size of the checkpoint this witness cosigned before, if any.
     pub previous_size: Option<u64>,
+    /// Whether the log was unchanged since that one, so the same checkpoint was cosigned again.
+    pub renewed: bool,
+    /// The time in the cosignature, in seconds since the Unix epoch.
+    pub time: u64,
 }
+
+/// How far ahead of this machine's clock this witness's own latest cosignature may be dated
+/// before a renewal refuses to follow it (a later time is needed for the renewal to count).
+const MAX_AHEAD_SECS: u64 = 60;
 
 /// The witness key as stored, inside the encrypted file.
 #[derive(Serialize, Deserialize)]
@@ -57,11 +68,43 @@ impl Drop for StoredKey {
     }
 }
 
+/// The time for a cosignature of the checkpoint in `note`: `now`, or one second past this
+/// witness's own cosignature that the note already carries when that is not earlier, so that a
+/// renewal within the same second still replaces it.
+fn cosign_time(note: &str, log_key: &NoteKey, key: &WitnessKey, now: u64) -> Result<u64> {
+    let opened = SignedCheckpoint::open(note, log_key)
+        .map_err(|e| ClientError::Invalid(format!("the accepted checkpoint: {e}")))?;
+    let own = opened
+        .cosignatures
+        .iter()
+        .filter(|c| c.verify(&opened.checkpoint, key).is_ok())
+        .map(|c| c.time)
+        .max();
+    match own {
+        Some(last) if last > now + MAX_AHEAD_SECS => Err(ClientError::Invalid(format!(
+            "this witness's cosignature of the latest checkpoint is dated {} seconds ahead of \
+             this machine's clock, so it cannot be renewed; check the clock, or cosign again \
+             once the log has grown",
+            last - now
+        ))),
+        Some(last) if last >= now => Ok(last + 1),
+        _ => Ok(now),
+    }
+}
+
 impl Client {
     /// Checks the latest checkpoint (signature, consistency with what this client accepted and
     /// with what this witness cosigned last), cosigns it and hands the cosignature to the
-    /// server. `name` names a witness key made now; an existing key keeps its name.
+    /// server; a checkpoint cosigned before is cosigned again with a later time. `name` names a
+    /// witness key made now; an existing key keeps its name.
     pub async fn witness(&self, name: Option<&str>) -> Result<Cosigned> {
+        self.witness_at(name, crate::log::now()).await
+    }
+
+    /// [`Client::witness`] with the time this machine's clock reads given as `now` (seconds
+    /// since the Unix epoch): the cosignature is dated then, or just after this witness's own
+    /// cosignature of the same checkpoint.
+    pub async fn witness_at(&self, name: Option<&str>, now: u64) -> Result<Cosigned> {
         let (signer, key, created) = self.witness_key(name)?;
         let latest = self.check_log().await?;
         let (log_key, note) = {
@@ -73,7 +116,9 @@ impl Client {
         };
         let path = self.home.join(STATE_FILE);
         let previous_size = self.extends_last_cosigned(&path, &log_key, &latest).await?;
-        let cosignature = Cosignature::sign(&latest, &key, &signer, crate::log::now());
+        let renewed = previous_size == Some(latest.size);
+        let time = cosign_time(&note, &log_key, &key, now)?;
+        let cosignature = Cosignature::sign(&latest, &key, &signer, time);
         let request = CosignRequest {
             witness_key: key.to_vkey(),
             cosignature: cosignature.to_line(),
@@ -94,6 +139,8 @@ impl Client {
             size: latest.size,
             root: vault_core::b64::encode(latest.root),
             previous_size,
+            renewed,
+            time,
         })
     }
 

@@ -54,6 +54,9 @@ pub(crate) async fn audit(g: &Global, home: &Path, command: AuditCommand) -> Res
                     done.witness_key
                 );
             }
+            if done.renewed {
+                println!("log unchanged since last cosignature; cosignature renewed");
+            }
             let since = done.previous_size.map_or_else(
                 || "first cosignature".to_owned(),
                 |s| format!("after size {s}"),
