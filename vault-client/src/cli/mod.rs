@@ -176,7 +176,7 @@ pub(crate) enum OrgCommand {
     },
     /// Create an auditor's account (platform admin). The auditor runs `vaultctl init` first and
     /// gives you the keystore id it prints; the password you set here (asked for, or read from
-    /// --password-file / VAULTCTL_PASSWORD) is the auditor's, for `vaultctl login`.
+    /// `--password-file` / `VAULTCTL_PASSWORD`) is the auditor's, for `vaultctl login`.
     AddAuditor {
         /// The auditor's user id: the keystore id their `vaultctl init` printed.
         user_id: UserId,
