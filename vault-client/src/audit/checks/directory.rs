@@ -150,8 +150,12 @@ fn member(
         f.fail(
             &subject,
             format!(
-                "listed as {:?}, but the log says {}",
-                entry.status,
+                "listed as {}, but the log says {}",
+                match entry.status {
+                    MemberStatus::Pending => "pending",
+                    MemberStatus::Active => "active",
+                    MemberStatus::Removed => "removed",
+                },
                 if removed { "removed" } else { "not removed" }
             ),
         );

@@ -122,7 +122,8 @@ fn verdicts(
     }
     if !scope_fits(stored, scope) {
         fail(format!(
-            "signed for {scope:?}, not for this {} row",
+            "signed for the key of {}, not for this {} row",
+            scope_text(scope),
             stored.place
         ));
     }
@@ -140,6 +141,15 @@ fn verdicts(
 }
 
 /// Whether the statement's scope is the object the row belongs to.
+/// What a wrapped key belongs to, in words, with a plain id.
+fn scope_text(scope: KeyScope) -> String {
+    match scope {
+        KeyScope::Org(id) => format!("organisation {id}"),
+        KeyScope::Case(id) => format!("case {id}"),
+        KeyScope::Document(id) => format!("document {id}"),
+    }
+}
+
 fn scope_fits(stored: &StoredEnvelope, scope: KeyScope) -> bool {
     let first = stored.owner.split('/').next().unwrap_or_default();
     let last = stored.owner.rsplit('/').next().unwrap_or_default();
@@ -149,5 +159,25 @@ fn scope_fits(stored: &StoredEnvelope, scope: KeyScope) -> bool {
         ("document" | "share", KeyScope::Document(id)) => id.to_string() == first,
         ("transfer-document", KeyScope::Document(id)) => id.to_string() == last,
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vault_core::ids::{CaseId, DocumentId, OrgId};
+
+    #[test]
+    fn a_scope_reads_as_words_and_a_plain_id() {
+        let (org, case, doc) = (OrgId::new(), CaseId::new(), DocumentId::new());
+        assert_eq!(
+            scope_text(KeyScope::Org(org)),
+            format!("organisation {org}")
+        );
+        assert_eq!(scope_text(KeyScope::Case(case)), format!("case {case}"));
+        assert_eq!(
+            scope_text(KeyScope::Document(doc)),
+            format!("document {doc}")
+        );
     }
 }
