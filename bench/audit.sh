@@ -44,7 +44,7 @@ for run in first repeat; do
   echo "--- $run audit"
   status=0
   /usr/bin/time -v -o "$BENCH_DIR/time" \
-    "$VAULTCTL" --home "$HOME_DIR" audit verify --offline "$EXPORT" || status=$?
+    "$VAULTCTL" --home "$HOME_DIR" audit verify --timings --offline "$EXPORT" || status=$?
   grep -E 'Elapsed \(wall|User time|System time|Percent of CPU|Maximum resident' \
     "$BENCH_DIR/time" | sed 's/^\s*/    /'
   rss_kib=$(awk -F: '/Maximum resident/ { gsub(/ /, "", $2); print $2 }' "$BENCH_DIR/time")

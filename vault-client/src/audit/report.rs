@@ -144,7 +144,8 @@ pub struct Report {
     pub organisations: Vec<Organisation>,
     /// The six checks.
     pub checks: Vec<CheckReport>,
-    /// Where the time went.
+    /// Where the time went (empty unless asked for: `--timings`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub timings: Vec<Timing>,
     /// The saved checkpoint.
     pub saved: SavedOutcome,
@@ -175,7 +176,8 @@ impl Report {
             .collect()
     }
 
-    /// The report for people: what was checked, what failed and why, where the time went.
+    /// The report for people: what was checked, what failed and why, and where the time went
+    /// when [`Report::timings`] holds anything.
     #[must_use]
     pub fn to_text(&self) -> String {
         let mut out = String::new();
@@ -206,7 +208,9 @@ impl Report {
                 let _ = writeln!(out, "    … and {} more", check.failure_count - shown);
             }
         }
-        let _ = writeln!(out, "time:");
+        if !self.timings.is_empty() {
+            let _ = writeln!(out, "time:");
+        }
         for t in &self.timings {
             match t.thread_seconds {
                 Some(ts) => {
@@ -302,5 +306,47 @@ impl Findings {
         for f in failures {
             self.fail(f.subject, f.reason);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(timings: Vec<Timing>) -> Report {
+        Report {
+            source: "export /tmp/e".into(),
+            origin: "log".into(),
+            log_key: "log+01020304+AQ".into(),
+            log_key_from: "saved",
+            tree_size: 0,
+            root: "00".repeat(32),
+            organisations: Vec::new(),
+            checks: vec![CheckReport::new("log")],
+            timings,
+            saved: SavedOutcome::default(),
+            ledger: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn where_the_time_went_shows_only_when_kept() {
+        let phase = Timing {
+            phase: "checkpoints verified",
+            seconds: 0.5,
+            thread_seconds: None,
+        };
+        let with = report(vec![phase]);
+        let without = report(Vec::new());
+        let line = format!("time:\n    {:<50} {:>7.2} s\n", "checkpoints verified", 0.5);
+        assert!(with.to_text().contains(&line), "{}", with.to_text());
+        assert!(
+            !without.to_text().contains("time:"),
+            "{}",
+            without.to_text()
+        );
+        let json = |r: &Report| serde_json::to_value(r).unwrap();
+        assert_eq!(json(&with)["timings"][0]["phase"], "checkpoints verified");
+        assert!(json(&without).get("timings").is_none());
     }
 }

@@ -24,6 +24,9 @@ pub(crate) struct VerifyArgs {
     /// Print the report as JSON (with the whole access ledger).
     #[arg(long)]
     pub(crate) json: bool,
+    /// Add where the time went, phase by phase (for benchmarks).
+    #[arg(long)]
+    pub(crate) timings: bool,
 }
 
 /// Runs `audit verify`.
@@ -32,7 +35,7 @@ pub(crate) async fn run(g: &Global, home: &Path, args: VerifyArgs) -> Result<()>
         log_key: g.expect_log_key.clone(),
         threads: args.threads,
     };
-    let report = if let Some(dir) = &args.offline {
+    let mut report = if let Some(dir) = &args.offline {
         let snapshot = Snapshot::open(dir, format!("export {}", dir.display()))?;
         let home = home.to_owned();
         tokio::task::spawn_blocking(move || audit::verify(&snapshot, &home, &options))
@@ -42,6 +45,9 @@ pub(crate) async fn run(g: &Global, home: &Path, args: VerifyArgs) -> Result<()>
         let client = open(g, home)?;
         audit::live::verify_live(&client, home, &options).await?
     };
+    if !args.timings {
+        report.timings.clear();
+    }
     if args.json {
         output::json(&report)?;
     } else {
