@@ -18,7 +18,9 @@ use object_store::ObjectStore as _;
 use vault_client::audit::{self, Options, Report, Snapshot};
 use vault_client::documents::{NoProgress, OpenTarget};
 use vault_client::Client;
+use vault_core::checkpoint::NoteKey;
 use vault_core::ids::DocumentId;
+use vault_core::keys::SigningKey;
 use vault_core::statement::Role;
 use vault_tests::platform::{password, Platform, TwoOrgs};
 
@@ -139,8 +141,8 @@ impl World {
             .unwrap()
     }
 
-    /// Exports the server as it is now and audits the export.
-    async fn offline(&mut self) -> Report {
+    /// Exports the server as it is now and opens the export.
+    async fn export(&mut self) -> Snapshot {
         self.exports += 1;
         let out = self
             .platform
@@ -151,7 +153,12 @@ impl World {
             .await
             .unwrap();
         app.export_audit(&out).await.unwrap();
-        let snapshot = Snapshot::open(&out, format!("export {}", out.display())).unwrap();
+        Snapshot::open(&out, format!("export {}", out.display())).unwrap()
+    }
+
+    /// Exports the server as it is now and audits the export.
+    async fn offline(&mut self) -> Report {
+        let snapshot = self.export().await;
         audit::verify(&snapshot, &self.auditor_home, &Options::default()).unwrap()
     }
 
@@ -219,6 +226,7 @@ async fn every_kind_of_tampering_is_caught_by_audit_verify_live_and_on_an_export
         5
     );
     clean(&w.offline().await, "untouched, export");
+    wrong_log_key_stops(&mut w).await;
     ledger_follows_the_story(&w, &report);
     organisations_listed(&w, &report);
 
@@ -262,6 +270,33 @@ async fn every_kind_of_tampering_is_caught_by_audit_verify_live_and_on_an_export
     assert_eq!(
         (live, offline, client_caught),
         (tried, tried, by_client.len())
+    );
+}
+
+/// A log key given with `--expect-log-key` that signs none of the checkpoints stops the audit
+/// with one line naming the key the export uses, instead of a failure per checkpoint.
+async fn wrong_log_key_stops(w: &mut World) {
+    let snapshot = w.export().await;
+    let origin = snapshot.manifest.log_origin.clone();
+    let wrong = NoteKey {
+        name: origin,
+        key: SigningKey::generate().unwrap().verifying_key(),
+    }
+    .to_vkey();
+    let options = Options {
+        log_key: Some(wrong.clone()),
+        ..Options::default()
+    };
+    let Err(err) = audit::verify(&snapshot, &w.auditor_home, &options) else {
+        panic!("an audit with a wrong log key went on");
+    };
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "the log key the {} uses is {}, not the one given with --expect-log-key ({wrong}); \
+             check which key the operator gave you",
+            snapshot.source, snapshot.manifest.log_vkey
+        )
     );
 }
 

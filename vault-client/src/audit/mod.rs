@@ -70,6 +70,15 @@ pub fn verify(snapshot: &Snapshot, home: &Path, options: &Options) -> Result<Rep
     };
     let key = NoteKey::parse_vkey(&vkey)
         .map_err(|e| ClientError::Invalid(format!("the log key {vkey:?} does not parse: {e}")))?;
+    if from == "--expect-log-key" {
+        if let Some(used) = checks::log::key_not_used(snapshot, &key) {
+            return Err(ClientError::Invalid(format!(
+                "the log key the {} uses is {used}, not the one given with --expect-log-key \
+                 ({vkey}); check which key the operator gave you",
+                snapshot.source
+            )));
+        }
+    }
 
     let mut run = Run::new(threads);
     let (leaves, tree, log_findings, latest) = run.log(snapshot, &key, saved.as_ref())?;

@@ -51,6 +51,19 @@ pub(crate) fn check(
     latest
 }
 
+/// When the key given with `--expect-log-key` verifies none of the snapshot's checkpoints
+/// and the key the snapshot names verifies the latest, the key the snapshot names: the
+/// auditor typed or was handed the wrong key, and a failure per checkpoint would bury that.
+pub(crate) fn key_not_used(snapshot: &Snapshot, given: &NoteKey) -> Option<String> {
+    let named = NoteKey::parse_vkey(&snapshot.manifest.log_vkey).ok()?;
+    let last = snapshot.checkpoints.last()?;
+    let verifies = |note: &String| SignedCheckpoint::open(note, given).is_ok();
+    (named != *given
+        && SignedCheckpoint::open(last, &named).is_ok()
+        && !snapshot.checkpoints.iter().any(verifies))
+    .then(|| snapshot.manifest.log_vkey.clone())
+}
+
 fn checkpoints(
     snapshot: &Snapshot,
     tree: &MemoryTree,
