@@ -242,11 +242,11 @@ impl Report {
                 .map_or_else(|| "no root key yet".to_owned(), |f| format!("root {f}"));
             let _ = writeln!(
                 out,
-                "    {} ({}): {root}; {} members, {} organisation keys",
+                "    {} ({}): {root}; {}, {}",
                 org.name.as_deref().unwrap_or("name not in the directory"),
                 org.org_id,
-                org.members,
-                org.org_keys
+                counted(org.members, "member"),
+                counted(org.org_keys, "organisation key")
             );
         }
     }
@@ -269,6 +269,15 @@ impl Report {
             let failed = self.failed_checks().join(", ");
             let _ = writeln!(out, "saved checkpoint NOT updated: failed checks: {failed}");
         }
+    }
+}
+
+/// `1 member`, `2 members`.
+fn counted(n: u64, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
     }
 }
 
