@@ -47,19 +47,10 @@ pub struct OrgPin {
 impl Pins {
     /// Reads `path`, or starts empty when it does not exist.
     pub fn load(path: &Path) -> Result<Self> {
-        match std::fs::read(path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|_| {
-                ClientError::Invalid(format!(
-                    "{} is damaged; restore it from a backup rather than deleting it",
-                    path.display()
-                ))
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(e) => Err(ClientError::io(
-                format!("cannot read {}", path.display()),
-                e,
-            )),
-        }
+        crate::private_file::read_json_or_default(
+            path,
+            "the organisation and member keys this client pinned",
+        )
     }
 
     /// Writes the pins to `path` (mode 0600).
@@ -278,6 +269,18 @@ mod tests {
         TrustedOrg::verify(&dir, None).unwrap()
     }
 
+    /// Pins an organisation's first root key; returns it with a second root to show next.
+    fn first_root_pinned() -> (OrgId, SigningKey, SigningKey, Pins) {
+        let org = OrgId::new();
+        let (first, second) = (
+            SigningKey::generate().unwrap(),
+            SigningKey::generate().unwrap(),
+        );
+        let mut pins = Pins::default();
+        pins.check_and_record(&trusted(org, &first)).unwrap();
+        (org, first, second, pins)
+    }
+
     #[test]
     fn first_sight_is_pinned_and_the_same_keys_pass() {
         let (org, root) = (OrgId::new(), SigningKey::generate().unwrap());
@@ -291,13 +294,7 @@ mod tests {
     /// Regression: a directory showing a different root key must be refused, naming both.
     #[test]
     fn a_changed_root_is_refused_naming_both_fingerprints() {
-        let org = OrgId::new();
-        let (first, second) = (
-            SigningKey::generate().unwrap(),
-            SigningKey::generate().unwrap(),
-        );
-        let mut pins = Pins::default();
-        pins.check_and_record(&trusted(org, &first)).unwrap();
+        let (org, first, second, mut pins) = first_root_pinned();
         let err = pins.check_and_record(&trusted(org, &second)).unwrap_err();
         let text = err.to_string();
         assert!(
@@ -444,13 +441,7 @@ mod tests {
 
     #[test]
     fn a_changed_root_is_taken_only_with_its_fingerprint() {
-        let org = OrgId::new();
-        let (first, second) = (
-            SigningKey::generate().unwrap(),
-            SigningKey::generate().unwrap(),
-        );
-        let mut pins = Pins::default();
-        pins.check_and_record(&trusted(org, &first)).unwrap();
+        let (org, first, second, mut pins) = first_root_pinned();
         let now = trusted(org, &second);
         let err = pins.check_and_record(&now).unwrap_err().to_string();
         assert!(err.contains("root signing key changed"), "{err}");

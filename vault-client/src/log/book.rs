@@ -32,20 +32,7 @@ pub(crate) struct ServerLog {
 impl LogBook {
     /// Reads `path`, or starts empty when it does not exist.
     pub(crate) fn load(path: &Path) -> Result<Self> {
-        match std::fs::read(path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|_| {
-                ClientError::Invalid(format!(
-                    "{} is damaged; restore it from a backup rather than deleting it: it holds \
-                     the log checkpoints this client accepted",
-                    path.display()
-                ))
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(e) => Err(ClientError::io(
-                format!("cannot read {}", path.display()),
-                e,
-            )),
-        }
+        crate::private_file::read_json_or_default(path, "the log checkpoints this client accepted")
     }
 
     /// What is kept for `server`.
