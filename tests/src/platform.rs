@@ -16,8 +16,9 @@ use object_store::ObjectStore;
 
 use secrecy::SecretString;
 use tempfile::TempDir;
+use vault_client::documents::NoProgress;
 use vault_client::Client;
-use vault_core::ids::OrgId;
+use vault_core::ids::{CaseId, DocumentId, OrgId};
 use vault_core::statement::Role;
 
 /// A running server and the directory everything lives in.
@@ -161,8 +162,7 @@ impl Platform {
 
     /// `name` registers with `org` and `manager` approves them after comparing fingerprints.
     pub async fn member(&self, name: &str, org: OrgId, manager: &Client, role: Role) -> Client {
-        let mut client = self.person(name);
-        client.register(org, None, &password(name)).await.unwrap();
+        let mut client = self.waiting(name, org).await;
         let read_out = client.fingerprints().member;
         manager
             .approve(client.keystore().user_id, role, read_out)
@@ -171,6 +171,41 @@ impl Platform {
         client.login(&password(name)).await.unwrap();
         client
     }
+
+    /// `name` registers with `org` and is left waiting for a manager's approval.
+    pub async fn waiting(&self, name: &str, org: OrgId) -> Client {
+        let mut client = self.person(name);
+        client.register(org, None, &password(name)).await.unwrap();
+        client
+    }
+
+    /// A practitioner approved into Northshire, for stories in which they leave again.
+    pub async fn north_leaver(&self, orgs: &TwoOrgs) -> Client {
+        let manager = &orgs.north_manager;
+        self.member("north-leaver", orgs.north, manager, Role::Practitioner)
+            .await
+    }
+
+    /// A new directory `name` in the platform's directory for the plain files a test seals.
+    pub fn plain_files(&self, name: &str) -> PathBuf {
+        let dir = self.dir.path().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+}
+
+/// Writes `lines` lines naming `name` to the file `name` in `dir` and seals it into `case`.
+pub async fn seal_text(
+    client: &Client,
+    case: CaseId,
+    dir: &Path,
+    name: &str,
+    lines: usize,
+) -> DocumentId {
+    let path = dir.join(name);
+    std::fs::write(&path, format!("contents of {name}\n").repeat(lines)).unwrap();
+    let sealing = client.prepare_case(case).await.unwrap();
+    client.seal_file(&sealing, &path, NoProgress).await.unwrap()
 }
 
 /// A fresh `PostgreSQL` database when `VAULT_TEST_BACKEND=postgres`; otherwise `None`, the

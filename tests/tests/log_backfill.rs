@@ -9,16 +9,12 @@
 //! holds (envelopes a rotation or transfer replaced, and the removal statement, never stored).
 
 use std::collections::HashSet;
-use std::path::Path;
 
 use sqlx::AnyPool;
-use vault_client::documents::NoProgress;
-use vault_client::Client;
 use vault_core::api::{DocumentEnvelope, Envelope};
-use vault_core::ids::CaseId;
 use vault_core::leaf::LogLeaf;
-use vault_core::statement::{Role, SignedStatement};
-use vault_tests::platform::{Platform, TwoOrgs};
+use vault_core::statement::SignedStatement;
+use vault_tests::platform::{seal_text, Platform, TwoOrgs};
 
 async fn operator(platform: &Platform) -> AnyPool {
     sqlx::any::install_default_drivers();
@@ -82,37 +78,17 @@ async fn statements_held(pool: &AnyPool) -> HashSet<[u8; 32]> {
     held
 }
 
-async fn seal(
-    client: &Client,
-    case: CaseId,
-    dir: &Path,
-    name: &str,
-) -> vault_core::ids::DocumentId {
-    let path = dir.join(name);
-    std::fs::write(&path, format!("contents of {name}\n").repeat(40)).unwrap();
-    let sealing = client.prepare_case(case).await.unwrap();
-    client.seal_file(&sealing, &path, NoProgress).await.unwrap()
-}
-
 /// Two organisations, a member approved and removed (the key rotates), one waiting for
 /// approval, a case with two documents, one shared, one shared and revoked, offered and
 /// declined, and a second case transferred and accepted.
 async fn history(platform: &Platform) -> TwoOrgs {
     let orgs = platform.north_and_bright().await;
-    let leaver = platform
-        .member(
-            "north-leaver",
-            orgs.north,
-            &orgs.north_manager,
-            Role::Practitioner,
-        )
-        .await;
+    let leaver = platform.north_leaver(&orgs).await;
     let p = &orgs.north_practitioner;
-    let files = platform.dir.path().join("plain");
-    std::fs::create_dir_all(&files).unwrap();
+    let files = platform.plain_files("plain");
     let case_a = p.create_case("NC-2026-0001").await.unwrap();
-    let shared = seal(p, case_a, &files, "medical.txt").await;
-    let revoked = seal(p, case_a, &files, "court.txt").await;
+    let shared = seal_text(p, case_a, &files, "medical.txt", 40).await;
+    let revoked = seal_text(p, case_a, &files, "court.txt", 40).await;
     p.share(shared, orgs.bright).await.unwrap();
     p.share(revoked, orgs.bright).await.unwrap();
     p.revoke(revoked, orgs.bright).await.unwrap();
@@ -126,7 +102,7 @@ async fn history(platform: &Platform) -> TwoOrgs {
         .await
         .unwrap();
     let case_b = p.create_case("NC-2026-0002").await.unwrap();
-    seal(p, case_b, &files, "life-story.txt").await;
+    seal_text(p, case_b, &files, "life-story.txt", 40).await;
     let transfer = orgs
         .north_manager
         .transfer_case(case_b, orgs.bright)
@@ -137,9 +113,7 @@ async fn history(platform: &Platform) -> TwoOrgs {
         .remove_member(leaver.keystore().user_id)
         .await
         .unwrap();
-    let mut waiting = platform.person("waiting");
-    let password = vault_tests::platform::password("waiting");
-    waiting.register(orgs.north, None, &password).await.unwrap();
+    platform.waiting("waiting", orgs.north).await;
     orgs
 }
 
@@ -195,9 +169,8 @@ async fn usable(platform: &Platform, orgs: &TwoOrgs, (first, second): (&str, &st
     }
     let north = platform.person_at_server("north-practitioner", first);
     let case = north.create_case("NC-2026-0003").await.unwrap();
-    let files = platform.dir.path().join("after");
-    std::fs::create_dir_all(&files).unwrap();
-    let document = seal(&north, case, &files, "review.txt").await;
+    let files = platform.plain_files("after");
+    let document = seal_text(&north, case, &files, "review.txt", 40).await;
     north.share(document, orgs.bright).await.unwrap();
     let bright = platform.person_at_server("bright-manager", second);
     let moved = bright.list_cases().await.unwrap()[0].case_id;

@@ -12,7 +12,7 @@ mod log_kinds;
 #[path = "tamper/operator.rs"]
 mod operator;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use object_store::ObjectStore as _;
 use vault_client::audit::{self, Options, Report, Snapshot};
@@ -21,8 +21,7 @@ use vault_client::Client;
 use vault_core::checkpoint::NoteKey;
 use vault_core::ids::DocumentId;
 use vault_core::keys::SigningKey;
-use vault_core::statement::Role;
-use vault_tests::platform::{password, Platform, TwoOrgs};
+use vault_tests::platform::{password, seal_text, Platform, TwoOrgs};
 
 /// The platform, its people, and a document in each situation an audit follows.
 struct World {
@@ -47,33 +46,21 @@ async fn world() -> World {
     let platform = Platform::start().await;
     let orgs = platform.north_and_bright().await;
     // A member who leaves (the organisation key rotates) and one who waits for approval.
-    let leaver = platform
-        .member(
-            "north-leaver",
-            orgs.north,
-            &orgs.north_manager,
-            Role::Practitioner,
-        )
-        .await;
+    let leaver = platform.north_leaver(&orgs).await;
     orgs.north_manager
         .remove_member(leaver.keystore().user_id)
         .await
         .unwrap();
-    let mut waiting = platform.person("waiting");
-    waiting
-        .register(orgs.north, None, &password("waiting"))
-        .await
-        .unwrap();
+    platform.waiting("waiting", orgs.north).await;
 
     let p = &orgs.north_practitioner;
-    let files = platform.dir.path().join("plain");
-    std::fs::create_dir_all(&files).unwrap();
+    let files = platform.plain_files("plain");
     let case_a = p.create_case("NC-2026-0001").await.unwrap();
-    let shared = seal(p, case_a, &files, "medical.txt").await;
-    let plain = seal(p, case_a, &files, "court.txt").await;
+    let shared = seal_text(p, case_a, &files, "medical.txt", 50).await;
+    let plain = seal_text(p, case_a, &files, "court.txt", 50).await;
     p.share(shared, orgs.bright).await.unwrap();
     let case_b = p.create_case("NC-2026-0002").await.unwrap();
-    let moved = seal(p, case_b, &files, "life-story.txt").await;
+    let moved = seal_text(p, case_b, &files, "life-story.txt", 50).await;
     let transfer = orgs
         .north_manager
         .transfer_case(case_b, orgs.bright)
@@ -82,7 +69,7 @@ async fn world() -> World {
     orgs.bright_manager.accept_transfer(transfer).await.unwrap();
     // Case D: offered and declined, so the offer's grant ends and Northshire keeps it alone.
     let case_d = p.create_case("NC-2026-0004").await.unwrap();
-    let declined = seal(p, case_d, &files, "placement-plan.txt").await;
+    let declined = seal_text(p, case_d, &files, "placement-plan.txt", 50).await;
     let offer = orgs
         .north_manager
         .transfer_case(case_d, orgs.bright)
@@ -90,7 +77,7 @@ async fn world() -> World {
         .unwrap();
     orgs.bright_manager.decline_transfer(offer).await.unwrap();
     let case_c = p.create_case("NC-2026-0003").await.unwrap();
-    let offered = seal(p, case_c, &files, "dbs-check.txt").await;
+    let offered = seal_text(p, case_c, &files, "dbs-check.txt", 50).await;
     orgs.north_manager
         .transfer_case(case_c, orgs.bright)
         .await
@@ -120,18 +107,6 @@ async fn world() -> World {
         declined,
         exports: 0,
     }
-}
-
-async fn seal(
-    client: &Client,
-    case: vault_core::ids::CaseId,
-    dir: &Path,
-    name: &str,
-) -> DocumentId {
-    let path = dir.join(name);
-    std::fs::write(&path, format!("contents of {name}\n").repeat(50)).unwrap();
-    let sealing = client.prepare_case(case).await.unwrap();
-    client.seal_file(&sealing, &path, NoProgress).await.unwrap()
 }
 
 impl World {
