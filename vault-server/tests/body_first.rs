@@ -10,6 +10,8 @@ use vault_core::ids::CaseId;
 use vault_core::keys::SecretKey;
 use vault_core::statement::Role;
 
+use common::{Case, Org, Person, Server};
+
 /// Sends `manifest` and `body` in both orders; asserts both answers are `status` with the
 /// same error body and that nothing was kept; returns the error body.
 async fn refused_in_both_orders(
@@ -34,6 +36,13 @@ async fn refused_in_both_orders(
     let left = server.everything_stored().await;
     assert!(left.is_empty(), "{left:?}");
     answers.remove(1)
+}
+
+/// Northshire Council founded on `server`, its manager, and a new case `reference` of it.
+async fn northshire_case(server: &Server, reference: &str) -> (Org, Person, Case) {
+    let (org, mgr) = server.found_org("Northshire Council").await;
+    let case = server.create_case(&org, &mgr, reference).await;
+    (org, mgr, case)
 }
 
 fn message(answer: &Value) -> &str {
@@ -87,8 +96,7 @@ async fn body_first_round_trips_byte_for_byte() {
 #[tokio::test]
 async fn a_body_that_differs_from_its_statement_is_refused_in_either_order() {
     let server = common::start().await;
-    let (org, mgr) = server.found_org("Northshire Council").await;
-    let case = server.create_case(&org, &mgr, "NC-D").await;
+    let (org, mgr, case) = northshire_case(&server, "NC-D").await;
     let sealed = common::seal(&org, &mgr, &case, &vec![5u8; 200_000]);
     let manifest = serde_json::to_vec(&sealed.manifest).unwrap();
     let differs = "the body differs from the signed statement";
@@ -235,8 +243,7 @@ async fn another_organisations_case_is_refused_before_a_body_byte_is_stored() {
 #[tokio::test]
 async fn a_client_that_goes_away_mid_body_leaves_nothing() {
     let server = common::start().await;
-    let (org, mgr) = server.found_org("Northshire Council").await;
-    let case = server.create_case(&org, &mgr, "NC-X").await;
+    let (org, mgr, case) = northshire_case(&server, "NC-X").await;
     let key = SecretKey::generate();
     let body = common::age_file_of_size(&key, 200_000);
     let sealed = common::sealed_from_body(&org, &mgr, &case, key, body);
@@ -261,8 +268,7 @@ async fn a_client_that_goes_away_mid_body_leaves_nothing() {
 #[tokio::test]
 async fn a_client_that_goes_away_before_the_manifest_ends_leaves_nothing() {
     let server = common::start().await;
-    let (org, mgr) = server.found_org("Northshire Council").await;
-    let case = server.create_case(&org, &mgr, "NC-Z").await;
+    let (org, mgr, case) = northshire_case(&server, "NC-Z").await;
     let sealed = common::seal(&org, &mgr, &case, &vec![9u8; 100_000]);
     let manifest = serde_json::to_vec(&sealed.manifest).unwrap();
     let (content_type, full) =
@@ -288,8 +294,7 @@ async fn a_client_that_goes_away_before_the_manifest_ends_leaves_nothing() {
 #[tokio::test]
 async fn a_client_that_goes_quiet_mid_body_is_answered_and_leaves_nothing() {
     let server = common::start_with(|s| s.upload_idle_secs = 1).await;
-    let (org, mgr) = server.found_org("Northshire Council").await;
-    let case = server.create_case(&org, &mgr, "NC-Q").await;
+    let (org, mgr, case) = northshire_case(&server, "NC-Q").await;
     let key = SecretKey::generate();
     let body = common::age_file_of_size(&key, 200_000);
     let sealed = common::sealed_from_body(&org, &mgr, &case, key, body);
