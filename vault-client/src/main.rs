@@ -9,6 +9,7 @@ use clap::Parser as _;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    stop_quietly_when_stdout_closes();
     let args = cli::Cli::parse();
     match cli::run(args).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -17,6 +18,26 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// When whoever reads our output stops early (`vaultctl doc list CASE | head -1`), `println!`
+/// panics on the closed pipe. Other Unix tools die of SIGPIPE there; stop the same way, with the
+/// status such a death gives (128 + 13) and no panic message. Every other panic is reported as
+/// usual.
+fn stop_quietly_when_stdout_closes() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let text = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if text.starts_with("failed printing to stdout") && text.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        report(info);
+    }));
 }
 
 /// The error and its causes in one line. Many of our messages already quote their cause, so a
