@@ -15,21 +15,10 @@ use vault_core::api::{
     StoredEnvelope,
 };
 use vault_core::ids::{DocumentId, OrgId};
-use vault_core::statement::{Role, SignedStatement};
+use vault_core::statement::SignedStatement;
 
-use crate::auth;
-use crate::db::codec::{digest_parse, from_json, parse, pk_parse, vk_parse};
+use crate::db::codec::{digest_parse, from_json, parse};
 use crate::error::{ApiError, ApiResult};
-
-type MemberRow = (
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-    String,
-    Option<String>,
-);
 
 /// Every organisation's summary, key history and members, oldest organisation first.
 /// Members carry no e-mail address (the field is empty, as in another organisation's view).
@@ -41,7 +30,7 @@ pub async fn directory(conn: &mut AnyConnection) -> ApiResult<Vec<OrgDirectory>>
         sqlx::query_as("SELECT org_id, statement FROM org_keys ORDER BY org_id, version")
             .fetch_all(&mut *conn)
             .await?;
-    let rows: Vec<MemberRow> = sqlx::query_as(
+    let rows: Vec<super::orgs::MemberRow> = sqlx::query_as(
         "SELECT org_id, id, member_role, status, encryption_key, signing_key, certificate \
          FROM users WHERE kind = 'member' ORDER BY created_at, id",
     )
@@ -53,15 +42,8 @@ pub async fn directory(conn: &mut AnyConnection) -> ApiResult<Vec<OrgDirectory>>
     }
     let mut members: BTreeMap<String, Vec<MemberEntry>> = BTreeMap::new();
     for (org, id, role, status, enc, sig, cert) in rows {
-        members.entry(org).or_default().push(MemberEntry {
-            user_id: parse(&id)?,
-            email: String::new(),
-            role: role.as_deref().and_then(Role::parse),
-            status: auth::parse_status(&status)?,
-            encryption_key: pk_parse(&enc)?,
-            signing_key: vk_parse(&sig)?,
-            certificate: cert.as_deref().map(from_json).transpose()?,
-        });
+        let entry = super::orgs::member_entry((id, role, status, enc, sig, cert), String::new())?;
+        members.entry(org).or_default().push(entry);
     }
     let mut out = Vec::with_capacity(orgs.len());
     for (id,) in orgs {

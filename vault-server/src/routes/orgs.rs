@@ -68,7 +68,8 @@ pub async fn list(
     ))
 }
 
-type MemberRow = (
+/// A member row after one leading text column (the e-mail, or the organisation id).
+pub type MemberRow = (
     String,
     String,
     Option<String>,
@@ -77,6 +78,31 @@ type MemberRow = (
     String,
     Option<String>,
 );
+
+/// A member row as stored: id, role, status, encryption key, signing key, certificate.
+pub type MemberColumns = (
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+    Option<String>,
+);
+
+/// A directory entry from its stored columns; `email` is empty outside the member's own
+/// organisation and for auditors.
+pub fn member_entry(columns: MemberColumns, email: String) -> ApiResult<MemberEntry> {
+    let (id, role, status, enc, sig, cert) = columns;
+    Ok(MemberEntry {
+        user_id: parse(&id)?,
+        email,
+        role: role.as_deref().and_then(Role::parse),
+        status: auth::parse_status(&status)?,
+        encryption_key: pk_parse(&enc)?,
+        signing_key: vk_parse(&sig)?,
+        certificate: cert.as_deref().map(from_json).transpose()?,
+    })
+}
 
 /// `GET /v1/orgs/{org_id}/directory`: keys, key history and certificates of an organisation.
 #[tracing::instrument(
@@ -98,8 +124,8 @@ pub async fn directory(
             .fetch_all(&mut *conn)
             .await?;
     let rows: Vec<MemberRow> = sqlx::query_as(
-        "SELECT id, email, member_role, status, encryption_key, signing_key, certificate \
-         FROM users WHERE org_id = $1 AND kind = 'member' ORDER BY created_at, id",
+        "SELECT email, id, member_role, status, encryption_key, signing_key, certificate \
+             FROM users WHERE org_id = $1 AND kind = 'member' ORDER BY created_at, id",
     )
     .bind(org_id.to_string())
     .fetch_all(&mut *conn)
@@ -107,16 +133,9 @@ pub async fn directory(
     let own = caller.org_id == Some(org_id);
     let members = rows
         .into_iter()
-        .map(|(id, email, role, status, enc, sig, cert)| {
-            Ok(MemberEntry {
-                user_id: parse(&id)?,
-                email: if own { email } else { String::new() },
-                role: role.as_deref().and_then(Role::parse),
-                status: auth::parse_status(&status)?,
-                encryption_key: pk_parse(&enc)?,
-                signing_key: vk_parse(&sig)?,
-                certificate: cert.as_deref().map(from_json).transpose()?,
-            })
+        .map(|(email, id, role, status, enc, sig, cert)| {
+            let email = if own { email } else { String::new() };
+            member_entry((id, role, status, enc, sig, cert), email)
         })
         .collect::<ApiResult<_>>()?;
     let org_key_statements = statements
