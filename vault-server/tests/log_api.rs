@@ -157,6 +157,14 @@ async fn bad_query_parameters_are_refused_with_the_rule() {
         assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{path}");
         assert_eq!(common::error_message(resp).await, message, "{path}");
     }
+    // Regression: an `after` past i64::MAX reached the database and answered 500.
+    for after in ["9223372036854775808", "18446744073709551615"] {
+        let path = format!("/v1/log/checkpoints?after={after}");
+        let resp = server.get(&path, &audit).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{path}");
+        let listed: Vec<serde_json::Value> = resp.json().await.unwrap();
+        assert!(listed.is_empty(), "{path}");
+    }
 }
 
 #[tokio::test]

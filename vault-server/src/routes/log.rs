@@ -96,6 +96,11 @@ pub async fn checkpoints(
     }
     let mut conn = state.db.reader().acquire().await?;
     let until = log::size(&mut conn).await?;
+    // No checkpoint is of a size past the log's; answering here also spares the database an
+    // `after` too large for its integer type.
+    if params.after.is_some_and(|after| after >= until) {
+        return Ok(Json(Vec::new()));
+    }
     let notes = checkpoints::list(&mut conn, params.after, until, limit).await?;
     Ok(Json(
         notes
