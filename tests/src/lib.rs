@@ -1,9 +1,11 @@
 //! Helpers shared by the end-to-end tests in `tests/tests/`: where the sample documents are,
 //! and a scan of a server's data directory for anything that should never be stored there.
 //!
-//! [`platform`] starts a server in-process and makes people with keystores.
+//! [`platform`] starts a server in-process and makes people with keystores; [`web`] drives
+//! the web app's pages.
 
 pub mod platform;
+pub mod web;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

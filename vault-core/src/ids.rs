@@ -86,6 +86,18 @@ id_type!(
     /// A pending or settled offer to transfer a case to another organisation.
     TransferId
 );
+id_type!(
+    /// A child profile of the matching app: one child or a sibling group.
+    ChildProfileId
+);
+id_type!(
+    /// A family profile of the matching app: prospective adopters or foster carers.
+    FamilyProfileId
+);
+id_type!(
+    /// An expression of interest ("link") of a family in a child profile.
+    LinkId
+);
 
 #[cfg(test)]
 mod tests {

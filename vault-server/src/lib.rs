@@ -21,6 +21,7 @@ pub mod settings;
 pub mod shutdown;
 pub mod state;
 pub mod telemetry;
+pub mod web;
 
 use anyhow::Context as _;
 use secrecy::SecretString;
@@ -80,7 +81,10 @@ impl App {
 
     /// Serves the API on an already-bound listener until the task is dropped.
     pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-        axum::serve(listener, self.router()).await
+        let service = self
+            .router()
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, service).await
     }
 
     /// Serves until `shutdown` completes, then stops accepting and lets requests in flight

@@ -110,6 +110,29 @@ struct ServerArgs {
     /// The log signing key file, made at first start if missing (default: in the data dir).
     #[arg(long, env = "VAULT_LOG_KEY_FILE")]
     log_key_file: Option<PathBuf>,
+    /// Address people open the web app at; `https://` makes session cookies Secure.
+    #[arg(long, env = "VAULT_PUBLIC_URL")]
+    public_url: Option<url::Url>,
+    /// Seconds a browser session may stay unused before it ends.
+    #[arg(
+        long,
+        env = "VAULT_SESSION_IDLE_SECS",
+        default_value_t = vault_server::settings::DEFAULT_SESSION_IDLE_SECS
+    )]
+    session_idle_secs: u64,
+    /// Header a load balancer sets to the client's address, for login throttling.
+    #[arg(long, env = "VAULT_CLIENT_ADDRESS_HEADER")]
+    client_address_header: Option<String>,
+    /// SMTP server for notification e-mail (prefer the environment variable to the flag).
+    #[arg(long, env = "VAULT_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// Sender of notification e-mail.
+    #[arg(
+        long,
+        env = "VAULT_MAIL_FROM",
+        default_value = vault_server::settings::DEFAULT_MAIL_FROM
+    )]
+    mail_from: String,
 }
 
 impl ServerArgs {
@@ -127,6 +150,11 @@ impl ServerArgs {
             upload_idle_secs: self.upload_idle_secs,
             log_origin: self.log_origin,
             log_key_file: self.log_key_file,
+            public_url: self.public_url,
+            session_idle_secs: self.session_idle_secs,
+            client_address_header: self.client_address_header,
+            smtp_url: self.smtp_url.map(secrecy::SecretString::from),
+            mail_from: self.mail_from,
         }
     }
 }

@@ -23,6 +23,10 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:8088";
 pub const DEFAULT_LOG_ORIGIN: &str = "case-vault.localhost/log";
 /// File name of the log signing key inside the data directory, when no path is given.
 pub const DEFAULT_LOG_KEY_FILE_NAME: &str = "log-signing-key.p8";
+/// Default idle limit of a browser session: 1 hour without a request ends it.
+pub const DEFAULT_SESSION_IDLE_SECS: u64 = 60 * 60;
+/// Default sender address of the app's e-mail.
+pub const DEFAULT_MAIL_FROM: &str = "Case vault <no-reply@case-vault.localhost>";
 
 /// Everything the server can be told.
 #[derive(Clone)]
@@ -68,6 +72,26 @@ pub struct Settings {
     /// created with mode 0600 at first start when missing. Replicas must share it. `None` means
     /// `<data_dir>/log-signing-key.p8`. The path is shown by `Debug`, the key never is.
     pub log_key_file: Option<PathBuf>,
+    /// The address people open the web app at (`--public-url`, `VAULT_PUBLIC_URL`), such as
+    /// `https://vault.example.org`. Used for links in e-mail; when it is `https://`, session
+    /// cookies are marked Secure and pages send Strict-Transport-Security. `None` means
+    /// `http://<bind>`, for a trial on one machine.
+    pub public_url: Option<url::Url>,
+    /// Seconds a browser session may stay unused before it ends (`--session-idle-secs`,
+    /// `VAULT_SESSION_IDLE_SECS`); a session ends after `token_ttl_secs` in any case.
+    pub session_idle_secs: u64,
+    /// Request header carrying the client's address, set by a load balancer in front
+    /// (`--client-address-header`, `VAULT_CLIENT_ADDRESS_HEADER`, such as `x-forwarded-for`;
+    /// its first address is taken). `None` means the connection's own address. Login
+    /// throttling per address counts by it, so set it only behind a proxy that overwrites it.
+    pub client_address_header: Option<String>,
+    /// SMTP server for notification e-mail (`--smtp-url`, `VAULT_SMTP_URL`), such as
+    /// `smtps://user:password@smtp.example.org` or `smtp://127.0.0.1:2525` (plain, for a relay
+    /// on the same machine). `None` keeps notifications in the app; their e-mail waits in the
+    /// outbox, which platform admins can read. May hold a password, so `Debug` masks it.
+    pub smtp_url: Option<SecretString>,
+    /// Sender of notification e-mail (`--mail-from`, `VAULT_MAIL_FROM`).
+    pub mail_from: String,
 }
 
 impl Settings {
@@ -88,6 +112,28 @@ impl Settings {
             upload_idle_secs: DEFAULT_UPLOAD_IDLE_SECS,
             log_origin: DEFAULT_LOG_ORIGIN.to_owned(),
             log_key_file: None,
+            public_url: None,
+            session_idle_secs: DEFAULT_SESSION_IDLE_SECS,
+            client_address_header: None,
+            smtp_url: None,
+            mail_from: DEFAULT_MAIL_FROM.to_owned(),
+        }
+    }
+
+    /// Whether people reach the app over TLS, so cookies must be Secure.
+    #[must_use]
+    pub fn served_over_tls(&self) -> bool {
+        self.public_url
+            .as_ref()
+            .is_some_and(|u| u.scheme() == "https")
+    }
+
+    /// The app's base address for links in e-mail, without a trailing slash.
+    #[must_use]
+    pub fn base_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.as_str().trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.bind),
         }
     }
 
@@ -150,6 +196,16 @@ impl Settings {
              # The log signing key (PKCS#8 Ed25519), made at first start if missing; every\n\
              # replica needs the same file. Default: in the data directory.\n\
              # VAULT_LOG_KEY_FILE=./vault-data/{DEFAULT_LOG_KEY_FILE_NAME}\n\
+             # Address people open the web app at; https:// makes cookies Secure.\n\
+             # VAULT_PUBLIC_URL=https://vault.example.org\n\
+             # Seconds a browser session may stay unused before it ends.\n\
+             VAULT_SESSION_IDLE_SECS={DEFAULT_SESSION_IDLE_SECS}\n\
+             # Header a load balancer sets to the client's address (for login throttling).\n\
+             # VAULT_CLIENT_ADDRESS_HEADER=x-forwarded-for\n\
+             # SMTP server for notification e-mail; unset, e-mail waits in the outbox.\n\
+             # VAULT_SMTP_URL=smtps://user:password@smtp.example.org\n\
+             # Sender of notification e-mail.\n\
+             VAULT_MAIL_FROM=\"{DEFAULT_MAIL_FROM}\"\n\
              # Log lines as text or json (one JSON object a line); RUST_LOG filters them.\n\
              VAULT_LOG_FORMAT=text\n"
         )
@@ -188,6 +244,14 @@ impl fmt::Debug for Settings {
             .field("upload_idle_secs", &self.upload_idle_secs)
             .field("log_origin", &self.log_origin)
             .field("log_key_file", &self.log_key_file)
+            .field(
+                "public_url",
+                &self.public_url.as_ref().map(url::Url::as_str),
+            )
+            .field("session_idle_secs", &self.session_idle_secs)
+            .field("client_address_header", &self.client_address_header)
+            .field("smtp_url", &mask(self.smtp_url.is_some()))
+            .field("mail_from", &self.mail_from)
             .finish()
     }
 }

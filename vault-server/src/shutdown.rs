@@ -79,7 +79,8 @@ pub async fn serve(
         );
         let _ = began.send(());
     };
-    let server = axum::serve(listener, router)
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, service)
         .with_graceful_shutdown(signal)
         .into_future();
     tokio::pin!(server);

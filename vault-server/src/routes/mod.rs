@@ -101,12 +101,37 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/log/leaves", get(log::leaves))
         .route("/v1/log/by-statement/{sha256}", get(log::by_statement))
         .route("/v1/log/cosignatures", post(log::cosign))
-        .fallback(|| async { ApiError::NotFound })
-        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .merge(crate::web::router())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::access::track,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::web::headers::secure,
+        ))
         .with_state(state)
+}
+
+/// 404 in the API's JSON shape under `/v1`, as a page elsewhere.
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    if crate::web::is_api_path(uri.path()) {
+        ApiError::NotFound.into_response()
+    } else {
+        crate::web::page::PageError::NotFound.into_response()
+    }
+}
+
+/// 405 in the API's JSON shape under `/v1`, as a page elsewhere.
+async fn method_not_allowed(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    if crate::web::is_api_path(uri.path()) {
+        ApiError::MethodNotAllowed.into_response()
+    } else {
+        crate::web::page::PageError::MethodNotAllowed.into_response()
+    }
 }

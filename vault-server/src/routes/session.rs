@@ -26,12 +26,12 @@ pub async fn login(
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
     let password = SecretString::from(req.password);
-    let row: Option<(String, String)> =
-        sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1")
+    let row: Option<(String, String, String)> =
+        sqlx::query_as("SELECT id, password_hash, kind FROM users WHERE email = $1")
             .bind(&req.email)
             .fetch_optional(state.db.reader())
             .await?;
-    let Some((user_id, hash)) = row else {
+    let Some((user_id, hash, kind)) = row else {
         auth::verify_nothing(password).await?;
         tracing::warn!("login for an unknown account");
         return Err(ApiError::Unauthorized);
@@ -39,6 +39,13 @@ pub async fn login(
     if !auth::verify_password(password, hash).await? {
         tracing::warn!(user.id = %user_id, "login refused");
         return Err(ApiError::Unauthorized);
+    }
+    // Accounts made in the web app hold no vault keys until enrolled; the API has nothing
+    // for them.
+    if matches!(kind.as_str(), "staff" | "family") {
+        return Err(ApiError::Forbidden(
+            "this account signs in to the web app only",
+        ));
     }
     let caller = auth::load_caller(&state, &user_id).await?;
     let (token, token_hash) = auth::new_secret();

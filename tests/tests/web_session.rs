@@ -1,0 +1,188 @@
+//! The web app's front door: signing in and out, the session cookie, CSRF refusals, login
+//! throttling and the security headers every page carries.
+
+use vault_tests::platform::Platform;
+use vault_tests::web::{self, Account, Browser, PASSWORD};
+
+#[tokio::test]
+async fn sign_in_sets_a_strict_http_only_cookie_and_sign_out_ends_the_session() {
+    let platform = Platform::start().await;
+    let org = web::organisation(&platform, "Northshire Council").await;
+    web::account(
+        &platform,
+        org,
+        "ana@north.example",
+        "Ana Lee",
+        Account::Practitioner,
+    )
+    .await;
+    let mut browser = Browser::new(&platform.url);
+
+    assert_eq!(
+        browser.get("/dashboard").await.location.as_deref(),
+        Some("/login")
+    );
+    let login = browser.get("/login").await;
+    assert_eq!(login.status, 200);
+    let page = browser
+        .post(
+            "/login",
+            &[("email", "ana@north.example"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(page.status, 303);
+    assert_eq!(page.location.as_deref(), Some("/dashboard"));
+    let cookie = page.headers.get("set-cookie").unwrap().to_str().unwrap();
+    assert!(cookie.starts_with("vault_session="), "{cookie}");
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(attribute), "{cookie}");
+    }
+    assert!(
+        !cookie.contains("Secure"),
+        "plain http on loopback: {cookie}"
+    );
+
+    let dashboard = browser.get("/dashboard").await;
+    assert_eq!(dashboard.status, 200);
+    assert!(dashboard.shows("Welcome, Ana Lee"), "{}", dashboard.body);
+    assert!(dashboard.shows("Northshire Council"));
+
+    let out = browser.post("/logout", &[]).await;
+    assert_eq!(out.status, 303);
+    assert_eq!(
+        browser.get("/dashboard").await.location.as_deref(),
+        Some("/login")
+    );
+}
+
+#[tokio::test]
+async fn forms_without_their_csrf_token_are_refused() {
+    let platform = Platform::start().await;
+    let org = web::organisation(&platform, "Northshire Council").await;
+    web::account(
+        &platform,
+        org,
+        "ana@north.example",
+        "Ana Lee",
+        Account::Practitioner,
+    )
+    .await;
+    let mut browser = Browser::new(&platform.url);
+
+    browser.get("/login").await;
+    let forged = browser
+        .post_raw(
+            "/login",
+            &[("email", "ana@north.example"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    assert!(forged.shows("the form expired or did not come from this app"));
+    let wrong = browser
+        .post_raw(
+            "/login",
+            &[
+                ("csrf", &"0".repeat(64)),
+                ("email", "ana@north.example"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 403);
+
+    browser.sign_in("ana@north.example", PASSWORD).await;
+    let logout = browser.post_raw("/logout", &[]).await;
+    assert_eq!(
+        logout.status, 403,
+        "sign-out without the token is refused too"
+    );
+    assert_eq!(
+        browser.get("/dashboard").await.status,
+        200,
+        "and the session lives on"
+    );
+}
+
+#[tokio::test]
+async fn login_throttling_engages_per_account_even_with_the_right_password() {
+    let platform = Platform::start().await;
+    let org = web::organisation(&platform, "Northshire Council").await;
+    web::account(
+        &platform,
+        org,
+        "ana@north.example",
+        "Ana Lee",
+        Account::Practitioner,
+    )
+    .await;
+    let mut browser = Browser::new(&platform.url);
+
+    for _ in 0..5 {
+        let page = browser
+            .try_sign_in("ana@north.example", "not the password")
+            .await;
+        assert_eq!(page.status, 401);
+        assert!(page.shows("The e-mail address or the password is not right."));
+    }
+    let page = browser.try_sign_in("ana@north.example", PASSWORD).await;
+    assert_eq!(page.status, 429);
+    assert!(page.shows("Too many failed sign-ins"), "{}", page.body);
+
+    // An address nobody has is throttled the same way, so throttling tells nothing.
+    for _ in 0..5 {
+        assert_eq!(
+            browser
+                .try_sign_in("nobody@north.example", "guess")
+                .await
+                .status,
+            401
+        );
+    }
+    assert_eq!(
+        browser
+            .try_sign_in("nobody@north.example", "guess")
+            .await
+            .status,
+        429
+    );
+}
+
+#[tokio::test]
+async fn login_throttling_engages_per_address_across_accounts() {
+    let platform = Platform::start().await;
+    let mut browser = Browser::new(&platform.url);
+    for n in 0..30 {
+        let email = format!("guess{n}@north.example");
+        assert_eq!(browser.try_sign_in(&email, "guess").await.status, 401);
+    }
+    let page = browser.try_sign_in("another@north.example", "guess").await;
+    assert_eq!(page.status, 429);
+}
+
+#[tokio::test]
+async fn pages_carry_the_security_headers_and_forbid_inline_script_and_style() {
+    let platform = Platform::start().await;
+    let mut browser = Browser::new(&platform.url);
+    let page = browser.get("/login").await;
+    let header = |name: &str| page.headers.get(name).unwrap().to_str().unwrap().to_owned();
+    let csp = header("content-security-policy");
+    assert!(csp.contains("default-src 'none'"), "{csp}");
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    assert!(csp.contains("style-src 'self'"), "{csp}");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    assert_eq!(header("x-frame-options"), "DENY");
+    assert_eq!(header("referrer-policy"), "same-origin");
+    assert_eq!(header("cache-control"), "no-store");
+    assert!(!page.body.contains("<script>"), "no inline script");
+    assert!(!page.body.contains("style="), "no inline style");
+    assert!(!page.body.contains("<style"), "no inline style");
+
+    let missing = browser.get("/no/such/page").await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.body.starts_with("<!doctype html>"));
+    let api = browser.get("/v1/no/such/route").await;
+    assert_eq!(api.status, 404);
+    assert!(api.body.contains("\"code\":\"not_found\""), "{}", api.body);
+}

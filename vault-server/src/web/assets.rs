@@ -1,0 +1,42 @@
+//! The app's stylesheet and script, compiled into the binary and served with long caching.
+//!
+//! Both are files of their own so the Content-Security-Policy can forbid inline style and
+//! script; the script only adds conveniences (confirming a destructive button), so every
+//! page also works without it.
+
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+
+use crate::state::AppState;
+
+const CSS: &str = include_str!("../../static/app.css");
+const JS: &str = include_str!("../../static/app.js");
+
+/// The asset routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/static/app.css", get(css))
+        .route("/static/app.js", get(js))
+}
+
+async fn css() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        CSS,
+    )
+}
+
+async fn js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        JS,
+    )
+}

@@ -1,0 +1,108 @@
+//! The dashboard: where a practitioner's day starts.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::IntoResponse;
+use axum::response::Redirect;
+use axum::routing::get;
+use axum::Router;
+
+use super::page::{render, Chrome, PageResult};
+use super::session::{Role, Viewer};
+use crate::state::AppState;
+
+/// The dashboard route.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/dashboard", get(dashboard))
+}
+
+/// Counts a practitioner or manager sees first.
+#[derive(Default)]
+pub struct Counts {
+    children: i64,
+    families: i64,
+    open_links: i64,
+    pending_members: i64,
+}
+
+/// One recent notification.
+pub struct Recent {
+    text: String,
+    path: String,
+    when: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    c: Chrome,
+    role: Role,
+    counts: Counts,
+    recent: Vec<Recent>,
+}
+
+async fn count(state: &AppState, sql: &str, org: &str) -> sqlx::Result<i64> {
+    let (n,): (i64,) = sqlx::query_as(sql)
+        .bind(org)
+        .fetch_one(state.db.reader())
+        .await?;
+    Ok(n)
+}
+
+#[tracing::instrument(name = "GET /dashboard", skip_all, fields(user.id = %viewer.user_id))]
+async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+    if viewer.role == Role::PlatformAdmin {
+        return Ok(Redirect::to("/admin/orgs").into_response());
+    }
+    let mut counts = Counts::default();
+    if let (Role::Manager | Role::Practitioner, Some(org)) = (viewer.role, viewer.org_id) {
+        let org = org.to_string();
+        counts.children = count(
+            &state,
+            "SELECT COUNT(*) FROM child_profiles WHERE org_id = $1 AND status = 'active'",
+            &org,
+        )
+        .await?;
+        counts.families = count(
+            &state,
+            "SELECT COUNT(*) FROM family_profiles WHERE org_id = $1 AND status = 'active'",
+            &org,
+        )
+        .await?;
+        counts.open_links = count(
+            &state,
+            "SELECT COUNT(*) FROM links WHERE (child_org = $1 OR family_org = $1) \
+             AND status NOT IN ('placed', 'declined', 'withdrawn', 'closed')",
+            &org,
+        )
+        .await?;
+        counts.pending_members = count(
+            &state,
+            "SELECT COUNT(*) FROM users WHERE org_id = $1 AND status = 'pending'",
+            &org,
+        )
+        .await?;
+    }
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT text, path, created_at FROM notifications WHERE user_id = $1 \
+         ORDER BY created_at DESC LIMIT 5",
+    )
+    .bind(viewer.user_id.to_string())
+    .fetch_all(state.db.reader())
+    .await?;
+    let recent = rows
+        .into_iter()
+        .map(|(text, path, at)| Recent {
+            text,
+            path,
+            when: super::page::when(at),
+        })
+        .collect();
+    let title = format!("Welcome, {}", viewer.name);
+    render(&DashboardPage {
+        c: Chrome::new(&viewer, title, "/dashboard"),
+        role: viewer.role,
+        counts,
+        recent,
+    })
+}

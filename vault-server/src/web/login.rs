@@ -1,0 +1,171 @@
+//! Signing in and out, and the front door (`/`).
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use super::form::Form;
+use super::page::{Chrome, PageError, PageResult};
+use super::session::{self, ClientAddress, Viewer};
+use super::throttle;
+use crate::auth;
+use crate::state::AppState;
+
+/// The sign-in routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+}
+
+/// The sign-in page.
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    c: Chrome,
+    email: String,
+    error: Option<&'static str>,
+}
+
+async fn home(viewer: Option<Viewer>) -> Redirect {
+    match viewer {
+        Some(_) => Redirect::to("/dashboard"),
+        None => Redirect::to("/login"),
+    }
+}
+
+fn login_answer(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    email: String,
+    error: Option<&'static str>,
+) -> PageResult {
+    let (csrf, set) = session::form_token(&state.settings, headers);
+    let page = LoginPage {
+        c: Chrome::public("Sign in", csrf),
+        email,
+        error,
+    };
+    let html = page.render().map_err(PageError::internal)?;
+    let mut response = (status, Html(html)).into_response();
+    if let Some(set) = set {
+        response.headers_mut().append(header::SET_COOKIE, set);
+    }
+    Ok(response)
+}
+
+#[tracing::instrument(name = "GET /login", skip_all)]
+async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> PageResult {
+    login_answer(&state, &headers, StatusCode::OK, String::new(), None)
+}
+
+/// The sign-in form's fields.
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+const WRONG: &str = "The e-mail address or the password is not right.";
+const THROTTLED: &str = "Too many failed sign-ins for this account or from this network. \
+                         Wait 15 minutes, then try again.";
+
+#[tracing::instrument(name = "POST /login", skip_all)]
+async fn login(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> PageResult {
+    let email = form.email.trim().to_owned();
+    let password = SecretString::from(form.password);
+    if email.is_empty() || email.len() > 254 {
+        return login_answer(
+            &state,
+            &headers,
+            StatusCode::UNAUTHORIZED,
+            email,
+            Some(WRONG),
+        );
+    }
+    if throttle::is_throttled(&state, &email, &address).await? {
+        tracing::warn!("sign-in refused: throttled");
+        return login_answer(
+            &state,
+            &headers,
+            StatusCode::TOO_MANY_REQUESTS,
+            email,
+            Some(THROTTLED),
+        );
+    }
+    let row: Option<(String, String, String)> =
+        sqlx::query_as("SELECT id, password_hash, status FROM users WHERE email = $1")
+            .bind(&email)
+            .fetch_optional(state.db.reader())
+            .await?;
+    let verified = if let Some((_, hash, _)) = &row {
+        auth::verify_password(password, hash.clone()).await?
+    } else {
+        auth::verify_nothing(password).await?;
+        false
+    };
+    let Some((user_id, _, status)) = row.filter(|_| verified) else {
+        throttle::record_failure(&state, &email, &address).await?;
+        tracing::warn!("sign-in refused");
+        return login_answer(
+            &state,
+            &headers,
+            StatusCode::UNAUTHORIZED,
+            email,
+            Some(WRONG),
+        );
+    };
+    match status.as_str() {
+        "active" => {}
+        "pending" => return login_answer(
+            &state,
+            &headers,
+            StatusCode::FORBIDDEN,
+            email,
+            Some("Your registration is waiting for a manager of your organisation to approve it."),
+        ),
+        _ => {
+            return login_answer(
+                &state,
+                &headers,
+                StatusCode::FORBIDDEN,
+                email,
+                Some("This account has been closed. Ask your organisation's manager."),
+            )
+        }
+    }
+    let cookie = session::start(&state, &user_id).await?;
+    tracing::info!(user.id = %user_id, "signed in");
+    let mut response = Redirect::to("/dashboard").into_response();
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+struct Empty {}
+
+#[tracing::instrument(name = "POST /logout", skip_all)]
+async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(Empty {}): Form<Empty>,
+) -> PageResult<Response> {
+    let cookie = session::end(&state, &headers).await?;
+    let mut response = Redirect::to("/login").into_response();
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(response)
+}

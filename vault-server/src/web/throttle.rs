@@ -1,0 +1,66 @@
+//! Login throttling, per account and per client address.
+//!
+//! Failed sign-ins are counted in the database (`login_failures`), so every replica sees the
+//! same counts. Within a window of [`WINDOW_SECS`], an account takes at most
+//! [`PER_ACCOUNT`] failures and an address [`PER_ADDRESS`]; after that, sign-in for it is
+//! refused without checking the password until the window moves on. Counting by the e-mail
+//! address typed, whether or not an account has it, means the answer tells nobody which
+//! addresses have accounts. Both subjects are stored hashed.
+
+use crate::auth;
+use crate::db::now;
+use crate::state::AppState;
+
+/// How far back failures count.
+pub const WINDOW_SECS: i64 = 15 * 60;
+/// Failures an account may have within the window.
+pub const PER_ACCOUNT: i64 = 5;
+/// Failures one address may have within the window, across accounts.
+pub const PER_ADDRESS: i64 = 30;
+
+fn subject(scope: &str, text: &str) -> String {
+    auth::secret_hash(&format!("{scope}\n{}", text.trim().to_lowercase()))
+}
+
+/// Whether sign-in for this e-mail address or from this address is paused.
+pub async fn is_throttled(state: &AppState, email: &str, address: &str) -> sqlx::Result<bool> {
+    let since = now() - WINDOW_SECS;
+    for (scope, text, limit) in [
+        ("account", email, PER_ACCOUNT),
+        ("address", address, PER_ADDRESS),
+    ] {
+        let (count,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM login_failures \
+             WHERE scope = $1 AND subject_hash = $2 AND at > $3",
+        )
+        .bind(scope)
+        .bind(subject(scope, text))
+        .bind(since)
+        .fetch_one(state.db.reader())
+        .await?;
+        if count >= limit {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Counts a failed sign-in against the e-mail address and the client address, and drops
+/// failures older than the window.
+pub async fn record_failure(state: &AppState, email: &str, address: &str) -> sqlx::Result<()> {
+    let at = now();
+    let mut tx = state.db.begin().await?;
+    for (scope, text) in [("account", email), ("address", address)] {
+        sqlx::query("INSERT INTO login_failures (scope, subject_hash, at) VALUES ($1, $2, $3)")
+            .bind(scope)
+            .bind(subject(scope, text))
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("DELETE FROM login_failures WHERE at <= $1")
+        .bind(at - WINDOW_SECS)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
