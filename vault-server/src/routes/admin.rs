@@ -39,6 +39,7 @@ pub async fn create_org(
         .bind(now())
         .execute(&mut *tx)
         .await?;
+    crate::web::licence::insert_default(&mut tx, org_id).await?;
     let event = Event {
         actor: Some(caller.user_id),
         org_id: None,

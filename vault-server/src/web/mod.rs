@@ -17,6 +17,7 @@ pub mod dashboard;
 pub mod families;
 pub mod form;
 pub mod headers;
+pub mod licence;
 pub mod links;
 pub mod login;
 pub mod members;
@@ -26,6 +27,7 @@ pub mod register;
 pub mod search;
 pub mod session;
 pub mod throttle;
+pub mod visibility;
 
 use axum::Router;
 
