@@ -11,6 +11,7 @@
 //! - [`checkpoint`]: signed checkpoints and witness cosignatures (C2SP formats).
 //! - [`merkle`]: the append-only log's RFC 6962 tree, proofs and their checks.
 //! - [`trust`]: checking that a signer is a certified member of an organisation.
+//! - [`matching`]: the steps of an expression of interest and the score of a possible match.
 //! - [`api`]: JSON wire types.
 //! - [`ids`]: id newtypes.
 
@@ -21,6 +22,7 @@ pub mod header;
 pub mod ids;
 pub mod keys;
 pub mod leaf;
+pub mod matching;
 pub mod merkle;
 pub mod seal;
 pub mod statement;
