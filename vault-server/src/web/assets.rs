@@ -13,12 +13,16 @@ use crate::state::AppState;
 
 const CSS: &str = include_str!("../../static/app.css");
 const JS: &str = include_str!("../../static/app.js");
+/// Browsers ask for `/favicon.ico` on every site; answering it keeps their consoles free of
+/// 404s, which the browser tests treat as errors.
+const ICON: &str = include_str!("../../static/favicon.svg");
 
 /// The asset routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
+        .route("/favicon.ico", get(icon))
 }
 
 async fn css() -> impl IntoResponse {
@@ -38,5 +42,15 @@ async fn js() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         JS,
+    )
+}
+
+async fn icon() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        ICON,
     )
 }

@@ -1,0 +1,113 @@
+// What every spec shares: a `page` that fails its test on any console error, page error or
+// Content-Security-Policy violation; one browser context per person; signing in and out;
+// screenshots saved for the README; and the narrow-screen check.
+const path = require('path');
+const base = require('@playwright/test');
+
+const { expect } = base;
+const SCREENSHOTS = path.resolve(__dirname, '../../../docs/screenshots');
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 800 };
+
+const admin = {
+  email: process.env.VAULT_ADMIN_EMAIL,
+  password: process.env.VAULT_ADMIN_PASSWORD,
+};
+// Every address a run makes is unique, so runs never collide with one another's accounts.
+const runId = process.env.VAULT_RUN_ID || String(Date.now());
+const email = (who) => `${who}.${runId}@example.org`;
+
+// Collects what the browser complained about. A CSP violation is reported by Chromium as a
+// console error, so it lands here too; the `securitypolicyviolation` event catches the rest.
+// Chromium also logs "Failed to load resource" for a page answered 4xx; the app answers 422
+// for a form with mistakes and 401 for a wrong password on purpose, so those pages (their
+// status is asserted by the tests) are set aside in `answered`; 4xx for a stylesheet, script
+// or image, and any 5xx, still count.
+function watch(page, seen) {
+  page.on('console', (message) => {
+    if (message.type() !== 'error') return;
+    seen.errors.push({ text: message.text(), url: message.location().url || '' });
+  });
+  page.on('pageerror', (error) => seen.errors.push({ text: `page error: ${error.message}` }));
+  page.on('response', (response) => {
+    const status = response.status();
+    if (response.request().resourceType() === 'document' && status >= 400 && status < 500) {
+      seen.answered.add(response.url());
+    }
+  });
+  // Buttons that undo work ask "are you sure?" first; a person would say yes.
+  page.on('dialog', (dialog) => dialog.accept());
+  page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI}`);
+    });
+  });
+}
+
+function complaints(seen) {
+  return seen.errors
+    .filter((e) => !(e.text.startsWith('Failed to load resource: the server responded with a '
+      + 'status of 4') && seen.answered.has(e.url)))
+    .map((e) => (e.url ? `${e.text} (${e.url})` : e.text));
+}
+
+const test = base.test.extend({
+  // The browser's complaints across every page a test opened, checked when it ends.
+  seen: async ({}, use) => {
+    const seen = { errors: [], answered: new Set() };
+    await use(seen);
+    expect(complaints(seen), 'the browser reported errors').toEqual([]);
+  },
+  page: async ({ page, seen }, use) => {
+    watch(page, seen);
+    await use(page);
+  },
+  // `as()`: a fresh context (its own cookies) and page for one more person.
+  as: async ({ browser, seen }, use) => {
+    const contexts = [];
+    await use(async () => {
+      const context = await browser.newContext({ viewport: DESKTOP });
+      contexts.push(context);
+      const page = await context.newPage();
+      watch(page, seen);
+      return page;
+    });
+    await Promise.all(contexts.map((c) => c.close()));
+  },
+});
+
+async function signIn(page, address, password) {
+  await page.goto('/login');
+  await page.getByLabel('E-mail address').fill(address);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  // People land on their dashboard; the platform admin on the organisations list.
+  await expect(page).not.toHaveURL(/\/login$/);
+  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+}
+
+async function signOut(page) {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+}
+
+// Whether the page is wider than its window (a horizontal scroll bar).
+async function overflow(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth
+    - document.documentElement.clientWidth);
+}
+
+// Saves docs/screenshots/NAME.png at desktop width and NAME-phone.png at 390 px, checking on
+// the way that the narrow page needs no horizontal scrolling.
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const before = page.viewportSize();
+  await page.setViewportSize(PHONE);
+  expect(await overflow(page), `${name} scrolls sideways at 390 px`).toBeLessThanOrEqual(0);
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-phone.png`), fullPage: true });
+  await page.setViewportSize(before || DESKTOP);
+}
+
+module.exports = {
+  test, expect, admin, email, runId, signIn, signOut, shot, overflow, PHONE, DESKTOP,
+};
