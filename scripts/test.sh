@@ -6,6 +6,9 @@
 # server in a fresh database. With VAULT_TEST_OBJECT_STORE_URL (s3://BUCKET) and the VAULT_S3_*
 # settings, the storage, upload and end-to-end tests and the walkthrough run once more on that
 # S3-compatible store (with PostgreSQL too when it is set), each server under a fresh prefix.
+# Then the browser tests (tests/browser/run.sh: Playwright in Debian's Chromium, against the
+# debug server built above); they are skipped with a message only when Chromium or the npm
+# packages are missing and VAULT_REQUIRE_BROWSER is not set (.ci/run sets it).
 # Ends with one summary line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,6 +57,20 @@ if [ -n "${VAULT_TEST_OBJECT_STORE_URL:-}" ]; then
   echo "==> the S3 pass took $(( $(date +%s) - s3_started )) s"
 fi
 
-passed=$(awk -v w="$walkthroughs" '/^test result:/ { n += $4 } END { print n + w }' "$log")
+echo "==> browser tests"
+browser_log=$(mktemp)
+trap 'rm -f "$log" "$browser_log"' EXIT
+if [ -x /usr/bin/chromium ] && [ -d tests/browser/node_modules/@playwright/test ] \
+  || [ -n "${VAULT_REQUIRE_BROWSER:-}" ]; then
+  VAULT_SERVER_BIN=${CARGO_TARGET_DIR:-$PWD/target}/debug/vault-server bash tests/browser/run.sh \
+    2>&1 | tee "$browser_log"
+else
+  echo "browser tests SKIPPED: they need Debian's chromium (apt-get install chromium) and" \
+    "the npm packages (cd tests/browser && npm ci); .ci/run installs both"
+fi
+browser_passed=$(sed -n 's/^browser tests: \([0-9]*\) passed.*/\1/p' "$browser_log")
+
+passed=$(awk -v w="$walkthroughs" -v b="${browser_passed:-0}" \
+  '/^test result:/ { n += $4 } END { print n + w + b }' "$log")
 echo
 echo "suite: $passed passed, 0 failed"

@@ -5,7 +5,10 @@ const path = require('path');
 const base = require('@playwright/test');
 
 const { expect } = base;
-const SCREENSHOTS = path.resolve(__dirname, '../../../docs/screenshots');
+// run.sh keeps screenshots with the test results; VAULT_SCREENSHOTS_DIR=docs/screenshots
+// refreshes the README's pictures instead.
+const SCREENSHOTS = path.resolve(__dirname, '..',
+  process.env.VAULT_SCREENSHOTS_DIR || 'test-results/screenshots');
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 800 };
 
@@ -97,15 +100,17 @@ async function overflow(page) {
     - document.documentElement.clientWidth);
 }
 
-// Saves docs/screenshots/NAME.png at desktop width and NAME-phone.png at 390 px, checking on
-// the way that the narrow page needs no horizontal scrolling.
-async function shot(page, name) {
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
-  const before = page.viewportSize();
+// Checks the page reads at 390 px without scrolling sideways, then saves NAME.png at desktop
+// width (and NAME-phone.png too with `{ phone: true }`).
+async function shot(page, name, { phone = false } = {}) {
+  const before = page.viewportSize() || DESKTOP;
   await page.setViewportSize(PHONE);
   expect(await overflow(page), `${name} scrolls sideways at 390 px`).toBeLessThanOrEqual(0);
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-phone.png`), fullPage: true });
-  await page.setViewportSize(before || DESKTOP);
+  if (phone) {
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-phone.png`), fullPage: true });
+  }
+  await page.setViewportSize(before);
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
 module.exports = {
