@@ -41,6 +41,9 @@ pub enum ApiError {
     /// 413: the body is larger than the server accepts.
     #[error("payload too large")]
     PayloadTooLarge,
+    /// 429: too many failed logins for this account or from this address; wait and retry.
+    #[error("too many failed logins for this account or from this address; wait 15 minutes")]
+    TooManyRequests,
     /// 500: our fault; the detail is logged, the client sees a generic sentence.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -64,6 +67,7 @@ impl ApiError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -79,6 +83,7 @@ impl ApiError {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Conflict(_) => "conflict",
             Self::PayloadTooLarge => "payload_too_large",
+            Self::TooManyRequests => "too_many_requests",
             Self::Internal(_) => "internal",
             Self::Unavailable(_) => "unavailable",
         }

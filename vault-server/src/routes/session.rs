@@ -11,6 +11,8 @@ use crate::db::audit::{self, Event};
 use crate::db::now;
 use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::state::AppState;
+use crate::web::session::ClientAddress;
+use crate::web::throttle;
 
 /// `GET /healthz`: the database answers.
 #[tracing::instrument(name = "GET /healthz", skip_all, level = "debug")]
@@ -23,9 +25,15 @@ pub async fn health(State(state): State<AppState>) -> ApiResult<&'static str> {
 #[tracing::instrument(name = "POST /v1/auth/login", skip_all)]
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
     let password = SecretString::from(req.password);
+    // The same counts as the web app's sign-in, so neither door is a way round the other.
+    if throttle::is_throttled(&state, &req.email, &address).await? {
+        tracing::warn!("login refused: throttled");
+        return Err(ApiError::TooManyRequests);
+    }
     let row: Option<(String, String, String)> =
         sqlx::query_as("SELECT id, password_hash, kind FROM users WHERE email = $1")
             .bind(&req.email)
@@ -33,10 +41,12 @@ pub async fn login(
             .await?;
     let Some((user_id, hash, kind)) = row else {
         auth::verify_nothing(password).await?;
+        throttle::record_failure(&state, &req.email, &address).await?;
         tracing::warn!("login for an unknown account");
         return Err(ApiError::Unauthorized);
     };
     if !auth::verify_password(password, hash).await? {
+        throttle::record_failure(&state, &req.email, &address).await?;
         tracing::warn!(user.id = %user_id, "login refused");
         return Err(ApiError::Unauthorized);
     }

@@ -286,6 +286,7 @@ impl From<crate::error::ApiError> for PageError {
             A::BadRequest(m) => Self::BadRequest(m),
             A::Unauthorized => Self::SignIn,
             A::PayloadTooLarge => Self::TooLarge("the request is too large"),
+            A::TooManyRequests => Self::Forbidden("too many attempts; wait 15 minutes"),
             A::MethodNotAllowed => Self::MethodNotAllowed,
             A::Internal(e) => Self::Internal(e),
             A::Unavailable(m) => Self::internal(anyhow::anyhow!(m)),
