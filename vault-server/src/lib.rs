@@ -79,17 +79,23 @@ impl App {
         routes::router(self.state.clone())
     }
 
-    /// Serves the API on an already-bound listener until the task is dropped.
+    /// Serves the API on an already-bound listener until the task is dropped. The outbox
+    /// sender runs inside the same future, so it stops with the server.
     pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+        use std::future::IntoFuture as _;
+        let sender = web::outbox::run(self.state.clone());
         let service = self
             .router()
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
-        axum::serve(listener, service).await
+        tokio::select! {
+            served = axum::serve(listener, service).into_future() => served,
+            () = sender => Ok(()),
+        }
     }
 
     /// Serves until `shutdown` completes, then stops accepting and lets requests in flight
     /// finish for up to `shutdown_grace_secs`; uploads still running then are aborted, leaving
-    /// nothing behind (see [`shutdown`]).
+    /// nothing behind (see [`shutdown`]). The outbox sender runs until the server returns.
     pub async fn serve_with_shutdown(
         self,
         listener: tokio::net::TcpListener,
@@ -97,7 +103,14 @@ impl App {
     ) -> std::io::Result<()> {
         let grace = std::time::Duration::from_secs(self.state.settings.shutdown_grace_secs);
         let router = self.router();
-        shutdown::serve(router, listener, shutdown, grace, &self.state.stopping).await
+        // The sender never completes; it is dropped once the server has stopped.
+        let sender = web::outbox::run(self.state.clone());
+        tokio::select! {
+            served = shutdown::serve(router, listener, shutdown, grace, &self.state.stopping) => {
+                served
+            }
+            () = sender => Ok(()),
+        }
     }
 
     /// Creates a platform admin directly in the database (the first one cannot be invited).

@@ -11,7 +11,7 @@ use vault_core::ids::{OrgId, UserId};
 
 use crate::auth::{self, Caller, Kind};
 use crate::db::audit::{self, Event, Logged};
-use crate::db::now;
+use crate::db::{now, Tx};
 use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::state::AppState;
 
@@ -29,26 +29,9 @@ pub async fn create_org(
         "an organisation name has 1 to 200 characters and no control or invisible formatting \
          characters",
     )?;
-    let org_id = OrgId::new();
-    let (code, hash) = auth::new_secret();
     let mut tx = state.db.begin().await?;
-    sqlx::query("INSERT INTO orgs (id, name, invite_hash, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(org_id.to_string())
-        .bind(name)
-        .bind(hash)
-        .bind(now())
-        .execute(&mut *tx)
-        .await?;
+    let (org_id, code) = insert_org(&mut tx, caller.user_id, name).await?;
     crate::web::licence::insert_default(&mut tx, org_id).await?;
-    let event = Event {
-        actor: Some(caller.user_id),
-        org_id: None,
-        action: "org.created",
-        object_kind: "org",
-        object_id: org_id.to_string(),
-        case_id: None,
-    };
-    audit::record_logged(&mut tx, event, Logged::default()).await?;
     tx.commit().await?;
     tracing::info!(org.id = %org_id, "organisation created");
     let org = OrgSummary {
@@ -63,6 +46,36 @@ pub async fn create_org(
         StatusCode::CREATED,
         Json(CreateOrgResponse { org, invite_code }),
     ))
+}
+
+/// Inserts organisation `name` with a fresh invitation code and records `org.created`, inside
+/// `tx`; the caller adds its licence. Answers the id and the code, which is shown once and
+/// never stored (only its hash is). The API and the platform admin's pages both create
+/// organisations through this.
+pub async fn insert_org(
+    tx: &mut Tx,
+    actor: UserId,
+    name: &str,
+) -> ApiResult<(OrgId, SecretString)> {
+    let org_id = OrgId::new();
+    let (code, hash) = auth::new_secret();
+    sqlx::query("INSERT INTO orgs (id, name, invite_hash, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(org_id.to_string())
+        .bind(name)
+        .bind(hash)
+        .bind(now())
+        .execute(&mut **tx)
+        .await?;
+    let event = Event {
+        actor: Some(actor),
+        org_id: None,
+        action: "org.created",
+        object_kind: "org",
+        object_id: org_id.to_string(),
+        case_id: None,
+    };
+    audit::record_logged(tx, event, Logged::default()).await?;
+    Ok((org_id, code))
 }
 
 /// `POST /v1/admin/auditors`: a platform-wide read-only account.
@@ -98,14 +111,20 @@ pub async fn create_auditor(
     Ok((StatusCode::CREATED, Json(me)))
 }
 
-/// Checks an e-mail address and password the way registration does.
-pub fn check_credentials(email: &str, password: &SecretString) -> ApiResult<()> {
-    let email_ok = email.len() <= 254
+/// Whether `email` looks like an address: at most 254 bytes, an `@`, and no spaces, control
+/// or invisible formatting characters that could disguise it.
+#[must_use]
+pub fn email_is_valid(email: &str) -> bool {
+    email.len() <= 254
         && email.contains('@')
         && !email.contains(|c: char| {
             c.is_whitespace() || c.is_control() || vault_core::text::is_hidden_format(c)
-        });
-    if !email_ok {
+        })
+}
+
+/// Checks an e-mail address and password the way registration does.
+pub fn check_credentials(email: &str, password: &SecretString) -> ApiResult<()> {
+    if !email_is_valid(email) {
         return Err(ApiError::BadRequest("the e-mail address is not valid"));
     }
     if password.expose_secret().chars().count() < auth::MIN_PASSWORD_CHARS {

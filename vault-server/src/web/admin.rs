@@ -1,10 +1,480 @@
-//! TODO: being built.
+//! The platform admin's pages: organisations, their licences and rules, the first manager's
+//! invitation code, and the e-mail outbox.
+//!
+//! An organisation is created by the same function as `POST /v1/orgs`
+//! ([`crate::routes::admin::insert_org`]), with the licence the form gives. Its invitation code
+//! is shown once, on the answer to the form, and is never put in a URL nor logged: only its
+//! hash is stored. A new code can be issued while the organisation's vault keys are not set up
+//! (`orgs.root_signing_key` still empty); after that its managers invite members themselves.
 
+use askama::Template;
+use axum::extract::State;
+use axum::routing::{get, post};
 use axum::Router;
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+use vault_core::ids::OrgId;
 
+use super::activity::{self, Entry, Subject};
+use super::form::{self, Form, Id};
+use super::licence::{self, OrgSettings, DEFAULT_OPEN_LINK_CAP};
+use super::page::PageResult;
+use super::page::{render, render_invalid, see_other, when, Chrome, FieldErrors, PageError};
+use super::session::Viewer;
+use super::visibility;
+use crate::auth;
+use crate::db::audit::{self, Event};
+use crate::db::Tx;
 use crate::state::AppState;
 
-/// The routes of this part of the app.
+/// Most open links per family the platform admin may allow.
+const MAX_OPEN_LINK_CAP: i64 = 20;
+/// Outbox rows the page lists at most, newest first.
+const OUTBOX_LISTED: i64 = 200;
+
+/// The platform admin routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/admin/orgs", get(orgs))
+        .route("/admin/orgs/new", get(new_org_page).post(create_org))
+        .route("/admin/orgs/{id}", get(org_page).post(update_org))
+        .route("/admin/orgs/{id}/invite", post(new_invite))
+        .route("/admin/outbox", get(outbox))
+}
+
+/// One organisation in the list.
+pub struct OrgRow {
+    id: String,
+    name: String,
+    licence: String,
+    members: i64,
+    has_manager: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin_orgs.html")]
+struct OrgsPage {
+    c: Chrome,
+    orgs: Vec<OrgRow>,
+}
+
+type ListRow = (String, String, Option<i64>, Option<String>, i64, i64);
+
+/// The licence in words: "active until …", "expired on …", "switched off", "none".
+fn licence_words(active: Option<i64>, expires: Option<&str>) -> String {
+    match (active, expires) {
+        (Some(1), Some(day)) if day >= visibility::today().as_str() => {
+            format!("active until {day}")
+        }
+        (Some(1), Some(day)) => format!("expired on {day}"),
+        (Some(_), Some(day)) => format!("switched off (until {day})"),
+        _ => "none".to_owned(),
+    }
+}
+
+#[tracing::instrument(name = "GET /admin/orgs", skip_all, fields(user.id = %viewer.user_id))]
+async fn orgs(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+    viewer.platform_admin()?;
+    let rows: Vec<ListRow> = sqlx::query_as(
+        "SELECT o.id, o.name, s.licence_active, s.licence_expires_on, \
+           (SELECT COUNT(*) FROM users u WHERE u.org_id = o.id AND u.status = 'active'), \
+           (SELECT COUNT(*) FROM users u WHERE u.org_id = o.id AND u.status = 'active' \
+              AND u.member_role = 'manager') \
+         FROM orgs o LEFT JOIN org_settings s ON s.org_id = o.id ORDER BY o.name, o.id",
+    )
+    .fetch_all(state.db.reader())
+    .await?;
+    let orgs = rows
+        .into_iter()
+        .map(|(id, name, active, expires, members, managers)| OrgRow {
+            id,
+            name,
+            licence: licence_words(active, expires.as_deref()),
+            members,
+            has_manager: managers > 0,
+        })
+        .collect();
+    render(&OrgsPage {
+        c: Chrome::new(&viewer, "Organisations", "/admin/orgs"),
+        orgs,
+    })
+}
+
+/// The licence fields, as the forms send them (and show them again).
+#[derive(Deserialize, Default)]
+struct LicenceForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    expires: String,
+    #[serde(default)]
+    active: Option<String>,
+    #[serde(default)]
+    cap: String,
+    #[serde(default)]
+    families_edit_own: Option<String>,
+    #[serde(default)]
+    region: String,
+}
+
+impl LicenceForm {
+    fn of(name: &str, s: &OrgSettings) -> Self {
+        Self {
+            name: name.to_owned(),
+            expires: s.licence_expires_on.clone(),
+            active: s.licence_active.then(|| "1".to_owned()),
+            cap: s.open_link_cap.to_string(),
+            families_edit_own: s.families_edit_own.then(|| "1".to_owned()),
+            region: s.region.clone(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin_org_form.html")]
+struct OrgFormPage {
+    c: Chrome,
+    /// `None` for a new organisation.
+    org: Option<OrgFacts>,
+    f: LicenceForm,
+    errors: FieldErrors,
+    activity: Vec<activity::Shown>,
+}
+
+/// What the edit page says about an organisation besides its licence.
+pub struct OrgFacts {
+    id: String,
+    keys_set_up: bool,
+    created: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_org_code.html")]
+struct CodePage {
+    c: Chrome,
+    org_id: String,
+    org_name: String,
+    code: String,
+    created: bool,
+}
+
+/// Checks the licence fields; `new` also requires a name and a date from today on.
+fn check(f: &LicenceForm, new: bool) -> Result<(String, OrgSettings), FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let name = match crate::checks::label(&f.name, 200, "") {
+        Ok(ok) => ok.to_owned(),
+        Err(_) if new => {
+            errors.add(
+                "name",
+                "Enter a name of 1 to 200 characters, without control or invisible \
+                 formatting characters.",
+            );
+            String::new()
+        }
+        Err(_) => String::new(),
+    };
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let expires = f.expires.trim();
+    match time::Date::parse(expires, &format) {
+        Ok(_) if new && expires < visibility::today().as_str() => {
+            errors.add("expires", "Choose today or a later day.");
+        }
+        Ok(_) => {}
+        Err(_) => errors.add("expires", "Enter a date as YYYY-MM-DD, such as 2027-03-31."),
+    }
+    let cap = form::number(&f.cap, 1, MAX_OPEN_LINK_CAP).unwrap_or_else(|m| {
+        errors.add("cap", m);
+        DEFAULT_OPEN_LINK_CAP
+    });
+    let region = form::text(&f.region, 100, false).unwrap_or_else(|m| {
+        errors.add("region", m);
+        String::new()
+    });
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let settings = OrgSettings {
+        licence_active: f.active.is_some(),
+        licence_expires_on: expires.to_owned(),
+        open_link_cap: cap,
+        families_edit_own: f.families_edit_own.is_some(),
+        region,
+    };
+    Ok((name, settings))
+}
+
+#[tracing::instrument(name = "GET /admin/orgs/new", skip_all, fields(user.id = %viewer.user_id))]
+async fn new_org_page(viewer: Viewer) -> PageResult {
+    viewer.platform_admin()?;
+    let year_on = time::OffsetDateTime::now_utc()
+        .date()
+        .saturating_add(time::Duration::days(365));
+    let f = LicenceForm {
+        expires: format!(
+            "{:04}-{:02}-{:02}",
+            year_on.year(),
+            u8::from(year_on.month()),
+            year_on.day()
+        ),
+        active: Some("1".to_owned()),
+        cap: DEFAULT_OPEN_LINK_CAP.to_string(),
+        ..LicenceForm::default()
+    };
+    render(&OrgFormPage {
+        c: Chrome::new(&viewer, "New organisation", "/admin/orgs"),
+        org: None,
+        f,
+        errors: FieldErrors::new(),
+        activity: Vec::new(),
+    })
+}
+
+#[tracing::instrument(name = "POST /admin/orgs/new", skip_all, fields(user.id = %viewer.user_id))]
+async fn create_org(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(f): Form<LicenceForm>,
+) -> PageResult {
+    viewer.platform_admin()?;
+    let (name, settings) = match check(&f, true) {
+        Ok(checked) => checked,
+        Err(errors) => {
+            return render_invalid(&OrgFormPage {
+                c: Chrome::new(&viewer, "New organisation", "/admin/orgs"),
+                org: None,
+                f,
+                errors,
+                activity: Vec::new(),
+            })
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    let (org, code) = crate::routes::admin::insert_org(&mut tx, viewer.user_id, &name).await?;
+    licence::save(&mut tx, org, &settings).await?;
+    let summary = format!(
+        "created the organisation with {}",
+        licence_summary(&settings)
+    );
+    org_activity(&mut tx, &viewer, org, &summary).await?;
+    tx.commit().await?;
+    tracing::info!(org.id = %org, "organisation created");
+    // Shown on this answer only: a redirect would need the code in a URL or stored.
+    render(&CodePage {
+        c: Chrome::new(&viewer, format!("{name} is ready"), "/admin/orgs"),
+        org_id: org.to_string(),
+        org_name: name,
+        code: code.expose_secret().to_owned(),
+        created: true,
+    })
+}
+
+fn licence_summary(s: &OrgSettings) -> String {
+    let yes_no = |b: bool| if b { "yes" } else { "no" };
+    format!(
+        "licence {} until {}, at most {} open links per family, families edit their own \
+         profile: {}, region: {}",
+        if s.licence_active { "active" } else { "off" },
+        s.licence_expires_on,
+        s.open_link_cap,
+        yes_no(s.families_edit_own),
+        if s.region.is_empty() {
+            "none"
+        } else {
+            &s.region
+        },
+    )
+}
+
+async fn org_activity(tx: &mut Tx, viewer: &Viewer, org: OrgId, summary: &str) -> sqlx::Result<()> {
+    let entry = Entry {
+        actor: Some(viewer.user_id),
+        org_id: org,
+        other_org_id: None,
+        subject: Subject::Org,
+        subject_id: org.to_string(),
+        summary,
+    };
+    activity::record(tx, entry).await
+}
+
+/// Name, whether the vault keys are set up, and creation time of `org`; or "not found".
+async fn org_facts(state: &AppState, org: OrgId) -> PageResult<(String, OrgFacts)> {
+    let row: Option<(String, Option<String>, i64)> =
+        sqlx::query_as("SELECT name, root_signing_key, created_at FROM orgs WHERE id = $1")
+            .bind(org.to_string())
+            .fetch_optional(state.db.reader())
+            .await?;
+    let (name, root, at) = row.ok_or(PageError::NotFound)?;
+    let facts = OrgFacts {
+        id: org.to_string(),
+        keys_set_up: root.is_some(),
+        created: when(at),
+    };
+    Ok((name, facts))
+}
+
+async fn org_form(
+    state: &AppState,
+    viewer: &Viewer,
+    org: OrgId,
+    f: Option<LicenceForm>,
+    errors: FieldErrors,
+) -> PageResult {
+    let (name, facts) = org_facts(state, org).await?;
+    let f = match f {
+        Some(mut f) => {
+            f.name.clone_from(&name);
+            f
+        }
+        None => LicenceForm::of(&name, &licence::load(state, org).await?),
+    };
+    let page = OrgFormPage {
+        c: Chrome::new(viewer, name, "/admin/orgs"),
+        org: Some(facts),
+        f,
+        activity: activity::trail(state, Subject::Org, &org.to_string(), org).await?,
+        errors,
+    };
+    if page.errors.is_empty() {
+        render(&page)
+    } else {
+        render_invalid(&page)
+    }
+}
+
+#[tracing::instrument(name = "GET /admin/orgs/{id}", skip_all, fields(user.id = %viewer.user_id))]
+async fn org_page(State(state): State<AppState>, viewer: Viewer, Id(org): Id<OrgId>) -> PageResult {
+    viewer.platform_admin()?;
+    org_form(&state, &viewer, org, None, FieldErrors::new()).await
+}
+
+#[tracing::instrument(name = "POST /admin/orgs/{id}", skip_all, fields(user.id = %viewer.user_id))]
+async fn update_org(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Id(org): Id<OrgId>,
+    Form(f): Form<LicenceForm>,
+) -> PageResult {
+    viewer.platform_admin()?;
+    let settings = match check(&f, false) {
+        Ok((_, settings)) => settings,
+        Err(errors) => return org_form(&state, &viewer, org, Some(f), errors).await,
+    };
+    org_facts(&state, org).await?;
+    let mut tx = state.db.begin().await?;
+    licence::save(&mut tx, org, &settings).await?;
+    let summary = format!("changed the {}", licence_summary(&settings));
+    org_activity(&mut tx, &viewer, org, &summary).await?;
+    tx.commit().await?;
+    tracing::info!(org.id = %org, "licence changed");
+    Ok(see_other("/admin/orgs"))
+}
+
+/// The body of a form with no fields but its token.
+#[derive(Deserialize)]
+struct Empty {}
+
+#[tracing::instrument(
+    name = "POST /admin/orgs/{id}/invite",
+    skip_all,
+    fields(user.id = %viewer.user_id),
+)]
+async fn new_invite(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Id(org): Id<OrgId>,
+    Form(Empty {}): Form<Empty>,
+) -> PageResult {
+    viewer.platform_admin()?;
+    let (name, facts) = org_facts(&state, org).await?;
+    if facts.keys_set_up {
+        return Err(PageError::Conflict(
+            "this organisation's vault keys are set up, so its managers invite members",
+        ));
+    }
+    let (code, hash) = auth::new_secret();
+    let mut tx = state.db.begin().await?;
+    let done =
+        sqlx::query("UPDATE orgs SET invite_hash = $1 WHERE id = $2 AND root_signing_key IS NULL")
+            .bind(hash)
+            .bind(org.to_string())
+            .execute(&mut *tx)
+            .await?;
+    if done.rows_affected() != 1 {
+        return Err(PageError::Conflict(
+            "this organisation's vault keys were set up meanwhile",
+        ));
+    }
+    let event = Event {
+        actor: Some(viewer.user_id),
+        org_id: None,
+        action: "org.invite_reissued",
+        object_kind: "org",
+        object_id: org.to_string(),
+        case_id: None,
+    };
+    audit::record(&mut tx, event).await?;
+    org_activity(&mut tx, &viewer, org, "issued a new invitation code").await?;
+    tx.commit().await?;
+    tracing::info!(org.id = %org, "invitation code reissued");
+    render(&CodePage {
+        c: Chrome::new(
+            &viewer,
+            format!("New invitation code for {name}"),
+            "/admin/orgs",
+        ),
+        org_id: org.to_string(),
+        org_name: name,
+        code: code.expose_secret().to_owned(),
+        created: false,
+    })
+}
+
+/// One outbox e-mail as the platform admin sees it.
+pub struct Mail {
+    to: String,
+    subject: String,
+    created: String,
+    state: String,
+    last_error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin_outbox.html")]
+struct OutboxPage {
+    c: Chrome,
+    smtp: bool,
+    mails: Vec<Mail>,
+}
+
+type MailRow = (String, String, i64, Option<i64>, i64, Option<String>, i64);
+
+#[tracing::instrument(name = "GET /admin/outbox", skip_all, fields(user.id = %viewer.user_id))]
+async fn outbox(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+    viewer.platform_admin()?;
+    let rows: Vec<MailRow> = sqlx::query_as(
+        "SELECT to_address, subject, created_at, sent_at, attempts, last_error, \
+                next_attempt_at \
+         FROM outbox ORDER BY created_at DESC, id LIMIT $1",
+    )
+    .bind(OUTBOX_LISTED)
+    .fetch_all(state.db.reader())
+    .await?;
+    let mails = rows
+        .into_iter()
+        .map(
+            |(to, subject, created, sent, attempts, last_error, next)| Mail {
+                to,
+                subject,
+                created: when(created),
+                state: super::outbox::state_words(sent, attempts, next),
+                last_error,
+            },
+        )
+        .collect();
+    render(&OutboxPage {
+        c: Chrome::new(&viewer, "Outbox", "/admin/outbox"),
+        smtp: state.settings.smtp_url.is_some(),
+        mails,
+    })
 }

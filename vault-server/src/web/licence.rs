@@ -36,20 +36,39 @@ pub async fn insert_default(tx: &mut Tx, org: OrgId) -> sqlx::Result<()> {
     let year_on = time::OffsetDateTime::now_utc()
         .date()
         .saturating_add(time::Duration::days(365));
-    let expires = format!(
-        "{:04}-{:02}-{:02}",
-        year_on.year(),
-        u8::from(year_on.month()),
-        year_on.day()
-    );
+    let settings = OrgSettings {
+        licence_active: true,
+        licence_expires_on: format!(
+            "{:04}-{:02}-{:02}",
+            year_on.year(),
+            u8::from(year_on.month()),
+            year_on.day()
+        ),
+        open_link_cap: DEFAULT_OPEN_LINK_CAP,
+        families_edit_own: false,
+        region: String::new(),
+    };
+    save(tx, org, &settings).await
+}
+
+/// Writes `settings` as the licence and rules of `org`, replacing any it had (an organisation
+/// made before licences existed has no row to update).
+pub async fn save(tx: &mut Tx, org: OrgId, settings: &OrgSettings) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM org_settings WHERE org_id = $1")
+        .bind(org.to_string())
+        .execute(&mut **tx)
+        .await?;
     sqlx::query(
         "INSERT INTO org_settings (org_id, licence_active, licence_expires_on, open_link_cap, \
                                    families_edit_own, region, updated_at) \
-         VALUES ($1, 1, $2, $3, 0, '', $4)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(org.to_string())
-    .bind(expires)
-    .bind(DEFAULT_OPEN_LINK_CAP)
+    .bind(i64::from(settings.licence_active))
+    .bind(&settings.licence_expires_on)
+    .bind(settings.open_link_cap)
+    .bind(i64::from(settings.families_edit_own))
+    .bind(&settings.region)
     .bind(now())
     .execute(&mut **tx)
     .await?;

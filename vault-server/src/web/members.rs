@@ -1,10 +1,505 @@
-//! TODO: being built.
+//! An organisation's members, for its managers: pending registrations to approve or refuse,
+//! and active members to remove.
+//!
+//! Only web accounts (kind `staff` and `family`) are approved and removed here. Vault members
+//! (kind `member`, registered with `vaultctl` and holding keys) are approved with `vaultctl org
+//! approve` after comparing their fingerprint, and removed with `vaultctl org remove`, which
+//! rotates the organisation key: the web app holds no key and cannot certify or rotate yet.
+//! Every id is looked up within the manager's own organisation, so another organisation's
+//! people answer "not found".
 
+use askama::Template;
+use axum::extract::State;
+use axum::routing::{get, post};
 use axum::Router;
+use serde::Deserialize;
+use vault_core::ids::{FamilyProfileId, OrgId, UserId};
 
+use super::activity::{self, Entry, Subject};
+use super::form::{Form, Id};
+use super::notify;
+use super::page::PageResult;
+use super::page::{render, render_invalid, see_other, when, Chrome, FieldErrors, PageError};
+use super::session::Viewer;
+use crate::db::audit::{self, Event};
+use crate::db::{now, Tx};
 use crate::state::AppState;
 
-/// The routes of this part of the app.
+/// The member routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/members", get(list))
+        .route("/members/{id}", get(person_page))
+        .route("/members/{id}/approve", post(approve))
+        .route("/members/{id}/refuse", post(refuse))
+        .route("/members/{id}/remove", post(remove))
+}
+
+/// One person of the organisation, as the pages show them.
+pub struct Person {
+    id: String,
+    name: String,
+    email: String,
+    /// `staff`, `family` or `member`.
+    kind: String,
+    /// `pending`, `active` or `removed`.
+    status: String,
+    member_role: Option<String>,
+    registered: String,
+}
+
+impl Person {
+    /// What they asked to be, or are, in words.
+    fn role_words(&self) -> &'static str {
+        match (self.kind.as_str(), self.member_role.as_deref()) {
+            ("family", _) => "adopter or foster carer",
+            (_, Some("manager")) => "manager",
+            (_, Some("practitioner")) => "practitioner",
+            ("member", None) => "vault member (keys made with vaultctl)",
+            _ => "practitioner or manager",
+        }
+    }
+
+    /// Whether the person holds vault keys (registered with `vaultctl`).
+    fn has_keys(&self) -> bool {
+        self.kind == "member"
+    }
+
+    /// Whether this page may approve, refuse or remove them (web accounts only).
+    fn web_account(&self) -> bool {
+        matches!(self.kind.as_str(), "staff" | "family")
+    }
+}
+
+type PersonRow = (
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+    i64,
+);
+
+const PERSON_COLUMNS: &str =
+    "SELECT id, email, display_name, kind, status, member_role, created_at FROM users";
+
+fn person(row: PersonRow) -> Person {
+    let (id, email, display, kind, status, member_role, at) = row;
+    let name = display.unwrap_or_else(|| email.split('@').next().unwrap_or("").to_owned());
+    Person {
+        id,
+        name,
+        email,
+        kind,
+        status,
+        member_role,
+        registered: when(at),
+    }
+}
+
+/// A family profile of the organisation that has no account attached yet.
+pub struct FreeProfile {
+    id: String,
+    name: String,
+}
+
+#[derive(Template)]
+#[template(path = "members.html")]
+struct MembersPage {
+    c: Chrome,
+    pending: Vec<Person>,
+    active: Vec<Person>,
+    me: String,
+}
+
+#[derive(Template)]
+#[template(path = "members_person.html")]
+struct PersonPage {
+    c: Chrome,
+    p: Person,
+    me: bool,
+    profiles: Vec<FreeProfile>,
+    role: String,
+    profile: String,
+    errors: FieldErrors,
+}
+
+#[tracing::instrument(name = "GET /members", skip_all, fields(user.id = %viewer.user_id))]
+async fn list(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+    let org = viewer.manager_org()?;
+    let sql = format!(
+        "{PERSON_COLUMNS} WHERE org_id = $1 AND status IN ('pending', 'active') \
+         ORDER BY created_at, id"
+    );
+    let rows: Vec<PersonRow> = sqlx::query_as(&sql)
+        .bind(org.to_string())
+        .fetch_all(state.db.reader())
+        .await?;
+    let (pending, active) = rows
+        .into_iter()
+        .map(person)
+        .partition(|p| p.status == "pending");
+    render(&MembersPage {
+        c: Chrome::new(&viewer, "Members", "/members"),
+        pending,
+        active,
+        me: viewer.user_id.to_string(),
+    })
+}
+
+/// The person `user` of organisation `org`, or "not found".
+async fn load(state: &AppState, org: OrgId, user: UserId) -> PageResult<Person> {
+    let sql = format!("{PERSON_COLUMNS} WHERE id = $1 AND org_id = $2");
+    let row: Option<PersonRow> = sqlx::query_as(&sql)
+        .bind(user.to_string())
+        .bind(org.to_string())
+        .fetch_optional(state.db.reader())
+        .await?;
+    row.map(person).ok_or(PageError::NotFound)
+}
+
+async fn free_profiles(state: &AppState, org: OrgId) -> sqlx::Result<Vec<FreeProfile>> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT id, name FROM family_profiles WHERE org_id = $1 AND account_user_id IS NULL \
+         AND status = 'active' ORDER BY name, id",
+    )
+    .bind(org.to_string())
+    .fetch_all(state.db.reader())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name)| FreeProfile { id, name })
+        .collect())
+}
+
+async fn person_answer(
+    state: &AppState,
+    viewer: &Viewer,
+    p: Person,
+    form: Option<&ApproveForm>,
+    errors: FieldErrors,
+) -> PageResult {
+    let org = viewer.manager_org()?;
+    let profiles = if p.kind == "family" && p.status == "pending" {
+        free_profiles(state, org).await?
+    } else {
+        Vec::new()
+    };
+    let invalid = !errors.is_empty();
+    let page = PersonPage {
+        c: Chrome::new(viewer, p.name.clone(), "/members"),
+        me: p.id == viewer.user_id.to_string(),
+        p,
+        profiles,
+        role: form.map(|f| f.role.clone()).unwrap_or_default(),
+        profile: form.map(|f| f.profile.clone()).unwrap_or_default(),
+        errors,
+    };
+    if invalid {
+        render_invalid(&page)
+    } else {
+        render(&page)
+    }
+}
+
+#[tracing::instrument(name = "GET /members/{id}", skip_all, fields(user.id = %viewer.user_id))]
+async fn person_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Id(user): Id<UserId>,
+) -> PageResult {
+    let org = viewer.manager_org()?;
+    let p = load(&state, org, user).await?;
+    person_answer(&state, &viewer, p, None, FieldErrors::new()).await
+}
+
+/// The approval form: a role for staff, an optional profile for a family.
+#[derive(Deserialize)]
+struct ApproveForm {
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    profile: String,
+}
+
+/// What an approval will do, once its fields are checked.
+struct Approval {
+    role: Option<&'static str>,
+    profile: Option<FamilyProfileId>,
+    summary: String,
+}
+
+async fn check_approval(
+    state: &AppState,
+    org: OrgId,
+    p: &Person,
+    form: &ApproveForm,
+) -> PageResult<Result<Approval, FieldErrors>> {
+    let mut errors = FieldErrors::new();
+    if p.kind == "staff" {
+        let role = match form.role.as_str() {
+            "practitioner" => "practitioner",
+            "manager" => "manager",
+            _ => {
+                errors.add("role", "Choose practitioner or manager.");
+                return Ok(Err(errors));
+            }
+        };
+        let summary = format!("approved {} as a {role}", p.name);
+        return Ok(Ok(Approval {
+            role: Some(role),
+            profile: None,
+            summary,
+        }));
+    }
+    let chosen = form.profile.trim();
+    let profile = if chosen.is_empty() {
+        None
+    } else {
+        let free = free_profiles(state, org).await?;
+        let found = free.iter().find(|f| f.id == chosen).map(|f| f.id.parse());
+        let Some(Ok(id)) = found else {
+            errors.add(
+                "profile",
+                "Choose one of your organisation's family profiles without an account, or none.",
+            );
+            return Ok(Err(errors));
+        };
+        Some(id)
+    };
+    let summary = format!("approved {} as an adopter or foster carer", p.name);
+    Ok(Ok(Approval {
+        role: None,
+        profile,
+        summary,
+    }))
+}
+
+/// 409 unless `p` is a web account in state `status`.
+fn expect_web(p: &Person, status: &str) -> PageResult<()> {
+    if !p.web_account() {
+        return Err(PageError::Conflict(
+            "vault members are approved and removed with vaultctl, which handles their keys",
+        ));
+    }
+    if p.status != status {
+        return Err(PageError::Conflict(
+            "this person's registration has already been dealt with",
+        ));
+    }
+    Ok(())
+}
+
+#[tracing::instrument(
+    name = "POST /members/{id}/approve",
+    skip_all,
+    fields(user.id = %viewer.user_id),
+)]
+async fn approve(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Id(user): Id<UserId>,
+    Form(form): Form<ApproveForm>,
+) -> PageResult {
+    let org = viewer.manager_org()?;
+    let p = load(&state, org, user).await?;
+    expect_web(&p, "pending")?;
+    let approval = match check_approval(&state, org, &p, &form).await? {
+        Ok(approval) => approval,
+        Err(errors) => return person_answer(&state, &viewer, p, Some(&form), errors).await,
+    };
+    let mut tx = state.db.begin().await?;
+    set_status(&mut tx, org, user, "pending", "active", approval.role).await?;
+    if let Some(profile) = approval.profile {
+        attach_profile(&mut tx, &viewer, org, profile, user, &p.name).await?;
+    }
+    let org_name = viewer.org_name.clone().unwrap_or_default();
+    let text = format!("Your registration with {org_name} was approved: welcome.");
+    notify::tell(&mut tx, &state, &[user], &text, "/dashboard").await?;
+    record(
+        &mut tx,
+        &viewer,
+        org,
+        user,
+        "user.approved",
+        &approval.summary,
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(member.id = %user, "web account approved");
+    Ok(see_other("/members"))
+}
+
+/// Moves `user` from status `from` to `to` (with `role` as member role), or 409 when another
+/// manager was quicker.
+async fn set_status(
+    tx: &mut Tx,
+    org: OrgId,
+    user: UserId,
+    from: &str,
+    to: &str,
+    role: Option<&str>,
+) -> PageResult<()> {
+    let done = sqlx::query(
+        "UPDATE users SET status = $1, member_role = COALESCE($2, member_role) \
+         WHERE id = $3 AND org_id = $4 AND status = $5 AND kind IN ('staff', 'family')",
+    )
+    .bind(to)
+    .bind(role)
+    .bind(user.to_string())
+    .bind(org.to_string())
+    .bind(from)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(PageError::Conflict(
+            "this person's registration has already been dealt with",
+        ))
+    }
+}
+
+async fn attach_profile(
+    tx: &mut Tx,
+    viewer: &Viewer,
+    org: OrgId,
+    profile: FamilyProfileId,
+    user: UserId,
+    name: &str,
+) -> PageResult<()> {
+    let done = sqlx::query(
+        "UPDATE family_profiles SET account_user_id = $1, updated_at = $2 \
+         WHERE id = $3 AND org_id = $4 AND account_user_id IS NULL",
+    )
+    .bind(user.to_string())
+    .bind(now())
+    .bind(profile.to_string())
+    .bind(org.to_string())
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(PageError::Conflict(
+            "that family profile was given an account meanwhile",
+        ));
+    }
+    let summary = format!("gave {name} their own account on this profile");
+    let entry = Entry {
+        actor: Some(viewer.user_id),
+        org_id: org,
+        other_org_id: None,
+        subject: Subject::Family,
+        subject_id: profile.to_string(),
+        summary: &summary,
+    };
+    activity::record(tx, entry).await?;
+    Ok(())
+}
+
+/// The audit row and the organisation's activity entry of a change to a member.
+async fn record(
+    tx: &mut Tx,
+    viewer: &Viewer,
+    org: OrgId,
+    user: UserId,
+    action: &str,
+    summary: &str,
+) -> sqlx::Result<()> {
+    let event = Event {
+        actor: Some(viewer.user_id),
+        org_id: Some(org),
+        action,
+        object_kind: "user",
+        object_id: user.to_string(),
+        case_id: None,
+    };
+    audit::record(tx, event).await?;
+    let entry = Entry {
+        actor: Some(viewer.user_id),
+        org_id: org,
+        other_org_id: None,
+        subject: Subject::Org,
+        subject_id: org.to_string(),
+        summary,
+    };
+    activity::record(tx, entry).await
+}
+
+/// The body of a form with no fields but its token.
+#[derive(Deserialize)]
+struct Empty {}
+
+#[tracing::instrument(
+    name = "POST /members/{id}/refuse",
+    skip_all,
+    fields(user.id = %viewer.user_id),
+)]
+async fn refuse(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Id(user): Id<UserId>,
+    Form(Empty {}): Form<Empty>,
+) -> PageResult {
+    let org = viewer.manager_org()?;
+    let p = load(&state, org, user).await?;
+    expect_web(&p, "pending")?;
+    let mut tx = state.db.begin().await?;
+    set_status(&mut tx, org, user, "pending", "removed", None).await?;
+    let org_name = viewer.org_name.clone().unwrap_or_default();
+    let body = format!(
+        "Your registration with {org_name} in the case vault was not approved. If you think \
+         this is a mistake, contact the organisation.\n"
+    );
+    notify::email(
+        &mut tx,
+        &p.email,
+        "Your registration was not approved",
+        &body,
+    )
+    .await?;
+    let summary = format!("refused the registration of {}", p.name);
+    record(&mut tx, &viewer, org, user, "user.refused", &summary).await?;
+    tx.commit().await?;
+    tracing::info!(member.id = %user, "registration refused");
+    Ok(see_other("/members"))
+}
+
+#[tracing::instrument(
+    name = "POST /members/{id}/remove",
+    skip_all,
+    fields(user.id = %viewer.user_id),
+)]
+async fn remove(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Id(user): Id<UserId>,
+    Form(Empty {}): Form<Empty>,
+) -> PageResult {
+    let org = viewer.manager_org()?;
+    let p = load(&state, org, user).await?;
+    if user == viewer.user_id {
+        return Err(PageError::Conflict(
+            "you cannot remove yourself; ask another manager",
+        ));
+    }
+    expect_web(&p, "active")?;
+    let mut tx = state.db.begin().await?;
+    set_status(&mut tx, org, user, "active", "removed", None).await?;
+    let at = now();
+    for sql in [
+        "UPDATE web_sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        "UPDATE tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+    ] {
+        sqlx::query(sql)
+            .bind(at)
+            .bind(user.to_string())
+            .execute(&mut *tx)
+            .await?;
+    }
+    let summary = format!("removed {} from the organisation", p.name);
+    record(&mut tx, &viewer, org, user, "user.removed", &summary).await?;
+    tx.commit().await?;
+    tracing::info!(member.id = %user, "web account removed");
+    Ok(see_other("/members"))
 }

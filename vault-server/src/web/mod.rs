@@ -22,6 +22,7 @@ pub mod links;
 pub mod login;
 pub mod members;
 pub mod notify;
+pub mod outbox;
 pub mod page;
 pub mod register;
 pub mod search;

@@ -2,17 +2,33 @@
 //!
 //! [`tell`] writes a notification for each person and, in the same transaction, one outbox
 //! e-mail that says only that something happened and where to look (never profile details or
-//! message text, which e-mail would carry in clear across other servers).
+//! message text, which e-mail would carry in clear across other servers). [`email`] queues an
+//! e-mail alone, for people who cannot sign in (such as a registration with a taken address).
+//! The page `/notifications` lists a person's own notifications; opening one marks it read.
 
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::{get, post};
 use axum::Router;
+use serde::Deserialize;
 use vault_core::ids::UserId;
 
+use super::form::{Form, Id};
+use super::page::{render, see_other, when, Chrome, PageError, PageResult};
+use super::session::Viewer;
 use crate::db::{now, Tx};
 use crate::state::AppState;
+
+/// Notifications a page lists at most; older ones stay stored.
+const LISTED: i64 = 200;
 
 /// The notification routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/notifications", get(list))
+        .route("/notifications/read", post(mark_all_read))
+        .route("/notifications/{id}/open", post(open))
 }
 
 /// Tells each of `people` that `text` happened, with a link to `path` (a path of the app such
@@ -37,7 +53,7 @@ pub async fn tell(
         .bind(at)
         .execute(&mut **tx)
         .await?;
-        let (email,): (String,) = sqlx::query_as("SELECT email FROM users WHERE id = $1")
+        let (address,): (String,) = sqlx::query_as("SELECT email FROM users WHERE id = $1")
             .bind(person.to_string())
             .fetch_one(&mut **tx)
             .await?;
@@ -46,17 +62,150 @@ pub async fn tell(
              this record in the case vault.\n",
             state.settings.base_url()
         );
-        sqlx::query(
-            "INSERT INTO outbox (id, to_address, subject, body, created_at, attempts, \
-                                 next_attempt_at) VALUES ($1, $2, $3, $4, $5, 0, $5)",
-        )
-        .bind(uuid::Uuid::new_v4().to_string())
-        .bind(email)
-        .bind(text)
-        .bind(body)
-        .bind(at)
-        .execute(&mut **tx)
-        .await?;
+        email(tx, &address, text, &body).await?;
     }
     Ok(())
+}
+
+/// Queues one e-mail in the outbox, inside the transaction of what it reports; the sender
+/// ([`super::outbox`]) delivers it once SMTP is configured.
+pub async fn email(tx: &mut Tx, to: &str, subject: &str, body: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO outbox (id, to_address, subject, body, created_at, attempts, \
+                             next_attempt_at) VALUES ($1, $2, $3, $4, $5, 0, $5)",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(to)
+    .bind(subject)
+    .bind(body)
+    .bind(now())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// One notification as the page lists it.
+pub struct Listed {
+    id: String,
+    text: String,
+    when: String,
+    at: i64,
+    unread: bool,
+}
+
+#[derive(Template)]
+#[template(path = "notifications.html")]
+struct NotificationsPage {
+    c: Chrome,
+    items: Vec<Listed>,
+    unread: usize,
+}
+
+#[tracing::instrument(name = "GET /notifications", skip_all, fields(user.id = %viewer.user_id))]
+async fn list(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+    let rows: Vec<(String, String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT id, text, created_at, read_at FROM notifications WHERE user_id = $1 \
+         ORDER BY created_at DESC, id LIMIT $2",
+    )
+    .bind(viewer.user_id.to_string())
+    .bind(LISTED)
+    .fetch_all(state.db.reader())
+    .await?;
+    let items: Vec<Listed> = rows
+        .into_iter()
+        .map(|(id, text, at, read_at)| Listed {
+            id,
+            text,
+            when: when(at),
+            at,
+            unread: read_at.is_none(),
+        })
+        .collect();
+    let unread = items.iter().filter(|n| n.unread).count();
+    render(&NotificationsPage {
+        c: Chrome::new(&viewer, "Notifications", "/notifications"),
+        items,
+        unread,
+    })
+}
+
+/// The body of a form with no fields but its token.
+#[derive(Deserialize)]
+struct Empty {}
+
+#[tracing::instrument(
+    name = "POST /notifications/read",
+    skip_all,
+    fields(user.id = %viewer.user_id),
+)]
+async fn mark_all_read(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(Empty {}): Form<Empty>,
+) -> PageResult {
+    let mut tx = state.db.begin().await?;
+    sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
+        .bind(now())
+        .bind(viewer.user_id.to_string())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(see_other("/notifications"))
+}
+
+#[tracing::instrument(
+    name = "POST /notifications/{id}/open",
+    skip_all,
+    fields(user.id = %viewer.user_id),
+)]
+async fn open(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Id(id): Id<uuid::Uuid>,
+    Form(Empty {}): Form<Empty>,
+) -> PageResult<Response> {
+    let mut tx = state.db.begin().await?;
+    // Another person's notification is "not found", like one that does not exist.
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT path FROM notifications WHERE id = $1 AND user_id = $2")
+            .bind(id.to_string())
+            .bind(viewer.user_id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+    let (path,) = row.ok_or(PageError::NotFound)?;
+    sqlx::query("UPDATE notifications SET read_at = $1 WHERE id = $2 AND read_at IS NULL")
+        .bind(now())
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(see_other(local_path(&path)))
+}
+
+/// `path` when it is a path of this app; otherwise the dashboard, so a stored notification can
+/// never send a browser to another site.
+fn local_path(path: &str) -> &str {
+    let local = path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.contains('\\')
+        && !path.chars().any(char::is_control);
+    if local {
+        path
+    } else {
+        "/dashboard"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_paths_of_this_app_are_followed() {
+        assert_eq!(local_path("/links/7"), "/links/7");
+        assert_eq!(local_path("//evil.example/x"), "/dashboard");
+        assert_eq!(local_path("https://evil.example"), "/dashboard");
+        assert_eq!(local_path("/\\evil.example"), "/dashboard");
+        assert_eq!(local_path(""), "/dashboard");
+    }
 }

@@ -1,10 +1,447 @@
-//! TODO: being built.
+//! Registration with an organisation: practitioners, managers, adopters and foster carers ask
+//! to join, and wait as pending until a manager approves them ([`super::members`]).
+//!
+//! The answer never tells whether an e-mail address already has an account: a taken address
+//! gets the same "received" page as a new one, and the outbox tells the address's owner that
+//! someone tried. The organisation's first manager may give the one-time invitation code the
+//! platform admin received; while the organisation has no active manager, that person becomes
+//! its manager at once. The code stays valid for `vaultctl register --invite`, which sets up
+//! the organisation's vault keys and needs it.
 
+use askama::Template;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect};
+use axum::routing::get;
 use axum::Router;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use vault_core::ids::{OrgId, UserId};
 
+use super::activity::{self, Entry, Subject};
+use super::form::{self, Form};
+use super::page::{Chrome, FieldErrors, PageError, PageResult};
+use super::session::{self, Viewer};
+use super::{notify, visibility};
+use crate::auth;
+use crate::db::audit::{self, Event};
+use crate::db::{now, Tx};
 use crate::state::AppState;
 
-/// The routes of this part of the app.
+/// The field message for a code that does not open this organisation, whatever the reason,
+/// so the answer tells nothing about other organisations or whether one has a manager.
+pub const INVITE_NOT_VALID: &str = "This invitation code is not valid for this organisation.";
+
+/// Longest password accepted: more adds nothing and only costs hashing time.
+const MAX_PASSWORD_CHARS: usize = 1000;
+
+/// The registration routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/register", get(register_page).post(register))
+        .route("/register/received", get(received))
+        .route("/register/first-manager", get(first_manager))
+}
+
+/// An organisation people may register with: one holding a current licence.
+pub struct OrgChoice {
+    id: String,
+    name: String,
+}
+
+#[derive(Template)]
+#[template(path = "register.html")]
+struct RegisterPage {
+    c: Chrome,
+    orgs: Vec<OrgChoice>,
+    org: String,
+    name: String,
+    email: String,
+    kind: String,
+    errors: FieldErrors,
+}
+
+#[derive(Template)]
+#[template(path = "register_done.html")]
+struct DonePage {
+    c: Chrome,
+    first_manager: bool,
+}
+
+/// The registration form's fields.
+#[derive(Deserialize)]
+struct RegisterForm {
+    #[serde(default)]
+    org: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    invite: String,
+}
+
+/// A registration that passed the field checks.
+struct Checked {
+    org: OrgId,
+    org_name: String,
+    name: String,
+    email: String,
+    password: SecretString,
+    family: bool,
+    invite: Option<SecretString>,
+}
+
+async fn licensed_orgs(state: &AppState) -> sqlx::Result<Vec<OrgChoice>> {
+    let sql = format!(
+        "SELECT o.id, o.name FROM orgs o WHERE {} ORDER BY o.name, o.id",
+        visibility::licensed("o.id", "$1")
+    );
+    let rows: Vec<(String, String)> = sqlx::query_as(&sql)
+        .bind(visibility::today())
+        .fetch_all(state.db.reader())
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name)| OrgChoice { id, name })
+        .collect())
+}
+
+/// Renders a public page with the form token, setting the form cookie when the browser has
+/// none yet.
+fn public_answer(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    page: impl FnOnce(Chrome) -> Result<String, askama::Error>,
+    title: &str,
+) -> PageResult {
+    let (csrf, set) = session::form_token(&state.settings, headers);
+    let html = page(Chrome::public(title, csrf)).map_err(PageError::internal)?;
+    let mut response = (status, Html(html)).into_response();
+    if let Some(set) = set {
+        response.headers_mut().append(header::SET_COOKIE, set);
+    }
+    Ok(response)
+}
+
+async fn form_answer(
+    state: &AppState,
+    headers: &HeaderMap,
+    form: &RegisterForm,
+    errors: FieldErrors,
+) -> PageResult {
+    let orgs = licensed_orgs(state).await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = |c| {
+        RegisterPage {
+            c,
+            orgs,
+            org: form.org.trim().to_owned(),
+            name: form.name.clone(),
+            email: form.email.trim().to_owned(),
+            kind: form.kind.clone(),
+            errors,
+        }
+        .render()
+    };
+    public_answer(state, headers, status, page, "Register")
+}
+
+#[tracing::instrument(name = "GET /register", skip_all)]
+async fn register_page(
+    State(state): State<AppState>,
+    viewer: Option<Viewer>,
+    headers: HeaderMap,
+) -> PageResult {
+    if viewer.is_some() {
+        return Ok(Redirect::to("/dashboard").into_response());
+    }
+    let blank = RegisterForm {
+        org: String::new(),
+        name: String::new(),
+        email: String::new(),
+        password: String::new(),
+        confirm: String::new(),
+        kind: String::new(),
+        invite: String::new(),
+    };
+    form_answer(&state, &headers, &blank, FieldErrors::new()).await
+}
+
+async fn received(State(state): State<AppState>, headers: HeaderMap) -> PageResult {
+    let page = |c| {
+        DonePage {
+            c,
+            first_manager: false,
+        }
+        .render()
+    };
+    public_answer(
+        &state,
+        &headers,
+        StatusCode::OK,
+        page,
+        "Registration received",
+    )
+}
+
+async fn first_manager(State(state): State<AppState>, headers: HeaderMap) -> PageResult {
+    let page = |c| {
+        DonePage {
+            c,
+            first_manager: true,
+        }
+        .render()
+    };
+    public_answer(
+        &state,
+        &headers,
+        StatusCode::OK,
+        page,
+        "You are the manager",
+    )
+}
+
+/// Checks every field; answers the registration or the errors to show beside the fields.
+fn check(form: &RegisterForm, orgs: &[OrgChoice]) -> Result<Checked, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let org = orgs
+        .iter()
+        .find(|o| o.id == form.org.trim())
+        .and_then(|o| Some((o.id.parse::<OrgId>().ok()?, o.name.clone())));
+    if org.is_none() {
+        errors.add("org", "Choose your organisation from the list.");
+    }
+    let name = form::required(&form.name, 200, false).unwrap_or_else(|m| {
+        errors.add("name", m);
+        String::new()
+    });
+    let email = form.email.trim().to_owned();
+    if email.is_empty() {
+        errors.add("email", "This field is required.");
+    } else if !crate::routes::admin::email_is_valid(&email) {
+        errors.add("email", "Enter an e-mail address such as name@example.org.");
+    }
+    let length = form.password.chars().count();
+    if length < auth::MIN_PASSWORD_CHARS {
+        let min = auth::MIN_PASSWORD_CHARS;
+        errors.add("password", format!("Use at least {min} characters."));
+    } else if length > MAX_PASSWORD_CHARS {
+        errors.add(
+            "password",
+            format!("Use at most {MAX_PASSWORD_CHARS} characters."),
+        );
+    }
+    if form.confirm != form.password {
+        errors.add("confirm", "The two passwords are not the same.");
+    }
+    let family = match form.kind.as_str() {
+        "staff" => false,
+        "family" => true,
+        _ => {
+            errors.add("kind", "Choose who you are.");
+            false
+        }
+    };
+    let invite = form.invite.trim();
+    if !invite.is_empty() && family {
+        errors.add(
+            "invite",
+            "An invitation code makes the organisation's first manager: choose \
+             \"practitioner or manager\", or leave the code out.",
+        );
+    }
+    match org {
+        Some((org, org_name)) if errors.is_empty() => Ok(Checked {
+            org,
+            org_name,
+            name,
+            email,
+            password: SecretString::from(form.password.clone()),
+            family,
+            invite: (!invite.is_empty()).then(|| SecretString::from(invite.to_owned())),
+        }),
+        _ => Err(errors),
+    }
+}
+
+#[tracing::instrument(name = "POST /register", skip_all)]
+async fn register(
+    State(state): State<AppState>,
+    viewer: Option<Viewer>,
+    headers: HeaderMap,
+    Form(form): Form<RegisterForm>,
+) -> PageResult {
+    if viewer.is_some() {
+        return Ok(Redirect::to("/dashboard").into_response());
+    }
+    let orgs = licensed_orgs(&state).await?;
+    let reg = match check(&form, &orgs) {
+        Ok(reg) => reg,
+        Err(errors) => return form_answer(&state, &headers, &form, errors).await,
+    };
+    // Hashed before the write transaction, which must not wait on argon2; and hashed for a
+    // taken address too, so the answer's timing does not tell one from the other.
+    let hash = auth::hash_password(reg.password.clone()).await?;
+    let mut tx = state.db.begin().await?;
+    let first_manager = match &reg.invite {
+        Some(code) => {
+            if !invite_opens(&mut tx, reg.org, code).await? {
+                drop(tx);
+                tracing::warn!(org.id = %reg.org, "registration with an invitation code refused");
+                let mut errors = FieldErrors::new();
+                errors.add("invite", INVITE_NOT_VALID);
+                return form_answer(&state, &headers, &form, errors).await;
+            }
+            true
+        }
+        None => false,
+    };
+    if let Some(existing) = account_with(&mut tx, &reg.email).await? {
+        tell_taken(&mut tx, &state, &existing, &reg.org_name).await?;
+        tx.commit().await?;
+        tracing::info!(org.id = %reg.org, "registration with a taken address; owner told");
+        return Ok(Redirect::to("/register/received").into_response());
+    }
+    let user = insert_account(&mut tx, &reg, &hash, first_manager).await?;
+    tx.commit().await?;
+    tracing::info!(user.id = %user, org.id = %reg.org, first_manager, "registered");
+    let to = if first_manager {
+        "/register/first-manager"
+    } else {
+        "/register/received"
+    };
+    Ok(Redirect::to(to).into_response())
+}
+
+/// Whether `code` is the invitation of `org` and the organisation has no active manager yet.
+async fn invite_opens(tx: &mut Tx, org: OrgId, code: &SecretString) -> sqlx::Result<bool> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT invite_hash FROM orgs WHERE id = $1")
+        .bind(org.to_string())
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some((stored,)) = row else {
+        return Ok(false);
+    };
+    // Compared as hashes, through the comparison that hashes both sides again, so timing
+    // tells nothing about the stored value.
+    if !session::same_secret(&auth::secret_hash(code.expose_secret()), &stored) {
+        return Ok(false);
+    }
+    let (managers,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM users WHERE org_id = $1 AND status = 'active' \
+         AND member_role = 'manager'",
+    )
+    .bind(org.to_string())
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(managers == 0)
+}
+
+/// The stored address of the account that has `email` already, compared without case so
+/// `Ana@…` and `ana@…` are one person.
+async fn account_with(tx: &mut Tx, email: &str) -> sqlx::Result<Option<String>> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT email FROM users WHERE LOWER(email) = LOWER($1)")
+            .bind(email)
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(row.map(|(address,)| address))
+}
+
+async fn tell_taken(
+    tx: &mut Tx,
+    state: &AppState,
+    address: &str,
+    org_name: &str,
+) -> sqlx::Result<()> {
+    let base = state.settings.base_url();
+    let body = format!(
+        "Someone asked to register with {org_name} in the case vault using this e-mail \
+         address. It already has an account, so no account was made and nothing was \
+         changed.\n\nIf that was you, sign in at {base}/login instead. If it was not, you \
+         need not do anything.\n"
+    );
+    notify::email(
+        tx,
+        address,
+        "Registration attempt with your e-mail address",
+        &body,
+    )
+    .await
+}
+
+async fn insert_account(
+    tx: &mut Tx,
+    reg: &Checked,
+    hash: &str,
+    first_manager: bool,
+) -> sqlx::Result<UserId> {
+    let user = UserId::new();
+    let (kind, status, role, summary) = match (reg.family, first_manager) {
+        (_, true) => (
+            "staff",
+            "active",
+            Some("manager"),
+            "registered as the organisation's first manager with its invitation code",
+        ),
+        (false, false) => (
+            "staff",
+            "pending",
+            None,
+            "registered as a practitioner or manager, waiting for approval",
+        ),
+        (true, false) => (
+            "family",
+            "pending",
+            None,
+            "registered as an adopter or foster carer, waiting for approval",
+        ),
+    };
+    sqlx::query(
+        "INSERT INTO users (id, email, password_hash, kind, org_id, status, member_role, \
+                            display_name, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(user.to_string())
+    .bind(&reg.email)
+    .bind(hash)
+    .bind(kind)
+    .bind(reg.org.to_string())
+    .bind(status)
+    .bind(role)
+    .bind(&reg.name)
+    .bind(now())
+    .execute(&mut **tx)
+    .await?;
+    let event = Event {
+        actor: Some(user),
+        org_id: Some(reg.org),
+        action: "user.registered",
+        object_kind: "user",
+        object_id: user.to_string(),
+        case_id: None,
+    };
+    audit::record(tx, event).await?;
+    let entry = Entry {
+        actor: Some(user),
+        org_id: reg.org,
+        other_org_id: None,
+        subject: Subject::Org,
+        subject_id: reg.org.to_string(),
+        summary,
+    };
+    activity::record(tx, entry).await?;
+    Ok(user)
 }
