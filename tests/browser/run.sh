@@ -45,7 +45,7 @@ port=$(node -e 'const s=require("net").createServer();
   s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();});')
 export VAULT_URL="http://127.0.0.1:$port"
 # Unique per run, so a kept server or a rerun never meets an address already taken.
-export VAULT_RUN_ID=${VAULT_RUN_ID:-$(date +%s)-$$}
+export VAULT_RUN_ID=${VAULT_RUN_ID:-$(printf '%x' "$(date +%s)")}
 export VAULT_ADMIN_EMAIL="admin@platform.example"
 export VAULT_ADMIN_PASSWORD="password of the platform admin, $VAULT_RUN_ID"
 

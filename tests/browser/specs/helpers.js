@@ -18,7 +18,7 @@ const admin = {
 };
 // Every address a run makes is unique, so runs never collide with one another's accounts.
 const runId = process.env.VAULT_RUN_ID || String(Date.now());
-const email = (who) => `${who}.${runId}@example.org`;
+const email = (who, domain = 'example') => `${who}.${runId}@${domain}.example`;
 
 // Collects what the browser complained about. A CSP violation is reported by Chromium as a
 // console error, so it lands here too; the `securitypolicyviolation` event catches the rest.
@@ -54,28 +54,50 @@ function complaints(seen) {
     .map((e) => (e.url ? `${e.text} (${e.url})` : e.text));
 }
 
+function newSeen() {
+  return { errors: [], answered: new Set() };
+}
+
+// Fails when the browser complained since the last check, then starts a new list.
+function checkSeen(seen) {
+  const found = complaints(seen);
+  seen.errors.length = 0;
+  expect(found, 'the browser reported errors').toEqual([]);
+}
+
+// The people of a longer story, each in a browser context of their own (their own cookies),
+// watched like `page`: `await cast.open('manager')`, then `cast.manager`.
+class Cast {
+  constructor(browser) {
+    this.browser = browser;
+    this.seen = newSeen();
+    this.contexts = [];
+  }
+
+  async open(name) {
+    const context = await this.browser.newContext({ viewport: DESKTOP });
+    this.contexts.push(context);
+    const page = await context.newPage();
+    watch(page, this.seen);
+    this[name] = page;
+    return page;
+  }
+
+  async close() {
+    await Promise.all(this.contexts.map((c) => c.close()));
+  }
+}
+
 const test = base.test.extend({
   // The browser's complaints across every page a test opened, checked when it ends.
   seen: async ({}, use) => {
-    const seen = { errors: [], answered: new Set() };
+    const seen = newSeen();
     await use(seen);
-    expect(complaints(seen), 'the browser reported errors').toEqual([]);
+    checkSeen(seen);
   },
   page: async ({ page, seen }, use) => {
     watch(page, seen);
     await use(page);
-  },
-  // `as()`: a fresh context (its own cookies) and page for one more person.
-  as: async ({ browser, seen }, use) => {
-    const contexts = [];
-    await use(async () => {
-      const context = await browser.newContext({ viewport: DESKTOP });
-      contexts.push(context);
-      const page = await context.newPage();
-      watch(page, seen);
-      return page;
-    });
-    await Promise.all(contexts.map((c) => c.close()));
   },
 });
 
@@ -114,5 +136,5 @@ async function shot(page, name, { phone = false } = {}) {
 }
 
 module.exports = {
-  test, expect, admin, email, runId, signIn, signOut, shot, overflow, PHONE, DESKTOP,
+  test, Cast, checkSeen, expect, admin, email, runId, signIn, signOut, shot, overflow, PHONE, DESKTOP,
 };
