@@ -279,8 +279,8 @@ async fn the_first_manager_joins_with_the_invitation_code_once() {
         hash_after, hash_before,
         "vaultctl register --invite still needs the code"
     );
-    let mut founder = platform.person("keys-founder");
-    founder
+    let mut keys_holder = platform.person("keys-founder");
+    keys_holder
         .register(
             org,
             Some(&north.invite_code),
@@ -344,6 +344,9 @@ async fn a_taken_address_gets_the_same_answer_and_its_owner_an_e_mail() {
     other.sign_in("ana@north.example", PASSWORD).await;
 }
 
+/// Fields changed from a good registration, the field named, and its message.
+type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+
 #[tokio::test]
 async fn bad_fields_are_named_beside_the_field_and_nothing_is_written() {
     let platform = Platform::start().await;
@@ -352,7 +355,7 @@ async fn bad_fields_are_named_beside_the_field_and_nothing_is_written() {
     let mut browser = Browser::new(&platform.url);
     browser.get("/register").await;
     let org = org.to_string();
-    let cases: [(&[(&str, &str)], &str, &str); 7] = [
+    let cases: [Case<'_>; 7] = [
         (&[("name", "")], "name", "This field is required."),
         (
             &[("name", "Ana\u{202e}Lee")],
