@@ -40,7 +40,7 @@ pub fn profile_visible(kind: Kind, viewer: &str, day: &str) -> String {
     format!(
         "(p.org_id = {viewer} OR (p.status = 'active' AND {own} AND {theirs} AND \
          (p.visibility = 'all' OR (p.visibility = 'named' AND EXISTS (SELECT 1 FROM {named} n \
-         WHERE n.profile_id = p.id AND n.org_id = {viewer}))))))",
+         WHERE n.profile_id = p.id AND n.org_id = {viewer})))))",
         own = licensed("p.org_id", day),
         theirs = licensed(viewer, day),
     )
@@ -90,5 +90,11 @@ mod tests {
         let sql = profile_visible(Kind::Child, "$1", "$2");
         assert!(sql.contains("child_profile_orgs"));
         assert_eq!(sql.matches("org_settings").count(), 2);
+    }
+
+    #[test]
+    fn the_fragment_closes_every_parenthesis_it_opens() {
+        let sql = profile_visible(Kind::Family, "$1", "$2");
+        assert_eq!(sql.matches('(').count(), sql.matches(')').count());
     }
 }
