@@ -5,7 +5,7 @@
 #[path = "accounts/steps.rs"]
 mod steps;
 
-use steps::{account, db, mail_to, register, NEW_PASSWORD};
+use steps::{account, db, mail_to, north_with_manager, register, NEW_PASSWORD};
 use vault_tests::platform::Platform;
 use vault_tests::web::{self, Account, Browser, PASSWORD};
 
@@ -14,15 +14,7 @@ const WAITING: &str = "Your registration is waiting for a manager of your organi
 #[tokio::test]
 async fn a_registration_waits_until_a_manager_approves_it() {
     let platform = Platform::start().await;
-    let org = web::organisation(&platform, "Northshire Council").await;
-    web::account(
-        &platform,
-        org,
-        "mo@north.example",
-        "Mo Reid",
-        Account::Manager,
-    )
-    .await;
+    let (org, _) = north_with_manager(&platform).await;
     let pool = db(&platform).await;
 
     let mut ana = Browser::new(&platform.url);
@@ -101,15 +93,7 @@ async fn a_registration_waits_until_a_manager_approves_it() {
 #[tokio::test]
 async fn a_family_is_approved_with_its_profile_and_a_bad_choice_is_named() {
     let platform = Platform::start().await;
-    let org = web::organisation(&platform, "Northshire Council").await;
-    let mo = web::account(
-        &platform,
-        org,
-        "mo@north.example",
-        "Mo Reid",
-        Account::Manager,
-    )
-    .await;
+    let (org, mo) = north_with_manager(&platform).await;
     let pool = db(&platform).await;
     let profile = uuid::Uuid::new_v4().to_string();
     sqlx::query(
@@ -170,15 +154,7 @@ async fn a_family_is_approved_with_its_profile_and_a_bad_choice_is_named() {
 #[tokio::test]
 async fn a_refused_registration_cannot_sign_in_and_is_told_by_e_mail() {
     let platform = Platform::start().await;
-    let org = web::organisation(&platform, "Northshire Council").await;
-    web::account(
-        &platform,
-        org,
-        "mo@north.example",
-        "Mo Reid",
-        Account::Manager,
-    )
-    .await;
+    let (org, _) = north_with_manager(&platform).await;
     let pool = db(&platform).await;
     let mut eve = Browser::new(&platform.url);
     register(&mut eve, org, "staff", "Eve Ward", "eve@else.example", "").await;
@@ -427,16 +403,8 @@ async fn bad_fields_are_named_beside_the_field_and_nothing_is_written() {
 #[tokio::test]
 async fn managers_see_and_change_only_their_own_organisation() {
     let platform = Platform::start().await;
-    let north = web::organisation(&platform, "Northshire Council").await;
+    let (north, _) = north_with_manager(&platform).await;
     let bright = web::organisation(&platform, "Brightwater").await;
-    web::account(
-        &platform,
-        north,
-        "mo@north.example",
-        "Mo Reid",
-        Account::Manager,
-    )
-    .await;
     web::account(
         &platform,
         bright,
@@ -516,15 +484,7 @@ async fn managers_see_and_change_only_their_own_organisation() {
 #[tokio::test]
 async fn a_removed_member_is_signed_out_at_once_and_a_manager_cannot_remove_themselves() {
     let platform = Platform::start().await;
-    let org = web::organisation(&platform, "Northshire Council").await;
-    let mo = web::account(
-        &platform,
-        org,
-        "mo@north.example",
-        "Mo Reid",
-        Account::Manager,
-    )
-    .await;
+    let (org, mo) = north_with_manager(&platform).await;
     let ana = web::account(
         &platform,
         org,

@@ -4,9 +4,9 @@
 #[path = "accounts/steps.rs"]
 mod steps;
 
-use steps::{db, register, shown_code, ADMIN};
+use steps::{db, north_with_manager, register, shown_code, ADMIN};
 use vault_tests::platform::Platform;
-use vault_tests::web::{self, Account, Browser, PASSWORD};
+use vault_tests::web::{self, Browser, PASSWORD};
 
 /// A last day of licence far ahead, and one long past.
 const LATER: &str = "2099-12-31";
@@ -21,15 +21,7 @@ async fn admin(platform: &Platform) -> Browser {
 #[tokio::test]
 async fn only_the_platform_admin_opens_the_admin_pages() {
     let platform = Platform::start().await;
-    let org = web::organisation(&platform, "Northshire Council").await;
-    web::account(
-        &platform,
-        org,
-        "mo@north.example",
-        "Mo Reid",
-        Account::Manager,
-    )
-    .await;
+    let (org, _) = north_with_manager(&platform).await;
     let mut mo = Browser::new(&platform.url);
     mo.sign_in("mo@north.example", PASSWORD).await;
     for path in [
@@ -295,15 +287,7 @@ async fn a_new_invitation_code_replaces_the_old_until_the_vault_keys_are_set_up(
 #[tokio::test]
 async fn without_smtp_the_outbox_keeps_e_mail_for_the_admin_to_see() {
     let platform = Platform::start().await;
-    let org = web::organisation(&platform, "Northshire Council").await;
-    web::account(
-        &platform,
-        org,
-        "mo@north.example",
-        "Mo Reid",
-        Account::Manager,
-    )
-    .await;
+    let (org, _) = north_with_manager(&platform).await;
     let mut other = Browser::new(&platform.url);
     register(&mut other, org, "staff", "Mo again", "mo@north.example", "").await;
     let mut admin = admin(&platform).await;

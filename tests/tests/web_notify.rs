@@ -8,22 +8,17 @@ mod steps;
 
 use std::time::Duration;
 
-use steps::{account, db, fake_smtp, register, server_with_smtp, until, ADMIN, NEW_PASSWORD};
+use steps::{
+    account, db, fake_smtp, north_with_manager, register, server_with_smtp, until, ADMIN,
+    NEW_PASSWORD,
+};
 use vault_tests::platform::Platform;
-use vault_tests::web::{self, Account, Browser, PASSWORD};
+use vault_tests::web::{Browser, PASSWORD};
 
 /// A pending practitioner `email` of a new organisation, approved by its manager through
 /// the app at `url` (which tells them so); answers the person's id.
 async fn approved(platform: &Platform, url: &str, email: &str) -> String {
-    let org = web::organisation(platform, "Northshire Council").await;
-    web::account(
-        platform,
-        org,
-        "mo@north.example",
-        "Mo Reid",
-        Account::Manager,
-    )
-    .await;
+    let (org, _) = north_with_manager(platform).await;
     register(&mut Browser::new(url), org, "staff", "Ana Lee", email, "").await;
     let pool = db(platform).await;
     let (id, ..) = account(&pool, email).await.unwrap();

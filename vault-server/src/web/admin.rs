@@ -16,7 +16,7 @@ use serde::Deserialize;
 use vault_core::ids::OrgId;
 
 use super::activity::{self, Entry, Subject};
-use super::form::{self, Form, Id};
+use super::form::{self, Empty, Form, Id};
 use super::licence::{self, OrgSettings, DEFAULT_OPEN_LINK_CAP};
 use super::page::PageResult;
 use super::page::{render, render_invalid, see_other, when, Chrome, FieldErrors, PageError};
@@ -369,10 +369,6 @@ async fn update_org(
     tracing::info!(org.id = %org, "licence changed");
     Ok(see_other("/admin/orgs"))
 }
-
-/// The body of a form with no fields but its token.
-#[derive(Deserialize)]
-struct Empty {}
 
 #[tracing::instrument(
     name = "POST /admin/orgs/{id}/invite",

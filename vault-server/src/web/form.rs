@@ -60,6 +60,10 @@ fn parse<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, PageError> {
     })
 }
 
+/// The body of a form that sends nothing but its token, such as a single button.
+#[derive(Deserialize)]
+pub struct Empty {}
+
 /// A path id; one that does not parse answers 404 like any id the caller may not see.
 pub struct Id<T>(pub T);
 

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use vault_core::ids::{FamilyProfileId, OrgId, UserId};
 
 use super::activity::{self, Entry, Subject};
-use super::form::{Form, Id};
+use super::form::{Empty, Form, Id};
 use super::notify;
 use super::page::PageResult;
 use super::page::{render, render_invalid, see_other, when, Chrome, FieldErrors, PageError};
@@ -425,10 +425,6 @@ async fn record(
     };
     activity::record(tx, entry).await
 }
-
-/// The body of a form with no fields but its token.
-#[derive(Deserialize)]
-struct Empty {}
 
 #[tracing::instrument(
     name = "POST /members/{id}/refuse",

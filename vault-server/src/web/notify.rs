@@ -11,10 +11,9 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use serde::Deserialize;
 use vault_core::ids::UserId;
 
-use super::form::{Form, Id};
+use super::form::{Empty, Form, Id};
 use super::page::{render, see_other, when, Chrome, PageError, PageResult};
 use super::session::Viewer;
 use crate::db::{now, Tx};
@@ -128,10 +127,6 @@ async fn list(State(state): State<AppState>, viewer: Viewer) -> PageResult {
         unread,
     })
 }
-
-/// The body of a form with no fields but its token.
-#[derive(Deserialize)]
-struct Empty {}
 
 #[tracing::instrument(
     name = "POST /notifications/read",

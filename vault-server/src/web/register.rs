@@ -69,7 +69,7 @@ struct DonePage {
 }
 
 /// The registration form's fields.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct RegisterForm {
     #[serde(default)]
     org: String,
@@ -167,50 +167,28 @@ async fn register_page(
     if viewer.is_some() {
         return Ok(Redirect::to("/dashboard").into_response());
     }
-    let blank = RegisterForm {
-        org: String::new(),
-        name: String::new(),
-        email: String::new(),
-        password: String::new(),
-        confirm: String::new(),
-        kind: String::new(),
-        invite: String::new(),
-    };
+    let blank = RegisterForm::default();
     form_answer(&state, &headers, &blank, FieldErrors::new()).await
 }
 
-async fn received(State(state): State<AppState>, headers: HeaderMap) -> PageResult {
-    let page = |c| {
-        DonePage {
-            c,
-            first_manager: false,
-        }
-        .render()
+/// The page after a registration: the same for every waiting one, whether or not its
+/// address was taken; another for a first manager.
+fn done(state: &AppState, headers: &HeaderMap, first_manager: bool) -> PageResult {
+    let title = if first_manager {
+        "You are the manager"
+    } else {
+        "Registration received"
     };
-    public_answer(
-        &state,
-        &headers,
-        StatusCode::OK,
-        page,
-        "Registration received",
-    )
+    let page = |c| DonePage { c, first_manager }.render();
+    public_answer(state, headers, StatusCode::OK, page, title)
+}
+
+async fn received(State(state): State<AppState>, headers: HeaderMap) -> PageResult {
+    done(&state, &headers, false)
 }
 
 async fn first_manager(State(state): State<AppState>, headers: HeaderMap) -> PageResult {
-    let page = |c| {
-        DonePage {
-            c,
-            first_manager: true,
-        }
-        .render()
-    };
-    public_answer(
-        &state,
-        &headers,
-        StatusCode::OK,
-        page,
-        "You are the manager",
-    )
+    done(&state, &headers, true)
 }
 
 /// Checks every field; answers the registration or the errors to show beside the fields.
