@@ -5,8 +5,8 @@
 # Ends with one line "browser tests: N passed, M failed" that scripts/test.sh reads.
 #
 # Environment:
-#   VAULT_SERVER_BIN   the server binary (default target/debug/vault-server, built when
-#                      missing or out of date)
+#   VAULT_SERVER_BIN, VAULTCTL   the server and client binaries (default target/debug/…,
+#                      built when not given); the scenario opens a case with vaultctl
 #   CHROMIUM           the browser (default /usr/bin/chromium)
 #   KEEP_DATA=1        keep the data directory and server log for a look after a failure
 #   VAULT_SCREENSHOTS_DIR=../../docs/screenshots
@@ -23,11 +23,12 @@ export CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 [ -d "$HERE/node_modules/@playwright/test" ] \
   || { echo "Playwright is not installed: (cd tests/browser && npm ci)" >&2; exit 1; }
 
-if [ -z "${VAULT_SERVER_BIN:-}" ]; then
-  # A no-op when cargo test or the walkthrough already built it.
-  (cd "$ROOT" && cargo build --quiet --bin vault-server)
-  VAULT_SERVER_BIN=$TARGET_DIR/debug/vault-server
+if [ -z "${VAULT_SERVER_BIN:-}" ] || [ -z "${VAULTCTL:-}" ]; then
+  # A no-op when cargo test or the walkthrough already built them.
+  (cd "$ROOT" && cargo build --quiet --bin vault-server --bin vaultctl)
 fi
+VAULT_SERVER_BIN=${VAULT_SERVER_BIN:-$TARGET_DIR/debug/vault-server}
+export VAULTCTL=${VAULTCTL:-$TARGET_DIR/debug/vaultctl}
 
 DATA_DIR=$(mktemp -d)
 SERVER_PID=
@@ -46,6 +47,8 @@ port=$(node -e 'const s=require("net").createServer();
 export VAULT_URL="http://127.0.0.1:$port"
 # Unique per run, so a kept server or a rerun never meets an address already taken.
 export VAULT_RUN_ID=${VAULT_RUN_ID:-$(printf '%x' "$(date +%s)")}
+# Where the scenario keeps a vault member's keystore and the document it seals.
+export VAULT_BROWSER_DATA=$DATA_DIR
 export VAULT_ADMIN_EMAIL="admin@platform.example"
 export VAULT_ADMIN_PASSWORD="password of the platform admin, $VAULT_RUN_ID"
 

@@ -7,13 +7,14 @@
 const {
   test, expect, Cast, checkSeen, admin, email, signIn, signOut, shot,
 } = require('./helpers');
+const { vaultctl, sampleDocument } = require('./vault');
 
 test.describe.configure({ mode: 'serial' });
 
 const PASSWORD = 'correct horse battery staple';
 // run.sh starts a fresh server, so the organisations' names are plain; addresses still carry
 // the run's id, as a kept server may be run against again.
-const north = { name: 'Northshire Council' };
+const north = { name: 'Northshire Council', caseRef: 'NC-2026-0142' };
 const bright = { name: 'Brightwater Adoption Agency' };
 const people = {
   northManager: { name: 'Nadia Okafor', email: email('nadia.okafor', 'northshire') },
@@ -80,6 +81,8 @@ test('the platform admin onboards two organisations with invitation codes', asyn
     await page.getByRole('button', { name: 'Create organisation' }).click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(`${org.name} is ready`);
     org.invite = (await page.locator('#invite-code').innerText()).trim();
+    org.id = (await page.getByRole('link', { name: `Go to ${org.name}` }).getAttribute('href'))
+      .split('/').pop();
     expect(org.invite.length).toBeGreaterThan(10);
     await page.getByRole('link', { name: 'All organisations' }).click();
     const row = page.getByRole('row').filter({ hasText: org.name });
@@ -104,6 +107,28 @@ test("each organisation's first manager registers with the code", async () => {
     await expect(row.getByRole('cell').nth(3)).toHaveText('yes');
   }
 });
+
+test("Northshire's vault keys are set up with vaultctl and a case holds a sealed document",
+  async () => {
+    // On a manager's own computer: the invitation code founds the organisation's vault keys.
+    const keys = { email: email('nadia.keys', 'northshire') };
+    vaultctl('north-keys', ['init', '--email', keys.email]);
+    vaultctl('north-keys', ['register', '--org', north.id, '--invite', north.invite]);
+    vaultctl('north-keys', ['login']);
+    const opened = JSON.parse(vaultctl('north-keys', ['case', 'create', north.caseRef, '--json']));
+    north.caseId = opened.case_id;
+    vaultctl('north-keys', ['doc', 'seal', north.caseId,
+      sampleDocument('life-story-notes.txt', 'Notes for Leo and Max\'s life-story book.\n')]);
+
+    const page = cast.northManager;
+    await page.goto('/members');
+    const row = page.getByRole('region', { name: 'Members' }).getByRole('row')
+      .filter({ hasText: keys.email });
+    await expect(row.getByRole('cell').nth(3)).toHaveText('yes');
+    await page.goto('/cases');
+    await expect(page.getByRole('row').filter({ hasText: north.caseRef })
+      .getByRole('cell').nth(1)).toHaveText('1');
+  });
 
 test('a practitioner of each registers and is approved by their manager', async () => {
   for (const [org, who, name, manager] of [
@@ -159,6 +184,7 @@ test("Northshire's practitioner profiles two brothers together", async () => {
   await page.getByLabel('Personality').fill(
     'Leo looks out for his little brother; Max is cheerful and loves a joke.');
   await page.getByLabel('Region').fill('North West');
+  await page.getByLabel('Case file in the vault').selectOption({ label: north.caseRef });
   await page.getByRole('radio', { name: 'All licensed organisations' }).check();
   await page.getByRole('button', { name: 'Save the profile' }).click();
 
@@ -345,4 +371,28 @@ test('the activity trails name who made each change', async () => {
     `${who(people.brightManager, bright)} gave ${people.adopter.name} their own account on this profile`);
   await expect(familyTrail).toContainText(
     `${who(people.brightWorker, bright)} created the profile`);
+});
+
+test("the case page lists its document as sealed and the child's link", async () => {
+  const page = cast.northWorker;
+  await page.goto('/cases');
+  await page.getByRole('link', { name: north.caseRef }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Case ${north.caseRef}`);
+  const documents = page.getByRole('region', { name: 'Sealed documents' }).locator('tr.document');
+  await expect(documents).toHaveCount(1);
+  // The name stays sealed: the server cannot read it.
+  await expect(documents.getByRole('cell').first()).toHaveText('sealed');
+  await expect(page.locator('main')).not.toContainText('life-story-notes');
+  const links = page.getByRole('region', { name: "Links of this case's profiles" });
+  await expect(links.getByRole('link', { name: `${child.label} (Ages 5 and 7) with ${family.name}` }))
+    .toHaveAttribute('href', family.link);
+  await expect(links.locator('.status')).toHaveText(/^matched$/i);
+  await shot(page, 'case');
+
+  await page.goto('/dashboard');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(
+    `Welcome, ${people.northWorker.name}`);
+  await expect(page.getByRole('region', { name: 'Links' })).toContainText(
+    '1 open expressions of interest.');
+  await shot(page, 'dashboard', { phone: true });
 });
