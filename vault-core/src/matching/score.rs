@@ -47,8 +47,12 @@ pub struct YearMonth {
 impl YearMonth {
     /// The month `month` (1 to 12) of `year`; `None` for a month out of range.
     #[must_use]
-    pub fn new(year: i32, month: u8) -> Option<Self> {
-        (1..=12).contains(&month).then_some(Self { year, month })
+    pub const fn new(year: i32, month: u8) -> Option<Self> {
+        if month >= 1 && month <= 12 {
+            Some(Self { year, month })
+        } else {
+            None
+        }
     }
 
     /// Whole years from `birth` to `self`, counting a birthday from the first of its month;

@@ -1,10 +1,468 @@
-//! TODO: being built.
+//! Links (expressions of interest): the list, one link's page with its steps, messages and
+//! trail, and the forms that move it on.
+//!
+//! A link is seen by the staff of both its organisations and by the adopter or foster carer
+//! it was made for ([`access`]); every page and form answers 404 to anyone else. Steps follow
+//! [`vault_core::matching`]: the other side's step is refused with 403 and the reason, a step
+//! out of order or on a link that changed meanwhile with 409. A child-side practitioner
+//! opening a sent link marks it viewed. Writes live in [`change`], the form for a new link in
+//! [`new`], the profile summaries both pages show in [`profiles`].
 
+pub mod access;
+pub mod change;
+pub mod new;
+pub mod profiles;
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::routing::{get, post};
 use axum::Router;
+use serde::Deserialize;
+use vault_core::ids::{LinkId, OrgId};
+use vault_core::matching::{LinkStatus, Side};
 
+use self::access::{Access, Link};
+use self::profiles::{ChildSummary, FamilySummary};
+use super::activity::{self, Shown, Subject};
+use super::form::{self, Form, Id};
+use super::page::{
+    render, render_invalid, see_other, when, Chrome, FieldErrors, PageError, PageResult,
+};
+use super::session::{Role, Viewer};
 use crate::state::AppState;
 
-/// The routes of this part of the app.
+/// The link routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/links", get(list).post(new::create))
+        .route("/links/new", get(new::form))
+        .route("/links/{id}", get(show))
+        .route("/links/{id}/status", post(set_status))
+        .route("/links/{id}/messages", post(add_message))
+}
+
+/// Longest message, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 5000;
+
+/// One link in a list (the links page, a case page).
+pub struct Row {
+    /// Its page.
+    pub href: String,
+    /// The child profile's label and ages.
+    pub child: String,
+    /// The family's name.
+    pub family: String,
+    /// The organisation of the other side (of the child's side when both are the viewer's).
+    pub other_org: String,
+    /// Its status in words.
+    pub status: &'static str,
+    /// When it last changed.
+    pub updated: String,
+}
+
+#[derive(Template)]
+#[template(path = "links_list.html")]
+struct ListPage {
+    c: Chrome,
+    rows: Vec<Row>,
+    status: String,
+    statuses: [LinkStatus; 11],
+    errors: FieldErrors,
+}
+
+/// The list's filter.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ListQuery {
+    status: String,
+}
+
+#[tracing::instrument(name = "GET /links", skip_all, fields(user.id = %viewer.user_id))]
+async fn list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
+    let mut errors = FieldErrors::new();
+    let status = if q.status.is_empty() {
+        None
+    } else if let Ok(s) = q.status.parse::<LinkStatus>() {
+        Some(s)
+    } else {
+        errors.add("status", "Choose one of the statuses in the list.");
+        None
+    };
+    let rows = if errors.is_empty() {
+        rows(&state, &viewer, status).await?
+    } else {
+        Vec::new()
+    };
+    let page = ListPage {
+        c: Chrome::new(&viewer, "Links", "/links"),
+        rows,
+        status: q.status,
+        statuses: LinkStatus::ALL,
+        errors,
+    };
+    if page.errors.is_empty() {
+        render(&page)
+    } else {
+        render_invalid(&page)
+    }
+}
+
+/// The links the viewer may list: staff, every link their organisation is a side of; a
+/// family, the links of their own profile.
+async fn rows(
+    state: &AppState,
+    viewer: &Viewer,
+    status: Option<LinkStatus>,
+) -> Result<Vec<Row>, PageError> {
+    let (scope, who) = match (viewer.role, viewer.org_id) {
+        (Role::Manager | Role::Practitioner, Some(org)) => {
+            ("(l.child_org = $1 OR l.family_org = $1)", org.to_string())
+        }
+        (Role::Family, Some(_)) => (
+            "l.family_profile_id IN (SELECT id FROM family_profiles WHERE account_user_id = $1)",
+            viewer.user_id.to_string(),
+        ),
+        _ => return Err(PageError::Forbidden("only staff and families have links")),
+    };
+    match status {
+        Some(s) => {
+            let scope = format!("{scope} AND l.status = $2");
+            listed(state, &scope, &[who, s.as_str().to_owned()], viewer.org_id).await
+        }
+        None => listed(state, scope, &[who], viewer.org_id).await,
+    }
+}
+
+/// The links `l` meeting `scope` (with `binds` as `$1`...), newest change first, as
+/// organisation `viewer_org` sees them; the caller has authorised the scope.
+pub async fn listed(
+    state: &AppState,
+    scope: &str,
+    binds: &[String],
+    viewer_org: Option<OrgId>,
+) -> Result<Vec<Row>, PageError> {
+    let sql = format!(
+        "SELECT {} FROM links l WHERE {scope} ORDER BY l.updated_at DESC, l.id",
+        access::COLUMNS
+    );
+    let links = profiles::fetch_all::<access::Row>(state, &sql, binds)
+        .await?
+        .into_iter()
+        .map(access::decode)
+        .collect::<Result<Vec<Link>, PageError>>()?;
+    let in_scope = |column: &str| format!("p.id IN (SELECT l.{column} FROM links l WHERE {scope})");
+    let children = profiles::children(state, &in_scope("child_profile_id"), binds).await?;
+    let families = profiles::families(state, &in_scope("family_profile_id"), binds).await?;
+    let mut out = Vec::new();
+    for link in links {
+        let child = children.iter().find(|c| c.id == link.child_profile);
+        let family = families.iter().find(|f| f.id == link.family_profile);
+        let (Some(child), Some(family)) = (child, family) else {
+            continue;
+        };
+        let other = if Some(link.child_org) == viewer_org && link.family_org != link.child_org {
+            &family.org_name
+        } else {
+            &child.org_name
+        };
+        out.push(Row {
+            href: change::path(link.id),
+            child: format!("{} ({})", child.label, child.ages_text()),
+            family: family.name.clone(),
+            other_org: other.clone(),
+            status: link.status.words(),
+            updated: when(link.updated_at),
+        });
+    }
+    Ok(out)
+}
+
+/// One step of the timeline.
+pub struct Stage {
+    label: &'static str,
+    /// "done", "current" or "to come".
+    state: &'static str,
+}
+
+/// A button for a step the viewer may take.
+pub struct StepButton {
+    to: &'static str,
+    label: String,
+    /// Decline needs a reason, so its form has a text box.
+    needs_reason: bool,
+}
+
+/// One message.
+pub struct Message {
+    who: String,
+    when: String,
+    at: i64,
+    body: String,
+}
+
+#[derive(Template)]
+#[template(path = "links_show.html")]
+struct ShowPage {
+    c: Chrome,
+    id: String,
+    child: ChildSummary,
+    family: FamilySummary,
+    status: LinkStatus,
+    decline_reason: Option<String>,
+    timeline: Vec<Stage>,
+    steps: Vec<StepButton>,
+    staff: bool,
+    sides: String,
+    messages: Vec<Message>,
+    errors: FieldErrors,
+    body: String,
+    reason: String,
+    activity: Vec<Shown>,
+    sent: String,
+}
+
+fn timeline(status: LinkStatus) -> Vec<Stage> {
+    let path = &LinkStatus::ALL[..8];
+    let at = path.iter().position(|s| *s == status);
+    let mut stages: Vec<Stage> = path
+        .iter()
+        .enumerate()
+        .map(|(i, s)| Stage {
+            label: s.words(),
+            state: match at {
+                Some(a) if i < a => "done",
+                Some(a) if i == a => "current",
+                _ => "to come",
+            },
+        })
+        .collect();
+    if at.is_none() {
+        stages.push(Stage {
+            label: status.words(),
+            state: "current",
+        });
+    }
+    stages
+}
+
+fn buttons(status: LinkStatus, sides: &[Side]) -> Vec<StepButton> {
+    access::steps(status, sides)
+        .into_iter()
+        .map(|to| StepButton {
+            to: to.as_str(),
+            label: match to {
+                LinkStatus::Declined => "Decline".to_owned(),
+                LinkStatus::Withdrawn => "Withdraw".to_owned(),
+                LinkStatus::Closed => "Close the link".to_owned(),
+                other => format!("Move on to: {}", other.words()),
+            },
+            needs_reason: to == LinkStatus::Declined,
+        })
+        .collect()
+}
+
+fn sides_words(access: &Access) -> String {
+    match access.sides() {
+        [Side::ChildSide] => "You act for the child's organisation.".to_owned(),
+        [Side::FamilySide] => "You act for the family's organisation.".to_owned(),
+        [] => {
+            "Your social worker takes the steps of this link; you can follow them here.".to_owned()
+        }
+        _ => "Your organisation is both the child's and the family's.".to_owned(),
+    }
+}
+
+/// Body, time, author's name and e-mail, author's organisation.
+type MessageRow = (String, i64, Option<String>, String, Option<String>);
+
+async fn messages(state: &AppState, link: LinkId) -> Result<Vec<Message>, PageError> {
+    let rows: Vec<MessageRow> = sqlx::query_as(
+        "SELECT m.body, m.created_at, u.display_name, u.email, o.name FROM link_messages m \
+         JOIN users u ON u.id = m.author LEFT JOIN orgs o ON o.id = u.org_id \
+         WHERE m.link_id = $1 ORDER BY m.created_at, m.id",
+    )
+    .bind(link.to_string())
+    .fetch_all(state.db.reader())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(body, at, name, email, org)| {
+            let person = super::cases::view::person(name, Some(email));
+            Message {
+                who: org.map_or_else(|| person.clone(), |o| format!("{person} ({o})")),
+                when: when(at),
+                at,
+                body,
+            }
+        })
+        .collect())
+}
+
+/// Builds the page of `link` for `viewer`, with `errors` and the texts they typed.
+async fn show_page(
+    state: &AppState,
+    viewer: &Viewer,
+    link: &Link,
+    access: &Access,
+    errors: FieldErrors,
+    (body, reason): (String, String),
+) -> Result<ShowPage, PageError> {
+    let child = profiles::child(state, link.child_profile).await?;
+    let family = profiles::family(state, link.family_profile).await?;
+    let staff = matches!(access, Access::Staff(_));
+    let org = viewer.org_id.ok_or(PageError::NotFound)?;
+    Ok(ShowPage {
+        c: Chrome::new(
+            viewer,
+            format!("Link: {} and {}", child.label, family.name),
+            "/links",
+        ),
+        id: link.id.to_string(),
+        status: link.status,
+        decline_reason: if staff {
+            link.decline_reason.clone()
+        } else {
+            None
+        },
+        timeline: timeline(link.status),
+        steps: buttons(link.status, access.sides()),
+        staff,
+        sides: sides_words(access),
+        messages: if staff {
+            messages(state, link.id).await?
+        } else {
+            Vec::new()
+        },
+        errors,
+        body,
+        reason,
+        activity: activity::trail(state, Subject::Link, &link.id.to_string(), org).await?,
+        sent: when(link.created_at),
+        child,
+        family,
+    })
+}
+
+#[tracing::instrument(name = "GET /links/{id}", skip_all, fields(user.id = %viewer.user_id))]
+async fn show(State(state): State<AppState>, viewer: Viewer, Id(id): Id<LinkId>) -> PageResult {
+    let (mut link, access) = access::load(&state, id, &viewer).await?;
+    if link.status == LinkStatus::Sent && access.sides().contains(&Side::ChildSide) {
+        change::mark_viewed(&state, &link, viewer.user_id).await?;
+        link = access::load(&state, id, &viewer).await?.0;
+    }
+    let page = show_page(
+        &state,
+        &viewer,
+        &link,
+        &access,
+        FieldErrors::new(),
+        Default::default(),
+    )
+    .await?;
+    render(&page)
+}
+
+/// The link's page again (422) with `message` next to `field`, and the texts the viewer
+/// typed (message body, decline reason) kept in their boxes.
+async fn invalid(
+    state: &AppState,
+    viewer: &Viewer,
+    (link, access): (&Link, &Access),
+    (field, message, texts): (&'static str, String, (String, String)),
+) -> PageResult {
+    let mut errors = FieldErrors::new();
+    errors.add(field, message);
+    let page = show_page(state, viewer, link, access, errors, texts).await?;
+    render_invalid(&page)
+}
+
+/// The step form: where to go, where the page showed the link, and a reason to decline.
+#[derive(Deserialize)]
+pub struct StepForm {
+    to: String,
+    from: String,
+    #[serde(default)]
+    reason: String,
+}
+
+#[tracing::instrument(
+    name = "POST /links/{id}/status",
+    skip_all,
+    fields(user.id = %viewer.user_id)
+)]
+async fn set_status(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Id(id): Id<LinkId>,
+    Form(f): Form<StepForm>,
+) -> PageResult {
+    let (link, access) = access::load(&state, id, &viewer).await?;
+    let sides = access.staff_sides()?;
+    let bad = || PageError::BadRequest("the form was not one this app sends");
+    let to: LinkStatus = f.to.parse().map_err(|_| bad())?;
+    let from: LinkStatus = f.from.parse().map_err(|_| bad())?;
+    if from != link.status {
+        return Err(PageError::Conflict(
+            "the link changed while you were looking at it; reload the page to see where it \
+             stands now",
+        ));
+    }
+    access::check_step(from, to, sides)?;
+    let reason = if to == LinkStatus::Declined {
+        match form::required(&f.reason, 2000, true) {
+            Ok(r) => Some(r),
+            Err(m) => {
+                let refused = ("reason", m, (String::new(), f.reason));
+                return invalid(&state, &viewer, (&link, &access), refused).await;
+            }
+        }
+    } else {
+        None
+    };
+    change::step(
+        &state,
+        &link,
+        viewer.user_id,
+        sides,
+        (from, to),
+        reason.as_deref(),
+    )
+    .await?;
+    Ok(see_other(&change::path(id)))
+}
+
+/// The message form.
+#[derive(Deserialize)]
+pub struct MessageForm {
+    #[serde(default)]
+    body: String,
+}
+
+#[tracing::instrument(
+    name = "POST /links/{id}/messages",
+    skip_all,
+    fields(user.id = %viewer.user_id)
+)]
+async fn add_message(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Id(id): Id<LinkId>,
+    Form(f): Form<MessageForm>,
+) -> PageResult {
+    let (link, access) = access::load(&state, id, &viewer).await?;
+    let sides = access.staff_sides()?;
+    match form::required(&f.body, MAX_MESSAGE_CHARS, true) {
+        Ok(body) => {
+            change::message(&state, &link, viewer.user_id, sides, &body).await?;
+            Ok(see_other(&format!("{}#messages", change::path(id))))
+        }
+        Err(m) => {
+            let refused = ("body", m, (f.body, String::new()));
+            invalid(&state, &viewer, (&link, &access), refused).await
+        }
+    }
 }

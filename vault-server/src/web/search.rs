@@ -1,10 +1,441 @@
-//! TODO: being built.
+//! Search from both sides: families for one of our child profiles, children for one of our
+//! families, or either with filters alone.
+//!
+//! Only active profiles the viewer's organisation may see are read
+//! ([`super::visibility::profile_visible`], which also checks both licences). With a profile
+//! chosen, results are ranked by [`vault_core::matching::score`] and each carries the reasons
+//! for its score; without one they are listed by name. Filters travel in the query string (a
+//! GET form: nothing secret in them), and a bad filter shows the form again with a message
+//! next to the field (422), never an error page.
 
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::routing::get;
 use axum::Router;
+use serde::Deserialize;
+use vault_core::ids::{ChildProfileId, FamilyProfileId, OrgId};
+use vault_core::matching::{self, FamilyKind, LegalStatus, NeedLevel, Reason};
 
+use super::form;
+use super::links::profiles::{self as link_profiles, ChildSummary, FamilySummary};
+use super::page::{render, render_invalid, Chrome, FieldErrors, PageError, PageResult};
+use super::session::Viewer;
+use super::visibility::{self, Kind};
 use crate::state::AppState;
 
-/// The routes of this part of the app.
+/// The search routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/search", get(start))
+        .route("/search/families", get(find_families))
+        .route("/search/children", get(find_children))
+}
+
+/// The filters as the form sends them; every field is text so that nothing a browser sends
+/// fails before it can be shown next to its field.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct Filters {
+    child: String,
+    family: String,
+    age_min: String,
+    age_max: String,
+    siblings: String,
+    health: String,
+    development: String,
+    education: String,
+    contact: String,
+    region: String,
+    legal_status: String,
+    kind: String,
+}
+
+/// The filters once checked.
+#[derive(Default)]
+struct Checked {
+    ages: Option<(u32, u32)>,
+    siblings: Option<u32>,
+    needs: [Option<NeedLevel>; 4],
+    region: Option<String>,
+    legal_status: Option<LegalStatus>,
+    kind: Option<FamilyKind>,
+}
+
+/// One of our profiles, offered in the form's "for" list.
+pub struct Choice {
+    id: String,
+    label: String,
+}
+
+/// One result.
+pub struct Hit {
+    href: String,
+    title: String,
+    facts: String,
+    org: String,
+    score: Option<u8>,
+    reasons: Vec<Reason>,
+    link_href: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    c: Chrome,
+    /// "families" or "children": what the page finds.
+    mode: &'static str,
+    f: Filters,
+    errors: FieldErrors,
+    choices: Vec<Choice>,
+    /// Name of the chosen profile, when results are ranked for one.
+    ranked_for: Option<String>,
+    hits: Vec<Hit>,
+    searched: bool,
+    levels: &'static [NeedLevel],
+    legal_statuses: &'static [LegalStatus],
+    kinds: &'static [FamilyKind],
+}
+
+/// One need-level filter as the form shows it.
+pub struct NeedField {
+    field: &'static str,
+    label: &'static str,
+    value: String,
+}
+
+impl SearchPage {
+    fn need_fields(&self) -> Vec<NeedField> {
+        let f = &self.f;
+        [
+            ("health", "Health needs", &f.health),
+            ("development", "Development needs", &f.development),
+            ("education", "Education needs", &f.education),
+            ("contact", "Contact arrangements", &f.contact),
+        ]
+        .into_iter()
+        .map(|(field, label, value)| NeedField {
+            field,
+            label,
+            value: value.clone(),
+        })
+        .collect()
+    }
+}
+
+#[tracing::instrument(name = "GET /search", skip_all, fields(user.id = %viewer.user_id))]
+async fn start(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+    let org = viewer.staff_org()?;
+    let page = page(&state, &viewer, org, "families", Filters::default()).await?;
+    render(&page)
+}
+
+async fn page(
+    state: &AppState,
+    viewer: &Viewer,
+    org: OrgId,
+    mode: &'static str,
+    f: Filters,
+) -> Result<SearchPage, PageError> {
+    let own = [org.to_string()];
+    let choices = if mode == "families" {
+        link_profiles::children(state, "p.org_id = $1 AND p.status = 'active'", &own)
+            .await?
+            .into_iter()
+            .map(|c| Choice {
+                id: c.id.to_string(),
+                label: format!("{} ({})", c.label, c.ages_text()),
+            })
+            .collect()
+    } else {
+        link_profiles::families(state, "p.org_id = $1 AND p.status = 'active'", &own)
+            .await?
+            .into_iter()
+            .map(|f| Choice {
+                id: f.id.to_string(),
+                label: f.name,
+            })
+            .collect()
+    };
+    let title = if mode == "families" {
+        "Find families"
+    } else {
+        "Find children"
+    };
+    Ok(SearchPage {
+        c: Chrome::new(viewer, title, "/search"),
+        mode,
+        f,
+        errors: FieldErrors::new(),
+        choices,
+        ranked_for: None,
+        hits: Vec::new(),
+        searched: false,
+        levels: NeedLevel::ALL,
+        legal_statuses: LegalStatus::ALL,
+        kinds: FamilyKind::ALL,
+    })
+}
+
+fn check(f: &Filters, errors: &mut FieldErrors) -> Checked {
+    let mut out = Checked::default();
+    let age = |v: &str| -> Result<Option<u32>, String> {
+        if v.trim().is_empty() {
+            return Ok(None);
+        }
+        form::number(v, 0, 18).map(|n| Some(u32::try_from(n).unwrap_or(0)))
+    };
+    let min = age(&f.age_min)
+        .map_err(|m| errors.add("age_min", m))
+        .ok()
+        .flatten();
+    let max = age(&f.age_max)
+        .map_err(|m| errors.add("age_max", m))
+        .ok()
+        .flatten();
+    match (min, max) {
+        (Some(a), Some(b)) if a > b => {
+            errors.add("age_max", "Enter an age no lower than the youngest age.");
+        }
+        (None, None) => {}
+        (a, b) => out.ages = Some((a.unwrap_or(0), b.unwrap_or(18))),
+    }
+    if !f.siblings.trim().is_empty() {
+        match form::number(&f.siblings, 1, 10) {
+            Ok(n) => out.siblings = Some(u32::try_from(n).unwrap_or(1)),
+            Err(m) => errors.add("siblings", m),
+        }
+    }
+    let areas = [
+        ("health", &f.health),
+        ("development", &f.development),
+        ("education", &f.education),
+        ("contact", &f.contact),
+    ];
+    for (i, (field, value)) in areas.into_iter().enumerate() {
+        out.needs[i] = choice(value, field, errors);
+    }
+    match form::text(&f.region, 100, false) {
+        Ok(r) if r.is_empty() => {}
+        Ok(r) => out.region = Some(r),
+        Err(m) => errors.add("region", m),
+    }
+    out.legal_status = choice(&f.legal_status, "legal_status", errors);
+    out.kind = choice(&f.kind, "kind", errors);
+    out
+}
+
+/// An optional choice from a list; anything not on the list is a field error.
+fn choice<T: std::str::FromStr>(
+    value: &str,
+    field: &'static str,
+    errors: &mut FieldErrors,
+) -> Option<T> {
+    if value.is_empty() {
+        return None;
+    }
+    value
+        .parse()
+        .map_err(|_| errors.add(field, "Choose one of the options in the list."))
+        .ok()
+}
+
+fn same_region(a: &str, b: &str) -> bool {
+    a.trim().to_lowercase() == b.trim().to_lowercase()
+}
+
+fn family_passes(fam: &FamilySummary, c: &Checked) -> bool {
+    let o = &fam.offer;
+    let overlaps = c.ages.is_none_or(|(a, b)| o.age_min <= b && o.age_max >= a);
+    let room = c.siblings.is_none_or(|n| o.children_max >= n);
+    let meets = o
+        .can_meet
+        .areas()
+        .iter()
+        .zip(c.needs)
+        .all(|((_, can), want)| want.is_none_or(|w| *can >= w));
+    let region = c
+        .region
+        .as_deref()
+        .is_none_or(|r| same_region(r, &o.region));
+    let kind = c.kind.is_none_or(|k| k == o.kind);
+    overlaps && room && meets && region && kind
+}
+
+fn child_passes(child: &ChildSummary, c: &Checked) -> bool {
+    let n = &child.needs;
+    let ages = c
+        .ages
+        .is_none_or(|(a, b)| child.ages.iter().all(|age| (a..=b).contains(age)));
+    let group = c
+        .siblings
+        .is_none_or(|s| u32::try_from(child.ages.len()).is_ok_and(|len| len == s));
+    let needs = n
+        .needs
+        .areas()
+        .iter()
+        .zip(c.needs)
+        .all(|((_, need), most)| most.is_none_or(|m| *need <= m));
+    let region = c
+        .region
+        .as_deref()
+        .is_none_or(|r| same_region(r, &n.region));
+    let legal = c.legal_status.is_none_or(|l| l == n.legal_status);
+    ages && group && needs && region && legal
+}
+
+/// Profile ids come from the query string; one that does not parse is "not found".
+fn chosen<T: std::str::FromStr>(value: &str) -> Result<Option<T>, PageError> {
+    if value.is_empty() {
+        return Ok(None);
+    }
+    value.parse().map(Some).map_err(|_| PageError::NotFound)
+}
+
+fn visible_active(kind: Kind) -> String {
+    format!(
+        "{} AND p.status = 'active'",
+        visibility::profile_visible(kind, "$1", "$2")
+    )
+}
+
+#[tracing::instrument(name = "GET /search/families", skip_all, fields(user.id = %viewer.user_id))]
+async fn find_families(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(filters): Query<Filters>,
+) -> PageResult {
+    let org = viewer.staff_org()?;
+    let for_child = match chosen::<ChildProfileId>(&filters.child)? {
+        Some(id) => Some(own_child(&state, org, id).await?),
+        None => None,
+    };
+    let mut page = page(&state, &viewer, org, "families", filters).await?;
+    let checked = check(&page.f, &mut page.errors);
+    if !page.errors.is_empty() {
+        return render_invalid(&page);
+    }
+    let binds = [org.to_string(), visibility::today()];
+    let found = link_profiles::families(&state, &visible_active(Kind::Family), &binds).await?;
+    let today = link_profiles::this_month();
+    let mut hits: Vec<Hit> = found
+        .into_iter()
+        .filter(|fam| family_passes(fam, &checked))
+        .map(|fam| {
+            let scored = for_child
+                .as_ref()
+                .map(|child| matching::score(&child.needs, &fam.offer, today));
+            Hit {
+                href: format!("/families/{}", fam.id),
+                facts: format!("{}. {}", fam.hopes_text(), region_words(&fam.offer.region)),
+                org: fam.org_name,
+                score: scored.as_ref().map(|m| m.score),
+                reasons: scored.map(|m| m.reasons).unwrap_or_default(),
+                link_href: None,
+                title: fam.name,
+            }
+        })
+        .collect();
+    rank(&mut hits);
+    page.ranked_for = for_child.map(|c| c.label);
+    page.hits = hits;
+    page.searched = true;
+    render(&page)
+}
+
+#[tracing::instrument(name = "GET /search/children", skip_all, fields(user.id = %viewer.user_id))]
+async fn find_children(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(filters): Query<Filters>,
+) -> PageResult {
+    let org = viewer.staff_org()?;
+    let for_family = match chosen::<FamilyProfileId>(&filters.family)? {
+        Some(id) => Some(own_family(&state, org, id).await?),
+        None => None,
+    };
+    let mut page = page(&state, &viewer, org, "children", filters).await?;
+    let checked = check(&page.f, &mut page.errors);
+    if !page.errors.is_empty() {
+        return render_invalid(&page);
+    }
+    let binds = [org.to_string(), visibility::today()];
+    let found = link_profiles::children(&state, &visible_active(Kind::Child), &binds).await?;
+    let today = link_profiles::this_month();
+    let mut hits: Vec<Hit> = found
+        .into_iter()
+        .filter(|child| child_passes(child, &checked))
+        .map(|child| {
+            let scored = for_family
+                .as_ref()
+                .map(|fam| matching::score(&child.needs, &fam.offer, today));
+            Hit {
+                href: format!("/children/{}", child.id),
+                facts: format!(
+                    "{}: {}. {}. {}",
+                    child.group_text(),
+                    child.ages_text(),
+                    capitalised(child.needs.legal_status.words()),
+                    region_words(&child.needs.region)
+                ),
+                org: child.org_name,
+                score: scored.as_ref().map(|m| m.score),
+                reasons: scored.map(|m| m.reasons).unwrap_or_default(),
+                link_href: Some(format!("/links/new?child={}", child.id)),
+                title: child.label,
+            }
+        })
+        .collect();
+    rank(&mut hits);
+    page.ranked_for = for_family.map(|f| f.name);
+    page.hits = hits;
+    page.searched = true;
+    render(&page)
+}
+
+/// Best score first; equal scores (or none) by name, so the order never changes by chance.
+fn rank(hits: &mut [Hit]) {
+    hits.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.title.cmp(&b.title)));
+}
+
+fn region_words(region: &str) -> String {
+    if region.trim().is_empty() {
+        "Region not given".to_owned()
+    } else {
+        format!("Region: {region}")
+    }
+}
+
+fn capitalised(words: &str) -> String {
+    let mut chars = words.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
+/// One of our own active child profiles, or 404.
+async fn own_child(
+    state: &AppState,
+    org: OrgId,
+    id: ChildProfileId,
+) -> Result<ChildSummary, PageError> {
+    let child = link_profiles::child(state, id).await?;
+    if child.org_id == org {
+        Ok(child)
+    } else {
+        Err(PageError::NotFound)
+    }
+}
+
+/// One of our own family profiles, or 404.
+async fn own_family(
+    state: &AppState,
+    org: OrgId,
+    id: FamilyProfileId,
+) -> Result<FamilySummary, PageError> {
+    let family = link_profiles::family(state, id).await?;
+    if family.org_id == org {
+        Ok(family)
+    } else {
+        Err(PageError::NotFound)
+    }
 }

@@ -1,0 +1,298 @@
+//! Profiles and database tweaks for the search, link and case tests: child and family
+//! profiles written straight into the database (as the profile forms would), so these tests
+//! do not depend on the profile pages, and small helpers to read what a page changed.
+
+#![allow(dead_code)] // each test file uses its own subset
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::AnyPool;
+use vault_core::ids::{ChildProfileId, FamilyProfileId, OrgId, UserId};
+use vault_tests::platform::Platform;
+use vault_tests::web::{self, html_text, Account, Page};
+
+/// A pool on the platform's database.
+pub(crate) async fn pool(platform: &Platform) -> AnyPool {
+    sqlx::any::install_default_drivers();
+    AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&platform.database_url)
+        .await
+        .unwrap()
+}
+
+/// Runs one statement with text parameters.
+pub(crate) async fn exec(platform: &Platform, sql: &str, binds: &[&str]) {
+    let pool = pool(platform).await;
+    let mut query = sqlx::query(sql);
+    for b in binds {
+        query = query.bind(*b);
+    }
+    query.execute(&pool).await.unwrap();
+    pool.close().await;
+}
+
+/// One number a query answers, such as a count.
+pub(crate) async fn number(platform: &Platform, sql: &str, binds: &[&str]) -> i64 {
+    let pool = pool(platform).await;
+    let mut query = sqlx::query_as::<_, (i64,)>(sql);
+    for b in binds {
+        query = query.bind(*b);
+    }
+    let (n,) = query.fetch_one(&pool).await.unwrap();
+    pool.close().await;
+    n
+}
+
+/// One text a query answers.
+pub(crate) async fn text(platform: &Platform, sql: &str, binds: &[&str]) -> String {
+    let pool = pool(platform).await;
+    let mut query = sqlx::query_as::<_, (String,)>(sql);
+    for b in binds {
+        query = query.bind(*b);
+    }
+    let (t,) = query.fetch_one(&pool).await.unwrap();
+    pool.close().await;
+    t
+}
+
+/// The page's text as a reader sees it: tags removed (so `Status: <b>viewed</b>.` reads
+/// "Status: viewed."), entities decoded, runs of white space made one space.
+#[must_use]
+pub(crate) fn page_text(page: &Page) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in page.body.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    let text = html_text(&out);
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words.join(" ")
+}
+
+/// Whether a reader of the page sees `text`, whatever tags lie between its words.
+#[must_use]
+pub(crate) fn says(page: &Page, text: &str) -> bool {
+    page_text(page).contains(text)
+}
+
+/// The current year (UTC), from the system clock, so ages in tests stay right every year.
+#[must_use]
+pub(crate) fn this_year() -> i64 {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    // Civil-from-days (proleptic Gregorian), enough for a year.
+    let days = i64::try_from(secs / 86_400).unwrap() + 719_468;
+    let era = days.div_euclid(146_097);
+    let doe = days - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let year = yoe + era * 400;
+    if mp >= 10 {
+        year + 1
+    } else {
+        year
+    }
+}
+
+/// A child profile to write.
+pub(crate) struct Child<'a> {
+    /// Each child's name and age in whole years (born in January that many years ago).
+    pub(crate) children: &'a [(&'a str, i64)],
+    /// Stored legal status name.
+    pub(crate) legal_status: &'a str,
+    /// Region.
+    pub(crate) region: &'a str,
+    /// Health, development, education, contact need levels.
+    pub(crate) needs: [&'a str; 4],
+    /// own, named or all.
+    pub(crate) visibility: &'a str,
+}
+
+impl Default for Child<'_> {
+    fn default() -> Self {
+        Self {
+            children: &[("Amy", 4), ("Ben", 6)],
+            legal_status: "placement_order",
+            region: "North West",
+            needs: ["high", "low", "none", "none"],
+            visibility: "all",
+        }
+    }
+}
+
+/// Writes a child profile of `org` whose social worker is `worker`.
+pub(crate) async fn child_profile(
+    platform: &Platform,
+    org: OrgId,
+    worker: UserId,
+    child: Child<'_>,
+) -> ChildProfileId {
+    let id = ChildProfileId::new();
+    let pool = pool(platform).await;
+    sqlx::query(
+        "INSERT INTO child_profiles (id, org_id, social_worker, legal_status, region, \
+            need_health, need_development, need_education, need_contact, needs_notes, likes, \
+            personality, visibility, status, views, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '', '', '', $10, 'active', 0, $3, 1, 1)",
+    )
+    .bind(id.to_string())
+    .bind(org.to_string())
+    .bind(worker.to_string())
+    .bind(child.legal_status)
+    .bind(child.region)
+    .bind(child.needs[0])
+    .bind(child.needs[1])
+    .bind(child.needs[2])
+    .bind(child.needs[3])
+    .bind(child.visibility)
+    .execute(&pool)
+    .await
+    .unwrap();
+    for (position, (name, age)) in child.children.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO children (id, profile_id, position, name, birth_month, birth_year) \
+             VALUES ($1, $2, $3, $4, 1, $5)",
+        )
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(id.to_string())
+        .bind(i64::try_from(position).unwrap())
+        .bind(*name)
+        .bind(this_year() - age)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    pool.close().await;
+    id
+}
+
+/// A family profile to write.
+pub(crate) struct Family<'a> {
+    /// The name the profile shows.
+    pub(crate) name: &'a str,
+    /// adoption or fostering.
+    pub(crate) kind: &'a str,
+    /// Health, development, education, contact levels they can meet.
+    pub(crate) meet: [&'a str; 4],
+    /// Youngest and eldest age they hope for.
+    pub(crate) ages: (i64, i64),
+    /// Most children at once.
+    pub(crate) children_max: i64,
+    /// Region.
+    pub(crate) region: &'a str,
+    /// own, named or all.
+    pub(crate) visibility: &'a str,
+    /// The adopter's own account.
+    pub(crate) account: Option<UserId>,
+}
+
+impl Default for Family<'_> {
+    fn default() -> Self {
+        Self {
+            name: "Sam and Alex",
+            kind: "adoption",
+            meet: ["high", "medium", "low", "low"],
+            ages: (0, 6),
+            children_max: 2,
+            region: "North West",
+            visibility: "all",
+            account: None,
+        }
+    }
+}
+
+/// Writes a family profile of `org` whose social worker is `worker`.
+pub(crate) async fn family_profile(
+    platform: &Platform,
+    org: OrgId,
+    worker: UserId,
+    family: Family<'_>,
+) -> FamilyProfileId {
+    let id = FamilyProfileId::new();
+    let pool = pool(platform).await;
+    sqlx::query(
+        "INSERT INTO family_profiles (id, org_id, social_worker, account_user_id, name, \
+            family_kind, adults, children_at_home, household, approval_status, approval_terms, \
+            meet_health, meet_development, meet_education, meet_contact, age_min, age_max, \
+            children_max, region, description, visibility, status, views, created_by, \
+            created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 2, 0, '', 'approved', '', $7, $8, $9, $10, $11, $12, \
+            $13, $14, '', $15, 'active', 0, $3, 1, 1)",
+    )
+    .bind(id.to_string())
+    .bind(org.to_string())
+    .bind(worker.to_string())
+    .bind(family.account.map(|a| a.to_string()))
+    .bind(family.name)
+    .bind(family.kind)
+    .bind(family.meet[0])
+    .bind(family.meet[1])
+    .bind(family.meet[2])
+    .bind(family.meet[3])
+    .bind(family.ages.0)
+    .bind(family.ages.1)
+    .bind(family.children_max)
+    .bind(family.region)
+    .bind(family.visibility)
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    id
+}
+
+/// Northshire, where Nia is the social worker of Amy and Ben, and Brightwater, where Bo is
+/// the social worker of Sam and Alex (both profiles shown to all licensed organisations):
+/// the two sides of most search and link stories.
+pub(crate) struct Sides {
+    pub(crate) platform: Platform,
+    pub(crate) north: OrgId,
+    pub(crate) bright: OrgId,
+    pub(crate) nia: UserId,
+    pub(crate) bo: UserId,
+    pub(crate) child: ChildProfileId,
+    pub(crate) family: FamilyProfileId,
+}
+
+/// Starts a platform with [`Sides`].
+pub(crate) async fn two_sides() -> Sides {
+    let platform = Platform::start().await;
+    let north = web::organisation(&platform, "Northshire Council").await;
+    let bright = web::organisation(&platform, "Brightwater Adoption Agency").await;
+    let practitioner = Account::Practitioner;
+    let nia = web::account(
+        &platform,
+        north,
+        "nia@north.example",
+        "Nia North",
+        practitioner,
+    );
+    let nia = nia.await;
+    let bo = web::account(
+        &platform,
+        bright,
+        "bo@bright.example",
+        "Bo Bright",
+        practitioner,
+    );
+    let bo = bo.await;
+    let child = child_profile(&platform, north, nia, Child::default()).await;
+    let family = family_profile(&platform, bright, bo, Family::default()).await;
+    Sides {
+        platform,
+        north,
+        bright,
+        nia,
+        bo,
+        child,
+        family,
+    }
+}
