@@ -12,25 +12,23 @@ use axum::extract::State;
 use axum::routing::{get, post};
 use axum::Router;
 use secrecy::ExposeSecret;
-use serde::Deserialize;
 use vault_core::ids::OrgId;
 
 use super::activity::{self, Entry, Subject};
-use super::form::{self, Empty, Form, Id};
-use super::licence::{self, OrgSettings, DEFAULT_OPEN_LINK_CAP};
+use super::form::{Empty, Form, Id};
+use super::licence::{self, DEFAULT_OPEN_LINK_CAP};
 use super::page::PageResult;
 use super::page::{render, render_invalid, see_other, when, Chrome, FieldErrors, PageError};
 use super::session::Viewer;
-use super::visibility;
 use crate::auth;
 use crate::db::audit::{self, Event};
 use crate::db::Tx;
 use crate::state::AppState;
 
-/// Most open links per family the platform admin may allow.
-const MAX_OPEN_LINK_CAP: i64 = 20;
-/// Outbox rows the page lists at most, newest first.
-const OUTBOX_LISTED: i64 = 200;
+mod licence_form;
+mod outbox_page;
+
+use licence_form::{check, licence_summary, licence_words, LicenceForm};
 
 /// The platform admin routes.
 pub fn routes() -> Router<AppState> {
@@ -39,7 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/orgs/new", get(new_org_page).post(create_org))
         .route("/admin/orgs/{id}", get(org_page).post(update_org))
         .route("/admin/orgs/{id}/invite", post(new_invite))
-        .route("/admin/outbox", get(outbox))
+        .route("/admin/outbox", get(outbox_page::outbox))
 }
 
 /// One organisation in the list.
@@ -59,18 +57,6 @@ struct OrgsPage {
 }
 
 type ListRow = (String, String, Option<i64>, Option<String>, i64, i64);
-
-/// The licence in words: "active until …", "expired on …", "switched off", "none".
-fn licence_words(active: Option<i64>, expires: Option<&str>) -> String {
-    match (active, expires) {
-        (Some(1), Some(day)) if day >= visibility::today().as_str() => {
-            format!("active until {day}")
-        }
-        (Some(1), Some(day)) => format!("expired on {day}"),
-        (Some(_), Some(day)) => format!("switched off (until {day})"),
-        _ => "none".to_owned(),
-    }
-}
 
 #[tracing::instrument(name = "GET /admin/orgs", skip_all, fields(user.id = %viewer.user_id))]
 async fn orgs(State(state): State<AppState>, viewer: Viewer) -> PageResult {
@@ -100,36 +86,6 @@ async fn orgs(State(state): State<AppState>, viewer: Viewer) -> PageResult {
     })
 }
 
-/// The licence fields, as the forms send them (and show them again).
-#[derive(Deserialize, Default)]
-struct LicenceForm {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    expires: String,
-    #[serde(default)]
-    active: Option<String>,
-    #[serde(default)]
-    cap: String,
-    #[serde(default)]
-    families_edit_own: Option<String>,
-    #[serde(default)]
-    region: String,
-}
-
-impl LicenceForm {
-    fn of(name: &str, s: &OrgSettings) -> Self {
-        Self {
-            name: name.to_owned(),
-            expires: s.licence_expires_on.clone(),
-            active: s.licence_active.then(|| "1".to_owned()),
-            cap: s.open_link_cap.to_string(),
-            families_edit_own: s.families_edit_own.then(|| "1".to_owned()),
-            region: s.region.clone(),
-        }
-    }
-}
-
 #[derive(Template)]
 #[template(path = "admin_org_form.html")]
 struct OrgFormPage {
@@ -156,51 +112,6 @@ struct CodePage {
     org_name: String,
     code: String,
     created: bool,
-}
-
-/// Checks the licence fields; `new` also requires a name and a date from today on.
-fn check(f: &LicenceForm, new: bool) -> Result<(String, OrgSettings), FieldErrors> {
-    let mut errors = FieldErrors::new();
-    let name = match crate::checks::label(&f.name, 200, "") {
-        Ok(ok) => ok.to_owned(),
-        Err(_) if new => {
-            errors.add(
-                "name",
-                "Enter a name of 1 to 200 characters, without control or invisible \
-                 formatting characters.",
-            );
-            String::new()
-        }
-        Err(_) => String::new(),
-    };
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let expires = f.expires.trim();
-    match time::Date::parse(expires, &format) {
-        Ok(_) if new && expires < visibility::today().as_str() => {
-            errors.add("expires", "Choose today or a later day.");
-        }
-        Ok(_) => {}
-        Err(_) => errors.add("expires", "Enter a date as YYYY-MM-DD, such as 2027-03-31."),
-    }
-    let cap = form::number(&f.cap, 1, MAX_OPEN_LINK_CAP).unwrap_or_else(|m| {
-        errors.add("cap", m);
-        DEFAULT_OPEN_LINK_CAP
-    });
-    let region = form::text(&f.region, 100, false).unwrap_or_else(|m| {
-        errors.add("region", m);
-        String::new()
-    });
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let settings = OrgSettings {
-        licence_active: f.active.is_some(),
-        licence_expires_on: expires.to_owned(),
-        open_link_cap: cap,
-        families_edit_own: f.families_edit_own.is_some(),
-        region,
-    };
-    Ok((name, settings))
 }
 
 #[tracing::instrument(name = "GET /admin/orgs/new", skip_all, fields(user.id = %viewer.user_id))]
@@ -266,23 +177,6 @@ async fn create_org(
         code: code.expose_secret().to_owned(),
         created: true,
     })
-}
-
-fn licence_summary(s: &OrgSettings) -> String {
-    let yes_no = |b: bool| if b { "yes" } else { "no" };
-    format!(
-        "licence {} until {}, at most {} open links per family, families edit their own \
-         profile: {}, region: {}",
-        if s.licence_active { "active" } else { "off" },
-        s.licence_expires_on,
-        s.open_link_cap,
-        yes_no(s.families_edit_own),
-        if s.region.is_empty() {
-            "none"
-        } else {
-            &s.region
-        },
-    )
 }
 
 async fn org_activity(tx: &mut Tx, viewer: &Viewer, org: OrgId, summary: &str) -> sqlx::Result<()> {
@@ -423,54 +317,5 @@ async fn new_invite(
         org_name: name,
         code: code.expose_secret().to_owned(),
         created: false,
-    })
-}
-
-/// One outbox e-mail as the platform admin sees it.
-pub struct Mail {
-    to: String,
-    subject: String,
-    created: String,
-    state: String,
-    last_error: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "admin_outbox.html")]
-struct OutboxPage {
-    c: Chrome,
-    smtp: bool,
-    mails: Vec<Mail>,
-}
-
-type MailRow = (String, String, i64, Option<i64>, i64, Option<String>, i64);
-
-#[tracing::instrument(name = "GET /admin/outbox", skip_all, fields(user.id = %viewer.user_id))]
-async fn outbox(State(state): State<AppState>, viewer: Viewer) -> PageResult {
-    viewer.platform_admin()?;
-    let rows: Vec<MailRow> = sqlx::query_as(
-        "SELECT to_address, subject, created_at, sent_at, attempts, last_error, \
-                next_attempt_at \
-         FROM outbox ORDER BY created_at DESC, id LIMIT $1",
-    )
-    .bind(OUTBOX_LISTED)
-    .fetch_all(state.db.reader())
-    .await?;
-    let mails = rows
-        .into_iter()
-        .map(
-            |(to, subject, created, sent, attempts, last_error, next)| Mail {
-                to,
-                subject,
-                created: when(created),
-                state: super::outbox::state_words(sent, attempts, next),
-                last_error,
-            },
-        )
-        .collect();
-    render(&OutboxPage {
-        c: Chrome::new(&viewer, "Outbox", "/admin/outbox"),
-        smtp: state.settings.smtp_url.is_some(),
-        mails,
     })
 }

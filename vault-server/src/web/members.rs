@@ -12,8 +12,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::Router;
-use serde::Deserialize;
-use vault_core::ids::{FamilyProfileId, OrgId, UserId};
+use vault_core::ids::{OrgId, UserId};
 
 use super::activity::{self, Entry, Subject};
 use super::form::{Empty, Form, Id};
@@ -25,12 +24,14 @@ use crate::db::audit::{self, Event};
 use crate::db::{now, Tx};
 use crate::state::AppState;
 
+mod approve;
+
 /// The member routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/members", get(list))
         .route("/members/{id}", get(person_page))
-        .route("/members/{id}/approve", post(approve))
+        .route("/members/{id}/approve", post(approve::approve))
         .route("/members/{id}/refuse", post(refuse))
         .route("/members/{id}/remove", post(remove))
 }
@@ -177,7 +178,7 @@ async fn person_answer(
     state: &AppState,
     viewer: &Viewer,
     p: Person,
-    form: Option<&ApproveForm>,
+    chosen: Option<(&str, &str)>,
     errors: FieldErrors,
 ) -> PageResult {
     let org = viewer.manager_org()?;
@@ -192,8 +193,10 @@ async fn person_answer(
         me: p.id == viewer.user_id.to_string(),
         p,
         profiles,
-        role: form.map(|f| f.role.clone()).unwrap_or_default(),
-        profile: form.map(|f| f.profile.clone()).unwrap_or_default(),
+        role: chosen.map(|(role, _)| role.to_owned()).unwrap_or_default(),
+        profile: chosen
+            .map(|(_, profile)| profile.to_owned())
+            .unwrap_or_default(),
         errors,
     };
     if invalid {
@@ -214,68 +217,6 @@ async fn person_page(
     person_answer(&state, &viewer, p, None, FieldErrors::new()).await
 }
 
-/// The approval form: a role for staff, an optional profile for a family.
-#[derive(Deserialize)]
-struct ApproveForm {
-    #[serde(default)]
-    role: String,
-    #[serde(default)]
-    profile: String,
-}
-
-/// What an approval will do, once its fields are checked.
-struct Approval {
-    role: Option<&'static str>,
-    profile: Option<FamilyProfileId>,
-    summary: String,
-}
-
-async fn check_approval(
-    state: &AppState,
-    org: OrgId,
-    p: &Person,
-    form: &ApproveForm,
-) -> PageResult<Result<Approval, FieldErrors>> {
-    let mut errors = FieldErrors::new();
-    if p.kind == "staff" {
-        let role = match form.role.as_str() {
-            "practitioner" => "practitioner",
-            "manager" => "manager",
-            _ => {
-                errors.add("role", "Choose practitioner or manager.");
-                return Ok(Err(errors));
-            }
-        };
-        let summary = format!("approved {} as a {role}", p.name);
-        return Ok(Ok(Approval {
-            role: Some(role),
-            profile: None,
-            summary,
-        }));
-    }
-    let chosen = form.profile.trim();
-    let profile = if chosen.is_empty() {
-        None
-    } else {
-        let free = free_profiles(state, org).await?;
-        let found = free.iter().find(|f| f.id == chosen).map(|f| f.id.parse());
-        let Some(Ok(id)) = found else {
-            errors.add(
-                "profile",
-                "Choose one of your organisation's family profiles without an account, or none.",
-            );
-            return Ok(Err(errors));
-        };
-        Some(id)
-    };
-    let summary = format!("approved {} as an adopter or foster carer", p.name);
-    Ok(Ok(Approval {
-        role: None,
-        profile,
-        summary,
-    }))
-}
-
 /// 409 unless `p` is a web account in state `status`.
 fn expect_web(p: &Person, status: &str) -> PageResult<()> {
     if !p.web_account() {
@@ -289,46 +230,6 @@ fn expect_web(p: &Person, status: &str) -> PageResult<()> {
         ));
     }
     Ok(())
-}
-
-#[tracing::instrument(
-    name = "POST /members/{id}/approve",
-    skip_all,
-    fields(user.id = %viewer.user_id),
-)]
-async fn approve(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Id(user): Id<UserId>,
-    Form(form): Form<ApproveForm>,
-) -> PageResult {
-    let org = viewer.manager_org()?;
-    let p = load(&state, org, user).await?;
-    expect_web(&p, "pending")?;
-    let approval = match check_approval(&state, org, &p, &form).await? {
-        Ok(approval) => approval,
-        Err(errors) => return person_answer(&state, &viewer, p, Some(&form), errors).await,
-    };
-    let mut tx = state.db.begin().await?;
-    set_status(&mut tx, org, user, "pending", "active", approval.role).await?;
-    if let Some(profile) = approval.profile {
-        attach_profile(&mut tx, &viewer, org, profile, user, &p.name).await?;
-    }
-    let org_name = viewer.org_name.clone().unwrap_or_default();
-    let text = format!("Your registration with {org_name} was approved: welcome.");
-    notify::tell(&mut tx, &state, &[user], &text, "/dashboard").await?;
-    record(
-        &mut tx,
-        &viewer,
-        org,
-        user,
-        "user.approved",
-        &approval.summary,
-    )
-    .await?;
-    tx.commit().await?;
-    tracing::info!(member.id = %user, "web account approved");
-    Ok(see_other("/members"))
 }
 
 /// Moves `user` from status `from` to `to` (with `role` as member role), or 409 when another
@@ -359,42 +260,6 @@ async fn set_status(
             "this person's registration has already been dealt with",
         ))
     }
-}
-
-async fn attach_profile(
-    tx: &mut Tx,
-    viewer: &Viewer,
-    org: OrgId,
-    profile: FamilyProfileId,
-    user: UserId,
-    name: &str,
-) -> PageResult<()> {
-    let done = sqlx::query(
-        "UPDATE family_profiles SET account_user_id = $1, updated_at = $2 \
-         WHERE id = $3 AND org_id = $4 AND account_user_id IS NULL",
-    )
-    .bind(user.to_string())
-    .bind(now())
-    .bind(profile.to_string())
-    .bind(org.to_string())
-    .execute(&mut **tx)
-    .await?;
-    if done.rows_affected() != 1 {
-        return Err(PageError::Conflict(
-            "that family profile was given an account meanwhile",
-        ));
-    }
-    let summary = format!("gave {name} their own account on this profile");
-    let entry = Entry {
-        actor: Some(viewer.user_id),
-        org_id: org,
-        other_org_id: None,
-        subject: Subject::Family,
-        subject_id: profile.to_string(),
-        summary: &summary,
-    };
-    activity::record(tx, entry).await?;
-    Ok(())
 }
 
 /// The audit row and the organisation's activity entry of a change to a member.
