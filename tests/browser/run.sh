@@ -9,9 +9,9 @@
 #                      built when not given); the scenario opens a case with vaultctl
 #   CHROMIUM           the browser (default /usr/bin/chromium)
 #   KEEP_DATA=1        keep the data directory and server log for a look after a failure
-#   VAULT_SCREENSHOTS_DIR=../../docs/screenshots
-#                      save the main pages' screenshots for the README (relative to this
-#                      folder; by default they go to test-results/screenshots)
+#   VAULT_SCREENSHOTS_DIR=docs/screenshots
+#                      save the main pages' screenshots for the README (relative to the
+#                      repository; by default they go to tests/browser/test-results/screenshots)
 # Arguments are passed to `playwright test` (a spec file, --grep, --headed ...).
 set -euo pipefail
 

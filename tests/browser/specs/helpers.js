@@ -6,9 +6,9 @@ const base = require('@playwright/test');
 
 const { expect } = base;
 // run.sh keeps screenshots with the test results; VAULT_SCREENSHOTS_DIR=docs/screenshots
-// refreshes the README's pictures instead.
-const SCREENSHOTS = path.resolve(__dirname, '..',
-  process.env.VAULT_SCREENSHOTS_DIR || 'test-results/screenshots');
+// (relative to the repository) refreshes the README's pictures instead.
+const SCREENSHOTS = path.resolve(__dirname, '../../..',
+  process.env.VAULT_SCREENSHOTS_DIR || 'tests/browser/test-results/screenshots');
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 800 };
 
