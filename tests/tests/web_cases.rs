@@ -1,0 +1,150 @@
+//! Case pages: a case sealed with the vault client lists its documents as "sealed" (with the
+//! element and sealed metadata the browser will open them from, and no plaintext name), its
+//! history and the links of its profiles; managers see its transfer offers; another
+//! organisation, even one given a document of the case, gets 404 and does not list it.
+
+mod web_support;
+
+use vault_core::ids::{CaseId, OrgId, UserId};
+use vault_tests::platform::{password, seal_text, Platform, TwoOrgs};
+use vault_tests::web::{Browser, Page};
+use web_support::{child_profile, family_profile, says, Child, Family};
+
+/// Signs `name` (a vault member made by [`Platform`]) in to the web app.
+async fn browser(platform: &Platform, name: &str) -> Browser {
+    use secrecy::ExposeSecret;
+    let mut browser = Browser::new(&platform.url);
+    let secret = password(name);
+    browser
+        .sign_in(&format!("{name}@example.org"), secret.expose_secret())
+        .await;
+    browser
+}
+
+async fn sealed_metadata(platform: &Platform, document: &str) -> Vec<u8> {
+    let pool = web_support::pool(platform).await;
+    let (bytes,): (Vec<u8>,) =
+        sqlx::query_as("SELECT sealed_metadata FROM documents WHERE id = $1")
+            .bind(document)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    pool.close().await;
+    bytes
+}
+
+/// A child profile of `case` in `north` with a link, at "visit", to a family of `bright`,
+/// written directly.
+async fn link_of_case(
+    platform: &Platform,
+    case: CaseId,
+    north: OrgId,
+    bright: OrgId,
+    worker: UserId,
+) {
+    let child = child_profile(platform, north, worker, Child::default()).await;
+    let family = family_profile(platform, bright, worker, Family::default()).await;
+    web_support::exec(
+        platform,
+        "UPDATE child_profiles SET case_id = $1 WHERE id = $2",
+        &[&case.to_string(), &child.to_string()],
+    )
+    .await;
+    web_support::exec(
+        platform,
+        "INSERT INTO links (id, child_profile_id, family_profile_id, child_org, family_org, \
+                            status, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, 'visit', $6, 1, 1)",
+        &[
+            &uuid::Uuid::new_v4().to_string(),
+            &child.to_string(),
+            &family.to_string(),
+            &north.to_string(),
+            &bright.to_string(),
+            &worker.to_string(),
+        ],
+    )
+    .await;
+}
+
+fn check_document(page: &Page, document: &str, metadata: &[u8]) {
+    let element = format!(
+        "data-document-id=\"{document}\" data-sealed-metadata=\"{}\"",
+        vault_core::b64::encode(metadata)
+    );
+    assert!(page.body.contains(&element), "{}", page.body);
+    assert!(says(page, "sealed"));
+    assert!(
+        !page.body.to_lowercase().contains("court-report"),
+        "the plaintext name never reaches the page"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_shows_sealed_documents_history_links_and_offers_to_its_organisation_only() {
+    let platform = Platform::start().await;
+    let TwoOrgs {
+        north,
+        north_manager,
+        north_practitioner,
+        bright,
+        ..
+    } = platform.north_and_bright().await;
+    let case = north_practitioner
+        .create_case("NC-2026-0142")
+        .await
+        .unwrap();
+    let dir = platform.plain_files("north");
+    let document = seal_text(&north_practitioner, case, &dir, "court-report-amy.txt", 40).await;
+    let worker = north_practitioner.keystore().user_id;
+    link_of_case(&platform, case, north, bright, worker).await;
+    // Brightwater is given the document alone: that makes the case none of its cases.
+    north_practitioner.share(document, bright).await.unwrap();
+
+    let mut nia = browser(&platform, "north-practitioner").await;
+    let list = nia.get("/cases").await;
+    assert_eq!(list.status, 200);
+    assert!(says(&list, "NC-2026-0142"));
+    assert!(list.body.contains(&format!("href=\"/cases/{case}\"")));
+    let page = nia.get(&format!("/cases/{case}")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(says(&page, "Case NC-2026-0142"));
+    let metadata = sealed_metadata(&platform, &document.to_string()).await;
+    check_document(&page, &document.to_string(), &metadata);
+    assert!(says(
+        &page,
+        "north-practitioner (Northshire Council) sealed a document"
+    ));
+    assert!(says(
+        &page,
+        "north-practitioner (Northshire Council) opened the case"
+    ));
+    assert!(says(
+        &page,
+        "Amy and Ben (Ages 4 and 6) with Sam and Alex: visit"
+    ));
+    assert!(
+        !says(&page, "Transfer offers"),
+        "practitioners do not see offers"
+    );
+
+    north_manager.transfer_case(case, bright).await.unwrap();
+    let mut manager = browser(&platform, "north-manager").await;
+    let page = manager.get(&format!("/cases/{case}")).await;
+    assert_eq!(page.status, 200);
+    assert!(says(&page, "Transfer offers"));
+    assert!(says(
+        &page,
+        "Northshire Council Brightwater Adoption Agency offered 1 "
+    ));
+    assert!(says(&page, "offered the case to another organisation"));
+
+    let mut other = browser(&platform, "bright-manager").await;
+    assert_eq!(other.get(&format!("/cases/{case}")).await.status, 404);
+    assert!(!says(&other.get("/cases").await, "NC-2026-0142"));
+    assert_eq!(
+        other.get(&format!("/cases/{}", CaseId::new())).await.status,
+        404
+    );
+    assert_eq!(other.get("/cases/not-a-case").await.status, 404);
+}
