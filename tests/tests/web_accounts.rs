@@ -88,6 +88,8 @@ async fn a_registration_waits_until_a_manager_approves_it() {
     assert!(dashboard.shows("Your registration with Northshire Council was approved"));
     let list = mo.get("/members").await;
     assert!(list.shows("Waiting for approval") && list.shows("Nobody is waiting"));
+    assert!(list.shows("Mo Reid (Northshire Council)</strong> approved Ana Lee as a practitioner"));
+    assert!(list.shows("Ana Lee (Northshire Council)</strong> registered as a practitioner"));
 }
 
 #[tokio::test]
@@ -175,7 +177,9 @@ async fn a_refused_registration_cannot_sign_in_and_is_told_by_e_mail() {
     let mail = mail_to(&pool, "eve@else.example").await;
     assert_eq!(mail.len(), 1);
     assert_eq!(mail[0].0, "Your registration was not approved");
-    assert!(!mo.get("/members").await.shows("Eve Ward"));
+    let list = mo.get("/members").await;
+    assert!(!list.shows("Review Eve Ward") && !list.shows("eve@else.example"));
+    assert!(list.shows("refused the registration of Eve Ward"));
 }
 
 #[tokio::test]

@@ -112,6 +112,7 @@ struct MembersPage {
     pending: Vec<Person>,
     active: Vec<Person>,
     me: String,
+    activity: Vec<activity::Shown>,
 }
 
 #[derive(Template)]
@@ -146,6 +147,7 @@ async fn list(State(state): State<AppState>, viewer: Viewer) -> PageResult {
         pending,
         active,
         me: viewer.user_id.to_string(),
+        activity: activity::trail(&state, Subject::Org, &org.to_string(), org).await?,
     })
 }
 
