@@ -62,7 +62,8 @@ browser_log=$(mktemp)
 trap 'rm -f "$log" "$browser_log"' EXIT
 if [ -x /usr/bin/chromium ] && [ -d tests/browser/node_modules/@playwright/test ] \
   || [ -n "${VAULT_REQUIRE_BROWSER:-}" ]; then
-  VAULT_SERVER_BIN=${CARGO_TARGET_DIR:-$PWD/target}/debug/vault-server bash tests/browser/run.sh \
+  bin_dir=${CARGO_TARGET_DIR:-$PWD/target}/debug
+  VAULT_SERVER_BIN=$bin_dir/vault-server VAULTCTL=$bin_dir/vaultctl bash tests/browser/run.sh \
     2>&1 | tee "$browser_log"
 else
   echo "browser tests SKIPPED: they need Debian's chromium (apt-get install chromium) and" \
