@@ -100,6 +100,21 @@ async fn the_admin_creates_an_organisation_whose_code_is_shown_once_and_works() 
     .unwrap();
     assert_eq!(logged, 1);
 
+    let again = admin.post("/admin/orgs/new", &fields).await;
+    assert_eq!(
+        again.status, 422,
+        "a reloaded answer makes no second organisation"
+    );
+    assert_eq!(
+        again.field_error("name").as_deref(),
+        Some("An organisation with this name exists already.")
+    );
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM orgs")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 1);
+
     let list = admin.get("/admin/orgs").await;
     assert!(list.shows("Harbour Fostering"));
     assert!(list.shows(&format!("active until {expires}")));

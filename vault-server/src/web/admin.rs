@@ -147,19 +147,32 @@ async fn create_org(
     Form(f): Form<LicenceForm>,
 ) -> PageResult {
     viewer.platform_admin()?;
+    let invalid = |f, errors| {
+        render_invalid(&OrgFormPage {
+            c: Chrome::new(&viewer, "New organisation", "/admin/orgs"),
+            org: None,
+            f,
+            errors,
+            activity: Vec::new(),
+        })
+    };
     let (name, settings) = match check(&f, true) {
         Ok(checked) => checked,
-        Err(errors) => {
-            return render_invalid(&OrgFormPage {
-                c: Chrome::new(&viewer, "New organisation", "/admin/orgs"),
-                org: None,
-                f,
-                errors,
-                activity: Vec::new(),
-            })
-        }
+        Err(errors) => return invalid(f, errors),
     };
     let mut tx = state.db.begin().await?;
+    // Also what keeps a reloaded answer page (which posts the form again) from making a
+    // second organisation with a second code.
+    let (same,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM orgs WHERE LOWER(name) = LOWER($1)")
+        .bind(&name)
+        .fetch_one(&mut *tx)
+        .await?;
+    if same > 0 {
+        drop(tx);
+        let mut errors = FieldErrors::new();
+        errors.add("name", "An organisation with this name exists already.");
+        return invalid(f, errors);
+    }
     let (org, code) = crate::routes::admin::insert_org(&mut tx, viewer.user_id, &name).await?;
     licence::save(&mut tx, org, &settings).await?;
     let summary = format!(
