@@ -2,29 +2,9 @@
 // next to its field, the field marked aria-invalid and described by its message, a summary
 // at the top linking to the fields, nothing lost that was typed (passwords excepted), and the
 // page still readable at phone width.
-const { test, expect, admin, signIn, overflow, PHONE } = require('./helpers');
-
-// Posts the form by clicking `button` and answers the status of the page that came back.
-async function submit(page, button) {
-  const [response] = await Promise.all([
-    page.waitForResponse((r) => r.request().method() === 'POST'
-      && r.request().resourceType() === 'document'),
-    page.getByRole('button', { name: button }).click(),
-  ]);
-  await page.waitForLoadState();
-  return response.status();
-}
-
-// The field `id` shows `message` beside it, and assistive technology reads it with the field.
-async function expectFieldError(page, id, message) {
-  await expect(page.locator(`#${id}-error`)).toHaveText(message);
-  const field = page.locator(`#${id}`);
-  await expect(field).toHaveAttribute('aria-invalid', 'true');
-  const describedBy = (await field.getAttribute('aria-describedby')) || '';
-  expect(describedBy.split(/\s+/)).toContain(`${id}-error`);
-  await expect(page.getByRole('alert').getByRole('link', { name: message })).toHaveAttribute(
-    'href', `#${id}`);
-}
+const {
+  test, expect, admin, signIn, overflow, submit, expectFieldError, PHONE,
+} = require('./helpers');
 
 test('registration with mistakes shows each message next to its field', async ({ page }) => {
   await page.goto('/register');

@@ -135,6 +135,37 @@ async function shot(page, name, { phone = false } = {}) {
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
+// Posts the form by clicking `button` and answers the status of the page that came back.
+async function submit(page, button) {
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST'
+      && r.request().resourceType() === 'document'),
+    page.getByRole('button', { name: button }).click(),
+  ]);
+  await page.waitForLoadState();
+  return response.status();
+}
+
+// The field `id` shows `message` beside it, and assistive technology reads it with the field.
+async function expectFieldError(page, id, message) {
+  await expect(page.locator(`#${id}-error`)).toHaveText(message);
+  const field = page.locator(`#${id}`);
+  await expect(field).toHaveAttribute('aria-invalid', 'true');
+  const describedBy = (await field.getAttribute('aria-describedby')) || '';
+  expect(describedBy.split(/\s+/)).toContain(`${id}-error`);
+  await expect(page.getByRole('alert').getByRole('link', { name: message })).toHaveAttribute(
+    'href', `#${id}`);
+}
+
+// The names of visible form fields that no label names.
+async function unlabelledFields(page) {
+  return page.locator('input:not([type=hidden]), select, textarea')
+    .evaluateAll((fields) => fields.filter((f) => f.labels.length === 0
+      && !f.getAttribute('aria-label') && !f.getAttribute('aria-labelledby'))
+      .map((f) => f.name || f.id));
+}
+
 module.exports = {
-  test, Cast, checkSeen, expect, admin, email, runId, signIn, signOut, shot, overflow, PHONE, DESKTOP,
+  test, Cast, checkSeen, expect, admin, email, runId, signIn, signOut, shot, overflow, submit,
+  expectFieldError, unlabelledFields, PHONE, DESKTOP,
 };

@@ -5,7 +5,8 @@
 // messages on the way, the adopter sees their own profile and link, and the activity trails
 // name who did what. Screenshots of the main pages are saved on the way (see helpers.shot).
 const {
-  test, expect, Cast, checkSeen, admin, email, signIn, signOut, shot,
+  test, expect, Cast, checkSeen, admin, email, signIn, shot, submit, expectFieldError,
+  unlabelledFields, overflow, PHONE, DESKTOP,
 } = require('./helpers');
 const { vaultctl, sampleDocument } = require('./vault');
 
@@ -179,13 +180,24 @@ test("Northshire's practitioner profiles two brothers together", async () => {
     await page.getByLabel(need, { exact: true }).selectOption({ label: level });
   }
   await page.getByLabel('About these needs').fill(
-    'Max has speech and language therapy once a week; letterbox contact with their birth mother twice a year.');
+    'Max has speech and language therapy once a week; letterbox contact with their birth '
+    + 'mother twice a year.');
   await page.getByLabel('Likes').fill('Football in the park, dinosaurs, building dens.');
   await page.getByLabel('Personality').fill(
     'Leo looks out for his little brother; Max is cheerful and loves a joke.');
   await page.getByLabel('Region').fill('North West');
   await page.getByLabel('Case file in the vault').selectOption({ label: north.caseRef });
   await page.getByRole('radio', { name: 'All licensed organisations' }).check();
+  // A year typed short comes back with its message beside it, and nothing else is lost.
+  const maxYear = page.getByRole('group', { name: 'Child 2' }).getByLabel('Year of birth');
+  await maxYear.fill('21');
+  expect(await submit(page, 'Save the profile')).toBe(422);
+  await expectFieldError(page, 'birth_year_2',
+    'Enter the year of birth as four digits, such as 2019.');
+  await expect(page.getByRole('group', { name: 'Child 1' }).getByLabel('First name or label'))
+    .toHaveValue('Leo');
+  await expect(page.getByLabel('Likes')).toHaveValue(/dinosaurs/);
+  await maxYear.fill('2021');
   await page.getByRole('button', { name: 'Save the profile' }).click();
 
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(child.label);
@@ -281,7 +293,8 @@ test('Brightwater expresses interest and the link goes from sent to matched', as
   await bw.getByRole('link', { name: 'Find children for this family' }).click();
   await bw.locator('li.match').filter({ hasText: child.label })
     .getByRole('link', { name: 'Express interest for one of our families' }).click();
-  await expect(bw.getByRole('heading', { level: 1 })).toHaveText(`Express interest in ${child.label}`);
+  await expect(bw.getByRole('heading', { level: 1 }))
+    .toHaveText(`Express interest in ${child.label}`);
   // The family's option reads "Sam and Alex Carter: up to 2 children aged …".
   const onBehalf = bw.getByLabel('On behalf of the family');
   await onBehalf.selectOption(
@@ -368,7 +381,8 @@ test('the activity trails name who made each change', async () => {
   await manager.goto(family.url);
   const familyTrail = manager.getByRole('region', { name: 'Activity' });
   await expect(familyTrail).toContainText(
-    `${who(people.brightManager, bright)} gave ${people.adopter.name} their own account on this profile`);
+    `${who(people.brightManager, bright)} gave ${people.adopter.name} their own account `
+    + 'on this profile');
   await expect(familyTrail).toContainText(
     `${who(people.brightWorker, bright)} created the profile`);
 });
@@ -384,7 +398,8 @@ test("the case page lists its document as sealed and the child's link", async ()
   await expect(documents.getByRole('cell').first()).toHaveText('sealed');
   await expect(page.locator('main')).not.toContainText('life-story-notes');
   const links = page.getByRole('region', { name: "Links of this case's profiles" });
-  await expect(links.getByRole('link', { name: `${child.label} (Ages 5 and 7) with ${family.name}` }))
+  const name = `${child.label} (Ages 5 and 7) with ${family.name}`;
+  await expect(links.getByRole('link', { name }))
     .toHaveAttribute('href', family.link);
   await expect(links.locator('.status')).toHaveText(/^matched$/i);
   await shot(page, 'case');
@@ -395,4 +410,31 @@ test("the case page lists its document as sealed and the child's link", async ()
   await expect(page.getByRole('region', { name: 'Links' })).toContainText(
     '1 open expressions of interest.');
   await shot(page, 'dashboard', { phone: true });
+});
+
+test('every page of the story reads at 390 px, with a label on every field', async () => {
+  const childId = child.url.split('/').pop();
+  const familyId = family.url.split('/').pop();
+  const visits = [
+    [cast.northWorker, ['/dashboard', '/children', child.url, `${child.url}/edit`, '/families',
+      `/search/families?child=${childId}`, '/links', family.link, '/cases',
+      `/cases/${north.caseId}`, '/notifications']],
+    [cast.brightManager, ['/dashboard', '/members', family.url, `${family.url}/edit`,
+      `/search/children?family=${familyId}`, `/links/new?child=${childId}`, family.link]],
+    [cast.admin, ['/admin/orgs', '/admin/orgs/new', `/admin/orgs/${north.id}`, '/admin/outbox']],
+    [cast.adopter, ['/dashboard', '/my/profile', family.link]],
+  ];
+  for (const [page, paths] of visits) {
+    await page.setViewportSize(PHONE);
+    for (const path of paths) {
+      const response = await page.goto(path);
+      expect(response.status(), path).toBe(200);
+      expect(await overflow(page), `${path} scrolls sideways at 390 px`).toBeLessThanOrEqual(0);
+      expect(await unlabelledFields(page), `${path} has fields without a label`).toEqual([]);
+    }
+    // Signed in too, the first Tab offers the way past the navigation.
+    await page.keyboard.press('Tab');
+    await expect(page.locator(':focus'), paths.at(-1)).toHaveText('Skip to content');
+    await page.setViewportSize(DESKTOP);
+  }
 });

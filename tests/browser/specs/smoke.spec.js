@@ -1,6 +1,8 @@
 // The front door in a real browser: the sign-in page, its headers, the keyboard, and the
 // platform admin signing in and out.
-const { test, expect, admin, signIn, signOut, overflow, PHONE } = require('./helpers');
+const {
+  test, expect, admin, signIn, signOut, overflow, unlabelledFields, PHONE,
+} = require('./helpers');
 
 test('the sign-in page carries a strict Content-Security-Policy', async ({ page }) => {
   const response = await page.goto('/login');
@@ -27,10 +29,7 @@ test('the keyboard reaches "Skip to content" first, then labelled fields', async
   await expect(page.getByLabel('Password')).toBeFocused();
   await page.keyboard.press('Tab');
   await expect(page.getByRole('button', { name: 'Sign in' })).toBeFocused();
-  // Every visible field on the page has a label that names it.
-  const unlabelled = await page.locator('input:not([type=hidden]), select, textarea')
-    .evaluateAll((fields) => fields.filter((f) => f.labels.length === 0).map((f) => f.name));
-  expect(unlabelled).toEqual([]);
+  expect(await unlabelledFields(page)).toEqual([]);
 });
 
 test('a wrong password is refused with a message, and nothing scrolls sideways at 390 px',
