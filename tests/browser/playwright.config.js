@@ -15,7 +15,8 @@ module.exports = defineConfig({
   fullyParallel: false,
   workers: 1,
   retries: 0,
-  forbidOnly: !!process.env.CI,
+  // A stray test.only must not quietly skip the rest on CI.
+  forbidOnly: !!(process.env.CI || process.env.VAULT_REQUIRE_BROWSER),
   timeout: 60_000,
   expect: { timeout: 5_000 },
   reporter: [['list'], ['json', { outputFile: 'test-results/results.json' }]],

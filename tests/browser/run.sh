@@ -72,8 +72,10 @@ fi
 echo "==> vault-server on $VAULT_URL (data in $DATA_DIR)"
 
 cd "$HERE"
+# A report left by an earlier run must not stand in for this one's.
+rm -f "$HERE/test-results/results.json"
 status=0
-npx --no-install playwright test "$@" || status=$?
+"$HERE/node_modules/.bin/playwright" test "$@" || status=$?
 node "$HERE/summary.js" "$HERE/test-results/results.json" || status=1
 if [ "$status" != 0 ]; then
   echo "==> the server's last log lines:" >&2
