@@ -318,7 +318,7 @@ async fn show_page(
     Ok(ShowPage {
         c: Chrome::new(
             viewer,
-            format!("Link: {} and {}", child.label, family.name),
+            format!("Link: {} with {}", child.label, family.name),
             "/links",
         ),
         id: link.id.to_string(),

@@ -8,15 +8,16 @@
 //! GET form: nothing secret in them), and a bad filter shows the form again with a message
 //! next to the field (422), never an error page.
 
+pub mod filters;
+
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::Router;
-use serde::Deserialize;
 use vault_core::ids::{ChildProfileId, FamilyProfileId, OrgId};
 use vault_core::matching::{self, FamilyKind, LegalStatus, NeedLevel, Reason};
 
-use super::form;
+use self::filters::{check, child_passes, family_passes, Filters};
 use super::links::profiles::{self as link_profiles, ChildSummary, FamilySummary};
 use super::page::{render, render_invalid, Chrome, FieldErrors, PageError, PageResult};
 use super::session::Viewer;
@@ -29,36 +30,6 @@ pub fn routes() -> Router<AppState> {
         .route("/search", get(start))
         .route("/search/families", get(find_families))
         .route("/search/children", get(find_children))
-}
-
-/// The filters as the form sends them; every field is text so that nothing a browser sends
-/// fails before it can be shown next to its field.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct Filters {
-    child: String,
-    family: String,
-    age_min: String,
-    age_max: String,
-    siblings: String,
-    health: String,
-    development: String,
-    education: String,
-    contact: String,
-    region: String,
-    legal_status: String,
-    kind: String,
-}
-
-/// The filters once checked.
-#[derive(Default)]
-struct Checked {
-    ages: Option<(u32, u32)>,
-    siblings: Option<u32>,
-    needs: [Option<NeedLevel>; 4],
-    region: Option<String>,
-    legal_status: Option<LegalStatus>,
-    kind: Option<FamilyKind>,
 }
 
 /// One of our profiles, offered in the form's "for" list.
@@ -176,113 +147,6 @@ async fn page(
     })
 }
 
-fn check(f: &Filters, errors: &mut FieldErrors) -> Checked {
-    let mut out = Checked::default();
-    let age = |v: &str| -> Result<Option<u32>, String> {
-        if v.trim().is_empty() {
-            return Ok(None);
-        }
-        form::number(v, 0, 18).map(|n| Some(u32::try_from(n).unwrap_or(0)))
-    };
-    let min = age(&f.age_min)
-        .map_err(|m| errors.add("age_min", m))
-        .ok()
-        .flatten();
-    let max = age(&f.age_max)
-        .map_err(|m| errors.add("age_max", m))
-        .ok()
-        .flatten();
-    match (min, max) {
-        (Some(a), Some(b)) if a > b => {
-            errors.add("age_max", "Enter an age no lower than the youngest age.");
-        }
-        (None, None) => {}
-        (a, b) => out.ages = Some((a.unwrap_or(0), b.unwrap_or(18))),
-    }
-    if !f.siblings.trim().is_empty() {
-        match form::number(&f.siblings, 1, 10) {
-            Ok(n) => out.siblings = Some(u32::try_from(n).unwrap_or(1)),
-            Err(m) => errors.add("siblings", m),
-        }
-    }
-    let areas = [
-        ("health", &f.health),
-        ("development", &f.development),
-        ("education", &f.education),
-        ("contact", &f.contact),
-    ];
-    for (i, (field, value)) in areas.into_iter().enumerate() {
-        out.needs[i] = choice(value, field, errors);
-    }
-    match form::text(&f.region, 100, false) {
-        Ok(r) if r.is_empty() => {}
-        Ok(r) => out.region = Some(r),
-        Err(m) => errors.add("region", m),
-    }
-    out.legal_status = choice(&f.legal_status, "legal_status", errors);
-    out.kind = choice(&f.kind, "kind", errors);
-    out
-}
-
-/// An optional choice from a list; anything not on the list is a field error.
-fn choice<T: std::str::FromStr>(
-    value: &str,
-    field: &'static str,
-    errors: &mut FieldErrors,
-) -> Option<T> {
-    if value.is_empty() {
-        return None;
-    }
-    value
-        .parse()
-        .map_err(|_| errors.add(field, "Choose one of the options in the list."))
-        .ok()
-}
-
-fn same_region(a: &str, b: &str) -> bool {
-    a.trim().to_lowercase() == b.trim().to_lowercase()
-}
-
-fn family_passes(fam: &FamilySummary, c: &Checked) -> bool {
-    let o = &fam.offer;
-    let overlaps = c.ages.is_none_or(|(a, b)| o.age_min <= b && o.age_max >= a);
-    let room = c.siblings.is_none_or(|n| o.children_max >= n);
-    let meets = o
-        .can_meet
-        .areas()
-        .iter()
-        .zip(c.needs)
-        .all(|((_, can), want)| want.is_none_or(|w| *can >= w));
-    let region = c
-        .region
-        .as_deref()
-        .is_none_or(|r| same_region(r, &o.region));
-    let kind = c.kind.is_none_or(|k| k == o.kind);
-    overlaps && room && meets && region && kind
-}
-
-fn child_passes(child: &ChildSummary, c: &Checked) -> bool {
-    let n = &child.needs;
-    let ages = c
-        .ages
-        .is_none_or(|(a, b)| child.ages.iter().all(|age| (a..=b).contains(age)));
-    let group = c
-        .siblings
-        .is_none_or(|s| u32::try_from(child.ages.len()).is_ok_and(|len| len == s));
-    let needs = n
-        .needs
-        .areas()
-        .iter()
-        .zip(c.needs)
-        .all(|((_, need), most)| most.is_none_or(|m| *need <= m));
-    let region = c
-        .region
-        .as_deref()
-        .is_none_or(|r| same_region(r, &n.region));
-    let legal = c.legal_status.is_none_or(|l| l == n.legal_status);
-    ages && group && needs && region && legal
-}
-
 /// Profile ids come from the query string; one that does not parse is "not found".
 fn chosen<T: std::str::FromStr>(value: &str) -> Result<Option<T>, PageError> {
     if value.is_empty() {
@@ -319,7 +183,7 @@ async fn find_families(
     let today = link_profiles::this_month();
     let mut hits: Vec<Hit> = found
         .into_iter()
-        .filter(|fam| family_passes(fam, &checked))
+        .filter(|fam| family_passes(&fam.offer, &checked))
         .map(|fam| {
             let scored = for_child
                 .as_ref()
@@ -363,7 +227,7 @@ async fn find_children(
     let today = link_profiles::this_month();
     let mut hits: Vec<Hit> = found
         .into_iter()
-        .filter(|child| child_passes(child, &checked))
+        .filter(|child| child_passes(&child.needs, &child.ages, &checked))
         .map(|child| {
             let scored = for_family
                 .as_ref()
