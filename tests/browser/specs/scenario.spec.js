@@ -2,8 +2,8 @@
 // of their own: the platform admin onboards two organisations, their people register and are
 // approved, a child profile (two brothers) and a family profile are made, each side finds the
 // other in search, the family's side expresses interest and the link goes to "matched" with
-// messages on the way, the adopter sees their own profile and link, and the activity trails
-// name who did what. Screenshots of the main pages are saved on the way (see helpers.shot).
+// messages on the way, the adopter sees their own profile and link and updates their
+// household (their social worker is told), and the activity trails name who did what. Screenshots of the main pages are saved on the way (see helpers.shot).
 const {
   test, expect, Cast, checkSeen, admin, email, signIn, shot, submit, expectFieldError,
   unlabelledFields, overflow, PHONE, DESKTOP,
@@ -79,6 +79,9 @@ test('the platform admin onboards two organisations with invitation codes', asyn
     await page.getByRole('link', { name: 'New organisation' }).click();
     await page.getByLabel('Name').fill(org.name);
     await expect(page.getByRole('checkbox', { name: /Licence active/ })).toBeChecked();
+    if (org === bright) {
+      await page.getByRole('checkbox', { name: /may edit their own profile/ }).check();
+    }
     await page.getByRole('button', { name: 'Create organisation' }).click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(`${org.name} is ready`);
     org.invite = (await page.locator('#invite-code').innerText()).trim();
@@ -335,7 +338,7 @@ test('Brightwater expresses interest and the link goes from sent to matched', as
   family.link = link;
 });
 
-test('an adopter registers, is attached to the family profile and sees it with the link',
+test('an adopter is attached to the family profile, sees it and the link, and edits it',
   async () => {
     const page = await cast.open('adopter');
     await register(page, bright, people.adopter, { family: true });
@@ -352,6 +355,15 @@ test('an adopter registers, is attached to the family profile and sees it with t
     await expect(link.locator('.tag')).toHaveText(/^matched$/i);
     await expect(link.getByRole('link')).toHaveText(child.label);
     await shot(page, 'my-profile', { phone: true });
+    // Brightwater lets families keep their household and hopes up to date themselves.
+    await page.getByRole('link', { name: 'Change our household and hopes' }).click();
+    const household = page.getByLabel('About the household');
+    await household.fill(`${await household.inputValue()} They now have a dog, Biscuit.`);
+    await page.getByRole('button', { name: 'Save the changes' }).click();
+    await expect(page).toHaveURL(/\/my\/profile$/);
+    await expect(page.getByRole('region', { name: 'About the household' }))
+      .toContainText('They now have a dog, Biscuit.');
+    await page.goto('/my/profile');
     await link.getByRole('link').click();
     await expect(status(page)).toHaveText('matched');
     // The family follows the steps; messages stay between the practitioners.
@@ -385,6 +397,11 @@ test('the activity trails name who made each change', async () => {
     + 'on this profile');
   await expect(familyTrail).toContainText(
     `${who(people.brightWorker, bright)} created the profile`);
+  await expect(familyTrail).toContainText(`${who(people.adopter, bright)} changed household`);
+  // Their social worker was told.
+  await cast.brightWorker.goto('/notifications');
+  await expect(cast.brightWorker.locator('main')).toContainText(
+    'A family you support changed their own profile: household');
 });
 
 test("the case page lists its document as sealed and the child's link", async () => {
