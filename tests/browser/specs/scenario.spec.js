@@ -3,7 +3,8 @@
 // approved, a child profile (two brothers) and a family profile are made, each side finds the
 // other in search, the family's side expresses interest and the link goes to "matched" with
 // messages on the way, the adopter sees their own profile and link and updates their
-// household (their social worker is told), and the activity trails name who did what. Screenshots of the main pages are saved on the way (see helpers.shot).
+// household (their social worker is told), and the activity trails name who did what.
+// Screenshots of the main pages are saved on the way (see helpers.shot).
 const {
   test, expect, Cast, checkSeen, admin, email, signIn, shot, submit, expectFieldError,
   unlabelledFields, overflow, PHONE, DESKTOP,
