@@ -158,7 +158,12 @@ async fn a_link_goes_from_sent_to_matched_each_step_by_its_side() {
         &page,
         "Bo Bright (Brightwater Adoption Agency) changed the status to reports exchanged"
     ));
-    assert!(says(&page, "Could we share reports?") && says(&page, "Yes, sending ours today."));
+    let first = page.body.find("Could we share reports?").unwrap();
+    let reply = page.body.find("Yes, sending ours today.").unwrap();
+    assert!(
+        first < reply,
+        "messages of the same second keep their order"
+    );
     check_records(&w, &path).await;
 }
 

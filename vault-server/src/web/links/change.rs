@@ -158,7 +158,7 @@ async fn insert_message(tx: &mut Tx, link: LinkId, actor: UserId, body: &str) ->
         "INSERT INTO link_messages (id, link_id, author, body, created_at) \
          VALUES ($1, $2, $3, $4, $5)",
     )
-    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(time_ordered_id().to_string())
     .bind(link.to_string())
     .bind(actor.to_string())
     .bind(body)
@@ -166,6 +166,16 @@ async fn insert_message(tx: &mut Tx, link: LinkId, actor: UserId, body: &str) ->
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// A message id that sorts by the millisecond it was made (a version 7 UUID), so messages
+/// written within the same second still list in the order they were written: the
+/// `created_at` column holds only seconds.
+fn time_ordered_id() -> uuid::Uuid {
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    uuid::Builder::from_unix_timestamp_millis(millis, &rand::random()).into_uuid()
 }
 
 /// The page of link `id`.
