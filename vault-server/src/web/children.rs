@@ -1,10 +1,297 @@
-//! TODO: being built.
+//! Child profiles: the organisation's list, the form to add or edit one (a child or a sibling
+//! group of up to four), and the profile page.
+//!
+//! Only practitioners and managers of the owning organisation add and edit; another
+//! organisation's staff open a profile only when the visibility rule lets them, and every
+//! other id answers 404. Each change is written with its activity entry in one transaction.
 
+use askama::Template;
+use axum::extract::State;
+use axum::routing::get;
 use axum::Router;
+use vault_core::ids::{ChildProfileId, OrgId, UserId};
 
+use super::activity::{Shown, Subject};
+use super::form::{Form, Id};
+use super::page::{render, Chrome, FieldErrors, PageResult};
+use super::profile_child::{age_text, this_month, ChildValues, RowView};
+use super::profile_child_db as child_db;
+use super::profile_edit::{self, Editable};
+use super::profile_fields::{Choices, Fields, Sharing, SharingView};
+use super::profile_page::{self, Common};
+use super::profile_store;
+use super::profile_words::{label, options, LevelView, Opt, LEGAL_STATUSES, MONTHS};
+use super::session::Viewer;
+use super::visibility::{self, Kind};
+use crate::db::Tx;
 use crate::state::AppState;
 
-/// The routes of this part of the app.
+/// The child profile routes; photos are in [`super::photos`].
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/children", get(list))
+        .route("/children/new", get(new).post(create))
+        .route("/children/{id}", get(show))
+        .route("/children/{id}/edit", get(edit).post(update))
+}
+
+/// One profile in the list.
+struct ListRow {
+    id: String,
+    names: String,
+    ages: String,
+    legal_status: String,
+    region: String,
+    status: String,
+    views: i64,
+}
+
+#[derive(Template)]
+#[template(path = "children_list.html")]
+struct ListPage {
+    c: Chrome,
+    rows: Vec<ListRow>,
+}
+
+type ListSql = (String, String, String, String, i64, String, i64, i64);
+
+async fn list(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+    let org = viewer.staff_org()?;
+    let sql = format!(
+        "SELECT p.id, p.legal_status, p.region, p.status, p.views, c.name, c.birth_month, \
+         c.birth_year FROM child_profiles p JOIN children c ON c.profile_id = p.id \
+         WHERE p.org_id = $1 AND {} ORDER BY p.status, p.updated_at DESC, p.id, c.position",
+        visibility::profile_visible(Kind::Child, "$1", "$2")
+    );
+    let found: Vec<ListSql> = sqlx::query_as(&sql)
+        .bind(org.to_string())
+        .bind(visibility::today())
+        .fetch_all(state.db.reader())
+        .await?;
+    let today = this_month();
+    let mut rows: Vec<(ListRow, Vec<String>, Vec<String>)> = Vec::new();
+    for (id, legal, region, status, views, name, month, year) in found {
+        let age = age_text((month, year), today);
+        match rows.last_mut() {
+            Some((row, names, ages)) if row.id == id => {
+                names.push(name);
+                ages.push(age);
+            }
+            _ => rows.push((
+                ListRow {
+                    id,
+                    names: String::new(),
+                    ages: String::new(),
+                    legal_status: label(LEGAL_STATUSES, &legal).to_owned(),
+                    region,
+                    status: label(super::profile_words::STATUSES, &status).to_owned(),
+                    views,
+                },
+                vec![name],
+                vec![age],
+            )),
+        }
+    }
+    let rows = rows
+        .into_iter()
+        .map(|(mut row, names, ages)| {
+            row.names = super::profile_fields::join_names(&names);
+            row.ages = ages.join(", ");
+            row
+        })
+        .collect();
+    render(&ListPage {
+        c: Chrome::new(&viewer, "Children", "/children"),
+        rows,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "children_form.html")]
+struct FormPage {
+    c: Chrome,
+    action: String,
+    cancel: String,
+    errors: FieldErrors,
+    rows: Vec<RowView>,
+    legal: Vec<Opt>,
+    needs: Vec<LevelView>,
+    needs_notes: String,
+    likes: String,
+    personality: String,
+    sharing: SharingView,
+}
+
+fn form_page(
+    viewer: &Viewer,
+    id: Option<&str>,
+    values: &ChildValues,
+    choices: &Choices,
+    errors: FieldErrors,
+) -> FormPage {
+    let (title, action, cancel) = match id {
+        Some(id) => (
+            format!("Edit the profile of {}", values.names()),
+            format!("/children/{id}/edit"),
+            format!("/children/{id}"),
+        ),
+        None => (
+            "Add a child profile".to_owned(),
+            "/children/new".to_owned(),
+            "/children".to_owned(),
+        ),
+    };
+    FormPage {
+        c: Chrome::new(viewer, title, "/children"),
+        action,
+        cancel,
+        errors,
+        rows: values.row_views(),
+        legal: options(LEGAL_STATUSES, &values.legal_status),
+        needs: values.needs.view(),
+        needs_notes: values.needs_notes.clone(),
+        likes: values.likes.clone(),
+        personality: values.personality.clone(),
+        sharing: values.sharing.view(choices, id.is_some()),
+    }
+}
+
+impl Editable for ChildValues {
+    const KIND: Kind = Kind::Child;
+    const BASE: &'static str = "children";
+
+    fn fresh(creator: UserId, region: String) -> Self {
+        Self::blank(creator, region)
+    }
+
+    fn posted(fields: &Fields) -> Self {
+        Self::read(fields)
+    }
+
+    fn shared(&self) -> &Sharing {
+        &self.sharing
+    }
+
+    fn changed_from(&self, old: &Self) -> Option<String> {
+        self.changes(old)
+    }
+
+    async fn checked(&mut self, state: &AppState, org: OrgId, id: &str) -> PageResult<FieldErrors> {
+        let choices = profile_store::choices(state, Kind::Child, org, id).await?;
+        Ok(self.check(&choices, this_month()))
+    }
+
+    async fn form(
+        &self,
+        state: &AppState,
+        viewer: &Viewer,
+        id: Option<&str>,
+        errors: FieldErrors,
+    ) -> PageResult {
+        let org = viewer.staff_org()?;
+        let choices = profile_store::choices(state, Kind::Child, org, id.unwrap_or("")).await?;
+        let page = form_page(viewer, id, self, &choices, errors);
+        profile_edit::show(&page, &page.errors)
+    }
+
+    async fn stored(state: &AppState, id: &str, org: OrgId) -> PageResult<Self> {
+        child_db::load(state, id, org).await
+    }
+
+    async fn insert(&self, tx: &mut Tx, id: &str, org: OrgId, creator: UserId) -> sqlx::Result<()> {
+        child_db::insert(tx, id, org, creator, self).await
+    }
+
+    async fn replace(&self, tx: &mut Tx, id: &str, org: OrgId) -> sqlx::Result<()> {
+        child_db::update(tx, id, org, self).await
+    }
+}
+
+async fn new(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+    profile_edit::new::<ChildValues>(&state, &viewer).await
+}
+
+async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(fields): Form<Fields>,
+) -> PageResult {
+    profile_edit::create::<ChildValues>(&state, &viewer, &fields).await
+}
+
+async fn edit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Id(id): Id<ChildProfileId>,
+) -> PageResult {
+    profile_edit::edit::<ChildValues>(&state, &viewer, &id.to_string()).await
+}
+
+async fn update(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Id(id): Id<ChildProfileId>,
+    Form(fields): Form<Fields>,
+) -> PageResult {
+    profile_edit::update::<ChildValues>(&state, &viewer, &id.to_string(), &fields).await
+}
+
+/// One child on the profile page.
+struct Kid {
+    name: String,
+    age: String,
+    born: String,
+}
+
+#[derive(Template)]
+#[template(path = "children_show.html")]
+struct ShowPage {
+    c: Chrome,
+    p: Common,
+    names: String,
+    kids: Vec<Kid>,
+    legal_status: String,
+    needs: Vec<(&'static str, &'static str)>,
+    needs_notes: String,
+    likes: String,
+    personality: String,
+    region: String,
+    activity: Vec<Shown>,
+}
+
+async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Id(id): Id<ChildProfileId>,
+) -> PageResult {
+    let org = viewer.staff_org()?;
+    let id = id.to_string();
+    let owner = profile_store::visible_owner(&state, Kind::Child, &id, org).await?;
+    let values = child_db::load(&state, &id, org).await?;
+    let p = profile_page::common(&state, Kind::Child, &id, org, owner, &values.sharing).await?;
+    let activity = profile_page::trail(&state, Subject::Child, &p, org).await?;
+    let today = this_month();
+    let kids = values
+        .rows
+        .iter()
+        .map(|row| Kid {
+            name: row.name.clone(),
+            age: age_text(row.born(), today),
+            born: format!("{} {}", label(MONTHS, &row.month), row.year),
+        })
+        .collect();
+    let names = values.names();
+    render(&ShowPage {
+        c: Chrome::new(&viewer, names.clone(), "/children"),
+        p,
+        names,
+        kids,
+        legal_status: label(LEGAL_STATUSES, &values.legal_status).to_owned(),
+        needs: values.needs.words(),
+        needs_notes: values.needs_notes,
+        likes: values.likes,
+        personality: values.personality,
+        region: values.sharing.region,
+        activity,
+    })
 }

@@ -21,9 +21,20 @@ pub mod licence;
 pub mod links;
 pub mod login;
 pub mod members;
+pub mod my_profile;
 pub mod notify;
 pub mod outbox;
 pub mod page;
+pub mod photos;
+pub mod profile_child;
+pub mod profile_child_db;
+pub mod profile_edit;
+pub mod profile_family;
+pub mod profile_family_db;
+pub mod profile_fields;
+pub mod profile_page;
+pub mod profile_store;
+pub mod profile_words;
 pub mod register;
 pub mod search;
 pub mod session;
@@ -48,6 +59,8 @@ pub fn router() -> Router<AppState> {
         .merge(members::routes())
         .merge(children::routes())
         .merge(families::routes())
+        .merge(photos::routes())
+        .merge(my_profile::routes())
         .merge(search::routes())
         .merge(links::routes())
         .merge(cases::routes())

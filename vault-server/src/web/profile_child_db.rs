@@ -1,0 +1,183 @@
+//! Storing child profiles: loading one as a viewer may see it, inserting a new one and
+//! replacing the fields of an edited one, with its children and named organisations.
+//!
+//! The children of a profile are rewritten on every save in the order given, so positions
+//! never have gaps; nothing else refers to a child row.
+
+use vault_core::ids::{OrgId, UserId};
+
+use super::page::{PageError, PageResult};
+use super::profile_child::{ChildValues, Row, NEED_KEYS};
+use super::profile_fields::Sharing;
+use super::profile_words::Levels;
+use super::visibility::{self, Kind};
+use crate::db::{now, Tx};
+use crate::state::AppState;
+
+/// The stored fields of a child profile.
+#[derive(sqlx::FromRow)]
+struct Stored {
+    legal_status: String,
+    region: String,
+    need_health: String,
+    need_development: String,
+    need_education: String,
+    need_contact: String,
+    needs_notes: String,
+    likes: String,
+    personality: String,
+    social_worker: String,
+    case_id: Option<String>,
+    visibility: String,
+    status: String,
+}
+
+/// Loads child profile `id` as organisation `viewer` may see it; 404 otherwise.
+pub async fn load(state: &AppState, id: &str, viewer: OrgId) -> PageResult<ChildValues> {
+    let sql = format!(
+        "SELECT legal_status, region, need_health, need_development, need_education, \
+         need_contact, needs_notes, likes, personality, social_worker, case_id, visibility, \
+         status FROM child_profiles p WHERE p.id = $3 AND {}",
+        visibility::profile_visible(Kind::Child, "$1", "$2")
+    );
+    let stored: Stored = sqlx::query_as(&sql)
+        .bind(viewer.to_string())
+        .bind(visibility::today())
+        .bind(id)
+        .fetch_optional(state.db.reader())
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT name, birth_month, birth_year FROM children WHERE profile_id = $1 \
+         ORDER BY position",
+    )
+    .bind(id)
+    .fetch_all(state.db.reader())
+    .await?;
+    let orgs = super::profile_store::named_orgs(state, Kind::Child, id).await?;
+    Ok(ChildValues {
+        rows: rows
+            .into_iter()
+            .map(|(name, month, year)| Row {
+                name,
+                month: month.to_string(),
+                year: year.to_string(),
+            })
+            .collect(),
+        legal_status: stored.legal_status,
+        needs: Levels::new(
+            NEED_KEYS,
+            [
+                stored.need_health,
+                stored.need_development,
+                stored.need_education,
+                stored.need_contact,
+            ],
+        ),
+        needs_notes: stored.needs_notes,
+        likes: stored.likes,
+        personality: stored.personality,
+        sharing: Sharing {
+            region: stored.region,
+            social_worker: stored.social_worker,
+            case: stored.case_id.unwrap_or_default(),
+            visibility: stored.visibility,
+            orgs,
+            status: stored.status,
+        },
+    })
+}
+
+fn case_or_null(case: &str) -> Option<&str> {
+    (!case.is_empty()).then_some(case)
+}
+
+/// Stores a new profile `id` of `org`, made by `creator`.
+pub async fn insert(
+    tx: &mut Tx,
+    id: &str,
+    org: OrgId,
+    creator: UserId,
+    v: &ChildValues,
+) -> sqlx::Result<()> {
+    let at = now();
+    sqlx::query(
+        "INSERT INTO child_profiles (id, org_id, social_worker, case_id, legal_status, region, \
+         need_health, need_development, need_education, need_contact, needs_notes, likes, \
+         personality, visibility, status, views, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 0, $16, \
+         $17, $17)",
+    )
+    .bind(id)
+    .bind(org.to_string())
+    .bind(&v.sharing.social_worker)
+    .bind(case_or_null(&v.sharing.case))
+    .bind(&v.legal_status)
+    .bind(&v.sharing.region)
+    .bind(&v.needs.values[0])
+    .bind(&v.needs.values[1])
+    .bind(&v.needs.values[2])
+    .bind(&v.needs.values[3])
+    .bind(&v.needs_notes)
+    .bind(&v.likes)
+    .bind(&v.personality)
+    .bind(&v.sharing.visibility)
+    .bind(&v.sharing.status)
+    .bind(creator.to_string())
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    save_children(tx, id, v).await
+}
+
+/// Replaces the fields of profile `id` of `org`.
+pub async fn update(tx: &mut Tx, id: &str, org: OrgId, v: &ChildValues) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE child_profiles SET social_worker = $1, case_id = $2, legal_status = $3, \
+         region = $4, need_health = $5, need_development = $6, need_education = $7, \
+         need_contact = $8, needs_notes = $9, likes = $10, personality = $11, visibility = $12, \
+         status = $13, updated_at = $14 WHERE id = $15 AND org_id = $16",
+    )
+    .bind(&v.sharing.social_worker)
+    .bind(case_or_null(&v.sharing.case))
+    .bind(&v.legal_status)
+    .bind(&v.sharing.region)
+    .bind(&v.needs.values[0])
+    .bind(&v.needs.values[1])
+    .bind(&v.needs.values[2])
+    .bind(&v.needs.values[3])
+    .bind(&v.needs_notes)
+    .bind(&v.likes)
+    .bind(&v.personality)
+    .bind(&v.sharing.visibility)
+    .bind(&v.sharing.status)
+    .bind(now())
+    .bind(id)
+    .bind(org.to_string())
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("DELETE FROM children WHERE profile_id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    save_children(tx, id, v).await
+}
+
+async fn save_children(tx: &mut Tx, id: &str, v: &ChildValues) -> sqlx::Result<()> {
+    for (position, row) in v.rows.iter().enumerate() {
+        let (month, year) = row.born();
+        sqlx::query(
+            "INSERT INTO children (id, profile_id, position, name, birth_month, birth_year) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(id)
+        .bind(i64::try_from(position).unwrap_or(0))
+        .bind(&row.name)
+        .bind(month)
+        .bind(year)
+        .execute(&mut **tx)
+        .await?;
+    }
+    super::profile_store::save_named(tx, Kind::Child, id, &v.sharing.orgs).await
+}

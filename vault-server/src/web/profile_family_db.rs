@@ -1,0 +1,192 @@
+//! Storing family profiles: loading one as a viewer may see it, the family accounts it may
+//! be given, inserting a new one, replacing an edited one, and replacing only the household
+//! and preferences when the family edits its own.
+
+use vault_core::ids::{OrgId, UserId};
+
+use super::page::{PageError, PageResult};
+use super::profile_family::{num, own, FamilyValues, MEET_KEYS};
+use super::profile_fields::Sharing;
+use super::profile_words::Levels;
+use super::visibility::{self, Kind};
+use crate::db::{now, Tx};
+use crate::state::AppState;
+
+/// The stored fields of a family profile.
+#[derive(sqlx::FromRow)]
+struct Stored {
+    name: String,
+    family_kind: String,
+    adults: i64,
+    children_at_home: i64,
+    household: String,
+    approval_status: String,
+    approval_terms: String,
+    meet_health: String,
+    meet_development: String,
+    meet_education: String,
+    meet_contact: String,
+    age_min: i64,
+    age_max: i64,
+    children_max: i64,
+    region: String,
+    description: String,
+    account_user_id: Option<String>,
+    social_worker: String,
+    case_id: Option<String>,
+    visibility: String,
+    status: String,
+}
+
+const COLUMNS: &str = "name, family_kind, adults, children_at_home, household, approval_status, \
+     approval_terms, meet_health, meet_development, meet_education, meet_contact, age_min, \
+     age_max, children_max, region, description, account_user_id, social_worker, case_id, \
+     visibility, status";
+
+/// Loads family profile `id` as organisation `viewer` may see it; 404 otherwise.
+pub async fn load(state: &AppState, id: &str, viewer: OrgId) -> PageResult<FamilyValues> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM family_profiles p WHERE p.id = $3 AND {}",
+        visibility::profile_visible(Kind::Family, "$1", "$2")
+    );
+    let s: Stored = sqlx::query_as(&sql)
+        .bind(viewer.to_string())
+        .bind(visibility::today())
+        .bind(id)
+        .fetch_optional(state.db.reader())
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let orgs = super::profile_store::named_orgs(state, Kind::Family, id).await?;
+    Ok(FamilyValues {
+        name: s.name,
+        family_kind: s.family_kind,
+        own: [
+            s.adults.to_string(),
+            s.children_at_home.to_string(),
+            s.household,
+            s.age_min.to_string(),
+            s.age_max.to_string(),
+            s.children_max.to_string(),
+            s.description,
+        ],
+        approval_status: s.approval_status,
+        approval_terms: s.approval_terms,
+        meets: Levels::new(
+            MEET_KEYS,
+            [
+                s.meet_health,
+                s.meet_development,
+                s.meet_education,
+                s.meet_contact,
+            ],
+        ),
+        account: s.account_user_id.unwrap_or_default(),
+        sharing: Sharing {
+            region: s.region,
+            social_worker: s.social_worker,
+            case: s.case_id.unwrap_or_default(),
+            visibility: s.visibility,
+            orgs,
+            status: s.status,
+        },
+    })
+}
+
+/// Family accounts of `org` that profile `id` may be given: active, and not already the
+/// account of another profile.
+pub async fn accounts(
+    state: &AppState,
+    org: OrgId,
+    id: &str,
+) -> sqlx::Result<Vec<(String, String)>> {
+    sqlx::query_as(
+        "SELECT u.id, COALESCE(u.display_name, u.email) FROM users u WHERE u.org_id = $1 \
+         AND u.kind = 'family' AND u.status = 'active' AND NOT EXISTS (SELECT 1 FROM \
+         family_profiles f WHERE f.account_user_id = u.id AND f.id <> $2) ORDER BY 2, 1",
+    )
+    .bind(org.to_string())
+    .bind(id)
+    .fetch_all(state.db.reader())
+    .await
+}
+
+fn or_null(value: &str) -> Option<&str> {
+    (!value.is_empty()).then_some(value)
+}
+
+/// Stores a new profile `id` of `org`, made by `creator`.
+pub async fn insert(
+    tx: &mut Tx,
+    id: &str,
+    org: OrgId,
+    creator: UserId,
+    v: &FamilyValues,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO family_profiles (id, org_id, created_by, views, created_at, updated_at, \
+         name, family_kind, adults, children_at_home, household, approval_status, \
+         approval_terms, meet_health, meet_development, meet_education, meet_contact, age_min, \
+         age_max, children_max, region, description, account_user_id, social_worker, \
+         case_id, visibility, status) VALUES ($1, $2, $3, 0, $4, $4, '', '', 0, 0, '', '', '', \
+         '', '', '', '', 0, 0, 0, '', '', NULL, $3, NULL, 'own', 'active')",
+    )
+    .bind(id)
+    .bind(org.to_string())
+    .bind(creator.to_string())
+    .bind(now())
+    .execute(&mut **tx)
+    .await?;
+    update(tx, id, org, v).await
+}
+
+/// Replaces every field of profile `id` of `org`.
+pub async fn update(tx: &mut Tx, id: &str, org: OrgId, v: &FamilyValues) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE family_profiles SET name = $1, family_kind = $2, approval_status = $3, \
+         approval_terms = $4, meet_health = $5, meet_development = $6, meet_education = $7, \
+         meet_contact = $8, region = $9, account_user_id = $10, social_worker = $11, \
+         case_id = $12, visibility = $13, status = $14 WHERE id = $15 AND org_id = $16",
+    )
+    .bind(&v.name)
+    .bind(&v.family_kind)
+    .bind(&v.approval_status)
+    .bind(&v.approval_terms)
+    .bind(&v.meets.values[0])
+    .bind(&v.meets.values[1])
+    .bind(&v.meets.values[2])
+    .bind(&v.meets.values[3])
+    .bind(&v.sharing.region)
+    .bind(or_null(&v.account))
+    .bind(&v.sharing.social_worker)
+    .bind(or_null(&v.sharing.case))
+    .bind(&v.sharing.visibility)
+    .bind(&v.sharing.status)
+    .bind(id)
+    .bind(org.to_string())
+    .execute(&mut **tx)
+    .await?;
+    super::profile_store::save_named(tx, Kind::Family, id, &v.sharing.orgs).await?;
+    update_own(tx, id, org, v).await
+}
+
+/// Replaces the household and preference fields of profile `id` of `org`.
+pub async fn update_own(tx: &mut Tx, id: &str, org: OrgId, v: &FamilyValues) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE family_profiles SET adults = $1, children_at_home = $2, household = $3, \
+         age_min = $4, age_max = $5, children_max = $6, description = $7, updated_at = $8 \
+         WHERE id = $9 AND org_id = $10",
+    )
+    .bind(num(&v.own[own::ADULTS]))
+    .bind(num(&v.own[own::AT_HOME]))
+    .bind(&v.own[own::HOUSEHOLD])
+    .bind(num(&v.own[own::AGE_MIN]))
+    .bind(num(&v.own[own::AGE_MAX]))
+    .bind(num(&v.own[own::CHILDREN_MAX]))
+    .bind(&v.own[own::DESCRIPTION])
+    .bind(now())
+    .bind(id)
+    .bind(org.to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
