@@ -231,7 +231,9 @@ async fn the_first_manager_joins_with_the_invitation_code_once() {
         ("active", "staff", Some("manager"))
     );
     mo.sign_in("mo@north.example", NEW_PASSWORD).await;
-    assert_eq!(mo.get("/members").await.status, 200);
+    let members = mo.get("/members").await;
+    assert_eq!(members.status, 200);
+    assert!(members.shows(&format!("asks for: <code>{org}</code>")));
 
     let mut second = Browser::new(&platform.url);
     let again = register(

@@ -112,6 +112,7 @@ struct MembersPage {
     pending: Vec<Person>,
     active: Vec<Person>,
     me: String,
+    org_id: String,
     activity: Vec<activity::Shown>,
 }
 
@@ -147,6 +148,7 @@ async fn list(State(state): State<AppState>, viewer: Viewer) -> PageResult {
         pending,
         active,
         me: viewer.user_id.to_string(),
+        org_id: org.to_string(),
         activity: activity::trail(&state, Subject::Org, &org.to_string(), org).await?,
     })
 }
