@@ -340,6 +340,9 @@ async fn photos_are_checked_by_their_bytes_and_size_and_served_privately() {
     );
     let big = upload(&mut w.ana, &path, jpeg(2 * 1024 * 1024 + 1), "image/jpeg").await;
     assert_eq!(big.status, 413);
+    assert!(big.shows("the photo is larger than 2 MB"), "{}", big.body);
+    let huge = upload(&mut w.ana, &path, jpeg(5 * 1024 * 1024), "image/jpeg").await;
+    assert_eq!(huge.status, 413, "beyond the form's limit too");
     let kept = w.ana.get(&path).await;
     assert_eq!(
         kept.body,

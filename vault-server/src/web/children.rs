@@ -55,19 +55,8 @@ struct ListPage {
 
 type ListSql = (String, String, String, String, i64, String, i64, i64);
 
-async fn list(State(state): State<AppState>, viewer: Viewer) -> PageResult {
-    let org = viewer.staff_org()?;
-    let sql = format!(
-        "SELECT p.id, p.legal_status, p.region, p.status, p.views, c.name, c.birth_month, \
-         c.birth_year FROM child_profiles p JOIN children c ON c.profile_id = p.id \
-         WHERE p.org_id = $1 AND {} ORDER BY p.status, p.updated_at DESC, p.id, c.position",
-        visibility::profile_visible(Kind::Child, "$1", "$2")
-    );
-    let found: Vec<ListSql> = sqlx::query_as(&sql)
-        .bind(org.to_string())
-        .bind(visibility::today())
-        .fetch_all(state.db.reader())
-        .await?;
+/// One row per profile from the query's one row per child, names and ages joined.
+fn list_rows(found: Vec<ListSql>) -> Vec<ListRow> {
     let today = this_month();
     let mut rows: Vec<(ListRow, Vec<String>, Vec<String>)> = Vec::new();
     for (id, legal, region, status, views, name, month, year) in found {
@@ -92,14 +81,29 @@ async fn list(State(state): State<AppState>, viewer: Viewer) -> PageResult {
             )),
         }
     }
-    let rows = rows
-        .into_iter()
+    rows.into_iter()
         .map(|(mut row, names, ages)| {
             row.names = super::profile_fields::join_names(&names);
             row.ages = ages.join(", ");
             row
         })
-        .collect();
+        .collect()
+}
+
+async fn list(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+    let org = viewer.staff_org()?;
+    let sql = format!(
+        "SELECT p.id, p.legal_status, p.region, p.status, p.views, c.name, c.birth_month, \
+         c.birth_year FROM child_profiles p JOIN children c ON c.profile_id = p.id \
+         WHERE p.org_id = $1 AND {} ORDER BY p.status, p.updated_at DESC, p.id, c.position",
+        visibility::profile_visible(Kind::Child, "$1", "$2")
+    );
+    let found: Vec<ListSql> = sqlx::query_as(&sql)
+        .bind(org.to_string())
+        .bind(visibility::today())
+        .fetch_all(state.db.reader())
+        .await?;
+    let rows = list_rows(found);
     render(&ListPage {
         c: Chrome::new(&viewer, "Children", "/children"),
         rows,

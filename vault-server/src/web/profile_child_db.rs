@@ -55,7 +55,12 @@ pub async fn load(state: &AppState, id: &str, viewer: OrgId) -> PageResult<Child
     .fetch_all(state.db.reader())
     .await?;
     let orgs = super::profile_store::named_orgs(state, Kind::Child, id).await?;
-    Ok(ChildValues {
+    Ok(values(stored, rows, orgs))
+}
+
+/// The values of a stored profile, its children and named organisations.
+fn values(stored: Stored, rows: Vec<(String, i64, i64)>, orgs: Vec<String>) -> ChildValues {
+    ChildValues {
         rows: rows
             .into_iter()
             .map(|(name, month, year)| Row {
@@ -85,7 +90,7 @@ pub async fn load(state: &AppState, id: &str, viewer: OrgId) -> PageResult<Child
             orgs,
             status: stored.status,
         },
-    })
+    }
 }
 
 fn case_or_null(case: &str) -> Option<&str> {
