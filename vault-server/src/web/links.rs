@@ -6,12 +6,13 @@
 //! [`vault_core::matching`]: the other side's step is refused with 403 and the reason, a step
 //! out of order or on a link that changed meanwhile with 409. A child-side practitioner
 //! opening a sent link marks it viewed. Writes live in [`change`], the form for a new link in
-//! [`new`], the profile summaries both pages show in [`profiles`].
+//! [`new`], the profile summaries both pages show in [`profiles`], one link's page in [`show`].
 
 pub mod access;
 pub mod change;
 pub mod new;
 pub mod profiles;
+pub mod show;
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -21,9 +22,7 @@ use serde::Deserialize;
 use vault_core::ids::{LinkId, OrgId};
 use vault_core::matching::{LinkStatus, Side};
 
-use self::access::{Access, Link};
-use self::profiles::{ChildSummary, FamilySummary};
-use super::activity::{self, Shown, Subject};
+use self::access::Link;
 use super::form::{self, Form, Id};
 use super::page::{
     render, render_invalid, see_other, when, Chrome, FieldErrors, PageError, PageResult,
@@ -36,7 +35,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/links", get(list).post(new::create))
         .route("/links/new", get(new::form))
-        .route("/links/{id}", get(show))
+        .route("/links/{id}", get(link_page))
         .route("/links/{id}/status", post(set_status))
         .route("/links/{id}/messages", post(add_message))
 }
@@ -181,180 +180,18 @@ pub async fn listed(
     Ok(out)
 }
 
-/// One step of the timeline.
-pub struct Stage {
-    label: &'static str,
-    /// "done", "current" or "to come".
-    state: &'static str,
-}
-
-/// A button for a step the viewer may take.
-pub struct StepButton {
-    to: &'static str,
-    label: String,
-    /// Decline needs a reason, so its form has a text box.
-    needs_reason: bool,
-}
-
-/// One message.
-pub struct Message {
-    who: String,
-    when: String,
-    at: i64,
-    body: String,
-}
-
-#[derive(Template)]
-#[template(path = "links_show.html")]
-struct ShowPage {
-    c: Chrome,
-    id: String,
-    child: ChildSummary,
-    family: FamilySummary,
-    status: LinkStatus,
-    decline_reason: Option<String>,
-    timeline: Vec<Stage>,
-    steps: Vec<StepButton>,
-    staff: bool,
-    sides: String,
-    messages: Vec<Message>,
-    errors: FieldErrors,
-    body: String,
-    reason: String,
-    activity: Vec<Shown>,
-    sent: String,
-}
-
-fn timeline(status: LinkStatus) -> Vec<Stage> {
-    let path = &LinkStatus::ALL[..8];
-    let at = path.iter().position(|s| *s == status);
-    let mut stages: Vec<Stage> = path
-        .iter()
-        .enumerate()
-        .map(|(i, s)| Stage {
-            label: s.words(),
-            state: match at {
-                Some(a) if i < a => "done",
-                Some(a) if i == a => "current",
-                _ => "to come",
-            },
-        })
-        .collect();
-    if at.is_none() {
-        stages.push(Stage {
-            label: status.words(),
-            state: "current",
-        });
-    }
-    stages
-}
-
-fn buttons(status: LinkStatus, sides: &[Side]) -> Vec<StepButton> {
-    access::steps(status, sides)
-        .into_iter()
-        .map(|to| StepButton {
-            to: to.as_str(),
-            label: match to {
-                LinkStatus::Declined => "Decline".to_owned(),
-                LinkStatus::Withdrawn => "Withdraw".to_owned(),
-                LinkStatus::Closed => "Close the link".to_owned(),
-                other => format!("Move on to: {}", other.words()),
-            },
-            needs_reason: to == LinkStatus::Declined,
-        })
-        .collect()
-}
-
-fn sides_words(access: &Access) -> String {
-    match access.sides() {
-        [Side::ChildSide] => "You act for the child's organisation.".to_owned(),
-        [Side::FamilySide] => "You act for the family's organisation.".to_owned(),
-        [] => {
-            "Your social worker takes the steps of this link; you can follow them here.".to_owned()
-        }
-        _ => "Your organisation is both the child's and the family's.".to_owned(),
-    }
-}
-
-/// Body, time, author's name and e-mail, author's organisation.
-type MessageRow = (String, i64, Option<String>, String, Option<String>);
-
-async fn messages(state: &AppState, link: LinkId) -> Result<Vec<Message>, PageError> {
-    let rows: Vec<MessageRow> = sqlx::query_as(
-        "SELECT m.body, m.created_at, u.display_name, u.email, o.name FROM link_messages m \
-         JOIN users u ON u.id = m.author LEFT JOIN orgs o ON o.id = u.org_id \
-         WHERE m.link_id = $1 ORDER BY m.created_at, m.id",
-    )
-    .bind(link.to_string())
-    .fetch_all(state.db.reader())
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(body, at, name, email, org)| {
-            let person = super::cases::view::person(name, Some(email));
-            Message {
-                who: org.map_or_else(|| person.clone(), |o| format!("{person} ({o})")),
-                when: when(at),
-                at,
-                body,
-            }
-        })
-        .collect())
-}
-
-/// Builds the page of `link` for `viewer`, with `errors` and the texts they typed.
-async fn show_page(
-    state: &AppState,
-    viewer: &Viewer,
-    link: &Link,
-    access: &Access,
-    errors: FieldErrors,
-    (body, reason): (String, String),
-) -> Result<ShowPage, PageError> {
-    let child = profiles::child(state, link.child_profile).await?;
-    let family = profiles::family(state, link.family_profile).await?;
-    let staff = matches!(access, Access::Staff(_));
-    let org = viewer.org_id.ok_or(PageError::NotFound)?;
-    Ok(ShowPage {
-        c: Chrome::new(
-            viewer,
-            format!("Link: {} with {}", child.label, family.name),
-            "/links",
-        ),
-        id: link.id.to_string(),
-        status: link.status,
-        decline_reason: if staff {
-            link.decline_reason.clone()
-        } else {
-            None
-        },
-        timeline: timeline(link.status),
-        steps: buttons(link.status, access.sides()),
-        staff,
-        sides: sides_words(access),
-        messages: if staff {
-            messages(state, link.id).await?
-        } else {
-            Vec::new()
-        },
-        errors,
-        body,
-        reason,
-        activity: activity::trail(state, Subject::Link, &link.id.to_string(), org).await?,
-        sent: when(link.created_at),
-        child,
-        family,
-    })
-}
-
 #[tracing::instrument(name = "GET /links/{id}", skip_all, fields(user.id = %viewer.user_id))]
-async fn show(State(state): State<AppState>, viewer: Viewer, Id(id): Id<LinkId>) -> PageResult {
+async fn link_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Id(id): Id<LinkId>,
+) -> PageResult {
     let (mut link, access) = access::load(&state, id, &viewer).await?;
     if link.status == LinkStatus::Sent && access.sides().contains(&Side::ChildSide) {
         change::mark_viewed(&state, &link, viewer.user_id).await?;
         link = access::load(&state, id, &viewer).await?.0;
     }
-    let page = show_page(
+    let page = show::page(
         &state,
         &viewer,
         &link,
@@ -364,20 +201,6 @@ async fn show(State(state): State<AppState>, viewer: Viewer, Id(id): Id<LinkId>)
     )
     .await?;
     render(&page)
-}
-
-/// The link's page again (422) with `message` next to `field`, and the texts the viewer
-/// typed (message body, decline reason) kept in their boxes.
-async fn invalid(
-    state: &AppState,
-    viewer: &Viewer,
-    (link, access): (&Link, &Access),
-    (field, message, texts): (&'static str, String, (String, String)),
-) -> PageResult {
-    let mut errors = FieldErrors::new();
-    errors.add(field, message);
-    let page = show_page(state, viewer, link, access, errors, texts).await?;
-    render_invalid(&page)
 }
 
 /// The step form: where to go, where the page showed the link, and a reason to decline.
@@ -417,7 +240,7 @@ async fn set_status(
             Ok(r) => Some(r),
             Err(m) => {
                 let refused = ("reason", m, (String::new(), f.reason));
-                return invalid(&state, &viewer, (&link, &access), refused).await;
+                return show::invalid(&state, &viewer, (&link, &access), refused).await;
             }
         }
     } else {
@@ -462,7 +285,7 @@ async fn add_message(
         }
         Err(m) => {
             let refused = ("body", m, (f.body, String::new()));
-            invalid(&state, &viewer, (&link, &access), refused).await
+            show::invalid(&state, &viewer, (&link, &access), refused).await
         }
     }
 }
