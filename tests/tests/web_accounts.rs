@@ -323,6 +323,14 @@ async fn a_taken_address_gets_the_same_answer_and_its_owner_an_e_mail() {
     assert!(mail[0].1.contains("no account was made"));
     assert!(!mail[0].1.contains(NEW_PASSWORD));
     assert!(mail_to(&pool, "Ana@North.example").await.is_empty());
+    let mut third = Browser::new(&platform.url);
+    let again = register(&mut third, org, "staff", "Someone", "ana@north.example", "").await;
+    assert_eq!(again.location.as_deref(), Some("/register/received"));
+    assert_eq!(
+        mail_to(&pool, "ana@north.example").await.len(),
+        1,
+        "one e-mail an hour at most"
+    );
     other.sign_in("ana@north.example", PASSWORD).await;
 }
 

@@ -32,6 +32,11 @@ use crate::state::AppState;
 /// so the answer tells nothing about other organisations or whether one has a manager.
 pub const INVITE_NOT_VALID: &str = "This invitation code is not valid for this organisation.";
 
+/// Subject of the e-mail to an address someone tried to register with again.
+const TAKEN_SUBJECT: &str = "Registration attempt with your e-mail address";
+/// At most one such e-mail per address in this many seconds.
+const TAKEN_MAIL_EVERY_SECS: i64 = 60 * 60;
+
 /// Longest password accepted: more adds nothing and only costs hashing time.
 const MAX_PASSWORD_CHARS: usize = 1000;
 
@@ -338,12 +343,25 @@ async fn account_with(tx: &mut Tx, email: &str) -> sqlx::Result<Option<String>> 
     Ok(row.map(|(address,)| address))
 }
 
+/// Tells the owner of a taken address that someone tried to register with it; at most one
+/// such e-mail an hour, so the form cannot be used to flood someone's mailbox.
 async fn tell_taken(
     tx: &mut Tx,
     state: &AppState,
     address: &str,
     org_name: &str,
 ) -> sqlx::Result<()> {
+    let (recent,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM outbox WHERE to_address = $1 AND subject = $2 AND created_at > $3",
+    )
+    .bind(address)
+    .bind(TAKEN_SUBJECT)
+    .bind(now().saturating_sub(TAKEN_MAIL_EVERY_SECS))
+    .fetch_one(&mut **tx)
+    .await?;
+    if recent > 0 {
+        return Ok(());
+    }
     let base = state.settings.base_url();
     let body = format!(
         "Someone asked to register with {org_name} in the case vault using this e-mail \
@@ -351,13 +369,7 @@ async fn tell_taken(
          changed.\n\nIf that was you, sign in at {base}/login instead. If it was not, you \
          need not do anything.\n"
     );
-    notify::email(
-        tx,
-        address,
-        "Registration attempt with your e-mail address",
-        &body,
-    )
-    .await
+    notify::email(tx, address, TAKEN_SUBJECT, &body).await
 }
 
 async fn insert_account(
