@@ -2,14 +2,15 @@
 //! through every step, each by the side allowed to take it, with messages on the way;
 //! the wrong side is refused with 403, a skipped or stale step with 409; decline needs a
 //! reason; the family's side withdraws; the cap and the one-open-link-per-child rule
-//! engage; a third organisation gets 404 everywhere; the adopter follows their own link.
+//! engage; a third organisation gets 404 everywhere. The adopter's side is in
+//! `web_links_family.rs`.
 
 mod web_support;
 
 use vault_core::ids::{ChildProfileId, FamilyProfileId, OrgId, UserId};
 use vault_tests::platform::Platform;
 use vault_tests::web::{self, Account, Browser, Page, PASSWORD};
-use web_support::{child_profile, says, Child};
+use web_support::{child_profile, post_link, says, send, Child};
 
 struct World {
     platform: Platform,
@@ -42,29 +43,6 @@ async fn world() -> World {
         nia_browser,
         bo_browser,
     }
-}
-
-/// Bo sends a link for `family` to `child` with a first message; answers its path.
-async fn send(browser: &mut Browser, child: ChildProfileId, family: FamilyProfileId) -> String {
-    let form = browser.get(&format!("/links/new?child={child}")).await;
-    assert_eq!(form.status, 200, "{}", form.body);
-    let sent = post_link(browser, child, family).await;
-    assert_eq!(sent.status, 303, "{}", sent.body);
-    sent.location.unwrap()
-}
-
-async fn post_link(browser: &mut Browser, child: ChildProfileId, family: FamilyProfileId) -> Page {
-    let (child, family) = (child.to_string(), family.to_string());
-    browser
-        .post(
-            "/links",
-            &[
-                ("child", &child),
-                ("family", &family),
-                ("message", "Sam and Alex would love to hear more."),
-            ],
-        )
-        .await
 }
 
 /// Posts a step from `from` to `to` on the link at `path`.
@@ -418,73 +396,6 @@ async fn a_child_we_may_not_see_cannot_be_linked() {
     w.bo_browser.get("/links").await;
     let posted = post_link(&mut w.bo_browser, hidden, w.family).await;
     assert_eq!(posted.status, 404);
-}
-
-#[tokio::test]
-async fn the_adopter_follows_their_own_link_and_changes_nothing() {
-    let mut w = world().await;
-    let path = send(&mut w.bo_browser, w.child, w.family).await;
-    let sam = web::account(
-        &w.platform,
-        w.bright,
-        "sam@family.example",
-        "Sam",
-        Account::Family,
-    )
-    .await;
-    web_support::exec(
-        &w.platform,
-        "UPDATE family_profiles SET account_user_id = $1 WHERE id = $2",
-        &[&sam.to_string(), &w.family.to_string()],
-    )
-    .await;
-    w.nia_browser.get(&path).await;
-    let mut sam_browser = Browser::new(&w.platform.url);
-    sam_browser.sign_in("sam@family.example", PASSWORD).await;
-
-    let list = sam_browser.get("/links").await;
-    assert_eq!(list.status, 200);
-    assert!(says(&list, "Amy and Ben (Ages 4 and 6)"), "{}", list.body);
-    let page = sam_browser.get(&path).await;
-    assert_eq!(page.status, 200);
-    assert!(says(&page, "Status: viewed."));
-    assert!(says(
-        &page,
-        "Nia North (Northshire Council) changed the status to viewed"
-    ));
-    assert!(
-        !says(&page, "Sam and Alex would love to hear more."),
-        "practitioners' messages"
-    );
-    assert!(!page.body.contains("/status\""), "no step buttons");
-    let refused = sam_browser
-        .post(
-            &format!("{path}/status"),
-            &[("from", "viewed"), ("to", "withdrawn")],
-        )
-        .await;
-    assert_eq!(refused.status, 403);
-    let said = sam_browser
-        .post(&format!("{path}/messages"), &[("body", "Hi")])
-        .await;
-    assert_eq!(said.status, 403);
-
-    web::account(
-        &w.platform,
-        w.bright,
-        "kim@family.example",
-        "Kim",
-        Account::Family,
-    )
-    .await;
-    let mut kim = Browser::new(&w.platform.url);
-    kim.sign_in("kim@family.example", PASSWORD).await;
-    assert_eq!(
-        kim.get(&path).await.status,
-        404,
-        "another family of the same organisation"
-    );
-    assert!(!says(&kim.get("/links").await, "Amy and Ben"));
 }
 
 #[tokio::test]

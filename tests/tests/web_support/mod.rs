@@ -8,7 +8,7 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::AnyPool;
 use vault_core::ids::{ChildProfileId, FamilyProfileId, OrgId, UserId};
 use vault_tests::platform::Platform;
-use vault_tests::web::{self, html_text, Account, Page};
+use vault_tests::web::{self, html_text, Account, Browser, Page};
 
 /// A pool on the platform's database.
 pub(crate) async fn pool(platform: &Platform) -> AnyPool {
@@ -295,4 +295,36 @@ pub(crate) async fn two_sides() -> Sides {
         child,
         family,
     }
+}
+
+/// Sends a link for `family` to `child` through the form, with a first message; answers its
+/// path.
+pub(crate) async fn send(
+    browser: &mut Browser,
+    child: ChildProfileId,
+    family: FamilyProfileId,
+) -> String {
+    let form = browser.get(&format!("/links/new?child={child}")).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    let sent = post_link(browser, child, family).await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    sent.location.unwrap()
+}
+
+pub(crate) async fn post_link(
+    browser: &mut Browser,
+    child: ChildProfileId,
+    family: FamilyProfileId,
+) -> Page {
+    let (child, family) = (child.to_string(), family.to_string());
+    browser
+        .post(
+            "/links",
+            &[
+                ("child", &child),
+                ("family", &family),
+                ("message", "Sam and Alex would love to hear more."),
+            ],
+        )
+        .await
 }

@@ -6,6 +6,10 @@
 //! families; a family may have only as many open links as its organisation's licence allows
 //! (`open_link_cap`), and one open link per child. Both refusals are shown next to the family
 //! field, and both are checked in the transaction that writes the link.
+//!
+//! An adopter or foster carer may express interest in the same way for their own family
+//! profile, in a child their organisation may see; the same cap applies, and their social
+//! worker is told.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -20,7 +24,7 @@ use crate::web::licence;
 use crate::web::page::{
     render, render_invalid, see_other, Chrome, FieldErrors, PageError, PageResult,
 };
-use crate::web::session::Viewer;
+use crate::web::session::{Role, Viewer};
 use crate::web::visibility::{self, Kind};
 
 #[derive(Template)]
@@ -33,6 +37,8 @@ struct NewPage {
     message: String,
     errors: FieldErrors,
     cap: i64,
+    /// An adopter or foster carer writing for their own family.
+    own_family: bool,
 }
 
 /// The query of the form page.
@@ -67,22 +73,36 @@ async fn visible_child(state: &AppState, org: OrgId, id: &str) -> Result<ChildSu
         .ok_or(PageError::NotFound)
 }
 
-async fn own_families(state: &AppState, org: OrgId) -> Result<Vec<FamilySummary>, PageError> {
-    profiles::families(
-        state,
-        "p.org_id = $1 AND p.status = 'active'",
-        &[org.to_string()],
-    )
-    .await
+/// The organisation acting and the families it may express interest for: for staff, every
+/// active family of their organisation; for an adopter or foster carer, their own active
+/// family profile only.
+async fn proposer(
+    state: &AppState,
+    viewer: &Viewer,
+) -> Result<(OrgId, Vec<FamilySummary>), PageError> {
+    if viewer.role == Role::Family {
+        let org = viewer.family_org()?;
+        let binds = [org.to_string(), viewer.user_id.to_string()];
+        let condition = "p.org_id = $1 AND p.account_user_id = $2 AND p.status = 'active'";
+        Ok((org, profiles::families(state, condition, &binds).await?))
+    } else {
+        let org = viewer.staff_org()?;
+        let condition = "p.org_id = $1 AND p.status = 'active'";
+        Ok((
+            org,
+            profiles::families(state, condition, &[org.to_string()]).await?,
+        ))
+    }
 }
 
 async fn page(
     state: &AppState,
     viewer: &Viewer,
-    org: OrgId,
-    child: ChildSummary,
+    child: &str,
     (family, message): (String, String),
 ) -> Result<NewPage, PageError> {
+    let (org, families) = proposer(state, viewer).await?;
+    let child = visible_child(state, org, child).await?;
     Ok(NewPage {
         c: Chrome::new(
             viewer,
@@ -90,11 +110,12 @@ async fn page(
             "/links",
         ),
         child,
-        families: own_families(state, org).await?,
+        families,
         family,
         message,
         errors: FieldErrors::new(),
         cap: licence::load(state, org).await?.open_link_cap,
+        own_family: viewer.role == Role::Family,
     })
 }
 
@@ -105,9 +126,8 @@ pub async fn form(
     viewer: Viewer,
     Query(q): Query<NewQuery>,
 ) -> PageResult {
-    let org = viewer.staff_org()?;
-    let child = visible_child(&state, org, &q.child).await?;
-    render(&page(&state, &viewer, org, child, Default::default()).await?)
+    let page = page(&state, &viewer, &q.child, Default::default()).await?;
+    render(&page)
 }
 
 /// POST /links
@@ -117,17 +137,9 @@ pub async fn create(
     viewer: Viewer,
     Form(f): Form<NewForm>,
 ) -> PageResult {
-    let org = viewer.staff_org()?;
-    let child = visible_child(&state, org, &f.child).await?;
-    let child_ref = (child.id, child.org_id);
-    let mut page = page(
-        &state,
-        &viewer,
-        org,
-        child,
-        (f.family.clone(), f.message.clone()),
-    )
-    .await?;
+    let texts = (f.family.clone(), f.message.clone());
+    let mut page = page(&state, &viewer, &f.child, texts).await?;
+    let child_ref = (page.child.id, page.child.org_id);
     let family = f.family.parse::<FamilyProfileId>().ok();
     let family = family.filter(|id| page.families.iter().any(|fam| fam.id == *id));
     if family.is_none() {
@@ -148,7 +160,7 @@ pub async fn create(
     };
     let new = NewLink {
         child: child_ref,
-        family: (family, org),
+        family: (family, viewer.org_id.ok_or(PageError::NotFound)?),
         actor: viewer.user_id,
         message: message.as_deref(),
         cap: page.cap,
