@@ -12,7 +12,7 @@ use axum::Router;
 use vault_core::ids::{ChildProfileId, OrgId, UserId};
 
 use super::activity::{Shown, Subject};
-use super::form::{Form, Id};
+use super::form::Id;
 use super::page::{render, Chrome, FieldErrors, PageResult};
 use super::profile_child::{age_text, this_month, ChildValues, RowView};
 use super::profile_child_db as child_db;
@@ -30,9 +30,8 @@ use crate::state::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/children", get(list))
-        .route("/children/new", get(new).post(create))
         .route("/children/{id}", get(show))
-        .route("/children/{id}/edit", get(edit).post(update))
+        .merge(profile_edit::routes::<ChildValues, ChildProfileId>())
 }
 
 /// One profile in the list.
@@ -209,35 +208,6 @@ impl Editable for ChildValues {
     async fn replace(&self, tx: &mut Tx, id: &str, org: OrgId) -> sqlx::Result<()> {
         child_db::update(tx, id, org, self).await
     }
-}
-
-async fn new(State(state): State<AppState>, viewer: Viewer) -> PageResult {
-    profile_edit::new::<ChildValues>(&state, &viewer).await
-}
-
-async fn create(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Form(fields): Form<Fields>,
-) -> PageResult {
-    profile_edit::create::<ChildValues>(&state, &viewer, &fields).await
-}
-
-async fn edit(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Id(id): Id<ChildProfileId>,
-) -> PageResult {
-    profile_edit::edit::<ChildValues>(&state, &viewer, &id.to_string()).await
-}
-
-async fn update(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Id(id): Id<ChildProfileId>,
-    Form(fields): Form<Fields>,
-) -> PageResult {
-    profile_edit::update::<ChildValues>(&state, &viewer, &id.to_string(), &fields).await
 }
 
 /// One child on the profile page.

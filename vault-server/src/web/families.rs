@@ -12,7 +12,7 @@ use axum::Router;
 use vault_core::ids::{FamilyProfileId, OrgId, UserId};
 
 use super::activity::{Shown, Subject};
-use super::form::{Form, Id};
+use super::form::Id;
 use super::page::{render, Chrome, FieldErrors, PageResult};
 use super::profile_edit::{self, Editable};
 use super::profile_family::{FamilyValues, OwnView};
@@ -32,9 +32,8 @@ use crate::state::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/families", get(list))
-        .route("/families/new", get(new).post(create))
         .route("/families/{id}", get(show))
-        .route("/families/{id}/edit", get(edit).post(update))
+        .merge(profile_edit::routes::<FamilyValues, FamilyProfileId>())
 }
 
 /// One profile in the list.
@@ -240,35 +239,6 @@ impl Editable for FamilyValues {
     async fn replace(&self, tx: &mut Tx, id: &str, org: OrgId) -> sqlx::Result<()> {
         family_db::update(tx, id, org, self).await
     }
-}
-
-async fn new(State(state): State<AppState>, viewer: Viewer) -> PageResult {
-    profile_edit::new::<FamilyValues>(&state, &viewer).await
-}
-
-async fn create(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Form(fields): Form<Fields>,
-) -> PageResult {
-    profile_edit::create::<FamilyValues>(&state, &viewer, &fields).await
-}
-
-async fn edit(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Id(id): Id<FamilyProfileId>,
-) -> PageResult {
-    profile_edit::edit::<FamilyValues>(&state, &viewer, &id.to_string()).await
-}
-
-async fn update(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Id(id): Id<FamilyProfileId>,
-    Form(fields): Form<Fields>,
-) -> PageResult {
-    profile_edit::update::<FamilyValues>(&state, &viewer, &id.to_string(), &fields).await
 }
 
 /// The facts of a family profile as its page shows them.

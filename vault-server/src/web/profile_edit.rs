@@ -6,9 +6,17 @@
 //! transaction: "created the profile", or one entry naming the fields changed and one for a
 //! status change. An edit that changes nothing writes nothing.
 
+use std::fmt::Display;
+use std::future::Future;
+
+use axum::extract::State;
 use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use serde::de::DeserializeOwned;
 use vault_core::ids::{OrgId, UserId};
 
+use super::form::{Form, Id};
 use super::page::{render, render_invalid, see_other, FieldErrors, PageResult};
 use super::profile_fields::{edit_summaries, Fields, Sharing};
 use super::profile_page::{self, CREATED};
@@ -18,8 +26,9 @@ use super::visibility::Kind;
 use crate::db::Tx;
 use crate::state::AppState;
 
-/// What a kind of profile provides for [`new`], [`create`], [`edit`] and [`update`].
-pub(crate) trait Editable: Sized {
+/// What a kind of profile provides for [`new`], [`create`], [`edit`] and [`update`]. The
+/// futures are `Send` so that the generic page handlers of [`routes`] can serve them.
+pub(crate) trait Editable: Sized + Send + Sync + 'static {
     /// Which kind.
     const KIND: Kind;
     /// First part of the profile's paths: `children` or `families`.
@@ -34,21 +43,88 @@ pub(crate) trait Editable: Sized {
     /// The trail's words for the fields that differ from `old`, status apart.
     fn changed_from(&self, old: &Self) -> Option<String>;
     /// Normalises the values and answers the messages of the fields that are wrong.
-    async fn checked(&mut self, state: &AppState, org: OrgId, id: &str) -> PageResult<FieldErrors>;
+    fn checked(
+        &mut self,
+        state: &AppState,
+        org: OrgId,
+        id: &str,
+    ) -> impl Future<Output = PageResult<FieldErrors>> + Send;
     /// The form page of profile `id` (or a new one) showing `errors`.
-    async fn form(
+    fn form(
         &self,
         state: &AppState,
         viewer: &Viewer,
         id: Option<&str>,
         errors: FieldErrors,
-    ) -> PageResult;
+    ) -> impl Future<Output = PageResult> + Send;
     /// Profile `id` as organisation `org` may see it.
-    async fn stored(state: &AppState, id: &str, org: OrgId) -> PageResult<Self>;
+    fn stored(
+        state: &AppState,
+        id: &str,
+        org: OrgId,
+    ) -> impl Future<Output = PageResult<Self>> + Send;
     /// Writes a new profile.
-    async fn insert(&self, tx: &mut Tx, id: &str, org: OrgId, creator: UserId) -> sqlx::Result<()>;
+    fn insert(
+        &self,
+        tx: &mut Tx,
+        id: &str,
+        org: OrgId,
+        creator: UserId,
+    ) -> impl Future<Output = sqlx::Result<()>> + Send;
     /// Replaces the fields of an existing profile.
-    async fn replace(&self, tx: &mut Tx, id: &str, org: OrgId) -> sqlx::Result<()>;
+    fn replace(
+        &self,
+        tx: &mut Tx,
+        id: &str,
+        org: OrgId,
+    ) -> impl Future<Output = sqlx::Result<()>> + Send;
+}
+
+/// The add and edit pages of kind `P`, whose ids are `I`: `/{base}/new` and
+/// `/{base}/{id}/edit`, each shown (GET) and posted to (POST).
+pub(crate) fn routes<P, I>() -> Router<AppState>
+where
+    P: Editable,
+    I: DeserializeOwned + Display + Send + 'static,
+{
+    Router::new()
+        .route(
+            &format!("/{}/new", P::BASE),
+            get(new_page::<P>).post(create_page::<P>),
+        )
+        .route(
+            &format!("/{}/{{id}}/edit", P::BASE),
+            get(edit_page::<P, I>).post(update_page::<P, I>),
+        )
+}
+
+async fn new_page<P: Editable>(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+    new::<P>(&state, &viewer).await
+}
+
+async fn create_page<P: Editable>(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(fields): Form<Fields>,
+) -> PageResult {
+    create::<P>(&state, &viewer, &fields).await
+}
+
+async fn edit_page<P: Editable, I: Display>(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Id(id): Id<I>,
+) -> PageResult {
+    edit::<P>(&state, &viewer, &id.to_string()).await
+}
+
+async fn update_page<P: Editable, I: Display>(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Id(id): Id<I>,
+    Form(fields): Form<Fields>,
+) -> PageResult {
+    update::<P>(&state, &viewer, &id.to_string(), &fields).await
 }
 
 /// Renders a form page: 200, or 422 when it shows messages.
@@ -78,7 +154,7 @@ async fn submitted<P: Editable>(
 }
 
 /// The form of a new profile.
-pub(crate) async fn new<P: Editable>(state: &AppState, viewer: &Viewer) -> PageResult {
+async fn new<P: Editable>(state: &AppState, viewer: &Viewer) -> PageResult {
     let org = viewer.staff_org()?;
     let region = super::licence::load(state, org).await?.region;
     let values = P::fresh(viewer.user_id, region);
@@ -86,11 +162,7 @@ pub(crate) async fn new<P: Editable>(state: &AppState, viewer: &Viewer) -> PageR
 }
 
 /// Adds a profile from a posted form.
-pub(crate) async fn create<P: Editable>(
-    state: &AppState,
-    viewer: &Viewer,
-    fields: &Fields,
-) -> PageResult {
+async fn create<P: Editable>(state: &AppState, viewer: &Viewer, fields: &Fields) -> PageResult {
     let org = viewer.staff_org()?;
     let values = match submitted::<P>(state, viewer, None, fields).await? {
         Ok(values) => values,
@@ -105,7 +177,7 @@ pub(crate) async fn create<P: Editable>(
 }
 
 /// The form of profile `id`, for its own organisation's staff only.
-pub(crate) async fn edit<P: Editable>(state: &AppState, viewer: &Viewer, id: &str) -> PageResult {
+async fn edit<P: Editable>(state: &AppState, viewer: &Viewer, id: &str) -> PageResult {
     let org = viewer.staff_org()?;
     profile_store::owned(state, P::KIND, id, org).await?;
     let values = P::stored(state, id, org).await?;
@@ -115,7 +187,7 @@ pub(crate) async fn edit<P: Editable>(state: &AppState, viewer: &Viewer, id: &st
 }
 
 /// Saves a posted edit of profile `id`.
-pub(crate) async fn update<P: Editable>(
+async fn update<P: Editable>(
     state: &AppState,
     viewer: &Viewer,
     id: &str,
