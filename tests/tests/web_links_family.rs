@@ -42,25 +42,10 @@ async fn sam(w: &Sides) -> Browser {
 async fn the_adopter_follows_their_own_link_and_changes_nothing() {
     let (w, mut bo) = sides_with_bo().await;
     let path = send(&mut bo, w.child, w.family).await;
-    let sam = web::account(
-        &w.platform,
-        w.bright,
-        "sam@family.example",
-        "Sam",
-        Account::Family,
-    )
-    .await;
-    web_support::exec(
-        &w.platform,
-        "UPDATE family_profiles SET account_user_id = $1 WHERE id = $2",
-        &[&sam.to_string(), &w.family.to_string()],
-    )
-    .await;
     let mut nia = Browser::new(&w.platform.url);
     nia.sign_in("nia@north.example", PASSWORD).await;
     nia.get(&path).await;
-    let mut sam_browser = Browser::new(&w.platform.url);
-    sam_browser.sign_in("sam@family.example", PASSWORD).await;
+    let mut sam_browser = sam(&w).await;
 
     let list = sam_browser.get("/links").await;
     assert_eq!(list.status, 200);
