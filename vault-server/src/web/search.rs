@@ -179,6 +179,9 @@ async fn find_families(
         return render_invalid(&page);
     }
     let binds = [org.to_string(), visibility::today()];
+    // TODO(#5): every visible active profile is read, then filtered and scored here; fine for
+    // the thousands a platform holds today, and the filters can move into the SQL (with a
+    // limit on the ranked list) when searches grow slow.
     let found = link_profiles::families(&state, &visible_active(Kind::Family), &binds).await?;
     let today = link_profiles::this_month();
     let mut hits: Vec<Hit> = found
