@@ -214,6 +214,21 @@ test("Northshire's practitioner profiles two brothers together", async () => {
   await expect(facts).toContainText('All licensed organisations');
   await expect(page.locator('.trail li').first())
     .toContainText(`${people.northWorker.name} (${north.name}) created the profile`);
+
+  // A photo: any PNG will do, so the browser draws one (the app's icon, enlarged).
+  const drawing = await cast.open('easel');
+  await drawing.setViewportSize({ width: 240, height: 240 });
+  await drawing.goto('/favicon.ico');
+  const png = await drawing.screenshot();
+  await page.getByLabel('Add a photo').setInputFiles(
+    { name: 'brothers.png', mimeType: 'image/png', buffer: png });
+  await page.getByRole('button', { name: 'Upload the photo' }).click();
+  await expect(page).toHaveURL(child.url);
+  const photo = page.getByRole('img', { name: `Photo of ${child.label}` });
+  await expect(photo).toBeVisible();
+  expect(await photo.evaluate((img) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+  await expect(page.locator('.trail li').first())
+    .toContainText(`${people.northWorker.name} (${north.name}) added a photo`);
   await shot(page, 'child-profile', { phone: true });
 });
 
