@@ -242,6 +242,20 @@ async fn an_adopter_sees_only_their_own_profile_and_edits_it_only_when_allowed()
     ] {
         assert_eq!(home.get(path).await.status, 403, "{path}");
     }
+    let kim = web::account(
+        &w.platform,
+        w.south,
+        "kim@home.example",
+        "Kim Ray",
+        Account::Family,
+    );
+    kim.await;
+    let mut waiting = Browser::new(&w.platform.url);
+    waiting.sign_in("kim@home.example", PASSWORD).await;
+    let none = waiting.get("/my/profile").await;
+    assert_eq!(none.status, 200);
+    assert!(none.shows("Your social worker has not set up your family profile in this app yet."));
+    assert_eq!(waiting.get("/my/profile/photo").await.status, 404);
     let unchanged = "SELECT COUNT(*) FROM family_profiles WHERE id = $1 AND adults = 2 \
                      AND photo IS NULL";
     assert_eq!(count(&w.pool, unchanged, &id).await, 1);
