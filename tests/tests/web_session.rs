@@ -202,13 +202,21 @@ async fn the_api_login_shares_the_web_sign_in_throttle() {
     }
     let mut browser = Browser::new(&platform.url);
     for _ in 0..2 {
-        assert_eq!(browser.try_sign_in("admin@example.org", "wrong").await.status, 401);
+        assert_eq!(
+            browser
+                .try_sign_in("admin@example.org", "wrong")
+                .await
+                .status,
+            401
+        );
     }
     let refused = login("password of admin").await.unwrap();
     assert_eq!(refused.status(), 429);
     let body: serde_json::Value = refused.json().await.unwrap();
     assert_eq!(body["error"]["code"], "too_many_requests");
-    let page = browser.try_sign_in("admin@example.org", "password of admin").await;
+    let page = browser
+        .try_sign_in("admin@example.org", "password of admin")
+        .await;
     assert_eq!(page.status, 429);
 }
 
@@ -216,7 +224,14 @@ async fn the_api_login_shares_the_web_sign_in_throttle() {
 async fn accounts_made_in_the_web_app_cannot_take_an_api_token() {
     let platform = Platform::start().await;
     let org = web::organisation(&platform, "Northshire Council").await;
-    web::account(&platform, org, "ana@north.example", "Ana Lee", Account::Practitioner).await;
+    web::account(
+        &platform,
+        org,
+        "ana@north.example",
+        "Ana Lee",
+        Account::Practitioner,
+    )
+    .await;
     let answer = reqwest::Client::new()
         .post(format!("{}/v1/auth/login", platform.url))
         .json(&serde_json::json!({"email": "ana@north.example", "password": PASSWORD}))
@@ -225,5 +240,8 @@ async fn accounts_made_in_the_web_app_cannot_take_an_api_token() {
         .unwrap();
     assert_eq!(answer.status(), 403);
     let body: serde_json::Value = answer.json().await.unwrap();
-    assert_eq!(body["error"]["message"], "this account signs in to the web app only");
+    assert_eq!(
+        body["error"]["message"],
+        "this account signs in to the web app only"
+    );
 }
