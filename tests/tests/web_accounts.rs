@@ -555,3 +555,50 @@ async fn a_removed_member_is_signed_out_at_once_and_a_manager_cannot_remove_them
     .unwrap();
     assert_eq!(open, 0);
 }
+
+#[tokio::test]
+async fn vault_members_are_left_to_vaultctl_which_handles_their_keys() {
+    let platform = Platform::start().await;
+    let (org, _) = platform
+        .organisation("Northshire Council", "keys-manager")
+        .await;
+    web::account(
+        &platform,
+        org,
+        "mo@north.example",
+        "Mo Reid",
+        Account::Manager,
+    )
+    .await;
+    let waiting = platform.waiting("pat", org).await;
+    let pat = waiting.keystore().user_id;
+    let pool = db(&platform).await;
+
+    let mut mo = Browser::new(&platform.url);
+    mo.sign_in("mo@north.example", PASSWORD).await;
+    let list = mo.get("/members").await;
+    assert!(list.shows("pat@example.org"));
+    assert!(list.shows("Approve with <code>vaultctl org approve</code> after comparing"));
+    assert!(!list.shows("Review pat"));
+    let founder_row = list
+        .body
+        .split("<tr>")
+        .find(|row| row.contains("keys-manager@example.org"))
+        .unwrap();
+    assert!(
+        founder_row.contains("data-label=\"Vault keys\">yes<"),
+        "{founder_row}"
+    );
+    let page = mo.get(&format!("/members/{pat}")).await;
+    assert!(page.shows(&format!("vaultctl org approve {pat}")));
+    assert!(!page.shows("Approve pat"));
+    let refused = mo
+        .post(&format!("/members/{pat}/approve"), &[("role", "manager")])
+        .await;
+    assert_eq!(refused.status, 409);
+    assert!(refused.shows("vault members are approved and removed with vaultctl"));
+    assert_eq!(
+        account(&pool, "pat@example.org").await.unwrap().1,
+        "pending"
+    );
+}
