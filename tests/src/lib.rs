@@ -6,6 +6,7 @@
 
 pub mod platform;
 pub mod web;
+pub mod web_fixtures;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

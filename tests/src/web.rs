@@ -3,7 +3,6 @@
 //! through every other part first. The Playwright tests in `tests/browser` drive the same
 //! pages in a real browser.
 
-use sqlx::any::AnyPoolOptions;
 use vault_core::ids::{OrgId, UserId};
 
 use crate::platform::Platform;
@@ -194,12 +193,7 @@ pub async fn account(
     name: &str,
     kind: Account,
 ) -> UserId {
-    sqlx::any::install_default_drivers();
-    let pool = AnyPoolOptions::new()
-        .max_connections(1)
-        .connect(&platform.database_url)
-        .await
-        .unwrap();
+    let pool = crate::web_fixtures::pool(platform).await;
     let hash = vault_server::auth::hash_password(PASSWORD.to_owned().into())
         .await
         .unwrap();

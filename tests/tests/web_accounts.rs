@@ -5,9 +5,10 @@
 #[path = "accounts/steps.rs"]
 mod steps;
 
-use steps::{account, db, mail_to, north_with_manager, register, NEW_PASSWORD};
+use steps::{account, mail_to, register, NEW_PASSWORD};
 use vault_tests::platform::Platform;
 use vault_tests::web::{self, Account, Browser, PASSWORD};
+use vault_tests::web_fixtures::{north_with_manager, north_with_practitioner, pool};
 
 const WAITING: &str = "Your registration is waiting for a manager of your organisation";
 
@@ -15,7 +16,7 @@ const WAITING: &str = "Your registration is waiting for a manager of your organi
 async fn a_registration_waits_until_a_manager_approves_it() {
     let platform = Platform::start().await;
     let (org, _) = north_with_manager(&platform).await;
-    let pool = db(&platform).await;
+    let pool = pool(&platform).await;
 
     let mut ana = Browser::new(&platform.url);
     let sent = register(&mut ana, org, "staff", "Ana Lee", "ana@north.example", "").await;
@@ -96,7 +97,7 @@ async fn a_registration_waits_until_a_manager_approves_it() {
 async fn a_family_is_approved_with_its_profile_and_a_bad_choice_is_named() {
     let platform = Platform::start().await;
     let (org, mo) = north_with_manager(&platform).await;
-    let pool = db(&platform).await;
+    let pool = pool(&platform).await;
     let profile = uuid::Uuid::new_v4().to_string();
     sqlx::query(
         "INSERT INTO family_profiles (id, org_id, social_worker, name, family_kind, adults, \
@@ -157,7 +158,7 @@ async fn a_family_is_approved_with_its_profile_and_a_bad_choice_is_named() {
 async fn a_refused_registration_cannot_sign_in_and_is_told_by_e_mail() {
     let platform = Platform::start().await;
     let (org, _) = north_with_manager(&platform).await;
-    let pool = db(&platform).await;
+    let pool = pool(&platform).await;
     let mut eve = Browser::new(&platform.url);
     register(&mut eve, org, "staff", "Eve Ward", "eve@else.example", "").await;
     let (id, ..) = account(&pool, "eve@else.example").await.unwrap();
@@ -192,7 +193,7 @@ async fn the_first_manager_joins_with_the_invitation_code_once() {
         .unwrap();
     let bright = platform.admin.create_org("Brightwater").await.unwrap();
     let org = north.org.org_id;
-    let pool = db(&platform).await;
+    let pool = pool(&platform).await;
     let (hash_before,): (String,) = sqlx::query_as("SELECT invite_hash FROM orgs WHERE id = $1")
         .bind(org.to_string())
         .fetch_one(&pool)
@@ -275,16 +276,8 @@ async fn the_first_manager_joins_with_the_invitation_code_once() {
 #[tokio::test]
 async fn a_taken_address_gets_the_same_answer_and_its_owner_an_e_mail() {
     let platform = Platform::start().await;
-    let org = web::organisation(&platform, "Northshire Council").await;
-    web::account(
-        &platform,
-        org,
-        "ana@north.example",
-        "Ana Lee",
-        Account::Practitioner,
-    )
-    .await;
-    let pool = db(&platform).await;
+    let (org, _) = north_with_practitioner(&platform).await;
+    let pool = pool(&platform).await;
 
     let mut new = Browser::new(&platform.url);
     let fresh = register(&mut new, org, "staff", "Bo Hart", "bo@north.example", "").await;
@@ -341,7 +334,7 @@ type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
 async fn bad_fields_are_named_beside_the_field_and_nothing_is_written() {
     let platform = Platform::start().await;
     let org = web::organisation(&platform, "Northshire Council").await;
-    let pool = db(&platform).await;
+    let pool = pool(&platform).await;
     let mut browser = Browser::new(&platform.url);
     browser.get("/register").await;
     let org = org.to_string();
@@ -443,7 +436,7 @@ async fn managers_see_and_change_only_their_own_organisation() {
         Account::Family,
     )
     .await;
-    let pool = db(&platform).await;
+    let pool = pool(&platform).await;
     register(
         &mut Browser::new(&platform.url),
         north,
@@ -507,7 +500,7 @@ async fn a_removed_member_is_signed_out_at_once_and_a_manager_cannot_remove_them
         Account::Practitioner,
     )
     .await;
-    let pool = db(&platform).await;
+    let pool = pool(&platform).await;
     let mut ana_browser = Browser::new(&platform.url);
     ana_browser.sign_in("ana@north.example", PASSWORD).await;
     assert_eq!(ana_browser.get("/dashboard").await.status, 200);
@@ -572,7 +565,7 @@ async fn vault_members_are_left_to_vaultctl_which_handles_their_keys() {
     .await;
     let waiting = platform.waiting("pat", org).await;
     let pat = waiting.keystore().user_id;
-    let pool = db(&platform).await;
+    let pool = pool(&platform).await;
 
     let mut mo = Browser::new(&platform.url);
     mo.sign_in("mo@north.example", PASSWORD).await;

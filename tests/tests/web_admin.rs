@@ -4,9 +4,10 @@
 #[path = "accounts/steps.rs"]
 mod steps;
 
-use steps::{db, north_with_manager, register, shown_code, ADMIN};
+use steps::{register, shown_code, ADMIN};
 use vault_tests::platform::Platform;
 use vault_tests::web::{self, Browser, PASSWORD};
+use vault_tests::web_fixtures::{north_with_manager, pool};
 
 /// A last day of licence far ahead, and one long past.
 const LATER: &str = "2099-12-31";
@@ -53,7 +54,7 @@ async fn only_the_platform_admin_opens_the_admin_pages() {
 #[tokio::test]
 async fn the_admin_creates_an_organisation_whose_code_is_shown_once_and_works() {
     let platform = Platform::start().await;
-    let pool = db(&platform).await;
+    let pool = pool(&platform).await;
     let mut admin = admin(&platform).await;
     assert_eq!(admin.get("/admin/orgs/new").await.status, 200);
     let expires = LATER.to_owned();
@@ -143,7 +144,7 @@ async fn the_admin_creates_an_organisation_whose_code_is_shown_once_and_works() 
 #[tokio::test]
 async fn the_organisation_form_names_each_bad_field() {
     let platform = Platform::start().await;
-    let pool = db(&platform).await;
+    let pool = pool(&platform).await;
     let mut admin = admin(&platform).await;
     admin.get("/admin/orgs/new").await;
     let good = LATER;

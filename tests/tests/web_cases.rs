@@ -3,12 +3,10 @@
 //! history and the links of its profiles; managers see its transfer offers; another
 //! organisation, even one given a document of the case, gets 404 and does not list it.
 
-mod web_support;
-
 use vault_core::ids::{CaseId, OrgId, UserId};
 use vault_tests::platform::{password, seal_text, Platform, TwoOrgs};
 use vault_tests::web::{Browser, Page};
-use web_support::{child_profile, family_profile, says, Child, Family};
+use vault_tests::web_fixtures::{self, child_profile, family_profile, says, Child, Family};
 
 /// Signs `name` (a vault member made by [`Platform`]) in to the web app.
 async fn browser(platform: &Platform, name: &str) -> Browser {
@@ -22,7 +20,7 @@ async fn browser(platform: &Platform, name: &str) -> Browser {
 }
 
 async fn sealed_metadata(platform: &Platform, document: &str) -> Vec<u8> {
-    let pool = web_support::pool(platform).await;
+    let pool = web_fixtures::pool(platform).await;
     let (bytes,): (Vec<u8>,) =
         sqlx::query_as("SELECT sealed_metadata FROM documents WHERE id = $1")
             .bind(document)
@@ -44,13 +42,13 @@ async fn link_of_case(
 ) {
     let child = child_profile(platform, north, worker, Child::default()).await;
     let family = family_profile(platform, bright, worker, Family::default()).await;
-    web_support::exec(
+    web_fixtures::exec(
         platform,
         "UPDATE child_profiles SET case_id = $1 WHERE id = $2",
         &[&case.to_string(), &child.to_string()],
     )
     .await;
-    web_support::exec(
+    web_fixtures::exec(
         platform,
         "INSERT INTO links (id, child_profile_id, family_profile_id, child_org, family_org, \
                             status, created_by, created_at, updated_at) \

@@ -5,12 +5,12 @@
 //! managers' member pages by role, 403, before any id is read); the adopter gets 403 or 404;
 //! nobody gets a byte of the records, and nothing they post changes anything.
 
-mod web_support;
-
 use vault_core::ids::{CaseId, OrgId, UserId};
 use vault_tests::platform::Platform;
 use vault_tests::web::{self, Account, Browser, Page, PASSWORD};
-use web_support::{child_profile, family_profile, number, send, two_sides, Child, Family, Sides};
+use vault_tests::web_fixtures::{
+    self, child_profile, family_profile, number, send, two_sides, Child, Family, Sides,
+};
 
 /// Words that appear only in Northshire's and Brightwater's records.
 const PRIVATE_WORDS: [&str; 6] = [
@@ -180,7 +180,7 @@ async fn world() -> World {
     bo.sign_in("bo@bright.example", PASSWORD).await;
     let link = send(&mut bo, sides.child, sides.family).await;
     let case = CaseId::new().to_string();
-    web_support::exec(
+    web_fixtures::exec(
         platform,
         "INSERT INTO cases (id, org_id, reference, case_key, envelope, created_at) \
          VALUES ($1, $2, 'NS-2026-041', 'age1none', '{}', 1)",
@@ -188,7 +188,7 @@ async fn world() -> World {
     )
     .await;
     let pending = register_pending(platform, sides.north).await.to_string();
-    let notification = web_support::text(
+    let notification = web_fixtures::text(
         platform,
         "SELECT id FROM notifications WHERE user_id = $1",
         &[&sides.nia.to_string()],
@@ -302,7 +302,7 @@ async fn register_pending(platform: &Platform, org: OrgId) -> UserId {
         )
         .await;
     assert_eq!(page.status, 303, "{}", page.body);
-    let id = web_support::text(
+    let id = web_fixtures::text(
         platform,
         "SELECT id FROM users WHERE email = $1",
         &["pat@north.example"],

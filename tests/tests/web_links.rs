@@ -5,12 +5,10 @@
 //! engage; a third organisation gets 404 everywhere. The adopter's side is in
 //! `web_links_family.rs`.
 
-mod web_support;
-
 use vault_core::ids::{ChildProfileId, FamilyProfileId, OrgId, UserId};
 use vault_tests::platform::Platform;
 use vault_tests::web::{self, Account, Browser, Page, PASSWORD};
-use web_support::{child_profile, post_link, says, send, Child};
+use vault_tests::web_fixtures::{self, child_profile, post_link, says, send, Child};
 
 struct World {
     platform: Platform,
@@ -27,7 +25,7 @@ struct World {
 /// Northshire (Nia, the child's social worker) has Amy and Ben; Brightwater (Bo, the
 /// family's social worker) has Sam and Alex.
 async fn world() -> World {
-    let s = web_support::two_sides().await;
+    let s = web_fixtures::two_sides().await;
     let mut nia_browser = Browser::new(&s.platform.url);
     nia_browser.sign_in("nia@north.example", PASSWORD).await;
     let mut bo_browser = Browser::new(&s.platform.url);
@@ -188,7 +186,7 @@ async fn exchange_messages(w: &mut World, path: &str) {
 /// and no message text went into e-mail.
 async fn check_records(w: &World, path: &str) {
     let link_id = path.trim_start_matches("/links/");
-    let trail = web_support::number(
+    let trail = web_fixtures::number(
         &w.platform,
         "SELECT COUNT(*) FROM activity WHERE subject_kind = 'link' AND subject_id = $1",
         &[link_id],
@@ -198,7 +196,7 @@ async fn check_records(w: &World, path: &str) {
         trail, 7,
         "sent, viewed and five steps: no entry for refused ones"
     );
-    let told = web_support::number(
+    let told = web_fixtures::number(
         &w.platform,
         "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND path = $2",
         &[&w.bo.to_string(), path],
@@ -208,7 +206,7 @@ async fn check_records(w: &World, path: &str) {
         told, 6,
         "viewed, four child-side steps and Nia's message; not Bo's own"
     );
-    let mail = web_support::number(
+    let mail = web_fixtures::number(
         &w.platform,
         "SELECT COUNT(*) FROM outbox WHERE body LIKE '%Yes, sending%'",
         &[],
@@ -278,7 +276,7 @@ async fn decline_needs_a_reason_and_withdraw_is_the_familys() {
 #[tokio::test]
 async fn the_cap_and_one_open_link_per_child_are_shown_next_to_the_family() {
     let mut w = world().await;
-    web_support::exec(
+    web_fixtures::exec(
         &w.platform,
         "UPDATE org_settings SET open_link_cap = 2 WHERE org_id = $1",
         &[&w.bright.to_string()],
@@ -311,7 +309,7 @@ async fn the_cap_and_one_open_link_per_child_are_shown_next_to_the_family() {
              Withdraw or close one first."
         )
     );
-    let links = web_support::number(
+    let links = web_fixtures::number(
         &w.platform,
         "SELECT COUNT(*) FROM links WHERE family_profile_id = $1",
         &[&w.family.to_string()],
@@ -365,7 +363,7 @@ async fn a_third_organisation_gets_not_found_on_every_link_page_and_form() {
     let unknown = format!("/links/{}", uuid::Uuid::new_v4());
     assert_eq!(hal.get(&unknown).await.status, 404);
     assert_eq!(hal.get("/links/not-a-link").await.status, 404);
-    let status = web_support::text(
+    let status = web_fixtures::text(
         &w.platform,
         "SELECT status FROM links WHERE id = $1",
         &[path.trim_start_matches("/links/")],
@@ -373,7 +371,7 @@ async fn a_third_organisation_gets_not_found_on_every_link_page_and_form() {
     .await;
     assert_eq!(status, "sent", "nothing Harbour posted changed the link");
     let messages =
-        web_support::number(&w.platform, "SELECT COUNT(*) FROM link_messages", &[]).await;
+        web_fixtures::number(&w.platform, "SELECT COUNT(*) FROM link_messages", &[]).await;
     assert_eq!(messages, 1, "only Bo's first message");
 }
 
@@ -422,6 +420,6 @@ async fn link_forms_without_their_csrf_token_are_refused() {
         .await;
     assert_eq!(forged.status, 403);
     let messages =
-        web_support::number(&w.platform, "SELECT COUNT(*) FROM link_messages", &[]).await;
+        web_fixtures::number(&w.platform, "SELECT COUNT(*) FROM link_messages", &[]).await;
     assert_eq!(messages, 1);
 }

@@ -4,14 +4,12 @@
 //! for their own family in a child their organisation may see, within the same cap, their
 //! social worker being told.
 
-mod web_support;
-
 use vault_tests::web::{self, Account, Browser, PASSWORD};
-use web_support::{child_profile, post_link, says, send, Child, Sides};
+use vault_tests::web_fixtures::{self, child_profile, post_link, says, send, Child, Sides};
 
 /// [`Sides`], with Bo (the family's social worker) signed in.
 async fn sides_with_bo() -> (Sides, Browser) {
-    let sides = web_support::two_sides().await;
+    let sides = web_fixtures::two_sides().await;
     let mut bo = Browser::new(&sides.platform.url);
     bo.sign_in("bo@bright.example", PASSWORD).await;
     (sides, bo)
@@ -27,7 +25,7 @@ async fn sam(w: &Sides) -> Browser {
         Account::Family,
     );
     let sam = sam.await;
-    web_support::exec(
+    web_fixtures::exec(
         &w.platform,
         "UPDATE family_profiles SET account_user_id = $1 WHERE id = $2",
         &[&sam.to_string(), &w.family.to_string()],
@@ -96,7 +94,7 @@ async fn the_adopter_follows_their_own_link_and_changes_nothing() {
 async fn an_adopter_expresses_interest_for_their_own_family_within_the_cap() {
     let (w, mut bo) = sides_with_bo().await;
     let mut sam = sam(&w).await;
-    web_support::exec(
+    web_fixtures::exec(
         &w.platform,
         "UPDATE org_settings SET open_link_cap = 1 WHERE org_id = $1",
         &[&w.bright.to_string()],
@@ -111,14 +109,14 @@ async fn an_adopter_expresses_interest_for_their_own_family_within_the_cap() {
         "the child's full profile is for staff"
     );
     let path = send(&mut sam, w.child, w.family).await;
-    let made_by = web_support::text(
+    let made_by = web_fixtures::text(
         &w.platform,
         "SELECT u.display_name FROM links l JOIN users u ON u.id = l.created_by WHERE l.id = $1",
         &[path.trim_start_matches("/links/")],
     )
     .await;
     assert_eq!(made_by, "Sam");
-    let told = web_support::number(
+    let told = web_fixtures::number(
         &w.platform,
         "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND path = $2",
         &[&w.bo.to_string(), &path],
@@ -147,13 +145,13 @@ async fn an_adopter_expresses_interest_for_their_own_family_within_the_cap() {
              Withdraw or close one first."
         )
     );
-    let other = web_support::family_profile(
+    let other = web_fixtures::family_profile(
         &w.platform,
         w.bright,
         w.bo,
-        web_support::Family {
+        web_fixtures::Family {
             name: "Another Family",
-            ..web_support::Family::default()
+            ..web_fixtures::Family::default()
         },
     )
     .await;

@@ -8,19 +8,17 @@ mod steps;
 
 use std::time::Duration;
 
-use steps::{
-    account, db, fake_smtp, north_with_manager, register, server_with_smtp, until, ADMIN,
-    NEW_PASSWORD,
-};
+use steps::{account, fake_smtp, register, server_with_smtp, until, ADMIN, NEW_PASSWORD};
 use vault_tests::platform::Platform;
 use vault_tests::web::{Browser, PASSWORD};
+use vault_tests::web_fixtures::{north_with_manager, number, pool, says, text};
 
 /// A pending practitioner `email` of a new organisation, approved by its manager through
 /// the app at `url` (which tells them so); answers the person's id.
 async fn approved(platform: &Platform, url: &str, email: &str) -> String {
     let (org, _) = north_with_manager(platform).await;
     register(&mut Browser::new(url), org, "staff", "Ana Lee", email, "").await;
-    let pool = db(platform).await;
+    let pool = pool(platform).await;
     let (id, ..) = account(&pool, email).await.unwrap();
     let mut mo = Browser::new(url);
     mo.sign_in("mo@north.example", PASSWORD).await;
@@ -36,10 +34,55 @@ async fn approved(platform: &Platform, url: &str, email: &str) -> String {
 }
 
 #[tokio::test]
+async fn the_dashboard_opens_a_notification_through_a_form_that_marks_it_read() {
+    let platform = Platform::start().await;
+    let ana = approved(&platform, &platform.url, "ana@north.example").await;
+    let of_ana = "SELECT id FROM notifications WHERE user_id = $1";
+    let id = text(&platform, of_ana, &[&ana]).await;
+    let to = "SELECT path FROM notifications WHERE id = $1";
+    let path = text(&platform, to, &[&id]).await;
+    let mut browser = Browser::new(&platform.url);
+    browser.sign_in("ana@north.example", NEW_PASSWORD).await;
+
+    let dashboard = browser.get("/dashboard").await;
+    assert_eq!(dashboard.status, 200);
+    let said = "Your registration with Northshire Council was approved: welcome.";
+    assert!(
+        says(&dashboard, &format!("new {said}")),
+        "{}",
+        dashboard.body
+    );
+    let form =
+        format!("<form method=\"post\" action=\"/notifications/{id}/open\" class=\"inline\">");
+    assert!(dashboard.body.contains(&form), "{}", dashboard.body);
+    let button = format!("<button type=\"submit\" class=\"link\" aria-label=\"Open: {said}\">");
+    assert!(dashboard.shows(&button), "{}", dashboard.body);
+    assert!(
+        !dashboard.body.contains(&format!("href=\"{path}\">")),
+        "no bare link"
+    );
+
+    let opened = browser
+        .post(&format!("/notifications/{id}/open"), &[])
+        .await;
+    assert_eq!(opened.status, 303);
+    assert_eq!(opened.location.as_deref(), Some(path.as_str()));
+    let unread = "SELECT COUNT(*) FROM notifications WHERE id = $1 AND read_at IS NULL";
+    assert_eq!(number(&platform, unread, &[&id]).await, 0);
+    let dashboard = browser.get("/dashboard").await;
+    assert!(says(&dashboard, said));
+    assert!(
+        !says(&dashboard, &format!("new {said}")),
+        "{}",
+        dashboard.body
+    );
+}
+
+#[tokio::test]
 async fn notifications_are_listed_opened_and_marked_read_by_their_owner_only() {
     let platform = Platform::start().await;
     let ana = approved(&platform, &platform.url, "ana@north.example").await;
-    let pool = db(&platform).await;
+    let pool = pool(&platform).await;
     let second = uuid::Uuid::new_v4().to_string();
     sqlx::query(
         "INSERT INTO notifications (id, user_id, text, path, created_at) \
@@ -122,7 +165,7 @@ async fn with_smtp_a_notification_is_e_mailed_once_and_marked_sent() {
         .data
         .contains("Your registration with Northshire Council was approved"));
     assert!(mail.data.contains("/dashboard"));
-    let pool = &db(&platform).await;
+    let pool = &pool(&platform).await;
     until("the row is marked sent", || async move {
         let (sent,): (Option<i64>,) =
             sqlx::query_as("SELECT sent_at FROM outbox WHERE to_address = $1")
@@ -147,7 +190,7 @@ async fn a_refusing_smtp_server_leaves_its_reply_and_a_later_attempt() {
     let (smtp, _inbox) = fake_smtp(true).await;
     let url = server_with_smtp(&platform, &smtp).await;
     approved(&platform, &url, "ana@north.example").await;
-    let pool = &db(&platform).await;
+    let pool = &pool(&platform).await;
     let started = vault_server::db::now();
     let row = || async move {
         let row: (i64, Option<String>, i64, Option<i64>) = sqlx::query_as(

@@ -6,21 +6,19 @@
 #[path = "profiles/steps.rs"]
 mod steps;
 
-use steps::{
-    child_form, count, create_child, create_family, did, family_form, jpeg, refused, this_year,
-    upload,
-};
+use steps::{child_form, create_child, create_family, did, family_form, jpeg, refused, upload};
 use vault_tests::web::{Browser, PASSWORD};
+use vault_tests::web_fixtures::{number, this_year};
 
 #[tokio::test]
 async fn a_sibling_group_is_profiled_edited_and_archived_with_each_change_on_its_trail() {
     let mut w = steps::world().await;
     let form = child_form(w.ana_id);
     let id = create_child(&mut w.ana, &form).await;
-    let n = count(
-        &w.pool,
+    let n = number(
+        &w.platform,
         "SELECT COUNT(*) FROM children WHERE profile_id = $1",
-        &id,
+        &[&id],
     )
     .await;
     assert_eq!(n, 2, "one row per child of the sibling group");
@@ -80,17 +78,17 @@ async fn a_sibling_group_is_profiled_edited_and_archived_with_each_change_on_its
         "archived the profile"
     ));
     assert!(!page.shows("changed status"), "status has its own entry");
-    let status = count(
-        &w.pool,
+    let status = number(
+        &w.platform,
         "SELECT COUNT(*) FROM child_profiles WHERE id = $1 AND status = 'archived'",
-        &id,
+        &[&id],
     )
     .await;
     assert_eq!(status, 1);
-    let entries = count(
-        &w.pool,
+    let entries = number(
+        &w.platform,
         "SELECT COUNT(*) FROM activity WHERE subject_id = $1",
-        &id,
+        &[&id],
     )
     .await;
     assert_eq!(entries, 3, "created, edited, archived");
@@ -194,9 +192,9 @@ async fn bad_child_input_is_answered_next_to_each_field_and_nothing_is_written()
     );
     let north = w.north.to_string();
     let profiles = "SELECT COUNT(*) FROM child_profiles WHERE org_id = $1";
-    assert_eq!(count(&w.pool, profiles, &north).await, 0);
+    assert_eq!(number(&w.platform, profiles, &[&north]).await, 0);
     let trail = "SELECT COUNT(*) FROM activity WHERE org_id = $1";
-    assert_eq!(count(&w.pool, trail, &north).await, 0);
+    assert_eq!(number(&w.platform, trail, &[&north]).await, 0);
 }
 
 /// Family forms each wrong in one field, with the field and the message expected next to it.
@@ -264,7 +262,10 @@ async fn bad_family_input_is_answered_next_to_each_field_and_nothing_is_written(
     let cases = bad_families(&w);
     refused(&mut w.ben, "/families/new", cases).await;
     let profiles = "SELECT COUNT(*) FROM family_profiles WHERE org_id = $1";
-    assert_eq!(count(&w.pool, profiles, &w.south.to_string()).await, 0);
+    assert_eq!(
+        number(&w.platform, profiles, &[&w.south.to_string()]).await,
+        0
+    );
 }
 
 #[tokio::test]
@@ -381,10 +382,10 @@ async fn forms_without_their_token_are_refused_and_write_nothing() {
     assert_eq!(forged.status, 403, "{}", forged.body);
     let north = w.north.to_string();
     assert_eq!(
-        count(
-            &w.pool,
+        number(
+            &w.platform,
             "SELECT COUNT(*) FROM child_profiles WHERE org_id = $1",
-            &north
+            &[&north]
         )
         .await,
         0
@@ -400,10 +401,11 @@ async fn forms_without_their_token_are_refused_and_write_nothing() {
     assert_eq!(forged.status, 403);
     let forged = stale.post(&format!("/children/{id}/edit"), &pairs).await;
     assert_eq!(forged.status, 403);
-    let photos = count(
-        &w.pool,
+    let photos = number(
+        &w.platform,
         "SELECT COUNT(*) FROM child_profiles WHERE photo IS NOT NULL AND id = $1",
-        &id,
-    );
-    assert_eq!(photos.await, 0);
+        &[&id],
+    )
+    .await;
+    assert_eq!(photos, 0);
 }

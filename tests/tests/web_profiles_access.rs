@@ -6,10 +6,9 @@
 #[path = "profiles/steps.rs"]
 mod steps;
 
-use steps::{
-    child_form, count, create_child, create_family, did, execute, family_form, jpeg, upload,
-};
+use steps::{child_form, create_child, create_family, did, family_form, jpeg, upload};
 use vault_tests::web::{self, Account, Browser, PASSWORD};
+use vault_tests::web_fixtures::{exec, number};
 
 const VIEWS: &str = "SELECT views FROM child_profiles WHERE id = $1";
 
@@ -41,10 +40,10 @@ async fn a_profile_kept_to_its_organisation_is_not_found_by_another() {
     let unknown = format!("/children/{}", uuid::Uuid::new_v4());
     assert_eq!(w.ben.get(&unknown).await.status, 404, "as an id never made");
     assert_eq!(w.ben.get("/children/not-an-id").await.status, 404);
-    assert_eq!(count(&w.pool, VIEWS, &id).await, 0);
+    assert_eq!(number(&w.platform, VIEWS, &[&id]).await, 0);
     let kept = "SELECT COUNT(*) FROM child_profiles WHERE id = $1 AND region = 'Northshire' \
                 AND photo IS NOT NULL";
-    assert_eq!(count(&w.pool, kept, &id).await, 1);
+    assert_eq!(number(&w.platform, kept, &[&id]).await, 1);
 }
 
 #[tokio::test]
@@ -67,11 +66,11 @@ async fn a_profile_shown_to_all_or_by_name_is_seen_and_its_views_counted() {
     assert!(!seen.shows("Edit the profile"));
     assert_eq!(w.ben.get(&photo).await.status, 200);
     assert_eq!(w.ben.get(&edit).await.status, 404, "seeing is not editing");
-    assert_eq!(count(&w.pool, VIEWS, &id).await, 1);
+    assert_eq!(number(&w.platform, VIEWS, &[&id]).await, 1);
     let own = w.ana.get(&show).await;
     assert!(own.shows("Viewed 1 time by other organisations."));
     assert_eq!(
-        count(&w.pool, VIEWS, &id).await,
+        number(&w.platform, VIEWS, &[&id]).await,
         1,
         "the owner's own views do not count"
     );
@@ -100,18 +99,18 @@ async fn licences_off_or_expired_and_archiving_hide_a_profile_from_others() {
     let (south, north) = (w.south.to_string(), w.north.to_string());
     let active =
         |on: u8| format!("UPDATE org_settings SET licence_active = {on} WHERE org_id = $1");
-    execute(&w.pool, &active(0), &south).await;
+    exec(&w.platform, &active(0), &[&south]).await;
     assert_eq!(
         w.ben.get(&show).await.status,
         404,
         "the viewer's licence is off"
     );
-    execute(&w.pool, &active(1), &south).await;
+    exec(&w.platform, &active(1), &[&south]).await;
     assert_eq!(w.ben.get(&show).await.status, 200);
     let until = |day: &str| {
         format!("UPDATE org_settings SET licence_expires_on = '{day}' WHERE org_id = $1")
     };
-    execute(&w.pool, &until("2020-01-31"), &north).await;
+    exec(&w.platform, &until("2020-01-31"), &[&north]).await;
     assert_eq!(
         w.ben.get(&show).await.status,
         404,
@@ -122,7 +121,7 @@ async fn licences_off_or_expired_and_archiving_hide_a_profile_from_others() {
         200,
         "the owner still sees its own"
     );
-    execute(&w.pool, &until("2999-12-31"), &north).await;
+    exec(&w.platform, &until("2999-12-31"), &[&north]).await;
     assert_eq!(w.ben.get(&show).await.status, 200);
 
     let archived = all.set("status", "archived");
@@ -133,7 +132,7 @@ async fn licences_off_or_expired_and_archiving_hide_a_profile_from_others() {
         404,
         "archived profiles are hidden"
     );
-    assert_eq!(count(&w.pool, VIEWS, &id).await, 3);
+    assert_eq!(number(&w.platform, VIEWS, &[&id]).await, 3);
 }
 
 #[tokio::test]
@@ -142,20 +141,19 @@ async fn each_profile_page_lists_the_links_of_the_viewers_organisation() {
     let child = create_child(&mut w.ana, &child_form(w.ana_id).set("visibility", "all")).await;
     let family = create_family(&mut w.ben, &family_form(w.ben_id).set("visibility", "all")).await;
     let link = uuid::Uuid::new_v4().to_string();
-    sqlx::query(
+    let (north, south, ben) = (
+        w.north.to_string(),
+        w.south.to_string(),
+        w.ben_id.to_string(),
+    );
+    exec(
+        &w.platform,
         "INSERT INTO links (id, child_profile_id, family_profile_id, child_org, family_org, \
          status, created_by, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, 'in_discussion', $6, 0, 0)",
+        &[&link, &child, &family, &north, &south, &ben],
     )
-    .bind(&link)
-    .bind(&child)
-    .bind(&family)
-    .bind(w.north.to_string())
-    .bind(w.south.to_string())
-    .bind(w.ben_id.to_string())
-    .execute(&w.pool)
-    .await
-    .unwrap();
+    .await;
 
     let page = w.ana.get(&format!("/children/{child}")).await;
     assert!(page
@@ -258,7 +256,7 @@ async fn an_adopter_sees_only_their_own_profile_and_edits_it_only_when_allowed()
     assert_eq!(waiting.get("/my/profile/photo").await.status, 404);
     let unchanged = "SELECT COUNT(*) FROM family_profiles WHERE id = $1 AND adults = 2 \
                      AND photo IS NULL";
-    assert_eq!(count(&w.pool, unchanged, &id).await, 1);
+    assert_eq!(number(&w.platform, unchanged, &[&id]).await, 1);
 }
 
 #[tokio::test]
@@ -266,7 +264,7 @@ async fn an_adopter_allowed_to_edit_changes_household_and_hopes_and_is_seen_doin
     let mut w = steps::world().await;
     let (mut home, id) = adopter(&mut w).await;
     let allow = "UPDATE org_settings SET families_edit_own = 1 WHERE org_id = $1";
-    execute(&w.pool, allow, &w.south.to_string()).await;
+    exec(&w.platform, allow, &[&w.south.to_string()]).await;
     let form_page = home.get("/my/profile/edit").await;
     assert_eq!(form_page.status, 200);
     assert!(
@@ -295,7 +293,7 @@ async fn an_adopter_allowed_to_edit_changes_household_and_hopes_and_is_seen_doin
     let only = "SELECT COUNT(*) FROM family_profiles WHERE id = $1 AND adults = 1 \
                 AND name = 'Sam and Alex' AND visibility = 'own' AND approval_status = 'approved'";
     assert_eq!(
-        count(&w.pool, only, &id).await,
+        number(&w.platform, only, &[&id]).await,
         1,
         "only household and hopes changed"
     );
@@ -308,7 +306,7 @@ async fn an_adopter_allowed_to_edit_changes_household_and_hopes_and_is_seen_doin
     );
     let told = "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND path LIKE '/families/%' \
                 AND text = 'A family you support changed their own profile: adults, household'";
-    assert_eq!(count(&w.pool, told, &w.ben_id.to_string()).await, 1);
+    assert_eq!(number(&w.platform, told, &[&w.ben_id.to_string()]).await, 1);
 
     home.get("/my/profile").await;
     let sent = upload(&mut home, "/my/profile/photo", jpeg(300), "image/jpeg").await;
@@ -317,5 +315,5 @@ async fn an_adopter_allowed_to_edit_changes_household_and_hopes_and_is_seen_doin
     let page = w.ben.get(&format!("/families/{id}")).await;
     assert!(did(&page, sam, "added a photo"));
     let all = "SELECT COUNT(*) FROM notifications WHERE user_id = $1";
-    assert_eq!(count(&w.pool, all, &w.ben_id.to_string()).await, 2);
+    assert_eq!(number(&w.platform, all, &[&w.ben_id.to_string()]).await, 2);
 }

@@ -3,12 +3,10 @@
 //! bad filters come back next to their field, and another organisation's profile cannot be
 //! the one a search is ranked for.
 
-mod web_support;
-
 use vault_core::ids::{ChildProfileId, OrgId};
 use vault_tests::platform::Platform;
 use vault_tests::web::{self, Account, Browser, PASSWORD};
-use web_support::{family_profile, says, Family};
+use vault_tests::web_fixtures::{self, family_profile, says, Family};
 
 struct World {
     platform: Platform,
@@ -20,7 +18,7 @@ struct World {
 /// Northshire has Amy and Ben; Brightwater two families seen by all and one kept to itself;
 /// Harbour, whose licence is off, one family seen by all.
 async fn world() -> World {
-    let web_support::Sides {
+    let web_fixtures::Sides {
         platform,
         north,
         bright,
@@ -28,7 +26,7 @@ async fn world() -> World {
         child,
         family: good,
         ..
-    } = web_support::two_sides().await;
+    } = web_fixtures::two_sides().await;
     let harbour = web::organisation(&platform, "Harbour Fostering").await;
     let hal = web::account(
         &platform,
@@ -57,7 +55,7 @@ async fn world() -> World {
         ..Family::default()
     };
     family_profile(&platform, harbour, hal, unlicensed).await;
-    web_support::exec(
+    web_fixtures::exec(
         &platform,
         "UPDATE org_settings SET licence_active = 0 WHERE org_id = $1",
         &[&harbour.to_string()],

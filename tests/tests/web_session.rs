@@ -2,20 +2,13 @@
 //! throttling and the security headers every page carries.
 
 use vault_tests::platform::Platform;
-use vault_tests::web::{self, Account, Browser, PASSWORD};
+use vault_tests::web::{Browser, PASSWORD};
+use vault_tests::web_fixtures::north_with_practitioner;
 
 #[tokio::test]
 async fn sign_in_sets_a_strict_http_only_cookie_and_sign_out_ends_the_session() {
     let platform = Platform::start().await;
-    let org = web::organisation(&platform, "Northshire Council").await;
-    web::account(
-        &platform,
-        org,
-        "ana@north.example",
-        "Ana Lee",
-        Account::Practitioner,
-    )
-    .await;
+    north_with_practitioner(&platform).await;
     let mut browser = Browser::new(&platform.url);
 
     assert_eq!(
@@ -58,15 +51,7 @@ async fn sign_in_sets_a_strict_http_only_cookie_and_sign_out_ends_the_session() 
 #[tokio::test]
 async fn forms_without_their_csrf_token_are_refused() {
     let platform = Platform::start().await;
-    let org = web::organisation(&platform, "Northshire Council").await;
-    web::account(
-        &platform,
-        org,
-        "ana@north.example",
-        "Ana Lee",
-        Account::Practitioner,
-    )
-    .await;
+    north_with_practitioner(&platform).await;
     let mut browser = Browser::new(&platform.url);
 
     browser.get("/login").await;
@@ -106,15 +91,7 @@ async fn forms_without_their_csrf_token_are_refused() {
 #[tokio::test]
 async fn login_throttling_engages_per_account_even_with_the_right_password() {
     let platform = Platform::start().await;
-    let org = web::organisation(&platform, "Northshire Council").await;
-    web::account(
-        &platform,
-        org,
-        "ana@north.example",
-        "Ana Lee",
-        Account::Practitioner,
-    )
-    .await;
+    north_with_practitioner(&platform).await;
     let mut browser = Browser::new(&platform.url);
 
     for _ in 0..5 {
@@ -223,15 +200,7 @@ async fn the_api_login_shares_the_web_sign_in_throttle() {
 #[tokio::test]
 async fn accounts_made_in_the_web_app_cannot_take_an_api_token() {
     let platform = Platform::start().await;
-    let org = web::organisation(&platform, "Northshire Council").await;
-    web::account(
-        &platform,
-        org,
-        "ana@north.example",
-        "Ana Lee",
-        Account::Practitioner,
-    )
-    .await;
+    north_with_practitioner(&platform).await;
     let answer = reqwest::Client::new()
         .post(format!("{}/v1/auth/login", platform.url))
         .json(&serde_json::json!({"email": "ana@north.example", "password": PASSWORD}))

@@ -6,43 +6,17 @@
 
 use std::time::Duration;
 
-use sqlx::any::AnyPoolOptions;
 use sqlx::AnyPool;
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::sync::mpsc;
-use vault_core::ids::{OrgId, UserId};
+use vault_core::ids::OrgId;
 use vault_tests::platform::Platform;
-use vault_tests::web::{self, Account, Browser, Page};
+use vault_tests::web::{Browser, Page};
 
 /// The platform admin's sign-in, as `Platform::start` makes it.
 pub(crate) const ADMIN: (&str, &str) = ("admin@example.org", "password of admin");
 /// A password long enough for registration.
 pub(crate) const NEW_PASSWORD: &str = "correct horse battery staple";
-
-/// The server's database, as an operator would open it.
-pub(crate) async fn db(platform: &Platform) -> AnyPool {
-    sqlx::any::install_default_drivers();
-    AnyPoolOptions::new()
-        .max_connections(1)
-        .connect(&platform.database_url)
-        .await
-        .unwrap()
-}
-
-/// Northshire Council, with its manager Mo Reid (`mo@north.example`, password
-/// [`vault_tests::web::PASSWORD`]); answers the organisation and the manager.
-pub(crate) async fn north_with_manager(platform: &Platform) -> (OrgId, UserId) {
-    let org = web::organisation(platform, "Northshire Council").await;
-    let mo = web::account(
-        platform,
-        org,
-        "mo@north.example",
-        "Mo Reid",
-        Account::Manager,
-    )
-    .await;
-    (org, mo)
-}
 
 /// Opens `/register` and posts it as a person would fill it in.
 pub(crate) async fn register(

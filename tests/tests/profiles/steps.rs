@@ -1,16 +1,15 @@
 //! Steps the profile tests share: two organisations with a practitioner each, filled-in child
-//! and family forms to post (and vary field by field), and a direct look at the database to
-//! check what a request wrote or left alone.
+//! and family forms to post (and vary field by field), refusals to expect, and photos to
+//! upload. The database helpers they use live in `vault_tests::web_fixtures`.
 
 #![allow(dead_code)]
 
-use sqlx::any::AnyPoolOptions;
-use sqlx::AnyPool;
 use vault_core::ids::{OrgId, UserId};
 use vault_tests::platform::Platform;
-use vault_tests::web::{self, Account, Browser, Page, PASSWORD};
+use vault_tests::web::{self, Account, Browser, Page};
+use vault_tests::web_fixtures::{north_with_practitioner, signed_in, this_year};
 
-/// Two licensed organisations, a practitioner signed in at each, and the database.
+/// Two licensed organisations and a practitioner signed in at each.
 pub(crate) struct World {
     pub(crate) platform: Platform,
     pub(crate) north: OrgId,
@@ -21,22 +20,13 @@ pub(crate) struct World {
     /// Practitioner of Southby Adoption Agency.
     pub(crate) ben: Browser,
     pub(crate) ben_id: UserId,
-    pub(crate) pool: AnyPool,
 }
 
 /// Starts a platform with Northshire Council (Ana Lee) and Southby Adoption Agency (Ben Okafor).
 pub(crate) async fn world() -> World {
     let platform = Platform::start().await;
-    let north = web::organisation(&platform, "Northshire Council").await;
+    let (north, ana_id) = north_with_practitioner(&platform).await;
     let south = web::organisation(&platform, "Southby Adoption Agency").await;
-    let ana_id = web::account(
-        &platform,
-        north,
-        "ana@north.example",
-        "Ana Lee",
-        Account::Practitioner,
-    )
-    .await;
     let ben_id = web::account(
         &platform,
         south,
@@ -45,11 +35,8 @@ pub(crate) async fn world() -> World {
         Account::Practitioner,
     )
     .await;
-    let mut ana = Browser::new(&platform.url);
-    ana.sign_in("ana@north.example", PASSWORD).await;
-    let mut ben = Browser::new(&platform.url);
-    ben.sign_in("ben@south.example", PASSWORD).await;
-    let pool = db(&platform).await;
+    let ana = signed_in(&platform, "ana@north.example").await;
+    let ben = signed_in(&platform, "ben@south.example").await;
     World {
         platform,
         north,
@@ -58,33 +45,7 @@ pub(crate) async fn world() -> World {
         ana_id,
         ben,
         ben_id,
-        pool,
     }
-}
-
-/// A connection to the platform's database.
-pub(crate) async fn db(platform: &Platform) -> AnyPool {
-    sqlx::any::install_default_drivers();
-    AnyPoolOptions::new()
-        .max_connections(1)
-        .connect(&platform.database_url)
-        .await
-        .unwrap()
-}
-
-/// A number the database counts.
-pub(crate) async fn count(pool: &AnyPool, sql: &str, bind: &str) -> i64 {
-    let (n,): (i64,) = sqlx::query_as(sql)
-        .bind(bind)
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    n
-}
-
-/// Runs an operator's change, such as switching a licence off.
-pub(crate) async fn execute(pool: &AnyPool, sql: &str, bind: &str) {
-    sqlx::query(sql).bind(bind).execute(pool).await.unwrap();
 }
 
 /// Posts each form to `path`, expecting 422 with `message` next to `field` every time.
@@ -104,16 +65,6 @@ pub(crate) async fn refused(
 #[must_use]
 pub(crate) fn did(page: &Page, who: &str, what: &str) -> bool {
     page.shows(&format!("<strong>{who}</strong> {what}"))
-}
-
-/// The current year, near enough for birth years a few years back or ahead.
-#[must_use]
-pub(crate) fn this_year() -> i64 {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    1970 + i64::try_from(secs / 31_556_952).unwrap()
 }
 
 /// A form as (name, value) pairs, repeated names allowed.

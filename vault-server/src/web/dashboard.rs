@@ -25,11 +25,13 @@ pub struct Counts {
     pending_members: i64,
 }
 
-/// One recent notification.
+/// One recent notification; opening it goes through `/notifications/{id}/open`, which marks
+/// it read on the way to its page.
 pub struct Recent {
+    id: String,
     text: String,
-    path: String,
     when: String,
+    unread: bool,
 }
 
 #[derive(Template)]
@@ -83,8 +85,8 @@ async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> PageResult 
         )
         .await?;
     }
-    let rows: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT text, path, created_at FROM notifications WHERE user_id = $1 \
+    let rows: Vec<(String, String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT id, text, created_at, read_at FROM notifications WHERE user_id = $1 \
          ORDER BY created_at DESC LIMIT 5",
     )
     .bind(viewer.user_id.to_string())
@@ -92,10 +94,11 @@ async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> PageResult 
     .await?;
     let recent = rows
         .into_iter()
-        .map(|(text, path, at)| Recent {
+        .map(|(id, text, at, read_at)| Recent {
+            id,
             text,
-            path,
             when: super::page::when(at),
+            unread: read_at.is_none(),
         })
         .collect();
     let title = format!("Welcome, {}", viewer.name);

@@ -1,17 +1,18 @@
-//! Profiles and database tweaks for the search, link and case tests: child and family
-//! profiles written straight into the database (as the profile forms would), so these tests
-//! do not depend on the profile pages, and small helpers to read what a page changed.
-
-#![allow(dead_code)] // each test file uses its own subset
+//! Fixtures the web tests share: the platform's database (a pool, one-line statements and
+//! queries), organisations with their first people, child and family profiles written
+//! straight into the database as the profile forms would (so search, link and case tests do
+//! not depend on the profile pages), a link sent through its form, and the page's text as a
+//! reader sees it.
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::AnyPool;
 use vault_core::ids::{ChildProfileId, FamilyProfileId, OrgId, UserId};
-use vault_tests::platform::Platform;
-use vault_tests::web::{self, html_text, Account, Browser, Page};
+
+use crate::platform::Platform;
+use crate::web::{self, html_text, Account, Browser, Page, PASSWORD};
 
 /// A pool on the platform's database.
-pub(crate) async fn pool(platform: &Platform) -> AnyPool {
+pub async fn pool(platform: &Platform) -> AnyPool {
     sqlx::any::install_default_drivers();
     AnyPoolOptions::new()
         .max_connections(1)
@@ -21,7 +22,7 @@ pub(crate) async fn pool(platform: &Platform) -> AnyPool {
 }
 
 /// Runs one statement with text parameters.
-pub(crate) async fn exec(platform: &Platform, sql: &str, binds: &[&str]) {
+pub async fn exec(platform: &Platform, sql: &str, binds: &[&str]) {
     let pool = pool(platform).await;
     let mut query = sqlx::query(sql);
     for b in binds {
@@ -32,7 +33,7 @@ pub(crate) async fn exec(platform: &Platform, sql: &str, binds: &[&str]) {
 }
 
 /// One number a query answers, such as a count.
-pub(crate) async fn number(platform: &Platform, sql: &str, binds: &[&str]) -> i64 {
+pub async fn number(platform: &Platform, sql: &str, binds: &[&str]) -> i64 {
     let pool = pool(platform).await;
     let mut query = sqlx::query_as::<_, (i64,)>(sql);
     for b in binds {
@@ -44,7 +45,7 @@ pub(crate) async fn number(platform: &Platform, sql: &str, binds: &[&str]) -> i6
 }
 
 /// One text a query answers.
-pub(crate) async fn text(platform: &Platform, sql: &str, binds: &[&str]) -> String {
+pub async fn text(platform: &Platform, sql: &str, binds: &[&str]) -> String {
     let pool = pool(platform).await;
     let mut query = sqlx::query_as::<_, (String,)>(sql);
     for b in binds {
@@ -55,10 +56,40 @@ pub(crate) async fn text(platform: &Platform, sql: &str, binds: &[&str]) -> Stri
     t
 }
 
+/// Northshire Council, with its manager Mo Reid (`mo@north.example`, password
+/// [`PASSWORD`]); answers the organisation and the manager.
+pub async fn north_with_manager(platform: &Platform) -> (OrgId, UserId) {
+    let org = web::organisation(platform, "Northshire Council").await;
+    let mo = web::account(
+        platform,
+        org,
+        "mo@north.example",
+        "Mo Reid",
+        Account::Manager,
+    );
+    (org, mo.await)
+}
+
+/// Northshire Council, with its practitioner Ana Lee (`ana@north.example`, password
+/// [`PASSWORD`]); answers the organisation and the practitioner.
+pub async fn north_with_practitioner(platform: &Platform) -> (OrgId, UserId) {
+    let org = web::organisation(platform, "Northshire Council").await;
+    let practitioner = Account::Practitioner;
+    let ana = web::account(platform, org, "ana@north.example", "Ana Lee", practitioner);
+    (org, ana.await)
+}
+
+/// A browser on `platform` signed in as `email` (password [`PASSWORD`]).
+pub async fn signed_in(platform: &Platform, email: &str) -> Browser {
+    let mut browser = Browser::new(&platform.url);
+    browser.sign_in(email, PASSWORD).await;
+    browser
+}
+
 /// The page's text as a reader sees it: tags removed (so `Status: <b>viewed</b>.` reads
 /// "Status: viewed."), entities decoded, runs of white space made one space.
 #[must_use]
-pub(crate) fn page_text(page: &Page) -> String {
+pub fn page_text(page: &Page) -> String {
     let mut out = String::new();
     let mut in_tag = false;
     for c in page.body.chars() {
@@ -76,13 +107,13 @@ pub(crate) fn page_text(page: &Page) -> String {
 
 /// Whether a reader of the page sees `text`, whatever tags lie between its words.
 #[must_use]
-pub(crate) fn says(page: &Page, text: &str) -> bool {
+pub fn says(page: &Page, text: &str) -> bool {
     page_text(page).contains(text)
 }
 
 /// The current year (UTC), from the system clock, so ages in tests stay right every year.
 #[must_use]
-pub(crate) fn this_year() -> i64 {
+pub fn this_year() -> i64 {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -103,17 +134,17 @@ pub(crate) fn this_year() -> i64 {
 }
 
 /// A child profile to write.
-pub(crate) struct Child<'a> {
+pub struct Child<'a> {
     /// Each child's name and age in whole years (born in January that many years ago).
-    pub(crate) children: &'a [(&'a str, i64)],
+    pub children: &'a [(&'a str, i64)],
     /// Stored legal status name.
-    pub(crate) legal_status: &'a str,
+    pub legal_status: &'a str,
     /// Region.
-    pub(crate) region: &'a str,
+    pub region: &'a str,
     /// Health, development, education, contact need levels.
-    pub(crate) needs: [&'a str; 4],
+    pub needs: [&'a str; 4],
     /// own, named or all.
-    pub(crate) visibility: &'a str,
+    pub visibility: &'a str,
 }
 
 impl Default for Child<'_> {
@@ -129,7 +160,7 @@ impl Default for Child<'_> {
 }
 
 /// Writes a child profile of `org` whose social worker is `worker`.
-pub(crate) async fn child_profile(
+pub async fn child_profile(
     platform: &Platform,
     org: OrgId,
     worker: UserId,
@@ -175,23 +206,23 @@ pub(crate) async fn child_profile(
 }
 
 /// A family profile to write.
-pub(crate) struct Family<'a> {
+pub struct Family<'a> {
     /// The name the profile shows.
-    pub(crate) name: &'a str,
+    pub name: &'a str,
     /// adoption or fostering.
-    pub(crate) kind: &'a str,
+    pub kind: &'a str,
     /// Health, development, education, contact levels they can meet.
-    pub(crate) meet: [&'a str; 4],
+    pub meet: [&'a str; 4],
     /// Youngest and eldest age they hope for.
-    pub(crate) ages: (i64, i64),
+    pub ages: (i64, i64),
     /// Most children at once.
-    pub(crate) children_max: i64,
+    pub children_max: i64,
     /// Region.
-    pub(crate) region: &'a str,
+    pub region: &'a str,
     /// own, named or all.
-    pub(crate) visibility: &'a str,
+    pub visibility: &'a str,
     /// The adopter's own account.
-    pub(crate) account: Option<UserId>,
+    pub account: Option<UserId>,
 }
 
 impl Default for Family<'_> {
@@ -210,7 +241,7 @@ impl Default for Family<'_> {
 }
 
 /// Writes a family profile of `org` whose social worker is `worker`.
-pub(crate) async fn family_profile(
+pub async fn family_profile(
     platform: &Platform,
     org: OrgId,
     worker: UserId,
@@ -252,18 +283,18 @@ pub(crate) async fn family_profile(
 /// Northshire, where Nia is the social worker of Amy and Ben, and Brightwater, where Bo is
 /// the social worker of Sam and Alex (both profiles shown to all licensed organisations):
 /// the two sides of most search and link stories.
-pub(crate) struct Sides {
-    pub(crate) platform: Platform,
-    pub(crate) north: OrgId,
-    pub(crate) bright: OrgId,
-    pub(crate) nia: UserId,
-    pub(crate) bo: UserId,
-    pub(crate) child: ChildProfileId,
-    pub(crate) family: FamilyProfileId,
+pub struct Sides {
+    pub platform: Platform,
+    pub north: OrgId,
+    pub bright: OrgId,
+    pub nia: UserId,
+    pub bo: UserId,
+    pub child: ChildProfileId,
+    pub family: FamilyProfileId,
 }
 
 /// Starts a platform with [`Sides`].
-pub(crate) async fn two_sides() -> Sides {
+pub async fn two_sides() -> Sides {
     let platform = Platform::start().await;
     let north = web::organisation(&platform, "Northshire Council").await;
     let bright = web::organisation(&platform, "Brightwater Adoption Agency").await;
@@ -299,11 +330,7 @@ pub(crate) async fn two_sides() -> Sides {
 
 /// Sends a link for `family` to `child` through the form, with a first message; answers its
 /// path.
-pub(crate) async fn send(
-    browser: &mut Browser,
-    child: ChildProfileId,
-    family: FamilyProfileId,
-) -> String {
+pub async fn send(browser: &mut Browser, child: ChildProfileId, family: FamilyProfileId) -> String {
     let form = browser.get(&format!("/links/new?child={child}")).await;
     assert_eq!(form.status, 200, "{}", form.body);
     let sent = post_link(browser, child, family).await;
@@ -311,7 +338,8 @@ pub(crate) async fn send(
     sent.location.unwrap()
 }
 
-pub(crate) async fn post_link(
+/// Posts the link form for `family` and `child` with a first message; answers the page.
+pub async fn post_link(
     browser: &mut Browser,
     child: ChildProfileId,
     family: FamilyProfileId,
