@@ -20,8 +20,8 @@ use vault_core::ids::OrgId;
 
 use super::form::{self, Form};
 use super::page::{Chrome, FieldErrors, PageError, PageResult};
-use super::session::{self, Viewer};
-use super::visibility;
+use super::session::{self, ClientAddress, Viewer};
+use super::{throttle, visibility};
 use crate::auth;
 use crate::state::AppState;
 
@@ -60,6 +60,13 @@ struct RegisterPage {
     email: String,
     kind: String,
     errors: FieldErrors,
+}
+
+/// The answer to an address that has registered too often this hour.
+#[derive(Template)]
+#[template(path = "register_busy.html")]
+struct BusyPage {
+    c: Chrome,
 }
 
 #[derive(Template)]
@@ -260,10 +267,17 @@ async fn register(
     State(state): State<AppState>,
     viewer: Option<Viewer>,
     headers: HeaderMap,
+    ClientAddress(address): ClientAddress,
     Form(form): Form<RegisterForm>,
 ) -> PageResult {
     if viewer.is_some() {
         return Ok(Redirect::to("/dashboard").into_response());
+    }
+    if throttle::registrations_exhausted(&state, &address).await? {
+        tracing::warn!("registration refused: too many from one address this hour");
+        let page = |c| BusyPage { c }.render();
+        let status = StatusCode::TOO_MANY_REQUESTS;
+        return public_answer(&state, &headers, status, page, "Too many registrations");
     }
     let orgs = licensed_orgs(&state).await?;
     let reg = match check(&form, &orgs) {
@@ -289,11 +303,13 @@ async fn register(
     };
     if let Some(existing) = account_with(&mut tx, &reg.email).await? {
         tell_taken(&mut tx, &state, &existing, &reg.org_name).await?;
+        throttle::record_registration(&mut tx, &address).await?;
         tx.commit().await?;
         tracing::info!(org.id = %reg.org, "registration with a taken address; owner told");
         return Ok(Redirect::to("/register/received").into_response());
     }
     let user = insert_account(&mut tx, &reg, &hash, first_manager).await?;
+    throttle::record_registration(&mut tx, &address).await?;
     tx.commit().await?;
     tracing::info!(user.id = %user, org.id = %reg.org, first_manager, "registered");
     let to = if first_manager {

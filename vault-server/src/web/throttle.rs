@@ -6,9 +6,13 @@
 //! refused without checking the password until the window moves on. Counting by the e-mail
 //! address typed, whether or not an account has it, means the answer tells nobody which
 //! addresses have accounts. Both subjects are stored hashed.
+//!
+//! The same table counts registrations per client address (scope `register`): at most
+//! [`REGISTRATIONS_PER_ADDRESS`] in [`REGISTER_WINDOW_SECS`], so one address cannot fill an
+//! organisation's members page with pending registrations.
 
 use crate::auth;
-use crate::db::now;
+use crate::db::{now, Tx};
 use crate::state::AppState;
 
 /// How far back failures count.
@@ -17,6 +21,13 @@ pub const WINDOW_SECS: i64 = 15 * 60;
 pub const PER_ACCOUNT: i64 = 5;
 /// Failures one address may have within the window, across accounts.
 pub const PER_ADDRESS: i64 = 30;
+
+/// How far back registrations count.
+pub const REGISTER_WINDOW_SECS: i64 = 60 * 60;
+/// Registrations one client address may make within that window.
+pub const REGISTRATIONS_PER_ADDRESS: i64 = 10;
+/// The scope of registration rows, kept for the longer registration window.
+const REGISTER: &str = "register";
 
 fn subject(scope: &str, text: &str) -> String {
     auth::secret_hash(&format!("{scope}\n{}", text.trim().to_lowercase()))
@@ -58,9 +69,47 @@ pub async fn record_failure(state: &AppState, email: &str, address: &str) -> sql
             .execute(&mut *tx)
             .await?;
     }
-    sqlx::query("DELETE FROM login_failures WHERE at <= $1")
-        .bind(at - WINDOW_SECS)
-        .execute(&mut *tx)
-        .await?;
+    prune(&mut tx, at).await?;
     tx.commit().await
+}
+
+/// Drops rows that no longer count: failed sign-ins older than their window, registrations
+/// older than theirs.
+async fn prune(tx: &mut Tx, at: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "DELETE FROM login_failures WHERE (scope = $1 AND at <= $2) \
+         OR (scope <> $1 AND at <= $3)",
+    )
+    .bind(REGISTER)
+    .bind(at - REGISTER_WINDOW_SECS)
+    .bind(at - WINDOW_SECS)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Whether this client address has made as many registrations as the window allows.
+pub async fn registrations_exhausted(state: &AppState, address: &str) -> sqlx::Result<bool> {
+    let (count,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM login_failures WHERE scope = $1 AND subject_hash = $2 AND at > $3",
+    )
+    .bind(REGISTER)
+    .bind(subject(REGISTER, address))
+    .bind(now() - REGISTER_WINDOW_SECS)
+    .fetch_one(state.db.reader())
+    .await?;
+    Ok(count >= REGISTRATIONS_PER_ADDRESS)
+}
+
+/// Counts one registration from `address`, in the registration's own transaction so a
+/// registration that fails counts nothing.
+pub async fn record_registration(tx: &mut Tx, address: &str) -> sqlx::Result<()> {
+    let at = now();
+    sqlx::query("INSERT INTO login_failures (scope, subject_hash, at) VALUES ($1, $2, $3)")
+        .bind(REGISTER)
+        .bind(subject(REGISTER, address))
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
+    prune(tx, at).await
 }
