@@ -19,6 +19,7 @@ use super::form::{Empty, Form, Id};
 use super::licence::{self, DEFAULT_OPEN_LINK_CAP};
 use super::page::PageResult;
 use super::page::{render, render_invalid, see_other, when, Chrome, FieldErrors, PageError};
+use super::paging::{Asked, Pager, PAGE_SIZE};
 use super::session::Viewer;
 use crate::auth;
 use crate::db::audit::{self, Event};
@@ -54,20 +55,28 @@ pub struct OrgRow {
 struct OrgsPage {
     c: Chrome,
     orgs: Vec<OrgRow>,
+    pager: Pager,
 }
 
 type ListRow = (String, String, Option<i64>, Option<String>, i64, i64);
 
 #[tracing::instrument(name = "GET /admin/orgs", skip_all, fields(user.id = %viewer.user_id))]
-async fn orgs(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+async fn orgs(State(state): State<AppState>, viewer: Viewer, asked: Asked) -> PageResult {
     viewer.platform_admin()?;
+    let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM orgs")
+        .fetch_one(state.db.reader())
+        .await?;
+    let pager = Pager::new(asked, total, PAGE_SIZE, "/admin/orgs");
     let rows: Vec<ListRow> = sqlx::query_as(
         "SELECT o.id, o.name, s.licence_active, s.licence_expires_on, \
            (SELECT COUNT(*) FROM users u WHERE u.org_id = o.id AND u.status = 'active'), \
            (SELECT COUNT(*) FROM users u WHERE u.org_id = o.id AND u.status = 'active' \
               AND u.member_role = 'manager') \
-         FROM orgs o LEFT JOIN org_settings s ON s.org_id = o.id ORDER BY o.name, o.id",
+         FROM orgs o LEFT JOIN org_settings s ON s.org_id = o.id ORDER BY o.name, o.id \
+         LIMIT $1 OFFSET $2",
     )
+    .bind(pager.limit())
+    .bind(pager.offset())
     .fetch_all(state.db.reader())
     .await?;
     let orgs = rows
@@ -83,6 +92,7 @@ async fn orgs(State(state): State<AppState>, viewer: Viewer) -> PageResult {
     render(&OrgsPage {
         c: Chrome::new(&viewer, "Organisations", "/admin/orgs"),
         orgs,
+        pager,
     })
 }
 

@@ -19,6 +19,7 @@ use vault_core::ids::CaseId;
 use self::view::{CaseDocument, CaseLink, History, Transfer};
 use super::form::Id;
 use super::page::{render, when, Chrome, PageError, PageResult};
+use super::paging::{Asked, Pager, PAGE_SIZE};
 use super::session::{Role, Viewer};
 use crate::state::AppState;
 
@@ -42,17 +43,26 @@ pub struct CaseRow {
 struct ListPage {
     c: Chrome,
     cases: Vec<CaseRow>,
+    pager: Pager,
 }
 
 #[tracing::instrument(name = "GET /cases", skip_all, fields(user.id = %viewer.user_id))]
-async fn list(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+async fn list(State(state): State<AppState>, viewer: Viewer, asked: Asked) -> PageResult {
     let org = viewer.staff_org()?;
+    let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM cases WHERE org_id = $1")
+        .bind(org.to_string())
+        .fetch_one(state.db.reader())
+        .await?;
+    let pager = Pager::new(asked, total, PAGE_SIZE, "/cases");
     let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
         "SELECT c.id, c.reference, c.created_at, \
                 (SELECT COUNT(*) FROM documents d WHERE d.case_id = c.id) \
-         FROM cases c WHERE c.org_id = $1 ORDER BY c.created_at DESC, c.id",
+         FROM cases c WHERE c.org_id = $1 ORDER BY c.created_at DESC, c.id \
+         LIMIT $2 OFFSET $3",
     )
     .bind(org.to_string())
+    .bind(pager.limit())
+    .bind(pager.offset())
     .fetch_all(state.db.reader())
     .await?;
     let cases = rows
@@ -67,6 +77,7 @@ async fn list(State(state): State<AppState>, viewer: Viewer) -> PageResult {
     render(&ListPage {
         c: Chrome::new(&viewer, "Cases", "/cases"),
         cases,
+        pager,
     })
 }
 

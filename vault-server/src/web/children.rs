@@ -14,6 +14,7 @@ use vault_core::ids::{ChildProfileId, OrgId, UserId};
 use super::activity::{Shown, Subject};
 use super::form::Id;
 use super::page::{render, Chrome, FieldErrors, PageResult};
+use super::paging::{Asked, Pager};
 use super::profile_child::{age_text, this_month, ChildValues, RowView};
 use super::profile_child_db as child_db;
 use super::profile_edit::{self, Editable};
@@ -50,6 +51,7 @@ struct ListRow {
 struct ListPage {
     c: Chrome,
     rows: Vec<ListRow>,
+    pager: Pager,
 }
 
 type ListSql = (String, String, String, String, i64, String, i64, i64);
@@ -89,23 +91,31 @@ fn list_rows(found: Vec<ListSql>) -> Vec<ListRow> {
         .collect()
 }
 
-async fn list(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+async fn list(State(state): State<AppState>, viewer: Viewer, asked: Asked) -> PageResult {
     let org = viewer.staff_org()?;
+    let visible = visibility::profile_visible(Kind::Child, "$1", "$2");
+    let pager = profile_store::own_pager(&state, Kind::Child, org, asked, "/children").await?;
+    // The page is a window of profiles, then each profile's children joined to it.
     let sql = format!(
         "SELECT p.id, p.legal_status, p.region, p.status, p.views, c.name, c.birth_month, \
-         c.birth_year FROM child_profiles p JOIN children c ON c.profile_id = p.id \
-         WHERE p.org_id = $1 AND {} ORDER BY p.status, p.updated_at DESC, p.id, c.position",
-        visibility::profile_visible(Kind::Child, "$1", "$2")
+         c.birth_year FROM (SELECT p.id, p.legal_status, p.region, p.status, p.views, \
+         p.updated_at FROM child_profiles p WHERE p.org_id = $1 AND {visible} \
+         ORDER BY p.status, p.updated_at DESC, p.id LIMIT $3 OFFSET $4) p \
+         JOIN children c ON c.profile_id = p.id \
+         ORDER BY p.status, p.updated_at DESC, p.id, c.position"
     );
     let found: Vec<ListSql> = sqlx::query_as(&sql)
         .bind(org.to_string())
         .bind(visibility::today())
+        .bind(pager.limit())
+        .bind(pager.offset())
         .fetch_all(state.db.reader())
         .await?;
     let rows = list_rows(found);
     render(&ListPage {
         c: Chrome::new(&viewer, "Children", "/children"),
         rows,
+        pager,
     })
 }
 

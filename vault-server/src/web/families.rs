@@ -14,6 +14,7 @@ use vault_core::ids::{FamilyProfileId, OrgId, UserId};
 use super::activity::{Shown, Subject};
 use super::form::Id;
 use super::page::{render, Chrome, FieldErrors, PageResult};
+use super::paging::{Asked, Pager};
 use super::profile_edit::{self, Editable};
 use super::profile_family::{FamilyValues, OwnView};
 use super::profile_family_db as family_db;
@@ -53,6 +54,7 @@ struct ListRow {
 struct ListPage {
     c: Chrome,
     rows: Vec<ListRow>,
+    pager: Pager,
 }
 
 type ListSql = (
@@ -67,17 +69,20 @@ type ListSql = (
     i64,
 );
 
-async fn list(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+async fn list(State(state): State<AppState>, viewer: Viewer, asked: Asked) -> PageResult {
     let org = viewer.staff_org()?;
+    let pager = profile_store::own_pager(&state, Kind::Family, org, asked, "/families").await?;
     let sql = format!(
         "SELECT p.id, p.name, p.family_kind, p.approval_status, p.adults, p.children_at_home, \
          p.region, p.status, p.views FROM family_profiles p WHERE p.org_id = $1 AND {} \
-         ORDER BY p.status, p.updated_at DESC, p.id",
+         ORDER BY p.status, p.updated_at DESC, p.id LIMIT $3 OFFSET $4",
         visibility::profile_visible(Kind::Family, "$1", "$2")
     );
     let found: Vec<ListSql> = sqlx::query_as(&sql)
         .bind(org.to_string())
         .bind(visibility::today())
+        .bind(pager.limit())
+        .bind(pager.offset())
         .fetch_all(state.db.reader())
         .await?;
     let rows = found
@@ -98,6 +103,7 @@ async fn list(State(state): State<AppState>, viewer: Viewer) -> PageResult {
     render(&ListPage {
         c: Chrome::new(&viewer, "Families", "/families"),
         rows,
+        pager,
     })
 }
 

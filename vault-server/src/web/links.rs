@@ -23,10 +23,12 @@ use vault_core::ids::{LinkId, OrgId};
 use vault_core::matching::{LinkStatus, Side};
 
 use self::access::Link;
+use self::profiles::{ChildSummary, FamilySummary};
 use super::form::{self, Form, Id};
 use super::page::{
     render, render_invalid, see_other, when, Chrome, FieldErrors, PageError, PageResult,
 };
+use super::paging::{Asked, Pager, PAGE_SIZE};
 use super::session::{Role, Viewer};
 use crate::state::AppState;
 
@@ -64,6 +66,7 @@ pub struct Row {
 struct ListPage {
     c: Chrome,
     rows: Vec<Row>,
+    pager: Pager,
     status: String,
     statuses: [LinkStatus; 11],
     errors: FieldErrors,
@@ -81,6 +84,7 @@ async fn list(
     State(state): State<AppState>,
     viewer: Viewer,
     Query(q): Query<ListQuery>,
+    asked: Asked,
 ) -> PageResult {
     let mut errors = FieldErrors::new();
     let status = if q.status.is_empty() {
@@ -91,14 +95,25 @@ async fn list(
         errors.add("status", "Choose one of the statuses in the list.");
         None
     };
-    let rows = if errors.is_empty() {
-        rows(&state, &viewer, status).await?
+    let (scope, binds) = scope(&viewer, status)?;
+    let (total,): (i64,) = if errors.is_empty() {
+        let sql = format!("SELECT COUNT(*) FROM links l WHERE {scope}");
+        profiles::bound(&sql, &binds)
+            .fetch_one(state.db.reader())
+            .await?
+    } else {
+        (0,)
+    };
+    let pager = Pager::new(asked, total, PAGE_SIZE, "/links").keeping("status", &q.status);
+    let rows = if total > 0 {
+        listed(&state, &scope, &binds, viewer.org_id, Some(&pager)).await?
     } else {
         Vec::new()
     };
     let page = ListPage {
         c: Chrome::new(&viewer, "Links", "/links"),
         rows,
+        pager,
         status: q.status,
         statuses: LinkStatus::ALL,
         errors,
@@ -110,13 +125,9 @@ async fn list(
     }
 }
 
-/// The links the viewer may list: staff, every link their organisation is a side of; a
-/// family, the links of their own profile.
-async fn rows(
-    state: &AppState,
-    viewer: &Viewer,
-    status: Option<LinkStatus>,
-) -> Result<Vec<Row>, PageError> {
+/// The condition on links `l` (with its binds) the viewer may list: staff, every link their
+/// organisation is a side of; a family, the links of their own profile.
+fn scope(viewer: &Viewer, status: Option<LinkStatus>) -> PageResult<(String, Vec<String>)> {
     let (scope, who) = match (viewer.role, viewer.org_id) {
         (Role::Manager | Role::Practitioner, Some(org)) => {
             ("(l.child_org = $1 OR l.family_org = $1)", org.to_string())
@@ -127,35 +138,46 @@ async fn rows(
         ),
         _ => return Err(PageError::Forbidden("only staff and families have links")),
     };
-    match status {
-        Some(s) => {
-            let scope = format!("{scope} AND l.status = $2");
-            listed(state, &scope, &[who, s.as_str().to_owned()], viewer.org_id).await
-        }
-        None => listed(state, scope, &[who], viewer.org_id).await,
-    }
+    Ok(match status {
+        Some(s) => (
+            format!("{scope} AND l.status = $2"),
+            vec![who, s.as_str().to_owned()],
+        ),
+        None => (scope.to_owned(), vec![who]),
+    })
 }
 
 /// The links `l` meeting `scope` (with `binds` as `$1`...), newest change first, as
-/// organisation `viewer_org` sees them; the caller has authorised the scope.
+/// organisation `viewer_org` sees them, all or one page's; the caller has authorised the scope.
 pub async fn listed(
     state: &AppState,
     scope: &str,
     binds: &[String],
     viewer_org: Option<OrgId>,
+    window: Option<&Pager>,
 ) -> Result<Vec<Row>, PageError> {
-    let sql = format!(
+    let mut sql = format!(
         "SELECT {} FROM links l WHERE {scope} ORDER BY l.updated_at DESC, l.id",
         access::COLUMNS
     );
-    let links = profiles::fetch_all::<access::Row>(state, &sql, binds)
+    if window.is_some() {
+        sql = format!(
+            "{sql} LIMIT ${} OFFSET ${}",
+            binds.len() + 1,
+            binds.len() + 2
+        );
+    }
+    let mut query = profiles::bound::<access::Row>(&sql, binds);
+    if let Some(pager) = window {
+        query = query.bind(pager.limit()).bind(pager.offset());
+    }
+    let links = query
+        .fetch_all(state.db.reader())
         .await?
         .into_iter()
         .map(access::decode)
         .collect::<Result<Vec<Link>, PageError>>()?;
-    let in_scope = |column: &str| format!("p.id IN (SELECT l.{column} FROM links l WHERE {scope})");
-    let children = profiles::children(state, &in_scope("child_profile_id"), binds).await?;
-    let families = profiles::families(state, &in_scope("family_profile_id"), binds).await?;
+    let (children, families) = profiles_of(state, &links).await?;
     let mut out = Vec::new();
     for link in links {
         let child = children.iter().find(|c| c.id == link.child_profile);
@@ -178,6 +200,28 @@ pub async fn listed(
         });
     }
     Ok(out)
+}
+
+/// The child and family profiles `links` name (and only those, so a page reads no more).
+async fn profiles_of(
+    state: &AppState,
+    links: &[Link],
+) -> Result<(Vec<ChildSummary>, Vec<FamilySummary>), PageError> {
+    if links.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let ids = |of: &dyn Fn(&Link) -> String| {
+        let mut ids: Vec<String> = links.iter().map(of).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let marks: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+        (format!("p.id IN ({})", marks.join(", ")), ids)
+    };
+    let (condition, binds) = ids(&|l| l.child_profile.to_string());
+    let children = profiles::children(state, &condition, &binds).await?;
+    let (condition, binds) = ids(&|l| l.family_profile.to_string());
+    let families = profiles::families(state, &condition, &binds).await?;
+    Ok((children, families))
 }
 
 #[tracing::instrument(name = "GET /links/{id}", skip_all, fields(user.id = %viewer.user_id))]

@@ -19,6 +19,7 @@ use super::form::{Empty, Form, Id};
 use super::notify;
 use super::page::PageResult;
 use super::page::{render, render_invalid, see_other, when, Chrome, FieldErrors, PageError};
+use super::paging::{Asked, Pager, PAGE_SIZE};
 use super::session::Viewer;
 use crate::db::audit::{self, Event};
 use crate::db::{now, Tx};
@@ -111,6 +112,7 @@ struct MembersPage {
     c: Chrome,
     pending: Vec<Person>,
     active: Vec<Person>,
+    pager: Pager,
     me: String,
     org_id: String,
     activity: Vec<activity::Shown>,
@@ -129,24 +131,34 @@ struct PersonPage {
 }
 
 #[tracing::instrument(name = "GET /members", skip_all, fields(user.id = %viewer.user_id))]
-async fn list(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+async fn list(State(state): State<AppState>, viewer: Viewer, asked: Asked) -> PageResult {
     let org = viewer.manager_org()?;
-    let sql = format!(
-        "{PERSON_COLUMNS} WHERE org_id = $1 AND status IN ('pending', 'active') \
-         ORDER BY created_at, id"
-    );
-    let rows: Vec<PersonRow> = sqlx::query_as(&sql)
+    // Registrations waiting are few and all need an answer, so they are never paged.
+    let sql = format!("{PERSON_COLUMNS} WHERE org_id = $1 AND status = $2 ORDER BY created_at, id");
+    let pending: Vec<PersonRow> = sqlx::query_as(&sql)
         .bind(org.to_string())
+        .bind("pending")
         .fetch_all(state.db.reader())
         .await?;
-    let (pending, active) = rows
-        .into_iter()
-        .map(person)
-        .partition(|p| p.status == "pending");
+    let (total,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM users WHERE org_id = $1 AND status = 'active'")
+            .bind(org.to_string())
+            .fetch_one(state.db.reader())
+            .await?;
+    let pager = Pager::new(asked, total, PAGE_SIZE, "/members");
+    let sql = format!("{sql} LIMIT $3 OFFSET $4");
+    let active: Vec<PersonRow> = sqlx::query_as(&sql)
+        .bind(org.to_string())
+        .bind("active")
+        .bind(pager.limit())
+        .bind(pager.offset())
+        .fetch_all(state.db.reader())
+        .await?;
     render(&MembersPage {
         c: Chrome::new(&viewer, "Members", "/members"),
-        pending,
-        active,
+        pending: pending.into_iter().map(person).collect(),
+        active: active.into_iter().map(person).collect(),
+        pager,
         me: viewer.user_id.to_string(),
         org_id: org.to_string(),
         activity: activity::trail(&state, Subject::Org, &org.to_string(), org).await?,

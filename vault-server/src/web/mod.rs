@@ -25,6 +25,7 @@ pub mod my_profile;
 pub mod notify;
 pub mod outbox;
 pub mod page;
+pub mod paging;
 pub mod photos;
 pub mod profile_child;
 pub mod profile_child_db;

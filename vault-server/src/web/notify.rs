@@ -15,12 +15,13 @@ use vault_core::ids::UserId;
 
 use super::form::{Empty, Form, Id};
 use super::page::{render, see_other, when, Chrome, PageError, PageResult};
+use super::paging::{Asked, Pager};
 use super::session::Viewer;
 use crate::db::{now, Tx};
 use crate::state::AppState;
 
-/// Notifications a page lists at most; older ones stay stored.
-const LISTED: i64 = 200;
+/// Notifications on one page; they are short lines, so a page holds more than other lists.
+const PAGE_SIZE: i64 = 100;
 
 /// The notification routes.
 pub fn routes() -> Router<AppState> {
@@ -97,17 +98,24 @@ pub struct Listed {
 struct NotificationsPage {
     c: Chrome,
     items: Vec<Listed>,
-    unread: usize,
+    unread: i64,
+    pager: Pager,
 }
 
 #[tracing::instrument(name = "GET /notifications", skip_all, fields(user.id = %viewer.user_id))]
-async fn list(State(state): State<AppState>, viewer: Viewer) -> PageResult {
+async fn list(State(state): State<AppState>, viewer: Viewer, asked: Asked) -> PageResult {
+    let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM notifications WHERE user_id = $1")
+        .bind(viewer.user_id.to_string())
+        .fetch_one(state.db.reader())
+        .await?;
+    let pager = Pager::new(asked, total, PAGE_SIZE, "/notifications");
     let rows: Vec<(String, String, i64, Option<i64>)> = sqlx::query_as(
         "SELECT id, text, created_at, read_at FROM notifications WHERE user_id = $1 \
-         ORDER BY created_at DESC, id LIMIT $2",
+         ORDER BY created_at DESC, id LIMIT $2 OFFSET $3",
     )
     .bind(viewer.user_id.to_string())
-    .bind(LISTED)
+    .bind(pager.limit())
+    .bind(pager.offset())
     .fetch_all(state.db.reader())
     .await?;
     let items: Vec<Listed> = rows
@@ -120,11 +128,13 @@ async fn list(State(state): State<AppState>, viewer: Viewer) -> PageResult {
             unread: read_at.is_none(),
         })
         .collect();
-    let unread = items.iter().filter(|n| n.unread).count();
+    // All unread ones, on every page, as the bell beside the navigation counts them.
+    let unread = viewer.unread;
     render(&NotificationsPage {
         c: Chrome::new(&viewer, "Notifications", "/notifications"),
         items,
         unread,
+        pager,
     })
 }
 

@@ -8,6 +8,7 @@
 use vault_core::ids::OrgId;
 
 use super::page::{PageError, PageResult};
+use super::paging::{Asked, Pager, PAGE_SIZE};
 use super::profile_fields::{join_names, Choices};
 use super::visibility::{self, Kind};
 use crate::db::Tx;
@@ -40,6 +41,27 @@ pub async fn visible_owner(
         .await?;
     let (org,) = row.ok_or(PageError::NotFound)?;
     Ok(crate::db::codec::parse(&org)?)
+}
+
+/// Page `asked` of organisation `org`'s own profiles of `kind`, listed at `path`.
+pub async fn own_pager(
+    state: &AppState,
+    kind: Kind,
+    org: OrgId,
+    asked: Asked,
+    path: &str,
+) -> sqlx::Result<Pager> {
+    let sql = format!(
+        "SELECT COUNT(*) FROM {} p WHERE p.org_id = $1 AND {}",
+        kind.table(),
+        visibility::profile_visible(kind, "$1", "$2")
+    );
+    let (total,): (i64,) = sqlx::query_as(&sql)
+        .bind(org.to_string())
+        .bind(visibility::today())
+        .fetch_one(state.db.reader())
+        .await?;
+    Ok(Pager::new(asked, total, PAGE_SIZE, path))
 }
 
 /// 404 unless profile `id` belongs to `org`: only the owner's staff change a profile.

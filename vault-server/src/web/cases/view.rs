@@ -114,6 +114,7 @@ pub async fn links(state: &AppState, case: CaseId, org: OrgId) -> Result<Vec<Cas
         scope,
         &[case.to_string(), org.to_string()],
         Some(org),
+        None,
     )
     .await
 }

@@ -170,16 +170,25 @@ fn years(n: i64) -> u32 {
     u32::try_from(n.max(0)).unwrap_or(u32::MAX)
 }
 
+/// The query `sql` with `binds` as its `$1`, `$2`..., for the caller to bind more or run.
+pub fn bound<'q, T>(
+    sql: &'q str,
+    binds: &'q [String],
+) -> sqlx::query::QueryAs<'q, sqlx::Any, T, sqlx::any::AnyArguments<'q>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+{
+    binds
+        .iter()
+        .fold(sqlx::query_as::<_, T>(sql), sqlx::query::QueryAs::bind)
+}
+
 /// Runs `sql` with `binds` as its `$1`, `$2`... and reads every row.
 pub async fn fetch_all<T>(state: &AppState, sql: &str, binds: &[String]) -> sqlx::Result<Vec<T>>
 where
     T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
 {
-    let mut query = sqlx::query_as::<_, T>(sql);
-    for b in binds {
-        query = query.bind(b);
-    }
-    query.fetch_all(state.db.reader()).await
+    bound(sql, binds).fetch_all(state.db.reader()).await
 }
 
 /// Child profiles (aliased `p`) meeting `condition`, whose `$1`, `$2`... are `binds`, in the
