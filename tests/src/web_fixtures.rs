@@ -356,3 +356,25 @@ pub async fn post_link(
         )
         .await
 }
+
+/// Asserts that `page` refused a link with 422 because the family already has as many open
+/// links as its organisation allows; `open` is how the page counts them ("1 open link").
+pub fn assert_at_cap(page: &Page, open: &str) {
+    assert_eq!(page.status, 422, "{}", page.body);
+    let message = format!(
+        "This family already has {open}, the most your organisation allows. \
+         Withdraw or close one first."
+    );
+    assert_eq!(page.field_error("family"), Some(message));
+}
+
+/// Asserts that `page` refused a link with 422 because its family is not one of the
+/// poster's organisation's active families; `why` says which case this is.
+pub fn assert_not_our_family(page: &Page, why: &str) {
+    assert_eq!(page.status, 422, "{why}");
+    assert_eq!(
+        page.field_error("family").as_deref(),
+        Some("Choose one of your organisation's active families."),
+        "{why}"
+    );
+}

@@ -8,7 +8,7 @@ mod steps;
 use steps::{account, mail_to, register, NEW_PASSWORD};
 use vault_tests::platform::Platform;
 use vault_tests::web::{self, Account, Browser, PASSWORD};
-use vault_tests::web_fixtures::{north_with_manager, north_with_practitioner, pool};
+use vault_tests::web_fixtures::{north_with_manager, north_with_practitioner, pool, signed_in};
 
 const WAITING: &str = "Your registration is waiting for a manager of your organisation";
 
@@ -34,8 +34,7 @@ async fn a_registration_waits_until_a_manager_approves_it() {
     assert_eq!(waiting.status, 403);
     assert!(waiting.shows(WAITING), "{}", waiting.body);
 
-    let mut mo = Browser::new(&platform.url);
-    mo.sign_in("mo@north.example", PASSWORD).await;
+    let mut mo = signed_in(&platform, "mo@north.example").await;
     let members = mo.get("/members").await;
     assert_eq!(members.status, 200);
     assert!(members.shows("Ana Lee") && members.shows("ana@north.example"));
@@ -120,8 +119,7 @@ async fn a_family_is_approved_with_its_profile_and_a_bad_choice_is_named() {
     let (id, _, kind, _) = account(&pool, "sam@home.example").await.unwrap();
     assert_eq!(kind, "family");
 
-    let mut manager = Browser::new(&platform.url);
-    manager.sign_in("mo@north.example", PASSWORD).await;
+    let mut manager = signed_in(&platform, "mo@north.example").await;
     let review = manager.get(&format!("/members/{id}")).await;
     assert!(review.shows("adopter or foster carer") && review.shows("Sam and Alex"));
     let stranger = uuid::Uuid::new_v4().to_string();
@@ -163,8 +161,7 @@ async fn a_refused_registration_cannot_sign_in_and_is_told_by_e_mail() {
     register(&mut eve, org, "staff", "Eve Ward", "eve@else.example", "").await;
     let (id, ..) = account(&pool, "eve@else.example").await.unwrap();
 
-    let mut mo = Browser::new(&platform.url);
-    mo.sign_in("mo@north.example", PASSWORD).await;
+    let mut mo = signed_in(&platform, "mo@north.example").await;
     mo.get(&format!("/members/{id}")).await;
     let refused = mo.post(&format!("/members/{id}/refuse"), &[]).await;
     assert_eq!(refused.status, 303);
@@ -448,8 +445,7 @@ async fn managers_see_and_change_only_their_own_organisation() {
     .await;
     let (cy, ..) = account(&pool, "cy@north.example").await.unwrap();
 
-    let mut bea = Browser::new(&platform.url);
-    bea.sign_in("bea@bright.example", PASSWORD).await;
+    let mut bea = signed_in(&platform, "bea@bright.example").await;
     assert!(!bea.get("/members").await.shows("Cy Park"));
     assert_eq!(bea.get(&format!("/members/{cy}")).await.status, 404);
     assert_eq!(bea.get(&format!("/members/{ana}")).await.status, 404);
@@ -501,12 +497,10 @@ async fn a_removed_member_is_signed_out_at_once_and_a_manager_cannot_remove_them
     )
     .await;
     let pool = pool(&platform).await;
-    let mut ana_browser = Browser::new(&platform.url);
-    ana_browser.sign_in("ana@north.example", PASSWORD).await;
+    let mut ana_browser = signed_in(&platform, "ana@north.example").await;
     assert_eq!(ana_browser.get("/dashboard").await.status, 200);
 
-    let mut manager = Browser::new(&platform.url);
-    manager.sign_in("mo@north.example", PASSWORD).await;
+    let mut manager = signed_in(&platform, "mo@north.example").await;
     let list = manager.get("/members").await;
     assert!(list.shows("Manage Ana Lee") && !list.shows("Manage Mo Reid"));
     let own = manager.get(&format!("/members/{mo}")).await;
@@ -567,8 +561,7 @@ async fn vault_members_are_left_to_vaultctl_which_handles_their_keys() {
     let pat = waiting.keystore().user_id;
     let pool = pool(&platform).await;
 
-    let mut mo = Browser::new(&platform.url);
-    mo.sign_in("mo@north.example", PASSWORD).await;
+    let mut mo = signed_in(&platform, "mo@north.example").await;
     let list = mo.get("/members").await;
     assert!(list.shows("pat@example.org"));
     assert!(list.shows("Approve with <code>vaultctl org approve</code> after comparing"));

@@ -6,8 +6,8 @@ mod steps;
 
 use steps::{register, shown_code, ADMIN};
 use vault_tests::platform::Platform;
-use vault_tests::web::{self, Browser, PASSWORD};
-use vault_tests::web_fixtures::{north_with_manager, pool};
+use vault_tests::web::{self, Browser};
+use vault_tests::web_fixtures::{north_with_manager, pool, signed_in};
 
 /// A last day of licence far ahead, and one long past.
 const LATER: &str = "2099-12-31";
@@ -23,8 +23,7 @@ async fn admin(platform: &Platform) -> Browser {
 async fn only_the_platform_admin_opens_the_admin_pages() {
     let platform = Platform::start().await;
     let (org, _) = north_with_manager(&platform).await;
-    let mut mo = Browser::new(&platform.url);
-    mo.sign_in("mo@north.example", PASSWORD).await;
+    let mut mo = signed_in(&platform, "mo@north.example").await;
     for path in [
         "/admin/orgs".to_owned(),
         "/admin/orgs/new".to_owned(),

@@ -9,7 +9,7 @@ use vault_core::ids::{CaseId, OrgId, UserId};
 use vault_tests::platform::Platform;
 use vault_tests::web::{self, Account, Browser, Page, PASSWORD};
 use vault_tests::web_fixtures::{
-    self, child_profile, family_profile, number, send, two_sides, Child, Family, Sides,
+    self, child_profile, family_profile, number, send, signed_in, two_sides, Child, Family, Sides,
 };
 
 /// Words that appear only in Northshire's and Brightwater's records.
@@ -68,8 +68,7 @@ async fn another_organisations_ids_answer_not_found_on_every_page_and_form() {
     }
     nothing_changed(&world).await;
 
-    let mut nia = Browser::new(&platform.url);
-    nia.sign_in("nia@north.example", PASSWORD).await;
+    let mut nia = signed_in(platform, "nia@north.example").await;
     for path in &world.targets.own {
         let page = nia.get(path).await;
         assert_eq!(page.status, 200, "Northshire GET {path}: {}", page.body);
@@ -176,8 +175,7 @@ async fn world() -> World {
     let family = family_profile(platform, sides.bright, sides.bo, dee)
         .await
         .to_string();
-    let mut bo = Browser::new(&platform.url);
-    bo.sign_in("bo@bright.example", PASSWORD).await;
+    let mut bo = signed_in(platform, "bo@bright.example").await;
     let link = send(&mut bo, sides.child, sides.family).await;
     let case = CaseId::new().to_string();
     web_fixtures::exec(

@@ -4,14 +4,16 @@
 //! for their own family in a child their organisation may see, within the same cap, their
 //! social worker being told.
 
-use vault_tests::web::{self, Account, Browser, PASSWORD};
-use vault_tests::web_fixtures::{self, child_profile, post_link, says, send, Child, Sides};
+use vault_tests::web::{self, Account, Browser};
+use vault_tests::web_fixtures::{
+    self, assert_at_cap, assert_not_our_family, child_profile, post_link, says, send, signed_in,
+    Child, Sides,
+};
 
 /// [`Sides`], with Bo (the family's social worker) signed in.
 async fn sides_with_bo() -> (Sides, Browser) {
     let sides = web_fixtures::two_sides().await;
-    let mut bo = Browser::new(&sides.platform.url);
-    bo.sign_in("bo@bright.example", PASSWORD).await;
+    let bo = signed_in(&sides.platform, "bo@bright.example").await;
     (sides, bo)
 }
 
@@ -31,8 +33,7 @@ async fn sam(w: &Sides) -> Browser {
         &[&sam.to_string(), &w.family.to_string()],
     )
     .await;
-    let mut browser = Browser::new(&w.platform.url);
-    browser.sign_in("sam@family.example", PASSWORD).await;
+    let browser = signed_in(&w.platform, "sam@family.example").await;
     browser
 }
 
@@ -40,8 +41,7 @@ async fn sam(w: &Sides) -> Browser {
 async fn the_adopter_follows_their_own_link_and_changes_nothing() {
     let (w, mut bo) = sides_with_bo().await;
     let path = send(&mut bo, w.child, w.family).await;
-    let mut nia = Browser::new(&w.platform.url);
-    nia.sign_in("nia@north.example", PASSWORD).await;
+    let mut nia = signed_in(&w.platform, "nia@north.example").await;
     nia.get(&path).await;
     let mut sam_browser = sam(&w).await;
 
@@ -80,8 +80,7 @@ async fn the_adopter_follows_their_own_link_and_changes_nothing() {
         Account::Family,
     )
     .await;
-    let mut kim = Browser::new(&w.platform.url);
-    kim.sign_in("kim@family.example", PASSWORD).await;
+    let mut kim = signed_in(&w.platform, "kim@family.example").await;
     assert_eq!(
         kim.get(&path).await.status,
         404,
@@ -137,14 +136,7 @@ async fn an_adopter_expresses_interest_for_their_own_family_within_the_cap() {
     let second = child_profile(&w.platform, w.north, w.nia, cal).await;
     sam.get(&format!("/links/new?child={second}")).await;
     let capped = post_link(&mut sam, second, w.family).await;
-    assert_eq!(capped.status, 422);
-    assert_eq!(
-        capped.field_error("family").as_deref(),
-        Some(
-            "This family already has 1 open link, the most your organisation allows. \
-             Withdraw or close one first."
-        )
-    );
+    assert_at_cap(&capped, "1 open link");
     let other = web_fixtures::family_profile(
         &w.platform,
         w.bright,
@@ -156,11 +148,7 @@ async fn an_adopter_expresses_interest_for_their_own_family_within_the_cap() {
     )
     .await;
     let theirs = post_link(&mut sam, second, other).await;
-    assert_eq!(theirs.status, 422, "only their own family");
-    assert_eq!(
-        theirs.field_error("family").as_deref(),
-        Some("Choose one of your organisation's active families.")
-    );
+    assert_not_our_family(&theirs, "only their own family");
     let private = Child {
         children: &[("Eve", 5)],
         visibility: "own",

@@ -11,7 +11,7 @@ use std::time::Duration;
 use steps::{account, fake_smtp, register, server_with_smtp, until, ADMIN, NEW_PASSWORD};
 use vault_tests::platform::Platform;
 use vault_tests::web::{Browser, PASSWORD};
-use vault_tests::web_fixtures::{north_with_manager, number, pool, says, text};
+use vault_tests::web_fixtures::{north_with_manager, number, pool, says, signed_in, text};
 
 /// A pending practitioner `email` of a new organisation, approved by its manager through
 /// the app at `url` (which tells them so); answers the person's id.
@@ -115,8 +115,7 @@ async fn notifications_are_listed_opened_and_marked_read_by_their_owner_only() {
     let list = browser.get("/notifications").await;
     assert!(list.shows("1 unread notification."), "{}", list.body);
 
-    let mut mo = Browser::new(&platform.url);
-    mo.sign_in("mo@north.example", PASSWORD).await;
+    let mut mo = signed_in(&platform, "mo@north.example").await;
     mo.get("/notifications").await;
     let theirs = mo.post(&format!("/notifications/{second}/open"), &[]).await;
     assert_eq!(theirs.status, 404);

@@ -7,8 +7,7 @@
 mod steps;
 
 use steps::{child_form, create_child, create_family, did, family_form, jpeg, refused, upload};
-use vault_tests::web::{Browser, PASSWORD};
-use vault_tests::web_fixtures::{number, this_year};
+use vault_tests::web_fixtures::{number, signed_in, this_year};
 
 #[tokio::test]
 async fn a_sibling_group_is_profiled_edited_and_archived_with_each_change_on_its_trail() {
@@ -394,8 +393,7 @@ async fn forms_without_their_token_are_refused_and_write_nothing() {
     let id = create_child(&mut w.ana, &form).await;
     // Signed in, but holding only the sign-in page's token: no page of this session was
     // opened, as when a form is posted from another site.
-    let mut stale = Browser::new(&w.platform.url);
-    stale.sign_in("ana@north.example", PASSWORD).await;
+    let mut stale = signed_in(&w.platform, "ana@north.example").await;
     let path = format!("/children/{id}/photo");
     let forged = upload(&mut stale, &path, jpeg(100), "image/jpeg").await;
     assert_eq!(forged.status, 403);

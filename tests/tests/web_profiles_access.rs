@@ -7,8 +7,8 @@
 mod steps;
 
 use steps::{child_form, create_child, create_family, did, family_form, jpeg, upload};
-use vault_tests::web::{self, Account, Browser, PASSWORD};
-use vault_tests::web_fixtures::{exec, number};
+use vault_tests::web::{self, Account, Browser};
+use vault_tests::web_fixtures::{exec, number, signed_in};
 
 const VIEWS: &str = "SELECT views FROM child_profiles WHERE id = $1";
 
@@ -179,8 +179,7 @@ async fn each_profile_page_lists_the_links_of_the_viewers_organisation() {
         Account::Practitioner,
     )
     .await;
-    let mut cy = Browser::new(&w.platform.url);
-    cy.sign_in("cy@east.example", PASSWORD).await;
+    let mut cy = signed_in(&w.platform, "cy@east.example").await;
     let page = cy.get(&format!("/children/{child}")).await;
     assert_eq!(page.status, 200);
     assert!(
@@ -201,9 +200,7 @@ async fn adopter(w: &mut steps::World) -> (Browser, String) {
     );
     let form = family_form(w.ben_id).set("account", &sam.await.to_string());
     let id = create_family(&mut w.ben, &form).await;
-    let mut home = Browser::new(&w.platform.url);
-    home.sign_in("sam@home.example", PASSWORD).await;
-    (home, id)
+    (signed_in(&w.platform, "sam@home.example").await, id)
 }
 
 /// What Sam posts: one adult now, and a new household text.
@@ -248,8 +245,7 @@ async fn an_adopter_sees_only_their_own_profile_and_edits_it_only_when_allowed()
         Account::Family,
     );
     kim.await;
-    let mut waiting = Browser::new(&w.platform.url);
-    waiting.sign_in("kim@home.example", PASSWORD).await;
+    let mut waiting = signed_in(&w.platform, "kim@home.example").await;
     let none = waiting.get("/my/profile").await;
     assert_eq!(none.status, 200);
     assert!(none.shows("Your social worker has not set up your family profile in this app yet."));

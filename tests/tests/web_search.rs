@@ -5,8 +5,8 @@
 
 use vault_core::ids::{ChildProfileId, OrgId};
 use vault_tests::platform::Platform;
-use vault_tests::web::{self, Account, Browser, PASSWORD};
-use vault_tests::web_fixtures::{self, family_profile, says, Family};
+use vault_tests::web::{self, Account};
+use vault_tests::web_fixtures::{self, family_profile, says, signed_in, Family};
 
 struct World {
     platform: Platform,
@@ -72,8 +72,7 @@ async fn world() -> World {
 #[tokio::test]
 async fn families_are_ranked_for_our_child_with_their_reasons() {
     let w = world().await;
-    let mut nia = Browser::new(&w.platform.url);
-    nia.sign_in("nia@north.example", PASSWORD).await;
+    let mut nia = signed_in(&w.platform, "nia@north.example").await;
 
     let page = nia
         .get(&format!("/search/families?child={}", w.child))
@@ -129,8 +128,7 @@ async fn families_are_ranked_for_our_child_with_their_reasons() {
 #[tokio::test]
 async fn children_are_found_for_our_family_and_filters_narrow_them() {
     let w = world().await;
-    let mut bo = Browser::new(&w.platform.url);
-    bo.sign_in("bo@bright.example", PASSWORD).await;
+    let mut bo = signed_in(&w.platform, "bo@bright.example").await;
 
     let page = bo
         .get(&format!("/search/children?family={}", w.bright_family))
@@ -175,8 +173,7 @@ async fn children_are_found_for_our_family_and_filters_narrow_them() {
 #[tokio::test]
 async fn bad_filters_are_shown_next_to_their_field() {
     let w = world().await;
-    let mut nia = Browser::new(&w.platform.url);
-    nia.sign_in("nia@north.example", PASSWORD).await;
+    let mut nia = signed_in(&w.platform, "nia@north.example").await;
 
     let page = nia
         .get("/search/families?age_min=abc&siblings=0&health=extreme")
@@ -208,16 +205,14 @@ async fn bad_filters_are_shown_next_to_their_field() {
 #[tokio::test]
 async fn a_search_is_ranked_only_for_our_own_profiles_and_only_for_staff() {
     let w = world().await;
-    let mut bo = Browser::new(&w.platform.url);
-    bo.sign_in("bo@bright.example", PASSWORD).await;
+    let mut bo = signed_in(&w.platform, "bo@bright.example").await;
     let theirs = bo.get(&format!("/search/families?child={}", w.child)).await;
     assert_eq!(
         theirs.status, 404,
         "Northshire's child is not Brightwater's to rank for"
     );
     assert_eq!(bo.get("/search/families?child=not-an-id").await.status, 404);
-    let mut nia = Browser::new(&w.platform.url);
-    nia.sign_in("nia@north.example", PASSWORD).await;
+    let mut nia = signed_in(&w.platform, "nia@north.example").await;
     let family = nia
         .get(&format!("/search/children?family={}", w.bright_family))
         .await;
@@ -231,8 +226,7 @@ async fn a_search_is_ranked_only_for_our_own_profiles_and_only_for_staff() {
         Account::Family,
     )
     .await;
-    let mut fay = Browser::new(&w.platform.url);
-    fay.sign_in("fay@family.example", PASSWORD).await;
+    let mut fay = signed_in(&w.platform, "fay@family.example").await;
     assert_eq!(fay.get("/search").await.status, 403);
     assert_eq!(fay.get("/search/children").await.status, 403);
 }
