@@ -32,28 +32,30 @@ pub async fn exec(platform: &Platform, sql: &str, binds: &[&str]) {
     pool.close().await;
 }
 
-/// One number a query answers, such as a count.
-pub async fn number(platform: &Platform, sql: &str, binds: &[&str]) -> i64 {
+/// The one value of the one row `sql` answers, with text parameters.
+async fn one<T>(platform: &Platform, sql: &str, binds: &[&str]) -> T
+where
+    T: Send + Unpin,
+    (T,): for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+{
     let pool = pool(platform).await;
-    let mut query = sqlx::query_as::<_, (i64,)>(sql);
+    let mut query = sqlx::query_as::<_, (T,)>(sql);
     for b in binds {
         query = query.bind(*b);
     }
-    let (n,) = query.fetch_one(&pool).await.unwrap();
+    let (value,) = query.fetch_one(&pool).await.unwrap();
     pool.close().await;
-    n
+    value
+}
+
+/// One number a query answers, such as a count.
+pub async fn number(platform: &Platform, sql: &str, binds: &[&str]) -> i64 {
+    one(platform, sql, binds).await
 }
 
 /// One text a query answers.
 pub async fn text(platform: &Platform, sql: &str, binds: &[&str]) -> String {
-    let pool = pool(platform).await;
-    let mut query = sqlx::query_as::<_, (String,)>(sql);
-    for b in binds {
-        query = query.bind(*b);
-    }
-    let (t,) = query.fetch_one(&pool).await.unwrap();
-    pool.close().await;
-    t
+    one(platform, sql, binds).await
 }
 
 /// Northshire Council, with its manager Mo Reid (`mo@north.example`, password
