@@ -74,6 +74,20 @@ pub async fn record(tx: &mut Tx, entry: Entry<'_>) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// Records `summary` on the trail of organisation `org` itself (its licence, its members),
+/// as done by `actor`.
+pub async fn record_org(tx: &mut Tx, actor: UserId, org: OrgId, summary: &str) -> sqlx::Result<()> {
+    let entry = Entry {
+        actor: Some(actor),
+        org_id: org,
+        other_org_id: None,
+        subject: Subject::Org,
+        subject_id: org.to_string(),
+        summary,
+    };
+    record(tx, entry).await
+}
+
 /// One entry as a page shows it.
 pub struct Shown {
     /// When, in words.

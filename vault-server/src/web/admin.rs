@@ -14,7 +14,7 @@ use axum::Router;
 use secrecy::ExposeSecret;
 use vault_core::ids::OrgId;
 
-use super::activity::{self, Entry, Subject};
+use super::activity::{self, Subject};
 use super::form::{Empty, Form, Id};
 use super::licence::{self, DEFAULT_OPEN_LINK_CAP};
 use super::page::PageResult;
@@ -23,7 +23,6 @@ use super::paging::{Asked, Pager, PAGE_SIZE};
 use super::session::Viewer;
 use crate::auth;
 use crate::db::audit::{self, Event};
-use crate::db::Tx;
 use crate::state::AppState;
 
 mod licence_form;
@@ -189,7 +188,7 @@ async fn create_org(
         "created the organisation with {}",
         licence_summary(&settings)
     );
-    org_activity(&mut tx, &viewer, org, &summary).await?;
+    activity::record_org(&mut tx, viewer.user_id, org, &summary).await?;
     tx.commit().await?;
     tracing::info!(org.id = %org, "organisation created");
     // Shown on this answer only: a redirect would need the code in a URL or stored.
@@ -200,18 +199,6 @@ async fn create_org(
         code: code.expose_secret().to_owned(),
         created: true,
     })
-}
-
-async fn org_activity(tx: &mut Tx, viewer: &Viewer, org: OrgId, summary: &str) -> sqlx::Result<()> {
-    let entry = Entry {
-        actor: Some(viewer.user_id),
-        org_id: org,
-        other_org_id: None,
-        subject: Subject::Org,
-        subject_id: org.to_string(),
-        summary,
-    };
-    activity::record(tx, entry).await
 }
 
 /// Name, whether the vault keys are set up, and creation time of `org`; or "not found".
@@ -281,7 +268,7 @@ async fn update_org(
     let mut tx = state.db.begin().await?;
     licence::save(&mut tx, org, &settings).await?;
     let summary = format!("changed the {}", licence_summary(&settings));
-    org_activity(&mut tx, &viewer, org, &summary).await?;
+    activity::record_org(&mut tx, viewer.user_id, org, &summary).await?;
     tx.commit().await?;
     tracing::info!(org.id = %org, "licence changed");
     Ok(see_other("/admin/orgs"))
@@ -327,7 +314,7 @@ async fn new_invite(
         case_id: None,
     };
     audit::record(&mut tx, event).await?;
-    org_activity(&mut tx, &viewer, org, "issued a new invitation code").await?;
+    activity::record_org(&mut tx, viewer.user_id, org, "issued a new invitation code").await?;
     tx.commit().await?;
     tracing::info!(org.id = %org, "invitation code reissued");
     render(&CodePage {

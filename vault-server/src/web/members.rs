@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use vault_core::ids::{OrgId, UserId};
 
-use super::activity::{self, Entry, Subject};
+use super::activity::{self, Subject};
 use super::form::{Empty, Form, Id};
 use super::notify;
 use super::page::PageResult;
@@ -233,8 +233,17 @@ async fn person_page(
     person_answer(&state, &viewer, p, None, FieldErrors::new()).await
 }
 
-/// 409 unless `p` is a web account in state `status`.
-fn expect_web(p: &Person, status: &str) -> PageResult<()> {
+/// The person `user` of the manager's organisation (404 otherwise), who must be a web
+/// account in state `status` (409 otherwise): what approving, refusing and removing start
+/// from.
+async fn web_account(
+    state: &AppState,
+    viewer: &Viewer,
+    user: UserId,
+    status: &str,
+) -> PageResult<(OrgId, Person)> {
+    let org = viewer.manager_org()?;
+    let p = load(state, org, user).await?;
     if !p.web_account() {
         return Err(PageError::Conflict(
             "vault members are approved and removed with vaultctl, which handles their keys",
@@ -245,7 +254,7 @@ fn expect_web(p: &Person, status: &str) -> PageResult<()> {
             "this person's registration has already been dealt with",
         ));
     }
-    Ok(())
+    Ok((org, p))
 }
 
 /// Moves `user` from status `from` to `to` (with `role` as member role), or 409 when another
@@ -296,15 +305,7 @@ async fn record(
         case_id: None,
     };
     audit::record(tx, event).await?;
-    let entry = Entry {
-        actor: Some(viewer.user_id),
-        org_id: org,
-        other_org_id: None,
-        subject: Subject::Org,
-        subject_id: org.to_string(),
-        summary,
-    };
-    activity::record(tx, entry).await
+    activity::record_org(tx, viewer.user_id, org, summary).await
 }
 
 #[tracing::instrument(
@@ -318,9 +319,7 @@ async fn refuse(
     Id(user): Id<UserId>,
     Form(Empty {}): Form<Empty>,
 ) -> PageResult {
-    let org = viewer.manager_org()?;
-    let p = load(&state, org, user).await?;
-    expect_web(&p, "pending")?;
+    let (org, p) = web_account(&state, &viewer, user, "pending").await?;
     let mut tx = state.db.begin().await?;
     set_status(&mut tx, org, user, "pending", "removed", None).await?;
     let org_name = viewer.org_name.clone().unwrap_or_default();
@@ -353,14 +352,13 @@ async fn remove(
     Id(user): Id<UserId>,
     Form(Empty {}): Form<Empty>,
 ) -> PageResult {
-    let org = viewer.manager_org()?;
-    let p = load(&state, org, user).await?;
+    viewer.manager_org()?;
     if user == viewer.user_id {
         return Err(PageError::Conflict(
             "you cannot remove yourself; ask another manager",
         ));
     }
-    expect_web(&p, "active")?;
+    let (org, p) = web_account(&state, &viewer, user, "active").await?;
     let mut tx = state.db.begin().await?;
     set_status(&mut tx, org, user, "active", "removed", None).await?;
     let at = now();

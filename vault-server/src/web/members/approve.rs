@@ -7,7 +7,7 @@ use axum::extract::State;
 use serde::Deserialize;
 use vault_core::ids::{FamilyProfileId, OrgId, UserId};
 
-use super::{expect_web, free_profiles, load, person_answer, record, set_status, Person};
+use super::{free_profiles, person_answer, record, set_status, web_account, Person};
 use crate::db::{now, Tx};
 use crate::state::AppState;
 use crate::web::activity::{self, Entry, Subject};
@@ -89,9 +89,7 @@ pub(super) async fn approve(
     Id(user): Id<UserId>,
     Form(form): Form<ApproveForm>,
 ) -> PageResult {
-    let org = viewer.manager_org()?;
-    let p = load(&state, org, user).await?;
-    expect_web(&p, "pending")?;
+    let (org, p) = web_account(&state, &viewer, user, "pending").await?;
     let approval = match check_approval(&state, org, &p, &form).await? {
         Ok(approval) => approval,
         Err(errors) => {
