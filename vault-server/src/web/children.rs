@@ -20,7 +20,7 @@ use super::profile_child_db as child_db;
 use super::profile_edit::{self, Editable};
 use super::profile_fields::{Choices, Fields, Sharing, SharingView};
 use super::profile_page::{self, Common};
-use super::profile_store;
+use super::profile_store::{self, Opened};
 use super::profile_words::{label, options, LevelView, Opt, LEGAL_STATUSES, MONTHS};
 use super::session::Viewer;
 use super::visibility::{self, Kind};
@@ -248,9 +248,7 @@ async fn show(
     viewer: Viewer,
     Id(id): Id<ChildProfileId>,
 ) -> PageResult {
-    let org = viewer.staff_org()?;
-    let id = id.to_string();
-    let owner = profile_store::visible_owner(&state, Kind::Child, &id, org).await?;
+    let Opened { org, id, owner } = profile_store::open(&state, &viewer, Kind::Child, id).await?;
     let values = child_db::load(&state, &id, org).await?;
     let p = profile_page::common(&state, Kind::Child, &id, org, owner, &values.sharing).await?;
     let activity = profile_page::trail(&state, Subject::Child, &p, org).await?;

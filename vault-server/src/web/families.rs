@@ -20,7 +20,7 @@ use super::profile_family::{FamilyValues, OwnView};
 use super::profile_family_db as family_db;
 use super::profile_fields::{Choices, Fields, Sharing, SharingView};
 use super::profile_page::{self, Common};
-use super::profile_store;
+use super::profile_store::{self, Opened};
 use super::profile_words::{
     label, options, options_of, LevelView, Opt, APPROVAL_STATUSES, FAMILY_KINDS, STATUSES,
 };
@@ -300,9 +300,7 @@ async fn show(
     viewer: Viewer,
     Id(id): Id<FamilyProfileId>,
 ) -> PageResult {
-    let org = viewer.staff_org()?;
-    let id = id.to_string();
-    let owner = profile_store::visible_owner(&state, Kind::Family, &id, org).await?;
+    let Opened { org, id, owner } = profile_store::open(&state, &viewer, Kind::Family, id).await?;
     let values = family_db::load(&state, &id, org).await?;
     let p = profile_page::common(&state, Kind::Family, &id, org, owner, &values.sharing).await?;
     let activity = profile_page::trail(&state, Subject::Family, &p, org).await?;

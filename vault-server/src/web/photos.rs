@@ -83,10 +83,8 @@ async fn serve_child(
     viewer: Viewer,
     Id(id): Id<ChildProfileId>,
 ) -> PageResult {
-    let org = viewer.staff_org()?;
-    let id = id.to_string();
-    profile_store::visible_owner(&state, Kind::Child, &id, org).await?;
-    serve(&state, Kind::Child, &id).await
+    let opened = profile_store::open(&state, &viewer, Kind::Child, id).await?;
+    serve(&state, Kind::Child, &opened.id).await
 }
 
 async fn serve_family(
@@ -94,10 +92,8 @@ async fn serve_family(
     viewer: Viewer,
     Id(id): Id<FamilyProfileId>,
 ) -> PageResult {
-    let org = viewer.staff_org()?;
-    let id = id.to_string();
-    profile_store::visible_owner(&state, Kind::Family, &id, org).await?;
-    serve(&state, Kind::Family, &id).await
+    let opened = profile_store::open(&state, &viewer, Kind::Family, id).await?;
+    serve(&state, Kind::Family, &opened.id).await
 }
 
 async fn serve_mine(State(state): State<AppState>, viewer: Viewer) -> PageResult {

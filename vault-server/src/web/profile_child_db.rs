@@ -6,11 +6,12 @@
 
 use vault_core::ids::{OrgId, UserId};
 
-use super::page::{PageError, PageResult};
+use super::page::PageResult;
 use super::profile_child::{ChildValues, Row, NEED_KEYS};
 use super::profile_fields::Sharing;
+use super::profile_store::visible_row;
 use super::profile_words::Levels;
-use super::visibility::{self, Kind};
+use super::visibility::Kind;
 use crate::db::{now, Tx};
 use crate::state::AppState;
 
@@ -34,19 +35,10 @@ struct Stored {
 
 /// Loads child profile `id` as organisation `viewer` may see it; 404 otherwise.
 pub async fn load(state: &AppState, id: &str, viewer: OrgId) -> PageResult<ChildValues> {
-    let sql = format!(
-        "SELECT legal_status, region, need_health, need_development, need_education, \
+    let columns = "legal_status, region, need_health, need_development, need_education, \
          need_contact, needs_notes, likes, personality, social_worker, case_id, visibility, \
-         status FROM child_profiles p WHERE p.id = $3 AND {}",
-        visibility::profile_visible(Kind::Child, "$1", "$2")
-    );
-    let stored: Stored = sqlx::query_as(&sql)
-        .bind(viewer.to_string())
-        .bind(visibility::today())
-        .bind(id)
-        .fetch_optional(state.db.reader())
-        .await?
-        .ok_or(PageError::NotFound)?;
+         status";
+    let stored: Stored = visible_row(state, Kind::Child, columns, id, viewer).await?;
     let rows: Vec<(String, i64, i64)> = sqlx::query_as(
         "SELECT name, birth_month, birth_year FROM children WHERE profile_id = $1 \
          ORDER BY position",
@@ -97,7 +89,8 @@ fn case_or_null(case: &str) -> Option<&str> {
     (!case.is_empty()).then_some(case)
 }
 
-/// Stores a new profile `id` of `org`, made by `creator`.
+/// Stores a new profile `id` of `org`, made by `creator`: the row with what never changes,
+/// then its fields as an edit writes them.
 pub async fn insert(
     tx: &mut Tx,
     id: &str,
@@ -105,37 +98,23 @@ pub async fn insert(
     creator: UserId,
     v: &ChildValues,
 ) -> sqlx::Result<()> {
-    let at = now();
     sqlx::query(
-        "INSERT INTO child_profiles (id, org_id, social_worker, case_id, legal_status, region, \
-         need_health, need_development, need_education, need_contact, needs_notes, likes, \
-         personality, visibility, status, views, created_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 0, $16, \
-         $17, $17)",
+        "INSERT INTO child_profiles (id, org_id, created_by, views, created_at, updated_at, \
+         social_worker, case_id, legal_status, region, need_health, need_development, \
+         need_education, need_contact, needs_notes, likes, personality, visibility, status) \
+         VALUES ($1, $2, $3, 0, $4, $4, $3, NULL, '', '', '', '', '', '', '', '', '', 'own', \
+         'active')",
     )
     .bind(id)
     .bind(org.to_string())
-    .bind(&v.sharing.social_worker)
-    .bind(case_or_null(&v.sharing.case))
-    .bind(&v.legal_status)
-    .bind(&v.sharing.region)
-    .bind(&v.needs.values[0])
-    .bind(&v.needs.values[1])
-    .bind(&v.needs.values[2])
-    .bind(&v.needs.values[3])
-    .bind(&v.needs_notes)
-    .bind(&v.likes)
-    .bind(&v.personality)
-    .bind(&v.sharing.visibility)
-    .bind(&v.sharing.status)
     .bind(creator.to_string())
-    .bind(at)
+    .bind(now())
     .execute(&mut **tx)
     .await?;
-    save_children(tx, id, v).await
+    update(tx, id, org, v).await
 }
 
-/// Replaces the fields of profile `id` of `org`.
+/// Replaces the fields of profile `id` of `org`, its children and named organisations.
 pub async fn update(tx: &mut Tx, id: &str, org: OrgId, v: &ChildValues) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE child_profiles SET social_worker = $1, case_id = $2, legal_status = $3, \
@@ -161,14 +140,16 @@ pub async fn update(tx: &mut Tx, id: &str, org: OrgId, v: &ChildValues) -> sqlx:
     .bind(org.to_string())
     .execute(&mut **tx)
     .await?;
+    save_children(tx, id, v).await
+}
+
+/// Writes the children of profile `id` again, in the order given, and its named
+/// organisations.
+async fn save_children(tx: &mut Tx, id: &str, v: &ChildValues) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM children WHERE profile_id = $1")
         .bind(id)
         .execute(&mut **tx)
         .await?;
-    save_children(tx, id, v).await
-}
-
-async fn save_children(tx: &mut Tx, id: &str, v: &ChildValues) -> sqlx::Result<()> {
     for (position, row) in v.rows.iter().enumerate() {
         let (month, year) = row.born();
         sqlx::query(

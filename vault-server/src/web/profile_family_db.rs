@@ -4,11 +4,12 @@
 
 use vault_core::ids::{OrgId, UserId};
 
-use super::page::{PageError, PageResult};
+use super::page::PageResult;
 use super::profile_family::{num, own, FamilyValues, MEET_KEYS};
 use super::profile_fields::Sharing;
+use super::profile_store::visible_row;
 use super::profile_words::Levels;
-use super::visibility::{self, Kind};
+use super::visibility::Kind;
 use crate::db::{now, Tx};
 use crate::state::AppState;
 
@@ -45,17 +46,7 @@ const COLUMNS: &str = "name, family_kind, adults, children_at_home, household, a
 
 /// Loads family profile `id` as organisation `viewer` may see it; 404 otherwise.
 pub async fn load(state: &AppState, id: &str, viewer: OrgId) -> PageResult<FamilyValues> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM family_profiles p WHERE p.id = $3 AND {}",
-        visibility::profile_visible(Kind::Family, "$1", "$2")
-    );
-    let s: Stored = sqlx::query_as(&sql)
-        .bind(viewer.to_string())
-        .bind(visibility::today())
-        .bind(id)
-        .fetch_optional(state.db.reader())
-        .await?
-        .ok_or(PageError::NotFound)?;
+    let s: Stored = visible_row(state, Kind::Family, COLUMNS, id, viewer).await?;
     let orgs = super::profile_store::named_orgs(state, Kind::Family, id).await?;
     Ok(FamilyValues {
         name: s.name,

@@ -2,7 +2,7 @@
 //! the choices of a profile form, the organisations a profile is shown to by name, view
 //! counts, photos and the links section of a profile page.
 //!
-//! Every read of a profile by id goes through [`visible_owner`], which applies the one
+//! Every read of a profile by id goes through [`visible_row`], which applies the one
 //! visibility rule of [`super::visibility`]; an id the viewer may not see is "not found".
 
 use vault_core::ids::OrgId;
@@ -10,6 +10,7 @@ use vault_core::ids::OrgId;
 use super::page::{PageError, PageResult};
 use super::paging::{Asked, Pager, PAGE_SIZE};
 use super::profile_fields::{join_names, Choices};
+use super::session::Viewer;
 use super::visibility::{self, Kind};
 use crate::db::Tx;
 use crate::state::AppState;
@@ -21,6 +22,32 @@ fn named_table(kind: Kind) -> &'static str {
     }
 }
 
+/// The `columns` of profile `id` (aliased `p`) when organisation `viewer` may see it; 404
+/// otherwise. Every read of one profile goes through here.
+pub async fn visible_row<T>(
+    state: &AppState,
+    kind: Kind,
+    columns: &str,
+    id: &str,
+    viewer: OrgId,
+) -> PageResult<T>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let sql = format!(
+        "SELECT {columns} FROM {} p WHERE p.id = $3 AND {}",
+        kind.table(),
+        visibility::profile_visible(kind, "$1", "$2")
+    );
+    sqlx::query_as(&sql)
+        .bind(viewer.to_string())
+        .bind(visibility::today())
+        .bind(id)
+        .fetch_optional(state.db.reader())
+        .await?
+        .ok_or(PageError::NotFound)
+}
+
 /// The owning organisation of profile `id` when `viewer` may see it; 404 otherwise.
 pub async fn visible_owner(
     state: &AppState,
@@ -28,19 +55,33 @@ pub async fn visible_owner(
     id: &str,
     viewer: OrgId,
 ) -> PageResult<OrgId> {
-    let sql = format!(
-        "SELECT p.org_id FROM {} p WHERE p.id = $3 AND {}",
-        kind.table(),
-        visibility::profile_visible(kind, "$1", "$2")
-    );
-    let row: Option<(String,)> = sqlx::query_as(&sql)
-        .bind(viewer.to_string())
-        .bind(visibility::today())
-        .bind(id)
-        .fetch_optional(state.db.reader())
-        .await?;
-    let (org,) = row.ok_or(PageError::NotFound)?;
+    let (org,): (String,) = visible_row(state, kind, "p.org_id", id, viewer).await?;
     Ok(crate::db::codec::parse(&org)?)
+}
+
+/// Where a staff page about one profile starts: the viewer's organisation, the profile's
+/// id as stored, and its owner.
+pub struct Opened {
+    /// The viewer's organisation.
+    pub org: OrgId,
+    /// The profile's id.
+    pub id: String,
+    /// The organisation that owns the profile.
+    pub owner: OrgId,
+}
+
+/// Opens profile `id` of `kind` for a practitioner or manager: 403 for anyone else, 404 when
+/// their organisation may not see it.
+pub async fn open(
+    state: &AppState,
+    viewer: &Viewer,
+    kind: Kind,
+    id: impl ToString,
+) -> PageResult<Opened> {
+    let org = viewer.staff_org()?;
+    let id = id.to_string();
+    let owner = visible_owner(state, kind, &id, org).await?;
+    Ok(Opened { org, id, owner })
 }
 
 /// Page `asked` of organisation `org`'s own profiles of `kind`, listed at `path`.
