@@ -9,7 +9,7 @@ use vault_core::ids::{OrgId, UserId};
 use super::page::PageResult;
 use super::profile_child::{ChildValues, Row, NEED_KEYS};
 use super::profile_fields::Sharing;
-use super::profile_store::visible_row;
+use super::profile_store::{self, or_null, visible_row};
 use super::profile_words::Levels;
 use super::visibility::Kind;
 use crate::db::{now, Tx};
@@ -46,7 +46,7 @@ pub async fn load(state: &AppState, id: &str, viewer: OrgId) -> PageResult<Child
     .bind(id)
     .fetch_all(state.db.reader())
     .await?;
-    let orgs = super::profile_store::named_orgs(state, Kind::Child, id).await?;
+    let orgs = profile_store::named_orgs(state, Kind::Child, id).await?;
     Ok(values(stored, rows, orgs))
 }
 
@@ -85,10 +85,6 @@ fn values(stored: Stored, rows: Vec<(String, i64, i64)>, orgs: Vec<String>) -> C
     }
 }
 
-fn case_or_null(case: &str) -> Option<&str> {
-    (!case.is_empty()).then_some(case)
-}
-
 /// Stores a new profile `id` of `org`, made by `creator`: the row with what never changes,
 /// then its fields as an edit writes them.
 pub async fn insert(
@@ -98,19 +94,12 @@ pub async fn insert(
     creator: UserId,
     v: &ChildValues,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO child_profiles (id, org_id, created_by, views, created_at, updated_at, \
-         social_worker, case_id, legal_status, region, need_health, need_development, \
-         need_education, need_contact, needs_notes, likes, personality, visibility, status) \
-         VALUES ($1, $2, $3, 0, $4, $4, $3, NULL, '', '', '', '', '', '', '', '', '', 'own', \
-         'active')",
-    )
-    .bind(id)
-    .bind(org.to_string())
-    .bind(creator.to_string())
-    .bind(now())
-    .execute(&mut **tx)
-    .await?;
+    let blank = (
+        "legal_status, region, need_health, need_development, need_education, need_contact, \
+         needs_notes, likes, personality",
+        "'', '', '', '', '', '', '', '', ''",
+    );
+    profile_store::insert_blank(tx, Kind::Child, (id, org, creator), blank).await?;
     update(tx, id, org, v).await
 }
 
@@ -123,7 +112,7 @@ pub async fn update(tx: &mut Tx, id: &str, org: OrgId, v: &ChildValues) -> sqlx:
          status = $13, updated_at = $14 WHERE id = $15 AND org_id = $16",
     )
     .bind(&v.sharing.social_worker)
-    .bind(case_or_null(&v.sharing.case))
+    .bind(or_null(&v.sharing.case))
     .bind(&v.legal_status)
     .bind(&v.sharing.region)
     .bind(&v.needs.values[0])
@@ -165,5 +154,5 @@ async fn save_children(tx: &mut Tx, id: &str, v: &ChildValues) -> sqlx::Result<(
         .execute(&mut **tx)
         .await?;
     }
-    super::profile_store::save_named(tx, Kind::Child, id, &v.sharing.orgs).await
+    profile_store::save_named(tx, Kind::Child, id, &v.sharing.orgs).await
 }

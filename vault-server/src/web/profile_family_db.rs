@@ -7,7 +7,7 @@ use vault_core::ids::{OrgId, UserId};
 use super::page::PageResult;
 use super::profile_family::{num, own, FamilyValues, MEET_KEYS};
 use super::profile_fields::Sharing;
-use super::profile_store::visible_row;
+use super::profile_store::{self, or_null, visible_row};
 use super::profile_words::Levels;
 use super::visibility::Kind;
 use crate::db::{now, Tx};
@@ -47,7 +47,7 @@ const COLUMNS: &str = "name, family_kind, adults, children_at_home, household, a
 /// Loads family profile `id` as organisation `viewer` may see it; 404 otherwise.
 pub async fn load(state: &AppState, id: &str, viewer: OrgId) -> PageResult<FamilyValues> {
     let s: Stored = visible_row(state, Kind::Family, COLUMNS, id, viewer).await?;
-    let orgs = super::profile_store::named_orgs(state, Kind::Family, id).await?;
+    let orgs = profile_store::named_orgs(state, Kind::Family, id).await?;
     Ok(FamilyValues {
         name: s.name,
         family_kind: s.family_kind,
@@ -101,11 +101,8 @@ pub async fn accounts(
     .await
 }
 
-fn or_null(value: &str) -> Option<&str> {
-    (!value.is_empty()).then_some(value)
-}
-
-/// Stores a new profile `id` of `org`, made by `creator`.
+/// Stores a new profile `id` of `org`, made by `creator`: the row with what never changes,
+/// then its fields as an edit writes them.
 pub async fn insert(
     tx: &mut Tx,
     id: &str,
@@ -113,20 +110,13 @@ pub async fn insert(
     creator: UserId,
     v: &FamilyValues,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO family_profiles (id, org_id, created_by, views, created_at, updated_at, \
-         name, family_kind, adults, children_at_home, household, approval_status, \
+    let blank = (
+        "name, family_kind, adults, children_at_home, household, approval_status, \
          approval_terms, meet_health, meet_development, meet_education, meet_contact, age_min, \
-         age_max, children_max, region, description, account_user_id, social_worker, \
-         case_id, visibility, status) VALUES ($1, $2, $3, 0, $4, $4, '', '', 0, 0, '', '', '', \
-         '', '', '', '', 0, 0, 0, '', '', NULL, $3, NULL, 'own', 'active')",
-    )
-    .bind(id)
-    .bind(org.to_string())
-    .bind(creator.to_string())
-    .bind(now())
-    .execute(&mut **tx)
-    .await?;
+         age_max, children_max, region, description",
+        "'', '', 0, 0, '', '', '', '', '', '', '', 0, 0, 0, '', ''",
+    );
+    profile_store::insert_blank(tx, Kind::Family, (id, org, creator), blank).await?;
     update(tx, id, org, v).await
 }
 
@@ -156,7 +146,7 @@ pub async fn update(tx: &mut Tx, id: &str, org: OrgId, v: &FamilyValues) -> sqlx
     .bind(org.to_string())
     .execute(&mut **tx)
     .await?;
-    super::profile_store::save_named(tx, Kind::Family, id, &v.sharing.orgs).await?;
+    profile_store::save_named(tx, Kind::Family, id, &v.sharing.orgs).await?;
     update_own(tx, id, org, v).await
 }
 

@@ -5,7 +5,7 @@
 //! Every read of a profile by id goes through [`visible_row`], which applies the one
 //! visibility rule of [`super::visibility`]; an id the viewer may not see is "not found".
 
-use vault_core::ids::OrgId;
+use vault_core::ids::{OrgId, UserId};
 
 use super::page::{PageError, PageResult};
 use super::paging::{Asked, Pager, PAGE_SIZE};
@@ -57,6 +57,40 @@ pub async fn visible_owner(
 ) -> PageResult<OrgId> {
     let (org,): (String,) = visible_row(state, kind, "p.org_id", id, viewer).await?;
     Ok(crate::db::codec::parse(&org)?)
+}
+
+/// Writes the row of a new profile `id` of `kind` and `org`, made by `creator`, with what
+/// never changes (owner, creator, times, no views yet) and the placeholder `blank` values of
+/// the other columns (`blank.0` names them, `blank.1` gives them), which the kind's update
+/// then fills in the same transaction: so each kind binds its fields in one place.
+pub async fn insert_blank(
+    tx: &mut Tx,
+    kind: Kind,
+    (id, org, creator): (&str, OrgId, UserId),
+    blank: (&str, &str),
+) -> sqlx::Result<()> {
+    let sql = format!(
+        "INSERT INTO {} (id, org_id, created_by, views, created_at, updated_at, social_worker, \
+         case_id, visibility, status, {}) VALUES ($1, $2, $3, 0, $4, $4, $3, NULL, 'own', \
+         'active', {})",
+        kind.table(),
+        blank.0,
+        blank.1
+    );
+    sqlx::query(&sql)
+        .bind(id)
+        .bind(org.to_string())
+        .bind(creator.to_string())
+        .bind(crate::db::now())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// `None` (SQL NULL) for an empty form value such as "no case file".
+#[must_use]
+pub fn or_null(value: &str) -> Option<&str> {
+    (!value.is_empty()).then_some(value)
 }
 
 /// Where a staff page about one profile starts: the viewer's organisation, the profile's
