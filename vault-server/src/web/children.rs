@@ -9,22 +9,20 @@ use askama::Template;
 use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
-use vault_core::ids::{ChildProfileId, OrgId, UserId};
+use vault_core::ids::{ChildProfileId, OrgId};
 
-use super::activity::{Shown, Subject};
+use super::activity::Shown;
 use super::form::Id;
 use super::page::{render, Chrome, FieldErrors, PageResult};
 use super::paging::{Asked, Pager};
 use super::profile_child::{age_text, this_month, ChildValues, RowView};
-use super::profile_child_db as child_db;
 use super::profile_edit::{self, Editable};
-use super::profile_fields::{Choices, Fields, Sharing, SharingView};
+use super::profile_fields::{Choices, SharingView};
 use super::profile_page::{self, Common};
-use super::profile_store::{self, Opened};
+use super::profile_store;
 use super::profile_words::{label, options, LevelView, Opt, LEGAL_STATUSES, MONTHS};
 use super::session::Viewer;
 use super::visibility::{self, Kind};
-use crate::db::Tx;
 use crate::state::AppState;
 
 /// The child profile routes; photos are in [`super::photos`].
@@ -119,9 +117,10 @@ async fn list(State(state): State<AppState>, viewer: Viewer, asked: Asked) -> Pa
     })
 }
 
+/// The add and edit form.
 #[derive(Template)]
 #[template(path = "children_form.html")]
-struct FormPage {
+pub struct FormPage {
     c: Chrome,
     action: String,
     cancel: String,
@@ -172,51 +171,25 @@ fn form_page(
 impl Editable for ChildValues {
     const KIND: Kind = Kind::Child;
     const BASE: &'static str = "children";
+    type Page = FormPage;
+    type Offer = Choices;
 
-    fn fresh(creator: UserId, region: String) -> Self {
-        Self::blank(creator, region)
+    async fn offer(state: &AppState, org: OrgId, id: &str) -> PageResult<Choices> {
+        Ok(profile_store::choices(state, Kind::Child, org, id).await?)
     }
 
-    fn posted(fields: &Fields) -> Self {
-        Self::read(fields)
+    fn check_with(&mut self, choices: &Choices) -> FieldErrors {
+        self.check(choices, this_month())
     }
 
-    fn shared(&self) -> &Sharing {
-        &self.sharing
-    }
-
-    fn changed_from(&self, old: &Self) -> Option<String> {
-        self.changes(old)
-    }
-
-    async fn checked(&mut self, state: &AppState, org: OrgId, id: &str) -> PageResult<FieldErrors> {
-        let choices = profile_store::choices(state, Kind::Child, org, id).await?;
-        Ok(self.check(&choices, this_month()))
-    }
-
-    async fn form(
+    fn page(
         &self,
-        state: &AppState,
         viewer: &Viewer,
         id: Option<&str>,
+        choices: &Self::Offer,
         errors: FieldErrors,
-    ) -> PageResult {
-        let org = viewer.staff_org()?;
-        let choices = profile_store::choices(state, Kind::Child, org, id.unwrap_or("")).await?;
-        let page = form_page(viewer, id, self, &choices, errors);
-        profile_edit::show(&page, &page.errors)
-    }
-
-    async fn stored(state: &AppState, id: &str, org: OrgId) -> PageResult<Self> {
-        child_db::load(state, id, org).await
-    }
-
-    async fn insert(&self, tx: &mut Tx, id: &str, org: OrgId, creator: UserId) -> sqlx::Result<()> {
-        child_db::insert(tx, id, org, creator, self).await
-    }
-
-    async fn replace(&self, tx: &mut Tx, id: &str, org: OrgId) -> sqlx::Result<()> {
-        child_db::update(tx, id, org, self).await
+    ) -> FormPage {
+        form_page(viewer, id, self, choices, errors)
     }
 }
 
@@ -248,10 +221,8 @@ async fn show(
     viewer: Viewer,
     Id(id): Id<ChildProfileId>,
 ) -> PageResult {
-    let Opened { org, id, owner } = profile_store::open(&state, &viewer, Kind::Child, id).await?;
-    let values = child_db::load(&state, &id, org).await?;
-    let p = profile_page::common(&state, Kind::Child, &id, org, owner, &values.sharing).await?;
-    let activity = profile_page::trail(&state, Subject::Child, &p, org).await?;
+    let (values, p, activity): (ChildValues, _, _) =
+        profile_page::open(&state, &viewer, Kind::Child, id).await?;
     let today = this_month();
     let kids = values
         .rows

@@ -9,24 +9,23 @@ use askama::Template;
 use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
-use vault_core::ids::{FamilyProfileId, OrgId, UserId};
+use vault_core::ids::{FamilyProfileId, OrgId};
 
-use super::activity::{Shown, Subject};
+use super::activity::Shown;
 use super::form::Id;
 use super::page::{render, Chrome, FieldErrors, PageResult};
 use super::paging::{Asked, Pager};
 use super::profile_edit::{self, Editable};
 use super::profile_family::{FamilyValues, OwnView};
 use super::profile_family_db as family_db;
-use super::profile_fields::{Choices, Fields, Sharing, SharingView};
+use super::profile_fields::{Choices, SharingView};
 use super::profile_page::{self, Common};
-use super::profile_store::{self, Opened};
+use super::profile_store;
 use super::profile_words::{
     label, options, options_of, LevelView, Opt, APPROVAL_STATUSES, FAMILY_KINDS, STATUSES,
 };
 use super::session::Viewer;
 use super::visibility::{self, Kind};
-use crate::db::Tx;
 use crate::state::AppState;
 
 /// The family profile routes; photos are in [`super::photos`].
@@ -122,9 +121,10 @@ pub fn household_words(adults: i64, at_home: i64) -> String {
     }
 }
 
+/// The add and edit form.
 #[derive(Template)]
 #[template(path = "families_form.html")]
-struct FormPage {
+pub struct FormPage {
     c: Chrome,
     action: String,
     cancel: String,
@@ -140,16 +140,11 @@ struct FormPage {
 }
 
 /// What a family form offers: the sharing choices and the family accounts.
-struct Offer {
+pub struct Offer {
+    /// Social workers, case files and organisations to choose from.
     choices: Choices,
+    /// Family accounts the profile may be given: (id, name).
     accounts: Vec<(String, String)>,
-}
-
-async fn offer(state: &AppState, org: OrgId, id: &str) -> PageResult<Offer> {
-    Ok(Offer {
-        choices: profile_store::choices(state, Kind::Family, org, id).await?,
-        accounts: family_db::accounts(state, org, id).await?,
-    })
 }
 
 fn form_page(
@@ -199,51 +194,28 @@ fn form_page(
 impl Editable for FamilyValues {
     const KIND: Kind = Kind::Family;
     const BASE: &'static str = "families";
+    type Page = FormPage;
+    type Offer = Offer;
 
-    fn fresh(creator: UserId, region: String) -> Self {
-        Self::blank(creator, region)
+    async fn offer(state: &AppState, org: OrgId, id: &str) -> PageResult<Offer> {
+        Ok(Offer {
+            choices: profile_store::choices(state, Kind::Family, org, id).await?,
+            accounts: family_db::accounts(state, org, id).await?,
+        })
     }
 
-    fn posted(fields: &Fields) -> Self {
-        Self::read(fields)
+    fn check_with(&mut self, offer: &Offer) -> FieldErrors {
+        self.check(&offer.choices, &offer.accounts)
     }
 
-    fn shared(&self) -> &Sharing {
-        &self.sharing
-    }
-
-    fn changed_from(&self, old: &Self) -> Option<String> {
-        self.changes(old)
-    }
-
-    async fn checked(&mut self, state: &AppState, org: OrgId, id: &str) -> PageResult<FieldErrors> {
-        let offer = offer(state, org, id).await?;
-        Ok(self.check(&offer.choices, &offer.accounts))
-    }
-
-    async fn form(
+    fn page(
         &self,
-        state: &AppState,
         viewer: &Viewer,
         id: Option<&str>,
+        offer: &Self::Offer,
         errors: FieldErrors,
-    ) -> PageResult {
-        let org = viewer.staff_org()?;
-        let offer = offer(state, org, id.unwrap_or("")).await?;
-        let page = form_page(viewer, id, self, &offer, errors);
-        profile_edit::show(&page, &page.errors)
-    }
-
-    async fn stored(state: &AppState, id: &str, org: OrgId) -> PageResult<Self> {
-        family_db::load(state, id, org).await
-    }
-
-    async fn insert(&self, tx: &mut Tx, id: &str, org: OrgId, creator: UserId) -> sqlx::Result<()> {
-        family_db::insert(tx, id, org, creator, self).await
-    }
-
-    async fn replace(&self, tx: &mut Tx, id: &str, org: OrgId) -> sqlx::Result<()> {
-        family_db::update(tx, id, org, self).await
+    ) -> FormPage {
+        form_page(viewer, id, self, offer, errors)
     }
 }
 
@@ -300,10 +272,8 @@ async fn show(
     viewer: Viewer,
     Id(id): Id<FamilyProfileId>,
 ) -> PageResult {
-    let Opened { org, id, owner } = profile_store::open(&state, &viewer, Kind::Family, id).await?;
-    let values = family_db::load(&state, &id, org).await?;
-    let p = profile_page::common(&state, Kind::Family, &id, org, owner, &values.sharing).await?;
-    let activity = profile_page::trail(&state, Subject::Family, &p, org).await?;
+    let (values, p, activity): (FamilyValues, _, _) =
+        profile_page::open(&state, &viewer, Kind::Family, id).await?;
     render(&ShowPage {
         c: Chrome::new(&viewer, values.name.clone(), "/families"),
         p,

@@ -15,10 +15,11 @@ use vault_core::ids::{OrgId, UserId};
 use super::families::{self, Facts};
 use super::form::Form;
 use super::page::{render, render_invalid, see_other, Chrome, FieldErrors, PageError, PageResult};
-use super::profile_family::OwnView;
+use super::profile_family::{FamilyValues, OwnView};
 use super::profile_family_db as family_db;
-use super::profile_fields::Fields;
+use super::profile_fields::{Fields, ProfileValues};
 use super::profile_page::{self, Common};
+use super::profile_store::ProfileStore;
 use super::session::Viewer;
 use super::visibility::{self, Kind};
 use super::{licence, notify};
@@ -103,7 +104,7 @@ async fn show(State(state): State<AppState>, viewer: Viewer) -> PageResult {
             can_edit: false,
         });
     };
-    let values = family_db::load(&state, &mine.id, mine.org).await?;
+    let values = FamilyValues::load(&state, &mine.id, mine.org).await?;
     let mut p = profile_page::common(
         &state,
         Kind::Family,
@@ -140,7 +141,7 @@ fn form_page(viewer: &Viewer, own: OwnView, errors: FieldErrors) -> FormPage {
 async fn edit(State(state): State<AppState>, viewer: Viewer) -> PageResult {
     let mine = find(&state, &viewer).await?;
     may_edit(&state, mine.org).await?;
-    let values = family_db::load(&state, &mine.id, mine.org).await?;
+    let values = FamilyValues::load(&state, &mine.id, mine.org).await?;
     render(&form_page(&viewer, values.own_view(), FieldErrors::new()))
 }
 
@@ -151,7 +152,7 @@ async fn update(
 ) -> PageResult {
     let mine = find(&state, &viewer).await?;
     may_edit(&state, mine.org).await?;
-    let old = family_db::load(&state, &mine.id, mine.org).await?;
+    let old = FamilyValues::load(&state, &mine.id, mine.org).await?;
     let mut values = old.read_own(&fields);
     let mut errors = FieldErrors::new();
     values.check_own(&mut errors);

@@ -9,7 +9,7 @@ use vault_core::ids::UserId;
 
 use super::page::FieldErrors;
 use super::profile_fields::{
-    changed, check_choice, check_text, join_names, Choices, Fields, Sharing,
+    changed, check_choice, check_text, join_names, Choices, Fields, ProfileValues, Sharing,
 };
 use super::profile_words::{options, Levels, Opt, LEGAL_STATUSES, MONTHS};
 
@@ -127,51 +127,6 @@ pub fn age_text((month, year): (i64, i64), (today_year, today_month): (i64, i64)
 }
 
 impl ChildValues {
-    /// A new profile's form: `creator` as social worker, the organisation's usual region.
-    #[must_use]
-    pub fn blank(creator: UserId, region: String) -> Self {
-        Self {
-            rows: Vec::new(),
-            legal_status: String::new(),
-            needs: Levels::new(
-                NEED_KEYS,
-                ["none", "none", "none", "none"].map(str::to_owned),
-            ),
-            needs_notes: String::new(),
-            likes: String::new(),
-            personality: String::new(),
-            sharing: Sharing::new(creator, region),
-        }
-    }
-
-    /// The posted fields.
-    #[must_use]
-    pub fn read(fields: &Fields) -> Self {
-        let (names, months, years) = (
-            fields.all("child_name"),
-            fields.all("birth_month"),
-            fields.all("birth_year"),
-        );
-        let at = |list: &[&str], i: usize| list.get(i).map_or(String::new(), |v| (*v).to_owned());
-        let count = names.len().max(months.len()).max(years.len()).min(ROWS);
-        let rows = (0..count)
-            .map(|i| Row {
-                name: at(&names, i),
-                month: at(&months, i),
-                year: at(&years, i),
-            })
-            .collect();
-        Self {
-            rows,
-            legal_status: fields.one("legal_status").to_owned(),
-            needs: Levels::read(NEED_KEYS, fields),
-            needs_notes: fields.one("needs_notes").to_owned(),
-            likes: fields.one("likes").to_owned(),
-            personality: fields.one("personality").to_owned(),
-            sharing: Sharing::read(fields),
-        }
-    }
-
     /// Normalises every field and answers the messages of those that are wrong. Empty rows
     /// are dropped, so that the stored positions have no gaps.
     pub fn check(&mut self, choices: &Choices, today: (i64, i64)) -> FieldErrors {
@@ -239,10 +194,54 @@ impl ChildValues {
         let names: Vec<String> = self.rows.iter().map(|r| r.name.clone()).collect();
         join_names(&names)
     }
+}
+
+impl ProfileValues for ChildValues {
+    /// A new profile's form: `creator` as social worker, the organisation's usual region.
+    fn blank(creator: UserId, region: String) -> Self {
+        Self {
+            rows: Vec::new(),
+            legal_status: String::new(),
+            needs: Levels::new(
+                NEED_KEYS,
+                ["none", "none", "none", "none"].map(str::to_owned),
+            ),
+            needs_notes: String::new(),
+            likes: String::new(),
+            personality: String::new(),
+            sharing: Sharing::new(creator, region),
+        }
+    }
+
+    /// The posted fields.
+    fn read(fields: &Fields) -> Self {
+        let (names, months, years) = (
+            fields.all("child_name"),
+            fields.all("birth_month"),
+            fields.all("birth_year"),
+        );
+        let at = |list: &[&str], i: usize| list.get(i).map_or(String::new(), |v| (*v).to_owned());
+        let count = names.len().max(months.len()).max(years.len()).min(ROWS);
+        let rows = (0..count)
+            .map(|i| Row {
+                name: at(&names, i),
+                month: at(&months, i),
+                year: at(&years, i),
+            })
+            .collect();
+        Self {
+            rows,
+            legal_status: fields.one("legal_status").to_owned(),
+            needs: Levels::read(NEED_KEYS, fields),
+            needs_notes: fields.one("needs_notes").to_owned(),
+            likes: fields.one("likes").to_owned(),
+            personality: fields.one("personality").to_owned(),
+            sharing: Sharing::read(fields),
+        }
+    }
 
     /// Names of the fields that differ from `old`, for the trail (status apart).
-    #[must_use]
-    pub fn changes(&self, old: &Self) -> Option<String> {
+    fn changes(&self, old: &Self) -> Option<String> {
         let mut out = Vec::new();
         if self.rows != old.rows {
             out.push("children");
@@ -264,6 +263,10 @@ impl ChildValues {
         }
         self.sharing.changes(&old.sharing, &mut out);
         changed(&out)
+    }
+
+    fn shared(&self) -> &Sharing {
+        &self.sharing
     }
 }
 

@@ -9,7 +9,7 @@ use vault_core::ids::{OrgId, UserId};
 use super::page::PageResult;
 use super::profile_child::{ChildValues, Row, NEED_KEYS};
 use super::profile_fields::Sharing;
-use super::profile_store::{self, or_null, visible_row};
+use super::profile_store::{self, or_null, visible_row, ProfileStore};
 use super::profile_words::Levels;
 use super::visibility::Kind;
 use crate::db::{now, Tx};
@@ -33,21 +33,65 @@ struct Stored {
     status: String,
 }
 
-/// Loads child profile `id` as organisation `viewer` may see it; 404 otherwise.
-pub async fn load(state: &AppState, id: &str, viewer: OrgId) -> PageResult<ChildValues> {
-    let columns = "legal_status, region, need_health, need_development, need_education, \
-         need_contact, needs_notes, likes, personality, social_worker, case_id, visibility, \
-         status";
-    let stored: Stored = visible_row(state, Kind::Child, columns, id, viewer).await?;
-    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
-        "SELECT name, birth_month, birth_year FROM children WHERE profile_id = $1 \
-         ORDER BY position",
-    )
-    .bind(id)
-    .fetch_all(state.db.reader())
-    .await?;
-    let orgs = profile_store::named_orgs(state, Kind::Child, id).await?;
-    Ok(values(stored, rows, orgs))
+impl ProfileStore for ChildValues {
+    /// Loads child profile `id` as organisation `viewer` may see it; 404 otherwise.
+    async fn load(state: &AppState, id: &str, viewer: OrgId) -> PageResult<Self> {
+        let columns = "legal_status, region, need_health, need_development, need_education, \
+             need_contact, needs_notes, likes, personality, social_worker, case_id, visibility, \
+             status";
+        let stored: Stored = visible_row(state, Kind::Child, columns, id, viewer).await?;
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+            "SELECT name, birth_month, birth_year FROM children WHERE profile_id = $1 \
+             ORDER BY position",
+        )
+        .bind(id)
+        .fetch_all(state.db.reader())
+        .await?;
+        let orgs = profile_store::named_orgs(state, Kind::Child, id).await?;
+        Ok(values(stored, rows, orgs))
+    }
+
+    /// Stores a new profile `id` of `org`, made by `creator`: the row with what never changes,
+    /// then its fields as an edit writes them.
+    async fn insert(&self, tx: &mut Tx, id: &str, org: OrgId, creator: UserId) -> sqlx::Result<()> {
+        let blank = (
+            "legal_status, region, need_health, need_development, need_education, need_contact, \
+             needs_notes, likes, personality",
+            "'', '', '', '', '', '', '', '', ''",
+        );
+        profile_store::insert_blank(tx, Kind::Child, (id, org, creator), blank).await?;
+        self.update(tx, id, org).await
+    }
+
+    /// Replaces the fields of profile `id` of `org`, its children and named organisations.
+    async fn update(&self, tx: &mut Tx, id: &str, org: OrgId) -> sqlx::Result<()> {
+        sqlx::query(
+            "UPDATE child_profiles SET social_worker = $1, case_id = $2, \
+             legal_status = $3, region = $4, need_health = $5, need_development = $6, \
+             need_education = $7, need_contact = $8, needs_notes = $9, likes = $10, \
+             personality = $11, visibility = $12, status = $13, updated_at = $14 \
+             WHERE id = $15 AND org_id = $16",
+        )
+        .bind(&self.sharing.social_worker)
+        .bind(or_null(&self.sharing.case))
+        .bind(&self.legal_status)
+        .bind(&self.sharing.region)
+        .bind(&self.needs.values[0])
+        .bind(&self.needs.values[1])
+        .bind(&self.needs.values[2])
+        .bind(&self.needs.values[3])
+        .bind(&self.needs_notes)
+        .bind(&self.likes)
+        .bind(&self.personality)
+        .bind(&self.sharing.visibility)
+        .bind(&self.sharing.status)
+        .bind(now())
+        .bind(id)
+        .bind(org.to_string())
+        .execute(&mut **tx)
+        .await?;
+        save_children(tx, id, self).await
+    }
 }
 
 /// The values of a stored profile, its children and named organisations.
@@ -83,53 +127,6 @@ fn values(stored: Stored, rows: Vec<(String, i64, i64)>, orgs: Vec<String>) -> C
             status: stored.status,
         },
     }
-}
-
-/// Stores a new profile `id` of `org`, made by `creator`: the row with what never changes,
-/// then its fields as an edit writes them.
-pub async fn insert(
-    tx: &mut Tx,
-    id: &str,
-    org: OrgId,
-    creator: UserId,
-    v: &ChildValues,
-) -> sqlx::Result<()> {
-    let blank = (
-        "legal_status, region, need_health, need_development, need_education, need_contact, \
-         needs_notes, likes, personality",
-        "'', '', '', '', '', '', '', '', ''",
-    );
-    profile_store::insert_blank(tx, Kind::Child, (id, org, creator), blank).await?;
-    update(tx, id, org, v).await
-}
-
-/// Replaces the fields of profile `id` of `org`, its children and named organisations.
-pub async fn update(tx: &mut Tx, id: &str, org: OrgId, v: &ChildValues) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE child_profiles SET social_worker = $1, case_id = $2, legal_status = $3, \
-         region = $4, need_health = $5, need_development = $6, need_education = $7, \
-         need_contact = $8, needs_notes = $9, likes = $10, personality = $11, visibility = $12, \
-         status = $13, updated_at = $14 WHERE id = $15 AND org_id = $16",
-    )
-    .bind(&v.sharing.social_worker)
-    .bind(or_null(&v.sharing.case))
-    .bind(&v.legal_status)
-    .bind(&v.sharing.region)
-    .bind(&v.needs.values[0])
-    .bind(&v.needs.values[1])
-    .bind(&v.needs.values[2])
-    .bind(&v.needs.values[3])
-    .bind(&v.needs_notes)
-    .bind(&v.likes)
-    .bind(&v.personality)
-    .bind(&v.sharing.visibility)
-    .bind(&v.sharing.status)
-    .bind(now())
-    .bind(id)
-    .bind(org.to_string())
-    .execute(&mut **tx)
-    .await?;
-    save_children(tx, id, v).await
 }
 
 /// Writes the children of profile `id` again, in the order given, and its named

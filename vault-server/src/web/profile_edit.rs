@@ -14,70 +14,46 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use serde::de::DeserializeOwned;
-use vault_core::ids::{OrgId, UserId};
+use vault_core::ids::OrgId;
 
 use super::form::{Form, Id};
 use super::page::{render, render_invalid, see_other, FieldErrors, PageResult};
-use super::profile_fields::{edit_summaries, Fields, Sharing};
+use super::profile_fields::{edit_summaries, Fields, ProfileValues};
 use super::profile_page::{self, CREATED};
-use super::profile_store;
+use super::profile_store::{self, ProfileStore};
 use super::session::Viewer;
 use super::visibility::Kind;
-use crate::db::Tx;
 use crate::state::AppState;
 
 /// What a kind of profile provides for [`new`], [`create`], [`edit`] and [`update`]. The
 /// futures are `Send` so that the generic page handlers of [`routes`] can serve them.
-pub(crate) trait Editable: Sized + Send + Sync + 'static {
+pub(crate) trait Editable: ProfileValues + ProfileStore + Send + Sync + 'static {
     /// Which kind.
     const KIND: Kind;
     /// First part of the profile's paths: `children` or `families`.
     const BASE: &'static str;
+    /// What the form offers to choose from (organisations to name, accounts to give), which
+    /// checking a post needs too.
+    type Offer: Send + Sync;
+    /// The form page.
+    type Page: askama::Template;
 
-    /// A new profile's values: `creator` as social worker, the organisation's region.
-    fn fresh(creator: UserId, region: String) -> Self;
-    /// The posted values, unchecked.
-    fn posted(fields: &Fields) -> Self;
-    /// Region, social worker, visibility and status.
-    fn shared(&self) -> &Sharing;
-    /// The trail's words for the fields that differ from `old`, status apart.
-    fn changed_from(&self, old: &Self) -> Option<String>;
-    /// Normalises the values and answers the messages of the fields that are wrong.
-    fn checked(
-        &mut self,
+    /// The offer of the form of profile `id` ("" for a new one) of organisation `org`.
+    fn offer(
         state: &AppState,
         org: OrgId,
         id: &str,
-    ) -> impl Future<Output = PageResult<FieldErrors>> + Send;
+    ) -> impl Future<Output = PageResult<Self::Offer>> + Send;
+    /// Normalises the values and answers the messages of the fields that are wrong.
+    fn check_with(&mut self, offer: &Self::Offer) -> FieldErrors;
     /// The form page of profile `id` (or a new one) showing `errors`.
-    fn form(
+    fn page(
         &self,
-        state: &AppState,
         viewer: &Viewer,
         id: Option<&str>,
+        offer: &Self::Offer,
         errors: FieldErrors,
-    ) -> impl Future<Output = PageResult> + Send;
-    /// Profile `id` as organisation `org` may see it.
-    fn stored(
-        state: &AppState,
-        id: &str,
-        org: OrgId,
-    ) -> impl Future<Output = PageResult<Self>> + Send;
-    /// Writes a new profile.
-    fn insert(
-        &self,
-        tx: &mut Tx,
-        id: &str,
-        org: OrgId,
-        creator: UserId,
-    ) -> impl Future<Output = sqlx::Result<()>> + Send;
-    /// Replaces the fields of an existing profile.
-    fn replace(
-        &self,
-        tx: &mut Tx,
-        id: &str,
-        org: OrgId,
-    ) -> impl Future<Output = sqlx::Result<()>> + Send;
+    ) -> Self::Page;
 }
 
 /// The add and edit pages of kind `P`, whose ids are `I`: `/{base}/new` and
@@ -127,12 +103,33 @@ async fn update_page<P: Editable, I: Display>(
     update::<P>(&state, &viewer, &id.to_string(), &fields).await
 }
 
-/// Renders a form page: 200, or 422 when it shows messages.
-pub(crate) fn show<T: askama::Template>(page: &T, errors: &FieldErrors) -> PageResult {
-    if errors.is_empty() {
-        render(page)
+/// The form page of `values` (profile `id`, or a new one) with `errors`.
+async fn form<P: Editable>(
+    state: &AppState,
+    viewer: &Viewer,
+    values: &P,
+    id: Option<&str>,
+    errors: FieldErrors,
+) -> PageResult {
+    let org = viewer.staff_org()?;
+    let offer = P::offer(state, org, id.unwrap_or("")).await?;
+    show(values, viewer, id, &offer, errors)
+}
+
+/// Renders the form page of `values`: 200, or 422 when it shows messages.
+fn show<P: Editable>(
+    values: &P,
+    viewer: &Viewer,
+    id: Option<&str>,
+    offer: &P::Offer,
+    errors: FieldErrors,
+) -> PageResult {
+    let invalid = !errors.is_empty();
+    let page = values.page(viewer, id, offer, errors);
+    if invalid {
+        render_invalid(&page)
     } else {
-        render_invalid(page)
+        render(&page)
     }
 }
 
@@ -144,12 +141,13 @@ async fn submitted<P: Editable>(
     fields: &Fields,
 ) -> PageResult<Result<P, Response>> {
     let org = viewer.staff_org()?;
-    let mut values = P::posted(fields);
-    let errors = values.checked(state, org, id.unwrap_or("")).await?;
+    let mut values = P::read(fields);
+    let offer = P::offer(state, org, id.unwrap_or("")).await?;
+    let errors = values.check_with(&offer);
     if errors.is_empty() {
         Ok(Ok(values))
     } else {
-        Ok(Err(values.form(state, viewer, id, errors).await?))
+        Ok(Err(show(&values, viewer, id, &offer, errors)?))
     }
 }
 
@@ -157,8 +155,8 @@ async fn submitted<P: Editable>(
 async fn new<P: Editable>(state: &AppState, viewer: &Viewer) -> PageResult {
     let org = viewer.staff_org()?;
     let region = super::licence::load(state, org).await?.region;
-    let values = P::fresh(viewer.user_id, region);
-    values.form(state, viewer, None, FieldErrors::new()).await
+    let values = P::blank(viewer.user_id, region);
+    form(state, viewer, &values, None, FieldErrors::new()).await
 }
 
 /// Adds a profile from a posted form.
@@ -180,10 +178,8 @@ async fn create<P: Editable>(state: &AppState, viewer: &Viewer, fields: &Fields)
 async fn edit<P: Editable>(state: &AppState, viewer: &Viewer, id: &str) -> PageResult {
     let org = viewer.staff_org()?;
     profile_store::owned(state, P::KIND, id, org).await?;
-    let values = P::stored(state, id, org).await?;
-    values
-        .form(state, viewer, Some(id), FieldErrors::new())
-        .await
+    let values = P::load(state, id, org).await?;
+    form(state, viewer, &values, Some(id), FieldErrors::new()).await
 }
 
 /// Saves a posted edit of profile `id`.
@@ -195,15 +191,15 @@ async fn update<P: Editable>(
 ) -> PageResult {
     let org = viewer.staff_org()?;
     profile_store::owned(state, P::KIND, id, org).await?;
-    let old = P::stored(state, id, org).await?;
+    let old = P::load(state, id, org).await?;
     let values = match submitted::<P>(state, viewer, Some(id), fields).await? {
         Ok(values) => values,
         Err(page) => return Ok(page),
     };
-    let summaries = edit_summaries(values.changed_from(&old), old.shared(), values.shared());
+    let summaries = edit_summaries(values.changes(&old), old.shared(), values.shared());
     if !summaries.is_empty() {
         let mut tx = state.db.begin().await?;
-        values.replace(&mut tx, id, org).await?;
+        values.update(&mut tx, id, org).await?;
         for summary in &summaries {
             profile_page::record(&mut tx, P::KIND, viewer.user_id, org, id, summary).await?;
         }

@@ -9,7 +9,9 @@ use vault_core::ids::UserId;
 
 use super::form;
 use super::page::FieldErrors;
-use super::profile_fields::{changed, check_choice, check_text, Choices, Fields, Sharing};
+use super::profile_fields::{
+    changed, check_choice, check_text, Choices, Fields, ProfileValues, Sharing,
+};
 use super::profile_words::{Levels, APPROVAL_STATUSES, FAMILY_KINDS};
 
 pub(super) const MEET_KEYS: [&str; 4] = [
@@ -94,21 +96,6 @@ pub(super) fn num(value: &str) -> i64 {
 }
 
 impl FamilyValues {
-    /// A new profile's form: `creator` as social worker, the organisation's usual region.
-    #[must_use]
-    pub fn blank(creator: UserId, region: String) -> Self {
-        Self {
-            name: String::new(),
-            family_kind: String::new(),
-            own: ["2", "0", "", "0", "4", "1", ""].map(str::to_owned),
-            approval_status: "in_assessment".to_owned(),
-            approval_terms: String::new(),
-            meets: Levels::new(MEET_KEYS, ["low", "low", "low", "low"].map(str::to_owned)),
-            account: String::new(),
-            sharing: Sharing::new(creator, region),
-        }
-    }
-
     /// The household and preference fields for a form or a page.
     #[must_use]
     pub fn own_view(&self) -> OwnView {
@@ -122,21 +109,6 @@ impl FamilyValues {
             age_max,
             children_max,
             description,
-        }
-    }
-
-    /// The posted fields of the staff form.
-    #[must_use]
-    pub fn read(fields: &Fields) -> Self {
-        Self {
-            name: fields.one("name").to_owned(),
-            family_kind: fields.one("family_kind").to_owned(),
-            own: OWN_FIELDS.map(|(key, _)| fields.one(key).to_owned()),
-            approval_status: fields.one("approval_status").to_owned(),
-            approval_terms: fields.one("approval_terms").to_owned(),
-            meets: Levels::read(MEET_KEYS, fields),
-            account: fields.one("account").trim().to_owned(),
-            sharing: Sharing::read(fields),
         }
     }
 
@@ -226,10 +198,39 @@ impl FamilyValues {
             errors,
         );
     }
+}
+
+impl ProfileValues for FamilyValues {
+    /// A new profile's form: `creator` as social worker, the organisation's usual region.
+    fn blank(creator: UserId, region: String) -> Self {
+        Self {
+            name: String::new(),
+            family_kind: String::new(),
+            own: ["2", "0", "", "0", "4", "1", ""].map(str::to_owned),
+            approval_status: "in_assessment".to_owned(),
+            approval_terms: String::new(),
+            meets: Levels::new(MEET_KEYS, ["low", "low", "low", "low"].map(str::to_owned)),
+            account: String::new(),
+            sharing: Sharing::new(creator, region),
+        }
+    }
+
+    /// The posted fields of the staff form.
+    fn read(fields: &Fields) -> Self {
+        Self {
+            name: fields.one("name").to_owned(),
+            family_kind: fields.one("family_kind").to_owned(),
+            own: OWN_FIELDS.map(|(key, _)| fields.one(key).to_owned()),
+            approval_status: fields.one("approval_status").to_owned(),
+            approval_terms: fields.one("approval_terms").to_owned(),
+            meets: Levels::read(MEET_KEYS, fields),
+            account: fields.one("account").trim().to_owned(),
+            sharing: Sharing::read(fields),
+        }
+    }
 
     /// Names of the fields that differ from `old`, for the trail (status apart).
-    #[must_use]
-    pub fn changes(&self, old: &Self) -> Option<String> {
+    fn changes(&self, old: &Self) -> Option<String> {
         let mut out = Vec::new();
         for (label, new, was) in [
             ("name", &self.name, &old.name),
@@ -262,6 +263,10 @@ impl FamilyValues {
         }
         self.sharing.changes(&old.sharing, &mut out);
         changed(&out)
+    }
+
+    fn shared(&self) -> &Sharing {
+        &self.sharing
     }
 }
 

@@ -39,6 +39,18 @@ impl Fields {
     }
 }
 
+/// What the values of either kind of profile answer, whatever page shows them.
+pub trait ProfileValues: Sized {
+    /// A new profile's form: `creator` as social worker, the organisation's usual region.
+    fn blank(creator: UserId, region: String) -> Self;
+    /// The posted fields, unchecked.
+    fn read(fields: &Fields) -> Self;
+    /// Names of the fields that differ from `old`, for the trail (status apart).
+    fn changes(&self, old: &Self) -> Option<String>;
+    /// Region, social worker, visibility and status.
+    fn shared(&self) -> &Sharing;
+}
+
 /// Where a profile is kept and who may see it: the fields both kinds share.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sharing {

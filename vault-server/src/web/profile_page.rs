@@ -9,9 +9,10 @@ use vault_core::ids::{OrgId, UserId};
 
 use super::activity::{self, Entry, Shown, Subject};
 use super::page::PageResult;
-use super::profile_fields::Sharing;
-use super::profile_store::{self, LinkShown};
+use super::profile_fields::{ProfileValues, Sharing};
+use super::profile_store::{self, LinkShown, Opened, ProfileStore};
 use super::profile_words::{label, STATUSES, VISIBILITY};
+use super::session::Viewer;
 use super::visibility::Kind;
 use crate::db::Tx;
 use crate::state::AppState;
@@ -40,6 +41,26 @@ pub struct Common {
     pub photo_path: String,
     /// Links the viewer's organisation is a side of.
     pub links: Vec<LinkShown>,
+}
+
+/// What a staff member's profile page of `kind` shows beside its own facts: the values of
+/// profile `id`, the parts both kinds share and the trail; 403 for anyone but staff, 404 when
+/// their organisation may not see it.
+pub async fn open<V: ProfileStore + ProfileValues>(
+    state: &AppState,
+    viewer: &Viewer,
+    kind: Kind,
+    id: impl ToString,
+) -> PageResult<(V, Common, Vec<Shown>)> {
+    let Opened { org, id, owner } = profile_store::open(state, viewer, kind, id).await?;
+    let values = V::load(state, &id, org).await?;
+    let p = common(state, kind, &id, org, owner, values.shared()).await?;
+    let subject = match kind {
+        Kind::Child => Subject::Child,
+        Kind::Family => Subject::Family,
+    };
+    let activity = trail(state, subject, &p, org).await?;
+    Ok((values, p, activity))
 }
 
 type MetaRow = (

@@ -5,6 +5,8 @@
 //! Every read of a profile by id goes through [`visible_row`], which applies the one
 //! visibility rule of [`super::visibility`]; an id the viewer may not see is "not found".
 
+use std::future::Future;
+
 use vault_core::ids::{OrgId, UserId};
 
 use super::page::{PageError, PageResult};
@@ -20,6 +22,32 @@ fn named_table(kind: Kind) -> &'static str {
         Kind::Child => "child_profile_orgs",
         Kind::Family => "family_profile_orgs",
     }
+}
+
+/// How the values of a kind of profile are read and written; each kind's store module
+/// (`profile_child_db`, `profile_family_db`) implements it.
+pub trait ProfileStore: Sized {
+    /// Profile `id` as organisation `viewer` may see it; 404 otherwise.
+    fn load(
+        state: &AppState,
+        id: &str,
+        viewer: OrgId,
+    ) -> impl Future<Output = PageResult<Self>> + Send;
+    /// Stores a new profile `id` of `org`, made by `creator`.
+    fn insert(
+        &self,
+        tx: &mut Tx,
+        id: &str,
+        org: OrgId,
+        creator: UserId,
+    ) -> impl Future<Output = sqlx::Result<()>> + Send;
+    /// Replaces the fields of profile `id` of `org`.
+    fn update(
+        &self,
+        tx: &mut Tx,
+        id: &str,
+        org: OrgId,
+    ) -> impl Future<Output = sqlx::Result<()>> + Send;
 }
 
 /// The `columns` of profile `id` (aliased `p`) when organisation `viewer` may see it; 404
