@@ -122,15 +122,28 @@ impl Browser {
     /// POSTs exactly `fields` to `path`, with no token added.
     pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
         let body = serde_html_form_encode(fields);
-        let response = self
+        self.post_body(path, body, &[]).await
+    }
+
+    /// POSTs a urlencoded `body` as given (with the last CSRF token first), with extra
+    /// `headers` such as the `Origin` a browser would send.
+    pub async fn post_body(&mut self, path: &str, body: String, headers: &[(&str, &str)]) -> Page {
+        let mut request = self
             .client
             .post(format!("{}{path}", self.base))
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+            .body(body);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.unwrap();
         self.page(response).await
+    }
+
+    /// The CSRF token of the last page that had one.
+    #[must_use]
+    pub fn token(&self) -> String {
+        self.csrf.clone().unwrap_or_default()
     }
 
     /// POSTs a multipart form (for photos) with the last CSRF token.

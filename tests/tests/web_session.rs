@@ -214,3 +214,43 @@ async fn accounts_made_in_the_web_app_cannot_take_an_api_token() {
         "this account signs in to the web app only"
     );
 }
+
+#[tokio::test]
+async fn posts_a_browser_says_came_from_another_site_are_refused_even_with_the_token() {
+    let platform = Platform::start().await;
+    let mut browser = Browser::new(&platform.url);
+    browser.get("/login").await;
+    let body = format!(
+        "csrf={}&email=admin%40example.org&password=password+of+admin",
+        browser.token()
+    );
+    let evil = browser
+        .post_body("/login", body.clone(), &[("origin", "http://evil.example")])
+        .await;
+    assert_eq!(evil.status, 403);
+    assert!(evil.shows("the form expired or did not come from this app"));
+    let sibling = browser
+        .post_body("/login", body.clone(), &[("sec-fetch-site", "same-site")])
+        .await;
+    assert_eq!(sibling.status, 403);
+    let own = platform.url.clone();
+    let fine = browser
+        .post_body(
+            "/login",
+            body,
+            &[("origin", &own), ("sec-fetch-site", "same-origin")],
+        )
+        .await;
+    assert_eq!(fine.status, 303, "the app's own page: {}", fine.body);
+}
+
+#[tokio::test]
+async fn a_form_whose_fields_are_not_utf8_is_refused_not_stored_with_replacement_marks() {
+    let platform = Platform::start().await;
+    let mut browser = Browser::new(&platform.url);
+    browser.get("/login").await;
+    let body = format!("csrf={}&email=%FF%FE&password=x", browser.token());
+    let page = browser.post_body("/login", body, &[]).await;
+    assert_eq!(page.status, 400);
+    assert!(page.shows("the form was not one this app sends"));
+}

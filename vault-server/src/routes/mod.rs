@@ -107,6 +107,10 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            crate::web::origin::same_origin_posts,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             crate::access::track,
         ))
         .layer(axum::middleware::from_fn_with_state(

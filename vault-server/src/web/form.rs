@@ -49,8 +49,38 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Form<T> {
             tracing::warn!("refused a form without a valid CSRF token");
             return Err(PageError::Csrf);
         }
+        if !decodes_as_utf8(&bytes) {
+            tracing::warn!("refused a form that is not UTF-8");
+            return Err(PageError::BadRequest("the form was not one this app sends"));
+        }
         parse(&bytes).map(Self)
     }
+}
+
+/// Whether every percent-decoded name and value of a urlencoded body is UTF-8. The parser
+/// would otherwise turn bytes that are not into replacement characters and store them.
+fn decodes_as_utf8(body: &[u8]) -> bool {
+    body.split(|b| *b == b'&').all(|pair| {
+        let mut decoded = Vec::with_capacity(pair.len());
+        let mut i = 0;
+        while i < pair.len() {
+            let hex = |b: u8| char::from(b).to_digit(16);
+            match pair[i] {
+                b'%' if i + 2 < pair.len() => match (hex(pair[i + 1]), hex(pair[i + 2])) {
+                    (Some(high), Some(low)) => {
+                        decoded.push(u8::try_from(high * 16 + low).unwrap_or(0));
+                        i += 3;
+                        continue;
+                    }
+                    _ => decoded.push(b'%'),
+                },
+                b'+' => decoded.push(b' '),
+                byte => decoded.push(byte),
+            }
+            i += 1;
+        }
+        std::str::from_utf8(&decoded).is_ok()
+    })
 }
 
 fn parse<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, PageError> {
@@ -124,5 +154,22 @@ pub fn number(value: &str, min: i64, max: i64) -> Result<i64, String> {
     match value.trim().parse::<i64>() {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
         _ => Err(format!("Enter a whole number from {min} to {max}.")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_decoded_fields_must_be_utf8() {
+        assert!(decodes_as_utf8(b"body=caf%C3%A9+au+lait&csrf=ab"));
+        assert!(
+            decodes_as_utf8(b"a=100%25&b=%"),
+            "a lone % is kept as it is"
+        );
+        assert!(!decodes_as_utf8(b"body=%FF%FE"));
+        assert!(!decodes_as_utf8(b"csrf=x&body=ok%C3"), "a cut sequence");
+        assert!(!decodes_as_utf8(b"%FF=name"));
     }
 }

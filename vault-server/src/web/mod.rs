@@ -23,6 +23,7 @@ pub mod login;
 pub mod members;
 pub mod my_profile;
 pub mod notify;
+pub mod origin;
 pub mod outbox;
 pub mod page;
 pub mod paging;

@@ -25,7 +25,8 @@ use crate::db::{codec, now};
 use crate::settings::Settings;
 use crate::state::AppState;
 
-/// How often at most a session's last use is written back.
+/// How often at most a session's last use is written back; a quarter of the idle limit when
+/// that is shorter, so a session in use never runs into the limit.
 const TOUCH_EVERY_SECS: i64 = 60;
 
 /// What a signed-in person may do in the app.
@@ -325,7 +326,7 @@ impl FromRequestParts<AppState> for Viewer {
         let (id, email, display, kind, member_role, org_id, org_name, seen) =
             row.ok_or(PageError::SignIn)?;
         let role = Role::of_account(&kind, member_role.as_deref()).ok_or(PageError::SignIn)?;
-        if at - seen > TOUCH_EVERY_SECS {
+        if at - seen >= TOUCH_EVERY_SECS.min(idle / 4) {
             let mut tx = state.db.begin().await?;
             sqlx::query("UPDATE web_sessions SET last_seen_at = $1 WHERE session_hash = $2")
                 .bind(at)
