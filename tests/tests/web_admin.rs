@@ -70,7 +70,9 @@ async fn the_admin_creates_an_organisation_whose_code_is_shown_once_and_works() 
     assert!(created.location.is_none(), "the code is never put in a URL");
     assert!(created.shows("Harbour Fostering was created"));
     assert!(created.shows("This code is shown only now"));
-    let code = shown_code(&created);
+    let shown = shown_code(&created);
+    assert_eq!(shown.len(), 79, "16 groups of 4 for reading out: {shown}");
+    let code = vault_server::auth::typed_code(&shown);
     assert_eq!(code.len(), 64, "{code}");
 
     let (org, hash): (String, String) =
@@ -122,6 +124,7 @@ async fn the_admin_creates_an_organisation_whose_code_is_shown_once_and_works() 
     let edit = admin.get(&format!("/admin/orgs/{org}")).await;
     assert_eq!(edit.status, 200);
     assert!(!edit.body.contains(&code), "shown once only");
+    assert!(!edit.body.contains(&shown), "shown once only");
     assert!(edit.shows("created the organisation with licence active"));
 
     let mut founder = Browser::new(&platform.url);
@@ -132,7 +135,8 @@ async fn the_admin_creates_an_organisation_whose_code_is_shown_once_and_works() 
         "staff",
         "Hal Moss",
         "hal@harbour.example",
-        &code,
+        // Typed as read out, in capitals with its groups: the same code.
+        &shown.to_uppercase(),
     )
     .await;
     assert_eq!(joined.location.as_deref(), Some("/register/first-manager"));

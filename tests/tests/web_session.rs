@@ -3,7 +3,7 @@
 
 use vault_tests::platform::Platform;
 use vault_tests::web::{Browser, PASSWORD};
-use vault_tests::web_fixtures::north_with_practitioner;
+use vault_tests::web_fixtures::{north_with_practitioner, signed_in};
 
 #[tokio::test]
 async fn sign_in_sets_a_strict_http_only_cookie_and_sign_out_ends_the_session() {
@@ -253,4 +253,26 @@ async fn a_form_whose_fields_are_not_utf8_is_refused_not_stored_with_replacement
     let page = browser.post_body("/login", body, &[]).await;
     assert_eq!(page.status, 400);
     assert!(page.shows("the form was not one this app sends"));
+}
+
+#[tokio::test]
+async fn staff_are_told_on_the_dashboard_when_their_licence_has_lapsed() {
+    let platform = Platform::start().await;
+    let (org, _) = north_with_practitioner(&platform).await;
+    let mut browser = signed_in(&platform, "ana@north.example").await;
+    let current = browser.get("/dashboard").await;
+    assert!(
+        current.shows("</strong> active child profiles."),
+        "{}",
+        current.body
+    );
+    assert!(!current.shows("licence is switched off"));
+    vault_tests::web_fixtures::exec(
+        &platform,
+        "UPDATE org_settings SET licence_active = 0 WHERE org_id = $1",
+        &[&org.to_string()],
+    )
+    .await;
+    let lapsed = browser.get("/dashboard").await;
+    assert!(lapsed.shows("Your organisation's licence is switched off or past its last day."));
 }

@@ -78,6 +78,26 @@ pub fn new_secret() -> (SecretString, String) {
     (SecretString::from(text), hash)
 }
 
+/// An invitation code as typed: people copy it in groups of four (as the admin page shows it),
+/// with spaces, line breaks or dashes, and in capitals; none of those are part of the code.
+#[must_use]
+pub fn typed_code(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// The code in groups of four, for reading out and typing in.
+#[must_use]
+pub fn grouped_code(code: &str) -> String {
+    code.as_bytes()
+        .chunks(4)
+        .map(|chunk| String::from_utf8_lossy(chunk).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The stored form of a token or invitation code.
 #[must_use]
 pub fn secret_hash(secret: &str) -> String {
@@ -319,4 +339,17 @@ pub async fn load_caller(state: &AppState, user: &str) -> ApiResult<Caller> {
     .fetch_one(state.db.reader())
     .await?;
     caller_from_row(row)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_code_typed_in_groups_is_the_code() {
+        let code = "03a3cad16592f45f";
+        assert_eq!(grouped_code(code), "03a3 cad1 6592 f45f");
+        assert_eq!(typed_code(&grouped_code(code)), code);
+        assert_eq!(typed_code(" 03A3-CAD1\n6592 f45f "), code);
+    }
 }

@@ -8,3 +8,14 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+
+// Error pages offer a way back to the page the form was on (a link with an old status, say);
+// the button stays hidden without script, where the dashboard link is the way on.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const button of document.querySelectorAll("button[data-back]")) {
+    if (window.history.length > 1) {
+      button.hidden = false;
+      button.addEventListener("click", () => window.history.back());
+    }
+  }
+});

@@ -151,7 +151,7 @@ test('a practitioner of each registers and is approved by their manager', async 
 
     await manager.goto('/dashboard');
     await expect(manager.getByRole('region', { name: 'Members' }))
-      .toContainText('1 registrations waiting for approval.');
+      .toContainText('1 registration waiting for approval.');
     if (name === 'brightWorker') {
       await manager.goto('/members');
       await shot(manager, 'members-approval');
@@ -445,7 +445,7 @@ test("the case page lists its document as sealed and the child's link", async ()
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(
     `Welcome, ${people.northWorker.name}`);
   await expect(page.getByRole('region', { name: 'Links' })).toContainText(
-    '1 open expressions of interest.');
+    '1 open expression of interest.');
   await shot(page, 'dashboard', { phone: true });
 });
 

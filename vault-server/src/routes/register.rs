@@ -142,7 +142,7 @@ async fn found_org(
             .bind(req.org_id.to_string())
             .fetch_one(&mut **tx)
             .await?;
-    let given = vault_core::sha256(f.invite_code.as_bytes());
+    let given = vault_core::sha256(auth::typed_code(&f.invite_code).as_bytes());
     let mut stored = [0u8; 32];
     let decoded = hex::decode_to_slice(&invite_hash, &mut stored).is_ok();
     if !decoded || !vault_core::seal::constant_time_eq(&given, &stored) {

@@ -41,6 +41,9 @@ struct DashboardPage {
     role: Role,
     counts: Counts,
     recent: Vec<Recent>,
+    /// The organisation's licence is off or past its last day, so others cannot see its
+    /// profiles nor it theirs: staff must know why search went quiet.
+    licence_lapsed: bool,
 }
 
 async fn count(state: &AppState, sql: &str, org: &str) -> sqlx::Result<i64> {
@@ -57,7 +60,9 @@ async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> PageResult 
         return Ok(Redirect::to("/admin/orgs").into_response());
     }
     let mut counts = Counts::default();
+    let mut licence_lapsed = false;
     if let (Role::Manager | Role::Practitioner, Some(org)) = (viewer.role, viewer.org_id) {
+        licence_lapsed = !super::licence::load(&state, org).await?.is_current();
         let org = org.to_string();
         counts.children = count(
             &state,
@@ -107,5 +112,6 @@ async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> PageResult 
         role: viewer.role,
         counts,
         recent,
+        licence_lapsed,
     })
 }

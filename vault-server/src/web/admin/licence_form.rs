@@ -75,6 +75,12 @@ pub(super) fn check(f: &LicenceForm, new: bool) -> Result<(String, OrgSettings),
             errors.add("expires", "Choose today or a later day.");
         }
         Ok(_) => {}
+        Err(time::error::Parse::TryFromParsed(_)) => {
+            errors.add(
+                "expires",
+                "That day does not exist; check the day and the month.",
+            );
+        }
         Err(_) => errors.add("expires", "Enter a date as YYYY-MM-DD, such as 2027-03-31."),
     }
     let cap = form::number(&f.cap, 1, MAX_OPEN_LINK_CAP).unwrap_or_else(|m| {

@@ -32,7 +32,8 @@ pub(super) async fn invite_opens(
     };
     // Compared as hashes, through the comparison that hashes both sides again, so timing
     // tells nothing about the stored value.
-    if !session::same_secret(&auth::secret_hash(code.expose_secret()), &stored) {
+    let typed = SecretString::from(auth::typed_code(code.expose_secret()));
+    if !session::same_secret(&auth::secret_hash(typed.expose_secret()), &stored) {
         return Ok(false);
     }
     let (managers,): (i64,) = sqlx::query_as(
