@@ -52,6 +52,7 @@ pub fn html_text(html: &str) -> String {
     html.replace("&#39;", "'")
         .replace("&quot;", "\"")
         .replace("&#34;", "\"")
+        .replace("&#38;", "&")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&amp;", "&")

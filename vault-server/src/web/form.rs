@@ -129,9 +129,9 @@ pub fn text(value: &str, max: usize, multiline: bool) -> Result<String, String> 
     if value.chars().count() > max {
         return Err(format!("Use at most {max} characters."));
     }
+    let invisible = |c: char| matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
     let bad = value.chars().any(|c| {
-        (c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
-            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        (c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t'))) || invisible(c)
     });
     if bad {
         return Err("Remove the control or invisible formatting characters.".to_owned());
