@@ -129,7 +129,12 @@ pub fn text(value: &str, max: usize, multiline: bool) -> Result<String, String> 
     if value.chars().count() > max {
         return Err(format!("Use at most {max} characters."));
     }
-    let invisible = |c: char| matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    // Zero-width characters and bidirectional controls, which hide or reorder text.
+    let invisible = |c: char| {
+        let zero_width = ('\u{200b}'..='\u{200f}').contains(&c);
+        let bidi = ('\u{202a}'..='\u{202e}').contains(&c) || ('\u{2066}'..='\u{2069}').contains(&c);
+        zero_width || bidi
+    };
     let bad = value.chars().any(|c| {
         (c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t'))) || invisible(c)
     });
