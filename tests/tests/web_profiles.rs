@@ -6,7 +6,10 @@
 #[path = "profiles/steps.rs"]
 mod steps;
 
-use steps::{child_form, create_child, create_family, did, family_form, jpeg, refused, upload};
+use steps::{
+    child_form, create_child, create_family, did, fake_jpeg, family_form, photo, refused,
+    stored_photo, upload,
+};
 use vault_tests::web_fixtures::{number, signed_in, this_year};
 
 #[tokio::test]
@@ -299,14 +302,13 @@ async fn a_family_profile_is_added_and_edited_with_its_trail() {
 }
 
 #[tokio::test]
-async fn photos_are_checked_by_their_bytes_and_size_and_served_privately() {
+async fn photos_are_checked_by_decoding_and_size_and_served_privately() {
     let mut w = steps::world().await;
     let id = create_child(&mut w.ana, &child_form(w.ana_id)).await;
     let path = format!("/children/{id}/photo");
     w.ana.get(&format!("/children/{id}")).await;
 
-    let photo = jpeg(4000);
-    let sent = upload(&mut w.ana, &path, photo.clone(), "image/jpeg").await;
+    let sent = upload(&mut w.ana, &path, photo(), "image/jpeg").await;
     assert_eq!(sent.status, 303, "{}", sent.body);
     assert_eq!(
         sent.location.as_deref(),
@@ -316,11 +318,14 @@ async fn photos_are_checked_by_their_bytes_and_size_and_served_privately() {
     assert_eq!(served.status, 200);
     assert_eq!(served.headers["content-type"], "image/jpeg");
     assert_eq!(served.headers["cache-control"], "private, no-store");
+    let stored = stored_photo(&w.platform, "child_profiles", &id).await;
     assert_eq!(
         served.body,
-        String::from_utf8_lossy(&photo),
-        "the bytes uploaded"
+        String::from_utf8_lossy(&stored),
+        "the bytes stored"
     );
+    let picture = image::load_from_memory(&stored).unwrap();
+    assert_eq!((picture.width(), picture.height()), (24, 16));
     let page = w.ana.get(&format!("/children/{id}")).await;
     assert!(page.body.contains(&format!(
         "<img class=\"photo\" src=\"{path}\" alt=\"Photo of Mia and Leo\">"
@@ -331,28 +336,34 @@ async fn photos_are_checked_by_their_bytes_and_size_and_served_privately() {
     assert_eq!(gif.status, 422);
     assert_eq!(
         gif.field_error("photo").as_deref(),
-        Some("The photo must be a JPEG or PNG image.")
+        Some("This file is not a JPEG or PNG picture.")
     );
     let empty = upload(&mut w.ana, &path, Vec::new(), "image/png").await;
     assert_eq!(
         empty.field_error("photo").as_deref(),
         Some("Choose a JPEG or PNG photo to upload.")
     );
-    let big = upload(&mut w.ana, &path, jpeg(2 * 1024 * 1024 + 1), "image/jpeg").await;
+    let big = upload(
+        &mut w.ana,
+        &path,
+        fake_jpeg(2 * 1024 * 1024 + 1),
+        "image/jpeg",
+    )
+    .await;
     assert_eq!(big.status, 413);
     assert!(big.shows("the photo is larger than 2 MB"), "{}", big.body);
-    let huge = upload(&mut w.ana, &path, jpeg(5 * 1024 * 1024), "image/jpeg").await;
+    let huge = upload(&mut w.ana, &path, fake_jpeg(5 * 1024 * 1024), "image/jpeg").await;
     assert_eq!(huge.status, 413, "beyond the form's limit too");
     let kept = w.ana.get(&path).await;
     assert_eq!(
         kept.body,
-        String::from_utf8_lossy(&photo),
+        String::from_utf8_lossy(&stored),
         "the first photo is kept"
     );
 
     assert_eq!(w.ben.get(&path).await.status, 404);
     w.ben.get("/dashboard").await;
-    let theirs = upload(&mut w.ben, &path, jpeg(100), "image/jpeg").await;
+    let theirs = upload(&mut w.ben, &path, photo(), "image/jpeg").await;
     assert_eq!(theirs.status, 404);
     assert_eq!(w.ben.post(&format!("{path}/remove"), &[]).await.status, 404);
 
@@ -395,7 +406,7 @@ async fn forms_without_their_token_are_refused_and_write_nothing() {
     // opened, as when a form is posted from another site.
     let mut stale = signed_in(&w.platform, "ana@north.example").await;
     let path = format!("/children/{id}/photo");
-    let forged = upload(&mut stale, &path, jpeg(100), "image/jpeg").await;
+    let forged = upload(&mut stale, &path, photo(), "image/jpeg").await;
     assert_eq!(forged.status, 403);
     let forged = stale.post(&format!("/children/{id}/edit"), &pairs).await;
     assert_eq!(forged.status, 403);

@@ -6,7 +6,7 @@
 #[path = "profiles/steps.rs"]
 mod steps;
 
-use steps::{child_form, create_child, create_family, did, family_form, jpeg, upload};
+use steps::{child_form, create_child, create_family, did, family_form, upload};
 use vault_tests::web::{self, Account, Browser};
 use vault_tests::web_fixtures::{exec, number, signed_in};
 
@@ -18,7 +18,7 @@ async fn profile_with_photo(w: &mut steps::World) -> (steps::Fields, String, [St
     let id = create_child(&mut w.ana, &form).await;
     let paths = ["", "/edit", "/photo"].map(|end| format!("/children/{id}{end}"));
     w.ana.get(&paths[0]).await;
-    let sent = upload(&mut w.ana, &paths[2], jpeg(500), "image/jpeg").await;
+    let sent = upload(&mut w.ana, &paths[2], steps::photo(), "image/jpeg").await;
     assert_eq!(sent.status, 303);
     (form, id, paths)
 }
@@ -33,7 +33,7 @@ async fn a_profile_kept_to_its_organisation_is_not_found_by_another() {
     w.ben.get("/dashboard").await;
     let forged = form.set("region", "Southby");
     assert_eq!(forged.post(&mut w.ben, &edit).await.status, 404);
-    let theirs = upload(&mut w.ben, &photo, jpeg(50), "image/jpeg").await;
+    let theirs = upload(&mut w.ben, &photo, steps::photo(), "image/jpeg").await;
     assert_eq!(theirs.status, 404);
     let removed = w.ben.post(&format!("{photo}/remove"), &[]).await;
     assert_eq!(removed.status, 404);
@@ -224,7 +224,7 @@ async fn an_adopter_sees_only_their_own_profile_and_edits_it_only_when_allowed()
     assert!(mine.shows("To change anything on this profile, ask your social worker."));
     assert_eq!(home.get("/my/profile/edit").await.status, 403);
     assert_eq!(home.post("/my/profile/edit", &OWN).await.status, 403);
-    let photo = upload(&mut home, "/my/profile/photo", jpeg(300), "image/jpeg").await;
+    let photo = upload(&mut home, "/my/profile/photo", steps::photo(), "image/jpeg").await;
     assert_eq!(photo.status, 403);
     let child = create_child(&mut w.ana, &child_form(w.ana_id).set("visibility", "all")).await;
     let theirs = [format!("/families/{id}"), format!("/children/{child}")];
@@ -305,7 +305,7 @@ async fn an_adopter_allowed_to_edit_changes_household_and_hopes_and_is_seen_doin
     assert_eq!(number(&w.platform, told, &[&w.ben_id.to_string()]).await, 1);
 
     home.get("/my/profile").await;
-    let sent = upload(&mut home, "/my/profile/photo", jpeg(300), "image/jpeg").await;
+    let sent = upload(&mut home, "/my/profile/photo", steps::photo(), "image/jpeg").await;
     assert_eq!(sent.status, 303, "{}", sent.body);
     assert_eq!(home.get("/my/profile/photo").await.status, 200);
     let page = w.ben.get(&format!("/families/{id}")).await;

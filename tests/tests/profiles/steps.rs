@@ -183,13 +183,45 @@ pub(crate) async fn create_family(browser: &mut Browser, form: &Fields) -> Strin
     to.strip_prefix("/families/").unwrap().to_owned()
 }
 
-/// The first bytes of a JPEG file and some filler: enough for the type check.
+/// The first bytes of a JPEG file and some filler: the size of an upload without a picture.
 #[must_use]
-pub(crate) fn jpeg(len: usize) -> Vec<u8> {
+pub(crate) fn fake_jpeg(len: usize) -> Vec<u8> {
     let mut bytes = vec![
         0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0,
     ];
     bytes.resize(len.max(bytes.len()), 0x55);
+    bytes
+}
+
+/// A real JPEG picture of `width` × `height` pixels, as a camera would save it (no metadata).
+#[must_use]
+pub(crate) fn jpeg_of(width: u32, height: u32) -> Vec<u8> {
+    let picture = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x * 7) as u8, (y * 5) as u8, 120])
+    });
+    let mut out = Vec::new();
+    let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90);
+    image::DynamicImage::ImageRgb8(picture)
+        .write_with_encoder(encoder)
+        .unwrap();
+    out
+}
+
+/// A small real JPEG photo, which the app keeps.
+#[must_use]
+pub(crate) fn photo() -> Vec<u8> {
+    jpeg_of(24, 16)
+}
+
+/// The photo stored on profile `id` in `table`, byte for byte.
+pub(crate) async fn stored_photo(platform: &Platform, table: &str, id: &str) -> Vec<u8> {
+    let pool = vault_tests::web_fixtures::pool(platform).await;
+    let (bytes,): (Vec<u8>,) = sqlx::query_as(&format!("SELECT photo FROM {table} WHERE id = $1"))
+        .bind(id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
     bytes
 }
 

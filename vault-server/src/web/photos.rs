@@ -1,11 +1,15 @@
 //! Profile photos: one per child or family profile, uploaded on a form of its own, served only
 //! to those who may see the profile.
 //!
-//! A photo is accepted when its first bytes are those of a JPEG or PNG file, whatever type the
-//! browser declared, and when it is at most [`MAX_PHOTO_BYTES`]. It is stored in the profile
-//! row and served with the type found, `nosniff` (from the security headers) and
-//! `Cache-Control: private, no-store`, so no shared cache keeps a child's photo. The CSRF
-//! token of the multipart form may come before or after the file; both orders are read.
+//! An upload of at most [`MAX_PHOTO_BYTES`] is kept only when it decodes as a JPEG or PNG
+//! picture, whatever type the browser declared; it is then saved again from its pixels by
+//! [`clean`], so the stored photo carries no Exif block (GPS location, camera, date), comment
+//! or appended bytes. It is stored in the profile row and served with its type, `nosniff`
+//! (from the security headers) and `Cache-Control: private, no-store`, so no shared cache
+//! keeps a child's photo. The CSRF token of the multipart form may come before or after the
+//! file; both orders are read.
+
+mod clean;
 
 use askama::Template;
 use axum::extract::multipart::MultipartRejection;
@@ -28,6 +32,9 @@ use crate::state::AppState;
 
 /// Room for the CSRF field and the multipart framing around a photo of the largest size.
 const FORM_SLACK: usize = 16 * 1024;
+/// Largest photo stored once saved again: a re-encoding may come out larger than the upload,
+/// but not without bound.
+const MAX_SAVED_BYTES: usize = 4 * MAX_PHOTO_BYTES;
 
 /// The photo routes of child, family and own family profiles.
 pub fn routes() -> Router<AppState> {
@@ -48,18 +55,6 @@ pub fn routes() -> Router<AppState> {
             get(serve_mine).merge(post(upload_mine).layer(limit)),
         )
         .route("/my/profile/photo/remove", post(remove_mine))
-}
-
-/// The type of an image by its first bytes: JPEG or PNG, nothing else.
-#[must_use]
-pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else {
-        None
-    }
 }
 
 /// The photo of a profile, answered to someone already allowed to see it.
@@ -193,29 +188,34 @@ struct PhotoPage {
     back: String,
 }
 
-/// Checks and stores an uploaded photo on `target`.
+/// The form again with `message` next to the photo field (422).
+fn refuse(viewer: &Viewer, target: &Target, message: &'static str) -> PageResult {
+    let mut errors = FieldErrors::new();
+    errors.add("photo", message);
+    render_invalid(&PhotoPage {
+        c: Chrome::new(viewer, "Change the photo", target.back.clone()),
+        errors,
+        action: target.action.clone(),
+        back: target.back.clone(),
+    })
+}
+
+/// Checks an uploaded photo, saves it again from its pixels alone and stores it on `target`.
 async fn store(state: &AppState, viewer: &Viewer, target: &Target, upload: Upload) -> PageResult {
     if upload.too_big {
         return Err(PageError::TooLarge("the photo is larger than 2 MB"));
     }
-    let message = if upload.photo.is_empty() {
-        Some("Choose a JPEG or PNG photo to upload.")
-    } else if sniff(&upload.photo).is_none() {
-        Some("The photo must be a JPEG or PNG image.")
-    } else {
-        None
-    };
-    if let Some(message) = message {
-        let mut errors = FieldErrors::new();
-        errors.add("photo", message);
-        return render_invalid(&PhotoPage {
-            c: Chrome::new(viewer, "Change the photo", target.back.clone()),
-            errors,
-            action: target.action.clone(),
-            back: target.back.clone(),
-        });
+    if upload.photo.is_empty() {
+        return refuse(viewer, target, "Choose a JPEG or PNG photo to upload.");
     }
-    let kind = sniff(&upload.photo).map(str::to_owned);
+    let photo = upload.photo;
+    let cleaned = tokio::task::spawn_blocking(move || clean::clean(&photo, MAX_SAVED_BYTES))
+        .await
+        .map_err(|e| PageError::Internal(e.into()))?;
+    let cleaned = match cleaned {
+        Ok(cleaned) => cleaned,
+        Err(refusal) => return refuse(viewer, target, refusal.message()),
+    };
     let had = profile_store::photo(state, target.kind, &target.id)
         .await?
         .is_some();
@@ -224,7 +224,8 @@ async fn store(state: &AppState, viewer: &Viewer, target: &Target, upload: Uploa
     } else {
         "added a photo"
     };
-    save(state, viewer, target, Some(upload.photo), kind, summary).await?;
+    let kind = Some(cleaned.content_type.to_owned());
+    save(state, viewer, target, Some(cleaned.bytes), kind, summary).await?;
     Ok(see_other(&target.back))
 }
 
@@ -337,18 +338,4 @@ async fn remove_mine(
 ) -> PageResult {
     let target = Target::mine(&state, &viewer).await?;
     remove(&state, &viewer, &target).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_jpeg_and_png_bytes_pass() {
-        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0]), Some("image/jpeg"));
-        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0"), Some("image/png"));
-        assert_eq!(sniff(b"GIF89a"), None);
-        assert_eq!(sniff(b"<svg xmlns="), None);
-        assert_eq!(sniff(&[]), None);
-    }
 }
