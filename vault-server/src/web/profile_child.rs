@@ -3,7 +3,9 @@
 //!
 //! One profile holds one child or a sibling group of up to [`ROWS`] children, each with a
 //! first name or an anonymised label and a birth month and year. The form always shows
-//! [`ROWS`] rows so that it works without script; empty rows are left out.
+//! [`ROWS`] rows so that it works without script; empty rows are left out. A post with more
+//! rows, or whose names, months and years differ in number, is refused as a whole rather than
+//! cut to fit: a row dropped or shifted without a word would change a child's record.
 
 use vault_core::ids::UserId;
 
@@ -40,6 +42,13 @@ pub(super) const NEED_KEYS: [&str; 4] = [
     "need_education",
     "need_contact",
 ];
+
+/// Key of the message about the rows as a whole, shown above them (the fieldset's id).
+pub(super) const ROWS_KEY: &str = "children";
+const TOO_MANY_ROWS: &str =
+    "A profile holds at most 4 children: the form sent more rows, so nothing was saved.";
+const ROWS_MISMATCHED: &str = "Each child needs a name, a month and a year in one row: the \
+     form sent rows that do not line up, so nothing was saved.";
 
 /// Months in 18 years: a profiled child is younger.
 const ADULT_MONTHS: i64 = 18 * 12;
@@ -92,6 +101,8 @@ pub struct RowView {
 pub struct ChildValues {
     /// The children, in order; empty rows only while a form is shown.
     pub rows: Vec<Row>,
+    /// Why the posted rows cannot be read as children at all (too many, not lined up).
+    pub rows_refused: Option<&'static str>,
     /// placement_order, interim_care_order, care_order, early_permanence or relinquished.
     pub legal_status: String,
     /// Levels of need.
@@ -131,6 +142,9 @@ impl ChildValues {
     /// are dropped, so that the stored positions have no gaps.
     pub fn check(&mut self, choices: &Choices, today: (i64, i64)) -> FieldErrors {
         let mut errors = FieldErrors::new();
+        if let Some(message) = self.rows_refused {
+            errors.add(ROWS_KEY, message);
+        }
         for (i, row) in self.rows.iter_mut().enumerate() {
             check_row(row, i, today, &mut errors);
         }
@@ -201,6 +215,7 @@ impl ProfileValues for ChildValues {
     fn blank(creator: UserId, region: String) -> Self {
         Self {
             rows: Vec::new(),
+            rows_refused: None,
             legal_status: String::new(),
             needs: Levels::new(
                 NEED_KEYS,
@@ -221,7 +236,16 @@ impl ProfileValues for ChildValues {
             fields.all("birth_year"),
         );
         let at = |list: &[&str], i: usize| list.get(i).map_or(String::new(), |v| (*v).to_owned());
-        let count = names.len().max(months.len()).max(years.len()).min(ROWS);
+        let most = names.len().max(months.len()).max(years.len());
+        let rows_refused = if most > ROWS {
+            Some(TOO_MANY_ROWS)
+        } else if names.len() != most || months.len() != most || years.len() != most {
+            Some(ROWS_MISMATCHED)
+        } else {
+            None
+        };
+        // The form shown again keeps the first rows as sent; with a message nothing is saved.
+        let count = most.min(ROWS);
         let rows = (0..count)
             .map(|i| Row {
                 name: at(&names, i),
@@ -231,6 +255,7 @@ impl ProfileValues for ChildValues {
             .collect();
         Self {
             rows,
+            rows_refused,
             legal_status: fields.one("legal_status").to_owned(),
             needs: Levels::read(NEED_KEYS, fields),
             needs_notes: fields.one("needs_notes").to_owned(),

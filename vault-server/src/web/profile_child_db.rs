@@ -97,6 +97,7 @@ impl ProfileStore for ChildValues {
 /// The values of a stored profile, its children and named organisations.
 fn values(stored: Stored, rows: Vec<(String, i64, i64)>, orgs: Vec<String>) -> ChildValues {
     ChildValues {
+        rows_refused: None,
         rows: rows
             .into_iter()
             .map(|(name, month, year)| Row {
