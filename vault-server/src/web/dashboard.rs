@@ -26,7 +26,8 @@ pub struct Counts {
 }
 
 /// One recent notification; opening it goes through `/notifications/{id}/open`, which marks
-/// it read on the way to its page.
+/// it read on the way to its page. Listed newest first, by time then time-ordered id, as on
+/// the notifications page.
 pub struct Recent {
     id: String,
     text: String,
@@ -92,7 +93,7 @@ async fn dashboard(State(state): State<AppState>, viewer: Viewer) -> PageResult 
     }
     let rows: Vec<(String, String, i64, Option<i64>)> = sqlx::query_as(
         "SELECT id, text, created_at, read_at FROM notifications WHERE user_id = $1 \
-         ORDER BY created_at DESC LIMIT 5",
+         ORDER BY created_at DESC, id DESC LIMIT 5",
     )
     .bind(viewer.user_id.to_string())
     .fetch_all(state.db.reader())

@@ -13,9 +13,10 @@ pub mod change;
 pub mod new;
 pub mod profiles;
 pub mod show;
+pub mod told;
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::{Query, RawQuery, State};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
@@ -229,17 +230,19 @@ async fn link_page(
     State(state): State<AppState>,
     viewer: Viewer,
     Id(id): Id<LinkId>,
+    RawQuery(query): RawQuery,
 ) -> PageResult {
     let (mut link, access) = access::load(&state, id, &viewer).await?;
     if link.status == LinkStatus::Sent && access.sides().contains(&Side::ChildSide) {
         change::mark_viewed(&state, &link, viewer.user_id).await?;
         link = access::load(&state, id, &viewer).await?.0;
     }
+    let window = show::Window::from_query(query.as_deref().unwrap_or(""));
     let page = show::page(
         &state,
         &viewer,
-        &link,
-        &access,
+        (&link, &access),
+        &window,
         FieldErrors::new(),
         Default::default(),
     )
@@ -290,15 +293,7 @@ async fn set_status(
     } else {
         None
     };
-    change::step(
-        &state,
-        &link,
-        viewer.user_id,
-        sides,
-        (from, to),
-        reason.as_deref(),
-    )
-    .await?;
+    change::step(&state, &link, viewer.user_id, (from, to), reason.as_deref()).await?;
     Ok(see_other(&change::path(id)))
 }
 
@@ -321,10 +316,10 @@ async fn add_message(
     Form(f): Form<MessageForm>,
 ) -> PageResult {
     let (link, access) = access::load(&state, id, &viewer).await?;
-    let sides = access.staff_sides()?;
+    access.staff_sides()?;
     match form::required(&f.body, MAX_MESSAGE_CHARS, true) {
         Ok(body) => {
-            change::message(&state, &link, viewer.user_id, sides, &body).await?;
+            change::message(&state, &link, viewer.user_id, &body).await?;
             Ok(see_other(&format!("{}#messages", change::path(id))))
         }
         Err(m) => {

@@ -5,6 +5,12 @@
 //! message text, which e-mail would carry in clear across other servers). [`email`] queues an
 //! e-mail alone, for people who cannot sign in (such as a registration with a taken address).
 //! The page `/notifications` lists a person's own notifications; opening one marks it read.
+//!
+//! `created_at` holds whole seconds, so rows written within one second tie on it. Their ids
+//! are therefore [`time_ordered_id`]s, and every list orders by `created_at` then `id`: a link
+//! moved to "matched" and then "placed" in the same second lists "placed" first.
+
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use askama::Template;
 use axum::extract::State;
@@ -31,8 +37,27 @@ pub fn routes() -> Router<AppState> {
         .route("/notifications/{id}/open", post(open))
 }
 
+/// An id that sorts by the moment it was made (a version 7 UUID, whose text sorts as its
+/// bytes do), for rows listed in the order they were written: notifications, outbox e-mail,
+/// link messages. Within one server the ids strictly increase even when the clock gives the
+/// same millisecond twice (or steps back), because each takes at least the last one's
+/// millisecond plus one.
+#[must_use]
+pub fn time_ordered_id() -> uuid::Uuid {
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let clock = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    let next = |last: u64| clock.max(last.saturating_add(1));
+    let last = LAST
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |last| Some(next(last)))
+        .unwrap_or_else(|last| last);
+    uuid::Builder::from_unix_timestamp_millis(next(last), &rand::random()).into_uuid()
+}
+
 /// Tells each of `people` that `text` happened, with a link to `path` (a path of the app such
-/// as `/links/<id>`). The e-mail goes through the outbox.
+/// as `/links/<id>`). The e-mail goes through the outbox; its last line says why the person
+/// receives it, in the words that fit staff or a family.
 pub async fn tell(
     tx: &mut Tx,
     state: &AppState,
@@ -46,20 +71,25 @@ pub async fn tell(
             "INSERT INTO notifications (id, user_id, text, path, created_at) \
              VALUES ($1, $2, $3, $4, $5)",
         )
-        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(time_ordered_id().to_string())
         .bind(person.to_string())
         .bind(text)
         .bind(path)
         .bind(at)
         .execute(&mut **tx)
         .await?;
-        let (address,): (String,) = sqlx::query_as("SELECT email FROM users WHERE id = $1")
-            .bind(person.to_string())
-            .fetch_one(&mut **tx)
-            .await?;
+        let (address, kind): (String, String) =
+            sqlx::query_as("SELECT email, kind FROM users WHERE id = $1")
+                .bind(person.to_string())
+                .fetch_one(&mut **tx)
+                .await?;
+        let why = if kind == "family" {
+            "your family's social worker gave you an account in the case vault"
+        } else {
+            "you work on this record in the case vault"
+        };
         let body = format!(
-            "{text}\n\nSign in to read it: {}{path}\n\nYou receive this because you work on \
-             this record in the case vault.\n",
+            "{text}\n\nSign in to read it: {}{path}\n\nYou receive this because {why}.\n",
             state.settings.base_url()
         );
         email(tx, &address, text, &body).await?;
@@ -74,7 +104,7 @@ pub async fn email(tx: &mut Tx, to: &str, subject: &str, body: &str) -> sqlx::Re
         "INSERT INTO outbox (id, to_address, subject, body, created_at, attempts, \
                              next_attempt_at) VALUES ($1, $2, $3, $4, $5, 0, $5)",
     )
-    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(time_ordered_id().to_string())
     .bind(to)
     .bind(subject)
     .bind(body)
@@ -111,7 +141,7 @@ async fn list(State(state): State<AppState>, viewer: Viewer, asked: Asked) -> Pa
     let pager = Pager::new(asked, total, PAGE_SIZE, "/notifications");
     let rows: Vec<(String, String, i64, Option<i64>)> = sqlx::query_as(
         "SELECT id, text, created_at, read_at FROM notifications WHERE user_id = $1 \
-         ORDER BY created_at DESC, id LIMIT $2 OFFSET $3",
+         ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3",
     )
     .bind(viewer.user_id.to_string())
     .bind(pager.limit())
@@ -203,7 +233,14 @@ fn local_path(path: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::local_path;
+    use super::{local_path, time_ordered_id};
+
+    #[test]
+    fn ids_made_one_after_another_sort_in_that_order() {
+        let ids: Vec<String> = (0..1000).map(|_| time_ordered_id().to_string()).collect();
+        assert!(ids.windows(2).all(|pair| pair[0] < pair[1]), "{ids:?}");
+        assert_eq!(time_ordered_id().get_version_num(), 7);
+    }
 
     #[test]
     fn only_paths_of_this_app_are_followed() {

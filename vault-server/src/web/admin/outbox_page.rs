@@ -1,5 +1,6 @@
 //! The outbox as the platform admin sees it: every e-mail, newest first, with whether it was
-//! sent, or its attempts and the SMTP server's last reply.
+//! sent, or its attempts and the SMTP server's last reply. E-mail written within one second
+//! keeps its order through its time-ordered id ([`crate::web::notify::time_ordered_id`]).
 
 use askama::Template;
 use axum::extract::State;
@@ -36,7 +37,7 @@ pub(super) async fn outbox(State(state): State<AppState>, viewer: Viewer) -> Pag
     let rows: Vec<MailRow> = sqlx::query_as(
         "SELECT to_address, subject, created_at, sent_at, attempts, last_error, \
                 next_attempt_at \
-         FROM outbox ORDER BY created_at DESC, id LIMIT $1",
+         FROM outbox ORDER BY created_at DESC, id DESC LIMIT $1",
     )
     .bind(OUTBOX_LISTED)
     .fetch_all(state.db.reader())

@@ -2,58 +2,18 @@
 //! opens one. Each is one transaction with its activity entry and its notifications, so a
 //! failure leaves nothing half-written.
 //!
-//! Notification texts go into e-mail through the outbox, so they name no child, family or
-//! message text: only that something happened and where to look.
+//! Who is told of each change, and in which words, is decided in [`super::told`].
 
 use vault_core::ids::{ChildProfileId, FamilyProfileId, LinkId, OrgId, UserId};
-use vault_core::matching::{LinkStatus, Side};
+use vault_core::matching::LinkStatus;
 
 use super::access::Link;
+use super::told::{self, Event};
 use crate::db::{now, Tx};
 use crate::state::AppState;
 use crate::web::activity::{self, Entry, Subject};
-use crate::web::notify;
+use crate::web::notify::time_ordered_id;
 use crate::web::page::PageError;
-
-/// The people to tell about a change made by `actor` acting for `sides`: the social worker
-/// and the link's author on each other side, and always the family's social worker (what
-/// is sent to or from a family is visible to their own social worker). Never the actor.
-async fn recipients(
-    tx: &mut Tx,
-    link: &Link,
-    actor: UserId,
-    sides: &[Side],
-) -> sqlx::Result<Vec<UserId>> {
-    let (child_worker,): (String,) =
-        sqlx::query_as("SELECT social_worker FROM child_profiles WHERE id = $1")
-            .bind(link.child_profile.to_string())
-            .fetch_one(&mut **tx)
-            .await?;
-    let (family_worker,): (String,) =
-        sqlx::query_as("SELECT social_worker FROM family_profiles WHERE id = $1")
-            .bind(link.family_profile.to_string())
-            .fetch_one(&mut **tx)
-            .await?;
-    let mut people: Vec<String> = vec![family_worker.clone()];
-    if !sides.contains(&Side::ChildSide) {
-        people.push(child_worker);
-    }
-    if !sides.contains(&Side::FamilySide) {
-        people.push(link.created_by.to_string());
-    }
-    let actor = actor.to_string();
-    let mut out = Vec::new();
-    for person in people {
-        if person != actor {
-            if let Ok(id) = person.parse::<UserId>() {
-                if !out.contains(&id) {
-                    out.push(id);
-                }
-            }
-        }
-    }
-    Ok(out)
-}
 
 fn entry<'a>(link: &Link, actor: UserId, summary: &'a str) -> Entry<'a> {
     Entry {
@@ -77,12 +37,11 @@ fn step_summary(to: LinkStatus) -> String {
 }
 
 /// Moves `link` from `from` (the status the page showed) to `to`. 409 when the link moved
-/// meanwhile; the caller has checked the step is allowed for `sides`.
+/// meanwhile; the caller has checked the step is allowed for the actor's sides.
 pub async fn step(
     state: &AppState,
     link: &Link,
     actor: UserId,
-    sides: &[Side],
     (from, to): (LinkStatus, LinkStatus),
     reason: Option<&str>,
 ) -> Result<(), PageError> {
@@ -105,9 +64,7 @@ pub async fn step(
         ));
     }
     activity::record(&mut tx, entry(link, actor, &step_summary(to))).await?;
-    let people = recipients(&mut tx, link, actor, sides).await?;
-    let text = format!("A link you work on is now: {}", to.words());
-    notify::tell(&mut tx, state, &people, &text, &path(link.id)).await?;
+    told::tell(&mut tx, state, link, actor, &Event::Moved(to)).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -115,16 +72,8 @@ pub async fn step(
 /// Marks a sent link viewed, when the child's side opens it for the first time. Does
 /// nothing when someone else did so first.
 pub async fn mark_viewed(state: &AppState, link: &Link, actor: UserId) -> Result<(), PageError> {
-    match step(
-        state,
-        link,
-        actor,
-        &[Side::ChildSide],
-        (LinkStatus::Sent, LinkStatus::Viewed),
-        None,
-    )
-    .await
-    {
+    let first_view = (LinkStatus::Sent, LinkStatus::Viewed);
+    match step(state, link, actor, first_view, None).await {
         Ok(()) | Err(PageError::Conflict(_)) => Ok(()),
         Err(err) => Err(err),
     }
@@ -135,20 +84,11 @@ pub async fn message(
     state: &AppState,
     link: &Link,
     actor: UserId,
-    sides: &[Side],
     body: &str,
 ) -> Result<(), PageError> {
     let mut tx = state.db.begin().await?;
     insert_message(&mut tx, link.id, actor, body).await?;
-    let people = recipients(&mut tx, link, actor, sides).await?;
-    notify::tell(
-        &mut tx,
-        state,
-        &people,
-        "New message on a link you work on",
-        &path(link.id),
-    )
-    .await?;
+    told::tell(&mut tx, state, link, actor, &Event::Message).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -166,16 +106,6 @@ async fn insert_message(tx: &mut Tx, link: LinkId, actor: UserId, body: &str) ->
     .execute(&mut **tx)
     .await?;
     Ok(())
-}
-
-/// A message id that sorts by the millisecond it was made (a version 7 UUID), so messages
-/// written within the same second still list in the order they were written: the
-/// `created_at` column holds only seconds.
-fn time_ordered_id() -> uuid::Uuid {
-    let millis = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-    uuid::Builder::from_unix_timestamp_millis(millis, &rand::random()).into_uuid()
 }
 
 /// The page of link `id`.
@@ -273,15 +203,7 @@ pub async fn create(
         entry(&link, new.actor, "sent an expression of interest"),
     )
     .await?;
-    let people = recipients(&mut tx, &link, new.actor, &[Side::FamilySide]).await?;
-    notify::tell(
-        &mut tx,
-        state,
-        &people,
-        "A new expression of interest for a child profile you work on",
-        &path(id),
-    )
-    .await?;
+    told::tell(&mut tx, state, &link, new.actor, &Event::Sent).await?;
     tx.commit().await?;
     Ok(Ok(id))
 }

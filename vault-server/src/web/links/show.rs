@@ -3,6 +3,12 @@
 //!
 //! A family following its own link gets the same page without the buttons, the messages or
 //! a decline reason: those are between the practitioners.
+//!
+//! A link may gather hundreds of messages over months, so the page shows the newest
+//! [`MESSAGES_SHOWN`] in the order they were written, with a link to the ones before them
+//! (`?before=<message id>`, the oldest shown). The id names a point in the thread rather than
+//! a page number, so messages written meanwhile do not shift what "earlier" means. An id that
+//! is not a message of this link shows the newest messages, as if none was given.
 
 use askama::Template;
 use vault_core::ids::LinkId;
@@ -30,8 +36,12 @@ pub struct StepButton {
     needs_reason: bool,
 }
 
+/// Messages shown on one page of a link.
+pub const MESSAGES_SHOWN: i64 = 100;
+
 /// One message.
 pub struct Message {
+    id: String,
     who: String,
     when: String,
     at: i64,
@@ -51,7 +61,7 @@ pub struct ShowPage {
     steps: Vec<StepButton>,
     staff: bool,
     sides: String,
-    messages: Vec<Message>,
+    thread: Thread,
     errors: FieldErrors,
     body: String,
     reason: String,
@@ -110,38 +120,137 @@ fn sides_words(access: &Access) -> String {
     }
 }
 
-/// Body, time, author's name and e-mail, author's organisation.
-type MessageRow = (String, i64, Option<String>, String, Option<String>);
-
-async fn messages(state: &AppState, link: LinkId) -> Result<Vec<Message>, PageError> {
-    let rows: Vec<MessageRow> = sqlx::query_as(
-        "SELECT m.body, m.created_at, u.display_name, u.email, o.name FROM link_messages m \
-         JOIN users u ON u.id = m.author LEFT JOIN orgs o ON o.id = u.org_id \
-         WHERE m.link_id = $1 ORDER BY m.created_at, m.id",
-    )
-    .bind(link.to_string())
-    .fetch_all(state.db.reader())
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(body, at, name, email, org)| {
-            let person = crate::web::cases::view::person(name, Some(email));
-            Message {
-                who: org.map_or_else(|| person.clone(), |o| format!("{person} ({o})")),
-                when: when(at),
-                at,
-                body,
-            }
-        })
-        .collect())
+/// Which messages a link's page shows: the newest, or those written before one message.
+#[derive(Default)]
+pub struct Window {
+    /// The `before` of the query string, as given; checked when the messages are read.
+    before: Option<String>,
 }
 
-/// Builds the page of `link` for `viewer`, with `errors` and the texts they typed.
+impl Window {
+    /// Reads `before` from a query string (the last one wins); anything else is ignored.
+    #[must_use]
+    pub fn from_query(query: &str) -> Self {
+        let before = url::form_urlencoded::parse(query.as_bytes())
+            .filter(|(name, _)| name == "before")
+            .map(|(_, value)| value.into_owned())
+            .last();
+        Self { before }
+    }
+}
+
+/// The messages on the page, and where the rest of the thread is.
+#[derive(Default)]
+pub struct Thread {
+    /// Oldest first.
+    messages: Vec<Message>,
+    /// Messages on the link in all.
+    total: i64,
+    /// The page of the messages before the oldest shown, if there are any.
+    earlier: Option<String>,
+    /// Whether these are earlier messages rather than the newest.
+    looking_back: bool,
+}
+
+impl Thread {
+    /// How many of the link's messages the newest page shows, when it does not show them all.
+    #[must_use]
+    pub fn counted(&self) -> Option<String> {
+        let shown = i64::try_from(self.messages.len()).unwrap_or(i64::MAX);
+        (!self.looking_back && self.total > shown).then(|| {
+            format!(
+                "The newest {shown} of {} messages, oldest first.",
+                self.total
+            )
+        })
+    }
+}
+
+/// Message id, body, time, author's name and e-mail, author's organisation.
+type MessageRow = (String, String, i64, Option<String>, String, Option<String>);
+
+const MESSAGE_COLUMNS: &str =
+    "SELECT m.id, m.body, m.created_at, u.display_name, u.email, o.name FROM link_messages m \
+     JOIN users u ON u.id = m.author LEFT JOIN orgs o ON o.id = u.org_id WHERE m.link_id = $1";
+
+/// The time and id of message `before` when it is a message of `link`.
+async fn anchor(
+    state: &AppState,
+    link: LinkId,
+    before: Option<&str>,
+) -> Result<Option<(i64, String)>, PageError> {
+    let Some(id) = before.and_then(|b| b.trim().parse::<uuid::Uuid>().ok()) else {
+        return Ok(None);
+    };
+    Ok(
+        sqlx::query_as("SELECT created_at, id FROM link_messages WHERE id = $1 AND link_id = $2")
+            .bind(id.to_string())
+            .bind(link.to_string())
+            .fetch_optional(state.db.reader())
+            .await?,
+    )
+}
+
+async fn thread(state: &AppState, link: LinkId, window: &Window) -> Result<Thread, PageError> {
+    let anchor = anchor(state, link, window.before.as_deref()).await?;
+    // One more than shown, to learn whether earlier messages exist.
+    let mut rows: Vec<MessageRow> = if let Some((at, id)) = &anchor {
+        let sql = format!(
+            "{MESSAGE_COLUMNS} AND (m.created_at < $2 OR (m.created_at = $2 AND m.id < $3)) \
+             ORDER BY m.created_at DESC, m.id DESC LIMIT $4"
+        );
+        sqlx::query_as(&sql)
+            .bind(link.to_string())
+            .bind(*at)
+            .bind(id)
+            .bind(MESSAGES_SHOWN + 1)
+            .fetch_all(state.db.reader())
+            .await?
+    } else {
+        let sql = format!("{MESSAGE_COLUMNS} ORDER BY m.created_at DESC, m.id DESC LIMIT $2");
+        sqlx::query_as(&sql)
+            .bind(link.to_string())
+            .bind(MESSAGES_SHOWN + 1)
+            .fetch_all(state.db.reader())
+            .await?
+    };
+    let more = rows.len() > usize::try_from(MESSAGES_SHOWN).unwrap_or(usize::MAX);
+    rows.truncate(usize::try_from(MESSAGES_SHOWN).unwrap_or(usize::MAX));
+    rows.reverse();
+    let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM link_messages WHERE link_id = $1")
+        .bind(link.to_string())
+        .fetch_one(state.db.reader())
+        .await?;
+    let earlier = match rows.first() {
+        Some((oldest, ..)) if more => Some(format!("/links/{link}?before={oldest}#messages")),
+        _ => None,
+    };
+    Ok(Thread {
+        messages: rows.into_iter().map(message).collect(),
+        total,
+        earlier,
+        looking_back: anchor.is_some(),
+    })
+}
+
+fn message((id, body, at, name, email, org): MessageRow) -> Message {
+    let person = crate::web::cases::view::person(name, Some(email));
+    Message {
+        id,
+        who: org.map_or_else(|| person.clone(), |o| format!("{person} ({o})")),
+        when: when(at),
+        at,
+        body,
+    }
+}
+
+/// Builds the page of `link` for `viewer`, with the messages of `window`, `errors` and the
+/// texts they typed.
 pub async fn page(
     state: &AppState,
     viewer: &Viewer,
-    link: &Link,
-    access: &Access,
+    (link, access): (&Link, &Access),
+    window: &Window,
     errors: FieldErrors,
     (body, reason): (String, String),
 ) -> Result<ShowPage, PageError> {
@@ -166,10 +275,10 @@ pub async fn page(
         steps: buttons(link.status, access.sides()),
         staff,
         sides: sides_words(access),
-        messages: if staff {
-            messages(state, link.id).await?
+        thread: if staff {
+            thread(state, link.id, window).await?
         } else {
-            Vec::new()
+            Thread::default()
         },
         errors,
         body,
@@ -191,6 +300,14 @@ pub async fn invalid(
 ) -> PageResult {
     let mut errors = FieldErrors::new();
     errors.add(field, message);
-    let page = page(state, viewer, link, access, errors, texts).await?;
+    let page = page(
+        state,
+        viewer,
+        (link, access),
+        &Window::default(),
+        errors,
+        texts,
+    )
+    .await?;
     render_invalid(&page)
 }
