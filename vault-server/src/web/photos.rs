@@ -36,6 +36,10 @@ const FORM_SLACK: usize = 16 * 1024;
 /// but not without bound.
 const MAX_SAVED_BYTES: usize = 4 * MAX_PHOTO_BYTES;
 
+/// Photos decoded at once: each may hold up to `clean::MAX_PIXEL_BYTES` of pixels, so a burst
+/// of uploads waits its turn instead of adding up to more memory than the server has.
+static DECODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 /// The photo routes of child, family and own family profiles.
 pub fn routes() -> Router<AppState> {
     let limit = DefaultBodyLimit::max(MAX_PHOTO_BYTES + FORM_SLACK);
@@ -209,9 +213,14 @@ async fn store(state: &AppState, viewer: &Viewer, target: &Target, upload: Uploa
         return refuse(viewer, target, "Choose a JPEG or PNG photo to upload.");
     }
     let photo = upload.photo;
+    let turn = DECODING
+        .acquire()
+        .await
+        .map_err(|e| PageError::Internal(e.into()))?;
     let cleaned = tokio::task::spawn_blocking(move || clean::clean(&photo, MAX_SAVED_BYTES))
         .await
         .map_err(|e| PageError::Internal(e.into()))?;
+    drop(turn);
     let cleaned = match cleaned {
         Ok(cleaned) => cleaned,
         Err(refusal) => return refuse(viewer, target, refusal.message()),
