@@ -3,7 +3,7 @@
 //!
 //! An upload of at most [`MAX_PHOTO_BYTES`] is kept only when it decodes as a JPEG or PNG
 //! picture, whatever type the browser declared; it is then saved again from its pixels by
-//! [`clean`], so the stored photo carries no Exif block (GPS location, camera, date), comment
+//! `clean`, so the stored photo carries no Exif block (GPS location, camera, date), comment
 //! or appended bytes. It is stored in the profile row and served with its type, `nosniff`
 //! (from the security headers) and `Cache-Control: private, no-store`, so no shared cache
 //! keeps a child's photo. The CSRF token of the multipart form may come before or after the
