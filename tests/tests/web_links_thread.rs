@@ -70,7 +70,7 @@ async fn long_thread() -> (Sides, Browser, String, Vec<String>) {
 
 #[tokio::test]
 async fn a_long_thread_shows_the_newest_hundred_then_the_earlier_ones() {
-    let (w, mut bo, path, ids) = long_thread().await;
+    let (_platform_kept, mut bo, path, ids) = long_thread().await;
 
     let newest = bo.get(&path).await;
     shows_messages(&newest, 21, MANY);
