@@ -88,3 +88,65 @@ async fn registrations_older_than_an_hour_no_longer_count() {
     let counted = "SELECT COUNT(*) FROM login_failures WHERE scope = 'register'";
     assert_eq!(number(&platform, counted, &[]).await, 1, "old rows pruned");
 }
+
+#[tokio::test]
+async fn a_first_manager_with_the_code_gets_through_and_the_api_counts_alike() {
+    let platform = Platform::start().await;
+    let (org, _) = north_with_manager(&platform).await;
+    for i in 0..10 {
+        let email = format!("person{i}@home.example");
+        let mut browser = Browser::new(&platform.url);
+        let page = register(&mut browser, org, "family", "A Person", &email, "").await;
+        assert_eq!(page.status, 303, "registration {i}: {}", page.body);
+    }
+
+    // The API's registration is refused from this address too, so it is no way round.
+    let mut person = platform.person("round");
+    let refused = person
+        .register(org, None, &vault_tests::platform::password("round"))
+        .await
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("too many registrations from this address"),
+        "{refused}"
+    );
+
+    // A wrong code is still refused as a wrong code, and writes nothing.
+    let created = platform
+        .admin
+        .create_org("Harbour Fostering")
+        .await
+        .unwrap();
+    let harbour = created.org.org_id;
+    let mut wrong = Browser::new(&platform.url);
+    let page = register(
+        &mut wrong,
+        harbour,
+        "staff",
+        "Hal",
+        "hal@harbour.example",
+        "0000",
+    )
+    .await;
+    assert_eq!(page.status, 422);
+    assert_eq!(
+        page.field_error("invite").as_deref(),
+        Some("This invitation code is not valid for this organisation.")
+    );
+    // The first manager, with the code, is not held up by the others' registrations.
+    let mut hal = Browser::new(&platform.url);
+    let code = created.invite_code.clone();
+    let page = register(
+        &mut hal,
+        harbour,
+        "staff",
+        "Hal",
+        "hal@harbour.example",
+        &code,
+    )
+    .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert_eq!(page.location.as_deref(), Some("/register/first-manager"));
+}

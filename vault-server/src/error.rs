@@ -41,9 +41,10 @@ pub enum ApiError {
     /// 413: the body is larger than the server accepts.
     #[error("payload too large")]
     PayloadTooLarge,
-    /// 429: too many failed logins for this account or from this address; wait and retry.
-    #[error("too many failed logins for this account or from this address; wait 15 minutes")]
-    TooManyRequests,
+    /// 429: too many failed logins, or registrations, from this address or for this account;
+    /// the sentence says how long to wait.
+    #[error("{0}")]
+    TooManyRequests(&'static str),
     /// 500: our fault; the detail is logged, the client sees a generic sentence.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -67,7 +68,7 @@ impl ApiError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -83,7 +84,7 @@ impl ApiError {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Conflict(_) => "conflict",
             Self::PayloadTooLarge => "payload_too_large",
-            Self::TooManyRequests => "too_many_requests",
+            Self::TooManyRequests(_) => "too_many_requests",
             Self::Internal(_) => "internal",
             Self::Unavailable(_) => "unavailable",
         }

@@ -17,6 +17,8 @@ use crate::db::{now, Tx};
 use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::routes::admin::check_credentials;
 use crate::state::AppState;
+use crate::web::session::ClientAddress;
+use crate::web::throttle;
 
 /// `POST /v1/register`: the first manager founds the organisation's keys; anyone else waits
 /// as pending for a manager's approval.
@@ -27,8 +29,17 @@ use crate::state::AppState;
 )]
 pub async fn register(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     ApiJson(req): ApiJson<RegisterRequest>,
 ) -> ApiResult<(StatusCode, Json<RegisterResponse>)> {
+    // The web form's limit on pending registrations per address applies here too, so neither
+    // door is a way round the other; founding with the invitation code is not held up.
+    if req.founding.is_none() && throttle::registrations_exhausted(&state, &address).await? {
+        tracing::warn!("registration refused: too many from one address this hour");
+        return Err(ApiError::TooManyRequests(
+            "too many registrations from this address; wait an hour",
+        ));
+    }
     let password = SecretString::from(req.password.clone());
     check_credentials(&req.email, &password)?;
     let org_key = req
@@ -55,6 +66,7 @@ pub async fn register(
         MemberStatus::Pending
     };
     insert_user(&mut tx, &req, &hash, status).await?;
+    throttle::record_registration(&mut tx, &address).await?;
     let event = Event {
         actor: Some(req.user_id),
         org_id: Some(req.org_id),

@@ -32,7 +32,9 @@ pub async fn login(
     // The same counts as the web app's sign-in, so neither door is a way round the other.
     if throttle::is_throttled(&state, &req.email, &address).await? {
         tracing::warn!("login refused: throttled");
-        return Err(ApiError::TooManyRequests);
+        return Err(ApiError::TooManyRequests(
+            "too many failed logins for this account or from this address; wait 15 minutes",
+        ));
     }
     let row: Option<(String, String, String)> =
         sqlx::query_as("SELECT id, password_hash, kind FROM users WHERE email = $1")

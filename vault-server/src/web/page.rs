@@ -281,12 +281,11 @@ impl From<crate::error::ApiError> for PageError {
         use crate::error::ApiError as A;
         match err {
             A::NotFound | A::ObjectMissing => Self::NotFound,
-            A::Forbidden(m) => Self::Forbidden(m),
+            A::Forbidden(m) | A::TooManyRequests(m) => Self::Forbidden(m),
             A::Conflict(m) => Self::Conflict(m),
             A::BadRequest(m) => Self::BadRequest(m),
             A::Unauthorized => Self::SignIn,
             A::PayloadTooLarge => Self::TooLarge("the request is too large"),
-            A::TooManyRequests => Self::Forbidden("too many attempts; wait 15 minutes"),
             A::MethodNotAllowed => Self::MethodNotAllowed,
             A::Internal(e) => Self::Internal(e),
             A::Unavailable(m) => Self::internal(anyhow::anyhow!(m)),

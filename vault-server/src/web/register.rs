@@ -273,7 +273,10 @@ async fn register(
     if viewer.is_some() {
         return Ok(Redirect::to("/dashboard").into_response());
     }
-    if throttle::registrations_exhausted(&state, &address).await? {
+    // An organisation's first manager, with its invitation code, is not held up by others'
+    // registrations from the same network; a wrong code is refused below and writes nothing.
+    let with_code = !form.invite.trim().is_empty();
+    if !with_code && throttle::registrations_exhausted(&state, &address).await? {
         tracing::warn!("registration refused: too many from one address this hour");
         let page = |c| BusyPage { c }.render();
         let status = StatusCode::TOO_MANY_REQUESTS;
