@@ -241,3 +241,51 @@ async fn the_sender_stops_with_the_server() {
         "the server returned: {ended:?}"
     );
 }
+
+#[tokio::test]
+async fn a_busy_thread_sends_one_e_mail_until_the_news_is_read() {
+    let sides = vault_tests::web_fixtures::two_sides().await;
+    let platform = &sides.platform;
+    let mut bo = signed_in(platform, "bo@bright.example").await;
+    let link = vault_tests::web_fixtures::send(&mut bo, sides.child, sides.family).await;
+    let news = "New message on a link you work on";
+    let count = |table: &'static str| async move {
+        let sql = match table {
+            "outbox" => "SELECT COUNT(*) FROM outbox WHERE to_address = $1 AND subject = $2",
+            _ => {
+                "SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id \
+                  WHERE u.email = $1 AND n.text = $2"
+            }
+        };
+        number(platform, sql, &["nia@north.example", news]).await
+    };
+    for body in ["First question.", "Second question.", "Third question."] {
+        bo.get(&link).await;
+        let page = bo
+            .post(&format!("{link}/messages"), &[("body", body)])
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+    }
+    assert_eq!(
+        count("notifications").await,
+        3,
+        "the app shows each message"
+    );
+    assert_eq!(
+        count("outbox").await,
+        1,
+        "e-mail says it once while it is unread"
+    );
+
+    let mut nia = signed_in(platform, "nia@north.example").await;
+    nia.get("/notifications").await;
+    assert_eq!(nia.post("/notifications/read", &[]).await.status, 303);
+    bo.get(&link).await;
+    bo.post(&format!("{link}/messages"), &[("body", "After you read.")])
+        .await;
+    assert_eq!(
+        count("outbox").await,
+        2,
+        "news after reading is e-mailed again"
+    );
+}

@@ -67,6 +67,18 @@ pub async fn tell(
 ) -> sqlx::Result<()> {
     let at = now();
     for person in people {
+        // A busy thread would send one e-mail per message: while the same news about the same
+        // page is unread from the last hour, the app shows it again but e-mail stays quiet.
+        let (unread_alike,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND path = $2 \
+             AND text = $3 AND read_at IS NULL AND created_at > $4",
+        )
+        .bind(person.to_string())
+        .bind(path)
+        .bind(text)
+        .bind(at - QUIET_EMAIL_SECS)
+        .fetch_one(&mut **tx)
+        .await?;
         sqlx::query(
             "INSERT INTO notifications (id, user_id, text, path, created_at) \
              VALUES ($1, $2, $3, $4, $5)",
@@ -92,10 +104,15 @@ pub async fn tell(
             "{text}\n\nSign in to read it: {}{path}\n\nYou receive this because {why}.\n",
             state.settings.base_url()
         );
-        email(tx, &address, text, &body).await?;
+        if unread_alike == 0 {
+            email(tx, &address, text, &body).await?;
+        }
     }
     Ok(())
 }
+
+/// How long e-mail stays quiet about news a person has not read yet.
+pub const QUIET_EMAIL_SECS: i64 = 60 * 60;
 
 /// Queues one e-mail in the outbox, inside the transaction of what it reports; the sender
 /// ([`super::outbox`]) delivers it once SMTP is configured.
