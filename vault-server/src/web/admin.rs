@@ -126,16 +126,8 @@ struct CodePage {
 #[tracing::instrument(name = "GET /admin/orgs/new", skip_all, fields(user.id = %viewer.user_id))]
 async fn new_org_page(viewer: Viewer) -> PageResult {
     viewer.platform_admin()?;
-    let year_on = time::OffsetDateTime::now_utc()
-        .date()
-        .saturating_add(time::Duration::days(365));
     let f = LicenceForm {
-        expires: format!(
-            "{:04}-{:02}-{:02}",
-            year_on.year(),
-            u8::from(year_on.month()),
-            year_on.day()
-        ),
+        expires: crate::web::licence::default_expiry(),
         active: Some("1".to_owned()),
         cap: DEFAULT_OPEN_LINK_CAP.to_string(),
         ..LicenceForm::default()

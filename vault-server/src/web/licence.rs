@@ -31,19 +31,20 @@ impl OrgSettings {
     }
 }
 
-/// A licence for a year from today, the default cap, families not editing their own profile.
-pub async fn insert_default(tx: &mut Tx, org: OrgId) -> sqlx::Result<()> {
+/// The last day of a new licence unless the platform admin chooses another: a year from today.
+#[must_use]
+pub fn default_expiry() -> String {
     let year_on = time::OffsetDateTime::now_utc()
         .date()
         .saturating_add(time::Duration::days(365));
+    super::visibility::iso_date(year_on)
+}
+
+/// A licence for a year from today, the default cap, families not editing their own profile.
+pub async fn insert_default(tx: &mut Tx, org: OrgId) -> sqlx::Result<()> {
     let settings = OrgSettings {
         licence_active: true,
-        licence_expires_on: format!(
-            "{:04}-{:02}-{:02}",
-            year_on.year(),
-            u8::from(year_on.month()),
-            year_on.day()
-        ),
+        licence_expires_on: default_expiry(),
         open_link_cap: DEFAULT_OPEN_LINK_CAP,
         families_edit_own: false,
         region: String::new(),

@@ -13,12 +13,17 @@
 /// Today as `YYYY-MM-DD` (UTC), the form licence expiry dates are stored in.
 #[must_use]
 pub fn today() -> String {
-    let now = time::OffsetDateTime::now_utc().date();
+    iso_date(time::OffsetDateTime::now_utc().date())
+}
+
+/// `day` as `YYYY-MM-DD`, which sorts as text in date order (how licences are compared).
+#[must_use]
+pub fn iso_date(day: time::Date) -> String {
     format!(
         "{:04}-{:02}-{:02}",
-        now.year(),
-        u8::from(now.month()),
-        now.day()
+        day.year(),
+        u8::from(day.month()),
+        day.day()
     )
 }
 
