@@ -120,6 +120,8 @@ impl Client {
             encryption_key: self.keystore.identity().public_key(),
             signing_key: self.keystore.signing_key().verifying_key(),
             founding: founding.as_ref().map(|(request, _)| request.clone()),
+            keystore: None,
+            display_name: None,
         };
         let answer: RegisterResponse = self.api.post_anonymous("/v1/register", &request).await?;
         drop(request);

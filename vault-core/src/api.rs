@@ -162,6 +162,21 @@ pub struct RegisterRequest {
     pub signing_key: VerifyingKey,
     /// Present for the organisation's first manager only.
     pub founding: Option<FoundingRequest>,
+    /// The person's keystore locked with their vault passphrase (base64 of an age file with
+    /// one scrypt stanza), kept so the web app can unlock it in the browser; `vaultctl` keeps
+    /// its keystore on disk and sends none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keystore: Option<String>,
+    /// The name colleagues see in the web app (1 to 200 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+}
+
+/// `GET` and `PUT /v1/me/keystore`: the caller's passphrase-locked keystore.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct KeystoreBody {
+    /// Base64 of the age file (one scrypt stanza, work factor 15 to 22, at most 64 KiB).
+    pub keystore: String,
 }
 
 /// What the first manager sends to set up an organisation's keys.

@@ -2,7 +2,8 @@
 //!
 //! Passwords are hashed with argon2id on the blocking pool. A token is 32 random bytes shown to
 //! the client once; the database keeps only its SHA-256, so a copy of the database cannot be
-//! used to log in.
+//! used to log in. A page of the web app may call the API with its session cookie instead
+//! ([`crate::web::api_session`]).
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -279,7 +280,8 @@ pub fn status_text(status: MemberStatus) -> &'static str {
     }
 }
 
-type UserRow = (
+/// A user row as the callers' queries select it.
+pub(crate) type UserRow = (
     String,
     String,
     String,
@@ -302,6 +304,13 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+        // A browser page's own script calls the API with the session cookie instead.
+        if !parts
+            .headers
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            return crate::web::api_session::caller(parts, state).await;
+        }
         let token = bearer(&parts.headers).ok_or(ApiError::Unauthorized)?;
         let row: Option<UserRow> = sqlx::query_as(
             "SELECT u.id, u.email, u.kind, u.org_id, u.status, u.member_role, u.signing_key \
@@ -317,7 +326,8 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-fn caller_from_row(row: UserRow) -> ApiResult<Caller> {
+/// The caller a user row describes.
+pub(crate) fn caller_from_row(row: UserRow) -> ApiResult<Caller> {
     let (id, email, kind, org_id, status, role, signing_key) = row;
     Ok(Caller {
         user_id: codec::parse(&id)?,

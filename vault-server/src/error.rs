@@ -38,6 +38,10 @@ pub enum ApiError {
     /// 409: the id is taken, or the request conflicts with the current state.
     #[error("{0}")]
     Conflict(&'static str),
+    /// 422: the request is well formed but what it carries is refused (a keystore that is not
+    /// a passphrase-locked age file within the limits); the sentence says which rule.
+    #[error("{0}")]
+    Unprocessable(&'static str),
     /// 413: the body is larger than the server accepts.
     #[error("payload too large")]
     PayloadTooLarge,
@@ -68,6 +72,7 @@ impl ApiError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -84,6 +89,7 @@ impl ApiError {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Conflict(_) => "conflict",
             Self::PayloadTooLarge => "payload_too_large",
+            Self::Unprocessable(_) => "unprocessable",
             Self::TooManyRequests(_) => "too_many_requests",
             Self::Internal(_) => "internal",
             Self::Unavailable(_) => "unavailable",

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod audit_data;
 pub mod cases;
 pub mod documents;
+pub mod keystore;
 pub mod log;
 pub mod log_vkey;
 pub mod members;
@@ -45,6 +46,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/auth/login", post(session::login))
         .route("/v1/auth/logout", post(session::logout))
         .route("/v1/me", get(session::me))
+        .route(
+            "/v1/me/keystore",
+            get(keystore::fetch).put(keystore::replace),
+        )
         .route("/v1/orgs", post(admin::create_org).get(orgs::list))
         .route("/v1/admin/auditors", post(admin::create_auditor))
         .route("/v1/orgs/{org_id}/directory", get(orgs::directory))

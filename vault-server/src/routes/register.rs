@@ -1,4 +1,8 @@
 //! Registration: founding managers and pending members.
+//!
+//! A registration may carry the person's passphrase-locked keystore and display name (the web
+//! app sends both), written in the same transaction as the account. An address that has an
+//! account already gets the answer a new pending registration gets, as the web form does.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -16,7 +20,9 @@ use crate::db::codec::{to_json, vk_text};
 use crate::db::{now, Tx};
 use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::routes::admin::check_credentials;
+use crate::routes::keystore;
 use crate::state::AppState;
+use crate::web::register::store::{account_with, tell_taken};
 use crate::web::session::ClientAddress;
 use crate::web::throttle;
 
@@ -42,6 +48,7 @@ pub async fn register(
     }
     let password = SecretString::from(req.password.clone());
     check_credentials(&req.email, &password)?;
+    let extras = Extras::checked(&req)?;
     let org_key = req
         .founding
         .as_ref()
@@ -65,7 +72,12 @@ pub async fn register(
         }
         MemberStatus::Pending
     };
-    insert_user(&mut tx, &req, &hash, status).await?;
+    if let Some(existing) = account_with(&mut tx, &req.email).await? {
+        // Founding writes, if any, go with this transaction.
+        drop(tx);
+        return taken(&state, &req, &existing, &address).await;
+    }
+    insert_user(&mut tx, &req, &hash, status, &extras).await?;
     throttle::record_registration(&mut tx, &address).await?;
     let event = Event {
         actor: Some(req.user_id),
@@ -205,18 +217,71 @@ async fn found_org(
     Ok(())
 }
 
+/// The optional parts of a registration the web app sends, checked.
+struct Extras {
+    keystore: Option<Vec<u8>>,
+    display_name: Option<String>,
+}
+
+impl Extras {
+    fn checked(req: &RegisterRequest) -> ApiResult<Self> {
+        let keystore = req.keystore.as_deref().map(keystore::checked).transpose()?;
+        let display_name = req
+            .display_name
+            .as_deref()
+            .map(|name| crate::web::form::required(name, 200, false))
+            .transpose()
+            .map_err(|_| ApiError::Unprocessable(DISPLAY_NAME))?;
+        Ok(Self {
+            keystore,
+            display_name,
+        })
+    }
+}
+
+/// The answer to a display name that is empty, too long or has characters a name cannot.
+pub const DISPLAY_NAME: &str = "the display name must be 1 to 200 characters of plain text";
+
+/// A registration with an address that has an account already: answered exactly as a new
+/// pending one, so the API tells no more than the web form does, and the owner of the address
+/// is told by e-mail (as the web form does). Nothing else is written.
+async fn taken(
+    state: &AppState,
+    req: &RegisterRequest,
+    existing: &str,
+    address: &str,
+) -> ApiResult<(StatusCode, Json<RegisterResponse>)> {
+    let mut tx = state.db.begin().await?;
+    let (org_name,): (String,) = sqlx::query_as("SELECT name FROM orgs WHERE id = $1")
+        .bind(req.org_id.to_string())
+        .fetch_one(&mut *tx)
+        .await?;
+    tell_taken(&mut tx, state, existing, &org_name).await?;
+    throttle::record_registration(&mut tx, address).await?;
+    tx.commit().await?;
+    tracing::info!("registration with a taken address; owner told");
+    Ok((
+        StatusCode::CREATED,
+        Json(RegisterResponse {
+            user_id: req.user_id,
+            status: MemberStatus::Pending,
+        }),
+    ))
+}
+
 async fn insert_user(
     tx: &mut Tx,
     req: &RegisterRequest,
     hash: &str,
     status: MemberStatus,
+    extras: &Extras,
 ) -> ApiResult<()> {
     let founding = req.founding.as_ref();
     let certificate = founding.map(|f| to_json(&f.certificate)).transpose()?;
     sqlx::query(
         "INSERT INTO users (id, email, password_hash, kind, org_id, status, member_role, \
-         encryption_key, signing_key, certificate, created_at) \
-         VALUES ($1, $2, $3, 'member', $4, $5, $6, $7, $8, $9, $10)",
+         encryption_key, signing_key, certificate, created_at, display_name) \
+         VALUES ($1, $2, $3, 'member', $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(req.user_id.to_string())
     .bind(&req.email)
@@ -228,8 +293,12 @@ async fn insert_user(
     .bind(vk_text(&req.signing_key))
     .bind(certificate)
     .bind(now())
+    .bind(extras.display_name.as_deref())
     .execute(&mut **tx)
     .await?;
+    if let Some(bytes) = &extras.keystore {
+        keystore::store(tx, req.user_id, bytes).await?;
+    }
     if let Some(f) = founding {
         sqlx::query(
             "INSERT INTO member_envelopes (org_id, user_id, version, envelope) \

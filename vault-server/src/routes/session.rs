@@ -55,9 +55,7 @@ pub async fn login(
     // Accounts made in the web app hold no vault keys until enrolled; the API has nothing
     // for them.
     if matches!(kind.as_str(), "staff" | "family") {
-        return Err(ApiError::Forbidden(
-            "this account signs in to the web app only",
-        ));
+        return Err(ApiError::Forbidden(crate::web::api_session::WEB_ONLY));
     }
     let caller = auth::load_caller(&state, &user_id).await?;
     let (token, token_hash) = auth::new_secret();

@@ -10,6 +10,7 @@
 
 pub mod activity;
 pub mod admin;
+pub mod api_session;
 pub mod assets;
 pub mod cases;
 pub mod children;

@@ -6,8 +6,9 @@
 //! subdomain could plant: browsers say where a post came from in `Sec-Fetch-Site` and
 //! `Origin`, and a post to the app from anywhere but the app's own pages is refused with 403
 //! before its body is read. Requests without either header (command-line tools, old
-//! browsers) are left to the token. The JSON API takes bearer tokens, not cookies, and is not
-//! concerned.
+//! browsers) are left to the token. The JSON API is passed through here: bearer tokens are not
+//! sent by browsers on their own, and an API call made with the session cookie gets the same
+//! check, for every method, in [`super::api_session`].
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method};
@@ -38,7 +39,7 @@ pub async fn same_origin_posts(
 }
 
 /// Whether the browser's own headers place the request on another site.
-fn from_elsewhere(headers: &HeaderMap, public_url: Option<&url::Url>) -> bool {
+pub(crate) fn from_elsewhere(headers: &HeaderMap, public_url: Option<&url::Url>) -> bool {
     let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
     if let Some(site) = text(header::HeaderName::from_static("sec-fetch-site")) {
         if site != "same-origin" && site != "none" {

@@ -283,7 +283,7 @@ impl From<crate::error::ApiError> for PageError {
             A::NotFound | A::ObjectMissing => Self::NotFound,
             A::Forbidden(m) | A::TooManyRequests(m) => Self::Forbidden(m),
             A::Conflict(m) => Self::Conflict(m),
-            A::BadRequest(m) => Self::BadRequest(m),
+            A::BadRequest(m) | A::Unprocessable(m) => Self::BadRequest(m),
             A::Unauthorized => Self::SignIn,
             A::PayloadTooLarge => Self::TooLarge("the request is too large"),
             A::MethodNotAllowed => Self::MethodNotAllowed,

@@ -32,7 +32,7 @@ pub const INVITE_NOT_VALID: &str = "This invitation code is not valid for this o
 /// Longest password accepted: more adds nothing and only costs hashing time.
 const MAX_PASSWORD_CHARS: usize = 1000;
 
-mod store;
+pub(crate) mod store;
 
 use store::{account_with, insert_account, invite_opens, tell_taken};
 

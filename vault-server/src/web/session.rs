@@ -193,7 +193,8 @@ pub fn set_cookie(settings: &Settings, name: &str, value: &str, max_age: i64) ->
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("x=; Max-Age=0"))
 }
 
-fn csrf_of(secret: &str) -> String {
+/// The CSRF token of the session whose cookie holds `secret`.
+pub(crate) fn csrf_of(secret: &str) -> String {
     hex::encode(vault_core::sha256(format!("csrf\n{secret}").as_bytes()))
 }
 
@@ -297,6 +298,27 @@ type SessionRow = (
     i64,
 );
 
+/// Slides a session's idle limit forward, writing at most every [`TOUCH_EVERY_SECS`] (or a
+/// quarter of the idle limit) so a session in use is not a write per request.
+pub(crate) async fn touch(
+    state: &AppState,
+    hash: &str,
+    seen: i64,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    let idle = i64::try_from(state.settings.session_idle_secs).unwrap_or(i64::MAX);
+    if at - seen >= TOUCH_EVERY_SECS.min(idle / 4) {
+        let mut tx = state.db.begin().await?;
+        sqlx::query("UPDATE web_sessions SET last_seen_at = $1 WHERE session_hash = $2")
+            .bind(at)
+            .bind(hash)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
 impl FromRequestParts<AppState> for Viewer {
     type Rejection = PageError;
 
@@ -326,15 +348,7 @@ impl FromRequestParts<AppState> for Viewer {
         let (id, email, display, kind, member_role, org_id, org_name, seen) =
             row.ok_or(PageError::SignIn)?;
         let role = Role::of_account(&kind, member_role.as_deref()).ok_or(PageError::SignIn)?;
-        if at - seen >= TOUCH_EVERY_SECS.min(idle / 4) {
-            let mut tx = state.db.begin().await?;
-            sqlx::query("UPDATE web_sessions SET last_seen_at = $1 WHERE session_hash = $2")
-                .bind(at)
-                .bind(&hash)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-        }
+        touch(state, &hash, seen, at).await?;
         let (unread,): (i64,) = sqlx::query_as(
             "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL",
         )

@@ -549,6 +549,8 @@ pub fn register_request(
         encryption_key: person.enc.public_key(),
         signing_key: person.sign.verifying_key(),
         founding,
+        keystore: None,
+        display_name: None,
     }
 }
 

@@ -48,7 +48,7 @@ pub(super) async fn invite_opens(
 
 /// The stored address of the account that has `email` already, compared without case so
 /// `Ana@…` and `ana@…` are one person.
-pub(super) async fn account_with(tx: &mut Tx, email: &str) -> sqlx::Result<Option<String>> {
+pub(crate) async fn account_with(tx: &mut Tx, email: &str) -> sqlx::Result<Option<String>> {
     let row: Option<(String,)> =
         sqlx::query_as("SELECT email FROM users WHERE LOWER(email) = LOWER($1)")
             .bind(email)
@@ -59,7 +59,7 @@ pub(super) async fn account_with(tx: &mut Tx, email: &str) -> sqlx::Result<Optio
 
 /// Tells the owner of a taken address that someone tried to register with it; at most one
 /// such e-mail an hour, so the form cannot be used to flood someone's mailbox.
-pub(super) async fn tell_taken(
+pub(crate) async fn tell_taken(
     tx: &mut Tx,
     state: &AppState,
     address: &str,

@@ -1,0 +1,82 @@
+//! The JSON API called by the app's own pages: the vault script in the browser signs nothing
+//! in by itself, it uses the session the person signed in with.
+//!
+//! A request without an `Authorization` header is taken as such a call. It needs three things
+//! at once: the session cookie, a browser that does not say the request came from another site
+//! (the same check as for form posts, for every method here), and the header
+//! [`CSRF_HEADER`] equal to the session's CSRF token, which only the app's pages know (it is in
+//! their `<meta name="vault-csrf">`). The cookie alone is never enough: another site cannot
+//! set that header without a CORS preflight, which the app never answers with permission.
+//!
+//! Idle and absolute limits are those of pages. Pending vault members are let in (the API
+//! itself refuses them everything but `/v1/me` and their own keystore); accounts made in the
+//! web app hold no vault keys, so the API has nothing for them.
+
+use axum::http::request::Parts;
+
+use super::session::{self, same_secret};
+use crate::auth::{self, Caller, UserRow};
+use crate::db::now;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// The header carrying the session's CSRF token on API calls from a page.
+pub const CSRF_HEADER: &str = "x-vault-csrf";
+
+/// The answer to a web-only account calling the API, as `POST /v1/auth/login` gives it.
+pub const WEB_ONLY: &str = "this account signs in to the web app only";
+
+type SessionUser = (
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+    i64,
+);
+
+/// The caller behind a session-authenticated API request; see the module docs.
+pub async fn caller(parts: &Parts, state: &AppState) -> ApiResult<Caller> {
+    let name = session::session_cookie_name(&state.settings);
+    let secret = session::cookie(&parts.headers, name).ok_or(ApiError::Unauthorized)?;
+    if super::origin::from_elsewhere(&parts.headers, state.settings.public_url.as_ref()) {
+        tracing::warn!("refused an API call with the session cookie from another site");
+        return Err(ApiError::Forbidden(
+            "calls from another site may not use the session",
+        ));
+    }
+    let given = parts
+        .headers
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .ok_or(ApiError::Unauthorized)?;
+    if !same_secret(&session::csrf_of(secret), given) {
+        tracing::warn!("refused an API call with a wrong session token header");
+        return Err(ApiError::Unauthorized);
+    }
+    let hash = auth::secret_hash(secret);
+    let at = now();
+    let idle = i64::try_from(state.settings.session_idle_secs).unwrap_or(i64::MAX);
+    let row: Option<SessionUser> = sqlx::query_as(
+        "SELECT u.id, u.email, u.kind, u.org_id, u.status, u.member_role, u.signing_key, \
+                s.last_seen_at \
+         FROM web_sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.session_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 \
+           AND s.last_seen_at > $3 AND u.status IN ('active', 'pending')",
+    )
+    .bind(&hash)
+    .bind(at)
+    .bind(at.saturating_sub(idle))
+    .fetch_optional(state.db.reader())
+    .await?;
+    let (id, email, kind, org_id, status, role, signing_key, seen) =
+        row.ok_or(ApiError::Unauthorized)?;
+    if kind == "staff" || kind == "family" {
+        return Err(ApiError::Forbidden(WEB_ONLY));
+    }
+    session::touch(state, &hash, seen, at).await?;
+    let user: UserRow = (id, email, kind, org_id, status, role, signing_key);
+    auth::caller_from_row(user)
+}
