@@ -2,7 +2,8 @@
 //!
 //! A registration may carry the person's passphrase-locked keystore and display name (the web
 //! app sends both), written in the same transaction as the account. An address that has an
-//! account already gets the answer a new pending registration gets, as the web form does.
+//! account already gets the answer a new pending registration gets, as the web form does;
+//! only a founder, who has proved the invitation code, is told (409) that it is taken.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -73,8 +74,14 @@ pub async fn register(
         MemberStatus::Pending
     };
     if let Some(existing) = account_with(&mut tx, &req.email).await? {
-        // Founding writes, if any, go with this transaction.
+        // The founding writes, if any, are rolled back with this transaction. Only the holder
+        // of a valid invitation code learns that the address is taken.
         drop(tx);
+        if req.founding.is_some() {
+            return Err(ApiError::Conflict(
+                "the request conflicts with existing data",
+            ));
+        }
         return taken(&state, &req, &existing, &address).await;
     }
     insert_user(&mut tx, &req, &hash, status, &extras).await?;
