@@ -8,6 +8,7 @@
 //! key ever reaches these pages. Only the owning organisation sees a case; a case shared with
 //! another organisation through one document is not listed there as a case.
 
+pub mod vault;
 pub mod view;
 
 use askama::Template;
@@ -16,6 +17,7 @@ use axum::routing::get;
 use axum::Router;
 use vault_core::ids::CaseId;
 
+use self::vault::{Incoming, OrgOption};
 use self::view::{CaseDocument, CaseLink, History, Transfer};
 use super::form::Id;
 use super::page::{render, when, Chrome, PageError, PageResult};
@@ -44,6 +46,8 @@ struct ListPage {
     c: Chrome,
     cases: Vec<CaseRow>,
     pager: Pager,
+    /// Transfer offers waiting for the organisation; `None` for practitioners.
+    offers: Option<Vec<Incoming>>,
 }
 
 #[tracing::instrument(name = "GET /cases", skip_all, fields(user.id = %viewer.user_id))]
@@ -74,10 +78,16 @@ async fn list(State(state): State<AppState>, viewer: Viewer, asked: Asked) -> Pa
             created: when(created),
         })
         .collect();
+    let offers = if viewer.role == Role::Manager {
+        Some(vault::incoming(&state, org).await?)
+    } else {
+        None
+    };
     render(&ListPage {
         c: Chrome::new(&viewer, "Cases", "/cases"),
         cases,
         pager,
+        offers,
     })
 }
 
@@ -91,6 +101,10 @@ struct ShowPage {
     history: Vec<History>,
     /// `None` for practitioners, who do not see transfer offers.
     transfers: Option<Vec<Transfer>>,
+    /// The case's id, for the vault script's forms.
+    case_id: String,
+    /// Organisations a document may be shared with or the case offered to.
+    orgs: Vec<OrgOption>,
 }
 
 #[tracing::instrument(
@@ -119,5 +133,7 @@ async fn show(State(state): State<AppState>, viewer: Viewer, Id(id): Id<CaseId>)
         links: view::links(&state, id, org).await?,
         history: view::history(&state, id, org).await?,
         transfers,
+        case_id: id.to_string(),
+        orgs: vault::receiving_orgs(&state, org).await?,
     })
 }

@@ -13,6 +13,7 @@ use super::form::Form;
 use super::page::{Chrome, PageError, PageResult};
 use super::session::{self, ClientAddress, Viewer};
 use super::throttle;
+use super::vault_pages::Waiting;
 use crate::auth;
 use crate::state::AppState;
 
@@ -33,10 +34,11 @@ pub struct LoginPage {
     error: Option<&'static str>,
 }
 
-async fn home(viewer: Option<Viewer>) -> Redirect {
-    match viewer {
-        Some(_) => Redirect::to("/dashboard"),
-        None => Redirect::to("/login"),
+async fn home(viewer: Option<Viewer>, waiting: Option<Waiting>) -> Redirect {
+    match (viewer, waiting) {
+        (Some(_), _) => Redirect::to("/dashboard"),
+        (None, Some(_)) => Redirect::to(super::vault_pages::WAITING_PATH),
+        (None, None) => Redirect::to("/login"),
     }
 }
 
@@ -107,18 +109,18 @@ async fn login(
             Some(THROTTLED),
         );
     }
-    let row: Option<(String, String, String)> =
-        sqlx::query_as("SELECT id, password_hash, status FROM users WHERE email = $1")
+    let row: Option<(String, String, String, String)> =
+        sqlx::query_as("SELECT id, password_hash, status, kind FROM users WHERE email = $1")
             .bind(&email)
             .fetch_optional(state.db.reader())
             .await?;
-    let verified = if let Some((_, hash, _)) = &row {
+    let verified = if let Some((_, hash, _, _)) = &row {
         auth::verify_password(password, hash.clone()).await?
     } else {
         auth::verify_nothing(password).await?;
         false
     };
-    let Some((user_id, _, status)) = row.filter(|_| verified) else {
+    let Some((user_id, _, status, kind)) = row.filter(|_| verified) else {
         throttle::record_failure(&state, &email, &address).await?;
         tracing::warn!("sign-in refused");
         return login_answer(
@@ -129,9 +131,12 @@ async fn login(
             Some(WRONG),
         );
     };
-    match status.as_str() {
-        "active" => {}
-        "pending" => return login_answer(
+    // A vault member waiting for approval signs in to see the fingerprint their manager
+    // compares; the session opens that page only.
+    let to = match (status.as_str(), kind.as_str()) {
+        ("active", _) => "/dashboard",
+        ("pending", "member") => super::vault_pages::WAITING_PATH,
+        ("pending", _) => return login_answer(
             &state,
             &headers,
             StatusCode::FORBIDDEN,
@@ -147,10 +152,10 @@ async fn login(
                 Some("This account has been closed. Ask your organisation's manager."),
             )
         }
-    }
+    };
     let cookie = session::start(&state, &user_id).await?;
     tracing::info!(user.id = %user_id, "signed in");
-    let mut response = Redirect::to("/dashboard").into_response();
+    let mut response = Redirect::to(to).into_response();
     response.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(response)
 }

@@ -48,6 +48,8 @@ pub struct Person {
     status: String,
     member_role: Option<String>,
     registered: String,
+    /// For a pending vault member, the fingerprint the server computes from their keys.
+    fingerprint: Option<String>,
 }
 
 impl Person {
@@ -57,7 +59,7 @@ impl Person {
             ("family", _) => "adopter or foster carer",
             (_, Some("manager")) => "manager",
             (_, Some("practitioner")) => "practitioner",
-            ("member", None) => "vault member (keys made with vaultctl)",
+            ("member", None) => "vault member (holds keys)",
             _ => "practitioner or manager",
         }
     }
@@ -97,6 +99,7 @@ fn person(row: PersonRow) -> Person {
         status,
         member_role,
         registered: when(at),
+        fingerprint: None,
     }
 }
 
@@ -154,9 +157,14 @@ async fn list(State(state): State<AppState>, viewer: Viewer, asked: Asked) -> Pa
         .bind(pager.offset())
         .fetch_all(state.db.reader())
         .await?;
+    let mut prints = super::vault_pages::claimed_fingerprints(&state, org).await?;
+    let pending = pending.into_iter().map(person).map(|mut p| {
+        p.fingerprint = prints.remove(&p.id);
+        p
+    });
     render(&MembersPage {
         c: Chrome::new(&viewer, "Members", "/members"),
-        pending: pending.into_iter().map(person).collect(),
+        pending: pending.collect(),
         active: active.into_iter().map(person).collect(),
         pager,
         me: viewer.user_id.to_string(),

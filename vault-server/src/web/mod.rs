@@ -42,6 +42,7 @@ pub mod register;
 pub mod search;
 pub mod session;
 pub mod throttle;
+pub mod vault_pages;
 pub mod visibility;
 
 use axum::Router;
@@ -68,6 +69,7 @@ pub fn router() -> Router<AppState> {
         .merge(links::routes())
         .merge(cases::routes())
         .merge(notify::routes())
+        .merge(vault_pages::routes())
 }
 
 /// Whether a path belongs to the JSON API (which answers errors in JSON) rather than the app.

@@ -25,6 +25,13 @@ pub struct Chrome {
     pub unread: i64,
     /// The path of this page, to mark the current navigation link.
     pub here: String,
+    /// The session's token for the vault script's API calls (`<meta name="vault-csrf">`);
+    /// `None` before sign-in.
+    pub api_csrf: Option<String>,
+    /// The vault script's `integrity` value, when the page loads the script.
+    pub vault_script: Option<&'static str>,
+    /// Whether the page has the vault's unlock panel (vault members signed in).
+    pub vault_lock: bool,
 }
 
 /// The person signed in, as the frame shows them.
@@ -59,6 +66,9 @@ impl Chrome {
             csrf: viewer.csrf.clone(),
             unread: viewer.unread,
             here: here.into(),
+            api_csrf: Some(viewer.csrf.clone()),
+            vault_script: viewer.keys.then(super::assets::vault_integrity),
+            vault_lock: viewer.keys,
         }
     }
 
@@ -71,7 +81,17 @@ impl Chrome {
             csrf,
             unread: 0,
             here: String::new(),
+            api_csrf: None,
+            vault_script: None,
+            vault_lock: false,
         }
+    }
+
+    /// The same frame, loading the vault script (the registration page, where it makes keys).
+    #[must_use]
+    pub fn with_vault_script(mut self) -> Self {
+        self.vault_script = Some(super::assets::vault_integrity());
+        self
     }
 
     /// Whether `href` is the current section, for `aria-current`.

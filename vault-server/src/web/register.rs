@@ -123,7 +123,7 @@ async fn licensed_orgs(state: &AppState) -> sqlx::Result<Vec<OrgChoice>> {
 
 /// Renders a public page with the form token, setting the form cookie when the browser has
 /// none yet.
-fn public_answer(
+pub(crate) fn public_answer(
     state: &AppState,
     headers: &HeaderMap,
     status: StatusCode,
@@ -151,9 +151,9 @@ async fn form_answer(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let page = |c| {
+    let page = |c: Chrome| {
         RegisterPage {
-            c,
+            c: c.with_vault_script(),
             orgs,
             org: form.org.trim().to_owned(),
             name: form.name.clone(),

@@ -90,6 +90,9 @@ pub struct Viewer {
     pub csrf: String,
     /// Unread notifications.
     pub unread: i64,
+    /// Whether the account is a vault member with keys (registered with `vaultctl` or the
+    /// vault script), whose pages load the vault script and its unlock panel.
+    pub keys: bool,
 }
 
 impl Viewer {
@@ -365,6 +368,7 @@ impl FromRequestParts<AppState> for Viewer {
             org_name,
             csrf: csrf_of(secret.expose_secret()),
             unread,
+            keys: kind == "member",
         };
         parts.extensions.insert(viewer.clone());
         Ok(viewer)
