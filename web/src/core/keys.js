@@ -24,12 +24,16 @@ const RECIPIENT = new RegExp(`^age1${BECH32}{58}$`);
 const IDENTITY = new RegExp(`^AGE-SECRET-KEY-1${BECH32.toUpperCase()}{58}$`);
 const utf8 = new TextEncoder();
 
-// ring's PKCS#8 v2 document for Ed25519: version 1, the algorithm, the seed, then the public key.
+// ring's PKCS#8 v2 document for Ed25519, as `Ed25519KeyPair::generate_pkcs8` writes it: version
+// 1, the algorithm, the seed, then the public key as an implicitly tagged [1] BIT STRING. ring
+// also reads the explicitly tagged form ([1] { BIT STRING }), so that is accepted on input too.
 const PKCS8_HEAD = Uint8Array.of(
-  0x30, 0x53, 0x02, 0x01, 0x01, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+  0x30, 0x51, 0x02, 0x01, 0x01, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
 );
-const PKCS8_MID = Uint8Array.of(0xa1, 0x23, 0x03, 0x21, 0x00);
+const PKCS8_MID = Uint8Array.of(0x81, 0x21, 0x00);
 const PKCS8_LEN = PKCS8_HEAD.length + 32 + PKCS8_MID.length + 32;
+const EXPLICIT_HEAD = Uint8Array.of(...PKCS8_HEAD.subarray(0, 1), 0x53, ...PKCS8_HEAD.subarray(2));
+const EXPLICIT_MID = Uint8Array.of(0xa1, 0x23, 0x03, 0x21, 0x00);
 
 const errors = {
   recipient: () => fail('invalid-recipient', 'not an age X25519 public key'),
@@ -187,14 +191,15 @@ export class SigningKey {
    * @returns {SigningKey}
    */
   static fromPkcs8(bytes) {
-    if (!(bytes instanceof Uint8Array) || bytes.length !== PKCS8_LEN) throw errors.signing();
-    const seedEnd = PKCS8_HEAD.length + 32;
-    const layout =
-      equalBytes(bytes.subarray(0, PKCS8_HEAD.length), PKCS8_HEAD) &&
-      equalBytes(bytes.subarray(seedEnd, seedEnd + PKCS8_MID.length), PKCS8_MID);
+    if (!(bytes instanceof Uint8Array)) throw errors.signing();
+    const layout = [[PKCS8_HEAD, PKCS8_MID], [EXPLICIT_HEAD, EXPLICIT_MID]].find(([head, mid]) =>
+      bytes.length === head.length + 64 + mid.length &&
+      equalBytes(bytes.subarray(0, head.length), head) &&
+      equalBytes(bytes.subarray(head.length + 32, head.length + 32 + mid.length), mid));
     if (!layout) throw errors.signing();
-    const key = new SigningKey(bytes.subarray(PKCS8_HEAD.length, seedEnd));
-    if (!equalBytes(key.publicKey, bytes.subarray(seedEnd + PKCS8_MID.length))) {
+    const seedEnd = layout[0].length + 32;
+    const key = new SigningKey(bytes.subarray(layout[0].length, seedEnd));
+    if (!equalBytes(key.publicKey, bytes.subarray(seedEnd + layout[1].length))) {
       key.wipe();
       throw errors.signing();
     }
