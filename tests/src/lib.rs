@@ -4,6 +4,7 @@
 //! [`platform`] starts a server in-process and makes people with keystores; [`web`] drives
 //! the web app's pages.
 
+pub mod node;
 pub mod platform;
 pub mod web;
 pub mod web_fixtures;

@@ -43,17 +43,11 @@ impl Recorder {
             "email": format!("{name}@example.org"),
             "password": secrecy::ExposeSecret::expose_secret(&password(name)),
         });
-        let login: Value = http
-            .post(format!("{}/v1/auth/login", platform.url))
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-            .error_for_status()
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let login = json_of(
+            http.post(format!("{}/v1/auth/login", platform.url))
+                .json(&body),
+        )
+        .await;
         Self {
             http,
             url: platform.url.clone(),
@@ -63,18 +57,8 @@ impl Recorder {
     }
 
     async fn get(&mut self, path: &str) -> Value {
-        let answer: Value = self
-            .http
-            .get(format!("{}{path}", self.url))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .unwrap()
-            .error_for_status()
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let request = self.http.get(format!("{}{path}", self.url));
+        let answer = json_of(request.bearer_auth(&self.token)).await;
         self.answers.insert(path.to_owned(), answer.clone());
         answer
     }
@@ -95,6 +79,12 @@ impl Recorder {
             .await;
         }
     }
+}
+
+/// The JSON of a successful answer.
+async fn json_of(request: reqwest::RequestBuilder) -> Value {
+    let response = request.send().await.unwrap().error_for_status().unwrap();
+    response.json().await.unwrap()
 }
 
 /// Every statement a directory shows: its key chain and its members' certificates.
@@ -236,31 +226,10 @@ fn write(path: &Path, value: &Value) {
     std::fs::write(path, serde_json::to_vec_pretty(value).unwrap()).unwrap();
 }
 
-/// Runs the JavaScript side; `None` when `node` is absent and CI does not require it.
+/// Runs the JavaScript side and reads what it decided; `None` when `node` is absent and CI
+/// does not require it.
 fn run_node(dir: &Path) -> Option<Value> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/test/verify_vectors.mjs");
-    let output = match std::process::Command::new("node")
-        .arg(&script)
-        .arg(dir)
-        .output()
-    {
-        Ok(output) => output,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            assert!(
-                std::env::var("VAULT_REQUIRE_BROWSER").as_deref() != Ok("1"),
-                "node is missing and VAULT_REQUIRE_BROWSER=1: install Node.js"
-            );
-            eprintln!("web verify vectors SKIPPED: they need Node.js (apt-get install nodejs)");
-            return None;
-        }
-        Err(e) => panic!("cannot run node: {e}"),
-    };
-    assert!(
-        output.status.success(),
-        "the browser's checks did not decide as expected:\n{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    vault_tests::node::run_script("verify_vectors.mjs", dir, "web verify vectors")?;
     let results = std::fs::read(dir.join("results.json")).unwrap();
     Some(serde_json::from_slice(&results).unwrap())
 }
