@@ -14,11 +14,15 @@ use secrecy::SecretString;
 use serde_json::{json, Value};
 use vault_client::keystore::{Keystore, WORK_FACTOR_ENV};
 use vault_core::header::{check_header, HeaderCheck};
-use vault_core::ids::{CaseId, DocumentId, OrgId, UserId};
+use vault_core::ids::OrgId;
 use vault_core::keys::{Fingerprint, PublicKey, SecretKey, SigningKey, VerifyingKey};
-use vault_core::seal::{self, DocumentMetadata, Expected};
-use vault_core::statement::{Claim, KeyScope, Role, SignedStatement, Statement};
+use vault_core::seal::{self, DocumentMetadata, Expected, OpenError};
+use vault_core::statement::{SignedStatement, Statement};
 use vault_core::{b64, sha256};
+
+#[path = "web_vectors/claims.rs"]
+mod claims;
+use claims::claims;
 
 /// ring's PKCS#8 v2 document of the Ed25519 seed 01 02 … 20 (test key, signs the vectors).
 const SIGNING_PKCS8: &str = "3051020101300506032b6570042204200102030405060708090a0b0c0d0e0f101112\
@@ -48,168 +52,6 @@ fn signing_key() -> SigningKey {
 
 fn key(text: &str) -> SecretKey {
     SecretKey::from_secret_str(text).unwrap()
-}
-
-/// The fixed ids and keys the claims name.
-struct Fixed {
-    org: OrgId,
-    other: OrgId,
-    user: UserId,
-    case: CaseId,
-    doc: DocumentId,
-    recipient: PublicKey,
-    fp: Fingerprint,
-    signer: VerifyingKey,
-}
-
-impl Fixed {
-    fn new() -> Self {
-        let recipient = key(DOCUMENT_KEY).public_key();
-        Self {
-            org: OrgId::from_uuid(uuid(1)),
-            other: OrgId::from_uuid(uuid(2)),
-            user: UserId::from_uuid(uuid(3)),
-            case: CaseId::from_uuid(uuid(4)),
-            doc: DocumentId::from_uuid(uuid(5)),
-            fp: recipient.fingerprint(),
-            recipient,
-            signer: signing_key().verifying_key(),
-        }
-    }
-
-    fn fp_hex(&self) -> String {
-        hex::encode(self.fp.as_bytes())
-    }
-
-    fn signer_fp_hex(&self) -> String {
-        hex::encode(self.signer.fingerprint().as_bytes())
-    }
-}
-
-/// Every claim kind with fixed values, beside the same claim as the JavaScript object shape.
-fn claims() -> Vec<(Claim, Value)> {
-    let f = Fixed::new();
-    let mut all = membership_claims(&f);
-    all.extend(document_claims(&f));
-    all.extend(case_claims(&f));
-    all
-}
-
-fn membership_claims(f: &Fixed) -> Vec<(Claim, Value)> {
-    vec![
-        (
-            Claim::OrgKeyPublished {
-                org: f.org,
-                version: 3,
-                key: f.recipient.clone(),
-            },
-            json!({"kind": "org-key-published", "org": f.org.to_string(), "version": 3,
-                   "key": f.recipient.as_str()}),
-        ),
-        (
-            Claim::MemberCertified {
-                org: f.org,
-                user: f.user,
-                role: Role::Practitioner,
-                encryption_key: f.recipient.clone(),
-                signing_key: f.signer,
-            },
-            json!({"kind": "member-certified", "org": f.org.to_string(),
-                   "user": f.user.to_string(), "role": "practitioner",
-                   "encryptionKey": f.recipient.as_str(),
-                   "signingKey": hex::encode(f.signer.as_bytes())}),
-        ),
-        (
-            Claim::MemberRemoved {
-                org: f.org,
-                user: f.user,
-            },
-            json!({"kind": "member-removed", "org": f.org.to_string(),
-                   "user": f.user.to_string()}),
-        ),
-    ]
-}
-
-fn document_claims(f: &Fixed) -> Vec<(Claim, Value)> {
-    let (d7, d9) = (hex::encode([7u8; 32]), hex::encode([9u8; 32]));
-    vec![
-        (
-            Claim::DocumentSealed {
-                org: f.org,
-                case: f.case,
-                document: f.doc,
-                ciphertext_sha256: [7; 32],
-                ciphertext_size: u64::MAX - 1,
-                metadata_sha256: [9; 32],
-                document_key: f.fp,
-            },
-            json!({"kind": "document-sealed", "org": f.org.to_string(),
-                   "case": f.case.to_string(), "document": f.doc.to_string(),
-                   "ciphertextSha256": d7, "ciphertextSize": (u64::MAX - 1).to_string(),
-                   "metadataSha256": d9, "documentKey": f.fp_hex()}),
-        ),
-        (
-            Claim::KeyWrapped {
-                org: f.org,
-                scope: KeyScope::Case(f.case),
-                key: f.fp,
-                recipient: f.signer.fingerprint(),
-                envelope_sha256: [9; 32],
-            },
-            json!({"kind": "key-wrapped", "org": f.org.to_string(),
-                   "scope": {"kind": "case", "id": f.case.to_string()}, "key": f.fp_hex(),
-                   "recipient": f.signer_fp_hex(), "envelopeSha256": d9}),
-        ),
-        (
-            Claim::DocumentShared {
-                document: f.doc,
-                from_org: f.org,
-                to_org: f.other,
-                to_org_key: f.fp,
-                envelope_sha256: [7; 32],
-            },
-            json!({"kind": "document-shared", "document": f.doc.to_string(),
-                   "fromOrg": f.org.to_string(), "toOrg": f.other.to_string(),
-                   "toOrgKey": f.fp_hex(), "envelopeSha256": d7}),
-        ),
-        (
-            Claim::ShareRevoked {
-                document: f.doc,
-                to_org: f.other,
-            },
-            json!({"kind": "share-revoked", "document": f.doc.to_string(),
-                   "toOrg": f.other.to_string()}),
-        ),
-    ]
-}
-
-fn case_claims(f: &Fixed) -> Vec<(Claim, Value)> {
-    vec![
-        (
-            Claim::CaseTransferred {
-                case: f.case,
-                from_org: f.org,
-                to_org: f.other,
-                to_org_key: f.fp,
-                new_case_key: f.signer.fingerprint(),
-                documents: 12,
-            },
-            json!({"kind": "case-transferred", "case": f.case.to_string(),
-                   "fromOrg": f.org.to_string(), "toOrg": f.other.to_string(),
-                   "toOrgKey": f.fp_hex(), "newCaseKey": f.signer_fp_hex(), "documents": "12"}),
-        ),
-        (
-            Claim::TransferAccepted {
-                case: f.case,
-                from_org: f.org,
-                to_org: f.other,
-                new_case_key: f.fp,
-            },
-            json!({"kind": "transfer-accepted", "case": f.case.to_string(),
-                   "fromOrg": f.org.to_string(), "toOrg": f.other.to_string(),
-                   "newCaseKey": f.fp_hex()}),
-        ),
-    ]
 }
 
 /// Fingerprints, statements, pkcs8 and identities: everything that needs no file.
@@ -306,34 +148,6 @@ fn sealed_vector(dir: &Path) -> Value {
     })
 }
 
-/// Runs the JavaScript side; `None` when `node` is absent and CI does not require it.
-fn run_node(dir: &Path) -> Option<()> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/test/vectors.mjs");
-    let output = match std::process::Command::new("node")
-        .arg(&script)
-        .arg(dir)
-        .output()
-    {
-        Ok(output) => output,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            assert!(
-                std::env::var("VAULT_REQUIRE_BROWSER").as_deref() != Ok("1"),
-                "node is missing and VAULT_REQUIRE_BROWSER=1: install Node.js"
-            );
-            eprintln!("web vectors SKIPPED: they need Node.js (apt-get install nodejs npm)");
-            return None;
-        }
-        Err(e) => panic!("cannot run node: {e}"),
-    };
-    assert!(
-        output.status.success(),
-        "the JavaScript side refused the Rust vectors:\n{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    Some(())
-}
-
 fn read_json(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
@@ -428,6 +242,64 @@ fn check_js_sealed(dir: &Path, js: &Value) {
     );
 }
 
+/// The `.code` the browser core gives each check, for one Rust error.
+fn open_error_code(e: &OpenError) -> &'static str {
+    match e {
+        OpenError::BadHeader => "bad-header",
+        OpenError::NoMatchingKey => "no-matching-key",
+        OpenError::HeaderAltered => "header-altered",
+        OpenError::PayloadAltered => "payload-altered",
+        OpenError::CiphertextDigest => "ciphertext-digest",
+        OpenError::PlaintextDigest => "plaintext-digest",
+        OpenError::Metadata => "metadata",
+        _ => "other",
+    }
+}
+
+fn digest_of(value: &Value) -> Option<[u8; 32]> {
+    let text = value.as_str()?;
+    Some(hex::decode(text).unwrap().try_into().unwrap())
+}
+
+/// Every altered body JavaScript refused is refused by vault-core for the same reason, in the
+/// same words.
+fn check_js_tampered(dir: &Path, js: &Value) {
+    let cases = js["tampered"].as_array().unwrap();
+    let mut seen: Vec<&str> = cases.iter().filter_map(|c| c["code"].as_str()).collect();
+    seen.sort_unstable();
+    seen.dedup();
+    assert_eq!(
+        seen,
+        [
+            "bad-header",
+            "ciphertext-digest",
+            "header-altered",
+            "no-matching-key",
+            "payload-altered",
+            "plaintext-digest"
+        ]
+    );
+    for case in cases {
+        let bytes = std::fs::read(dir.join(case["file"].as_str().unwrap())).unwrap();
+        let want = &case["expected"];
+        let expected = Expected {
+            ciphertext_sha256: digest_of(&want["ciphertext_sha256"]),
+            plaintext: digest_of(&want["plaintext_sha256"])
+                .map(|d| (want["plaintext_size"].as_u64().unwrap(), d)),
+        };
+        let err = seal::open(
+            &bytes[..],
+            &key(DOCUMENT_KEY),
+            expected,
+            std::io::sink(),
+            |_| {},
+        )
+        .expect_err(case["file"].as_str().unwrap());
+        assert_eq!(open_error_code(&err), case["code"], "{}", case["file"]);
+        assert_eq!(err.to_string(), case["message"], "{}", case["file"]);
+    }
+}
+
 #[test]
 fn browser_core_and_rust_core_read_each_others_formats() {
     let dir = tempfile::tempdir().unwrap();
@@ -438,11 +310,12 @@ fn browser_core_and_rust_core_read_each_others_formats() {
         "plaintext_len": BODY_LEN,
     });
     std::fs::write(dir.path().join("rust.json"), vectors.to_string()).unwrap();
-    if run_node(dir.path()).is_none() {
+    if vault_tests::node::run_script("vectors.mjs", dir.path(), "web vectors").is_none() {
         return;
     }
     let js = read_json(&dir.path().join("js.json"));
     check_js_statements(&js);
     check_js_keystore(dir.path(), &js);
     check_js_sealed(dir.path(), &js);
+    check_js_tampered(dir.path(), &js);
 }

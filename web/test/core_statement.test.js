@@ -61,7 +61,7 @@ test('any changed byte or another signer is refused', async () => {
   assert.throws(() => st.verifySigned({ ...wire, signature: 'AAAA' }), { code: 'bad-signature' });
 });
 
-test('decoding refuses trailing, truncated and non-canonical bytes with the Rust reasons', async () => {
+test('decoding refuses trailing, truncated, non-canonical bytes as statement.rs', async () => {
   const claims = await everyClaim();
   const bytes = st.encodeStatement({ issuedAt: 1n, claim: claims[3] });
   const longer = new Uint8Array(bytes.length + 1);

@@ -172,6 +172,54 @@ async function sealJs() {
     ciphertext_size: sealed.ciphertextSize, file_name: fileName };
 }
 
+/** Altered bodies: the check JavaScript names for each, for Rust to name the same. */
+async function tamperCases() {
+  const v = rust.sealed;
+  const body = await read(v.body);
+  const { headerLen } = header.inspectHeader(body);
+  const flip = (at) => {
+    const copy = body.slice();
+    copy[at] = copy[at] === 65 ? 66 : 65; // another base64 letter, so the text stays valid
+    return copy;
+  };
+  const appended = new Uint8Array(body.length + 1);
+  appended.set(body);
+  const stranger = await seal.sealBody(new Blob([plaintext()]).stream(), k.parent_recipient);
+  const strangerBody = new Uint8Array(await new Response(stranger.ciphertext).arrayBuffer());
+  const locked = new age.Encrypter();
+  locked.setScryptWorkFactor(10);
+  locked.setPassphrase('not a body');
+  const none = {};
+  const other = b64.hex(seal.sha256Of(new Uint8Array(1)));
+  const cases = [
+    ['payload', flip(body.length - 3), none],
+    ['truncated', body.subarray(0, body.length - 100), none],
+    ['appended', appended, none],
+    ['mac', flip(headerLen - 6), none],
+    ['cut-header', body.subarray(0, 30), none],
+    ['cut-nonce', body.subarray(0, headerLen + 8), none],
+    ['not-age', new TextEncoder().encode('%PDF-1.7\n'), none],
+    ['scrypt', await locked.encrypt(plaintext()), none],
+    ['stranger', strangerBody, none],
+    ['ciphertext', body, { ciphertext_sha256: other }],
+    ['plaintext', body, { plaintext_sha256: v.plaintext_sha256,
+      plaintext_size: v.plaintext_size + 1 }],
+  ];
+  const out = [];
+  for (const [name, bytes, expected] of cases) {
+    const file = `tamper-${name}.age`;
+    await write(file, bytes);
+    const error = await openAll(new Blob([bytes]).stream(), k.document_identity, {
+      ciphertextSha256: expected.ciphertext_sha256 && b64.fromHex(expected.ciphertext_sha256),
+      plaintextSha256: expected.plaintext_sha256 && b64.fromHex(expected.plaintext_sha256),
+      size: expected.plaintext_size,
+    }).then(() => null, (e) => e);
+    assert.ok(error, `${name}: JavaScript opened an altered body`);
+    out.push({ file, expected, code: error.code, message: error.message });
+  }
+  return out;
+}
+
 if (dir) {
   rust = JSON.parse(await readFile(path.join(dir, 'rust.json'), 'utf8'));
   k = rust.keys;
@@ -181,6 +229,7 @@ if (dir) {
   out.keystore = await lockJsKeystore(signing);
   await checkRustSealed();
   out.body = await sealJs();
+  out.tampered = await tamperCases();
   await writeFile(path.join(dir, 'js.json'), JSON.stringify(out));
   console.log('web vectors: every Rust vector checked in JavaScript; JavaScript outputs written');
 } else {

@@ -88,7 +88,8 @@ function relay(reader, { onChunk, end, failed }) {
       }
     },
     cancel(reason) {
-      failed(reason instanceof VaultError ? reason : fail('cancelled', 'the transfer was cancelled'));
+      failed(reason instanceof VaultError ? reason :
+        fail('cancelled', 'the transfer was cancelled'));
       return reader.cancel(reason);
     },
   }, { highWaterMark: 0 });
