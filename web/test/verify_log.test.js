@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 
-import { LogSession } from '../src/verify/log.js';
+import { LogSession, storedBook } from '../src/verify/log.js';
 import { confirmOnLog, proveIncluded, requireLogged } from '../src/verify/inclusion.js';
 import { SigningKey } from '../src/core/keys.js';
 import {
@@ -147,4 +147,19 @@ test('a required witness must have cosigned a recent, consistent checkpoint', as
     [cosignLine(cosigned, name, stranger, log.time + 10)]));
   await assert.rejects(new LogSession(log.api(), options(log.time + 60)).checkLog(),
     (e) => e.code === 'log-witness' && e.details.why.includes('carries no valid cosignature'));
+});
+
+test('the book kept in storage survives a reload, and a damaged one is refused', async () => {
+  const log = new FakeLog();
+  log.append();
+  const items = new Map();
+  const storage = { getItem: (k) => items.get(k) ?? null, setItem: (k, v) => items.set(k, v) };
+  await new LogSession(log.api(), storedBook(storage, 'vault-log:u1')).checkLog();
+  assert.equal(JSON.parse(items.get('vault-log:u1')).log_key, log.vkey);
+  const reloaded = new LogSession(log.api(), storedBook(storage, 'vault-log:u1'));
+  await reloaded.checkLog();
+  assert.equal(reloaded.takeNewLogKey(), null, 'the key was pinned before the reload');
+  items.set('vault-log:u1', '{not json');
+  await refuses(new LogSession(log.api(), storedBook(storage, 'vault-log:u1')).checkLog(),
+    'log-malformed');
 });

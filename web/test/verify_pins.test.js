@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 
 import {
-  acceptMember, acceptOrg, checkAndRecord, emptyPins, pinnedRoot, readPins,
+  acceptMember, acceptOrg, checkAndRecord, emptyPins, pinnedRoot, readPins, recordFounding,
 } from '../src/verify/pins.js';
 import { verifyOrg } from '../src/verify/trust.js';
 import {
@@ -106,3 +106,17 @@ test("a member's changed keys are refused until their fingerprint is given", asy
   assert.equal(acceptMember(pins, changed, userId, now), true);
   assert.equal(checkAndRecord(pins, changed), false);
 });
+
+test("a founder's pins hold the root and first key before any directory is fetched",
+  async () => {
+    const org = await organisation();
+    const pins = emptyPins();
+    recordFounding(pins, org.orgId, org.root.publicKey,
+      fpr(fingerprintOfRecipient(org.orgKeys[0].recipient)));
+    assert.equal(checkAndRecord(pins, verifyOrg(directory(org))), true, 'members are added');
+    const other = emptyPins();
+    recordFounding(other, org.orgId, org.root.publicKey,
+      fingerprintOfRecipient((await generateIdentity()).recipient));
+    assert.throws(() => checkAndRecord(other, verifyOrg(directory(org))),
+      (e) => e.code === 'pin-changed' && e.details.version === 1);
+  });

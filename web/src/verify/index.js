@@ -16,7 +16,7 @@ export { TrustedOrg, verifyOrg } from './trust.js';
 export {
   acceptMember, acceptOrg, checkAndRecord, emptyPins, pinnedRoot, readPins, recordFounding,
 } from './pins.js';
-export { LogSession } from './log.js';
+export { LogSession, storedBook } from './log.js';
 export {
   confirmOnLog, proveIncluded, requireLogged, statementDigest,
 } from './inclusion.js';

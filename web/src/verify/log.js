@@ -49,6 +49,31 @@ export function openNote(note, key) {
   }
 }
 
+/**
+ * `load` and `save` for a LogSession that keep the book in a Web Storage (the page passes
+ * `localStorage` and a key per signed-in user). A book that does not parse is handed back as
+ * it is, so the session refuses it rather than starting afresh.
+ * @param {{getItem: (k: string) => string | null, setItem: (k: string, v: string) => void}}
+ *   storage
+ * @param {string} key
+ */
+export function storedBook(storage, key) {
+  return {
+    load: () => {
+      const text = storage.getItem(key);
+      if (text === null) {
+        return null;
+      }
+      try {
+        return JSON.parse(text);
+      } catch {
+        return { log_key: '', checkpoint: null, size: 0 };
+      }
+    },
+    save: (book) => storage.setItem(key, JSON.stringify(book)),
+  };
+}
+
 /** @param {unknown} e */
 function isHttpError(e) {
   return typeof (/** @type {any} */ (e)?.status) === 'number';

@@ -14,7 +14,7 @@
 // localStorage per signed-in user) and saves it when a function here says it changed.
 
 import { VerifyError } from './errors.js';
-import { parseBase64, toBase64 } from './bytes.js';
+import { parseBase64, parseFingerprint, toBase64 } from './bytes.js';
 import {
   fingerprintOfMember, fingerprintOfRecipient, fingerprintOfSigningKey, formatFingerprint,
 } from '../core/keys.js';
@@ -74,13 +74,14 @@ export function pinnedRoot(pins, orgId) {
  * Pins what a founding manager made, before the directory was ever fetched.
  * @param {Pins} pins
  * @param {string} orgId
- * @param {Uint8Array} root
- * @param {string} orgKey the organisation key (age1 text)
+ * @param {Uint8Array} root the root signing key (32 bytes)
+ * @param {Uint8Array | string} orgKey the organisation key's fingerprint (bytes or text)
  */
 export function recordFounding(pins, orgId, root, orgKey) {
+  const fingerprint = typeof orgKey === 'string' ? parseFingerprint(orgKey, 'the key') : orgKey;
   pins.orgs[orgId] = {
     root: toBase64(root),
-    org_keys: [fpr(fingerprintOfRecipient(orgKey))],
+    org_keys: [fpr(fingerprint)],
     members: {},
   };
 }
