@@ -156,7 +156,7 @@
     wrapKey: () => wrapKey
   });
 
-  // ../../../work/main/web/node_modules/@noble/hashes/utils.js
+  // node_modules/@noble/hashes/utils.js
   function isBytes(a) {
     return a instanceof Uint8Array || ArrayBuffer.isView(a) && a.constructor.name === "Uint8Array" && "BYTES_PER_ELEMENT" in a && a.BYTES_PER_ELEMENT === 1;
   }
@@ -353,7 +353,7 @@
     oid: Uint8Array.from([6, 9, 96, 134, 72, 1, 101, 3, 4, 2, suffix])
   });
 
-  // ../../../work/main/web/node_modules/@noble/hashes/hmac.js
+  // node_modules/@noble/hashes/hmac.js
   var _HMAC = class {
     oHash;
     iHash;
@@ -430,7 +430,7 @@
     return hmac_;
   })();
 
-  // ../../../work/main/web/node_modules/@noble/hashes/hkdf.js
+  // node_modules/@noble/hashes/hkdf.js
   function extract(hash, ikm, salt) {
     ahash(hash);
     if (salt === void 0)
@@ -497,7 +497,7 @@
     return expand(hash, HMAC.digest(), info, length, HMAC);
   };
 
-  // ../../../work/main/web/node_modules/@noble/hashes/_u64.js
+  // node_modules/@noble/hashes/_u64.js
   var U32_MASK64 = /* @__PURE__ */ (() => BigInt(2 ** 32 - 1))();
   var _32n = /* @__PURE__ */ BigInt(32);
   function fromBig(n, le = false) {
@@ -540,7 +540,7 @@
   var add5L = (Al, Bl, Cl, Dl, El) => (Al >>> 0) + (Bl >>> 0) + (Cl >>> 0) + (Dl >>> 0) + (El >>> 0);
   var add5H = (low, Ah, Bh, Ch, Dh, Eh) => Ah + Bh + Ch + Dh + Eh + (low / 2 ** 32 | 0) | 0;
 
-  // ../../../work/main/web/node_modules/@noble/hashes/_md.js
+  // node_modules/@noble/hashes/_md.js
   function Chi(a, b, c) {
     return a & b ^ ~a & c;
   }
@@ -671,7 +671,7 @@
     327033209
   ]);
 
-  // ../../../work/main/web/node_modules/@noble/hashes/sha2.js
+  // node_modules/@noble/hashes/sha2.js
   var SHA256_K = /* @__PURE__ */ Uint32Array.from([
     1116352408,
     1899447441,
@@ -1068,7 +1068,7 @@
     /* @__PURE__ */ oidNist(3)
   );
 
-  // ../../../work/main/web/node_modules/@scure/base/index.js
+  // node_modules/@scure/base/index.js
   /*! scure-base - MIT License (c) 2022 Paul Miller (paulmillr.com) */
   var freeze = (fn) => Object.freeze(fn());
   function isBytes2(a) {
@@ -1418,7 +1418,7 @@
   }
   var bech32 = /* @__PURE__ */ freeze(() => genBech32("bech32"));
 
-  // ../../../work/main/web/node_modules/@noble/hashes/pbkdf2.js
+  // node_modules/@noble/hashes/pbkdf2.js
   function pbkdf2Init(hash, _password, _salt, _opts) {
     ahash(hash);
     const opts2 = checkOpts({ dkLen: 32, asyncTick: 10 }, _opts);
@@ -1493,7 +1493,7 @@
     return eng.output(DK);
   }
 
-  // ../../../work/main/web/node_modules/@noble/hashes/scrypt.js
+  // node_modules/@noble/hashes/scrypt.js
   function XorAndSalsa(prev, pi, input, ii, out, oi) {
     let y00 = prev[pi++] ^ input[ii++], y01 = prev[pi++] ^ input[ii++];
     let y02 = prev[pi++] ^ input[ii++], y03 = prev[pi++] ^ input[ii++];
@@ -1651,7 +1651,7 @@
     return scryptOutput(password, dkLen, B, V, tmp);
   }
 
-  // ../../../work/main/web/node_modules/@noble/ciphers/utils.js
+  // node_modules/@noble/ciphers/utils.js
   /*! noble-ciphers - MIT License (c) 2023 Paul Miller (paulmillr.com) */
   function isBytes3(a) {
     return a instanceof Uint8Array || ArrayBuffer.isView(a) && a.constructor.name === "Uint8Array" && "BYTES_PER_ELEMENT" in a && a.BYTES_PER_ELEMENT === 1;
@@ -1830,7 +1830,7 @@
     return Uint8Array.from(abytes3(bytes));
   }
 
-  // ../../../work/main/web/node_modules/@noble/ciphers/_arx.js
+  // node_modules/@noble/ciphers/_arx.js
   var encodeStr = (str) => Uint8Array.from(str.split(""), (c) => c.charCodeAt(0));
   var sigma16_32 = /* @__PURE__ */ (() => swap32IfBE2(u322(encodeStr("expand 16-byte k"))))();
   var sigma32_32 = /* @__PURE__ */ (() => swap32IfBE2(u322(encodeStr("expand 32-byte k"))))();
@@ -1960,7 +1960,7 @@
     };
   }
 
-  // ../../../work/main/web/node_modules/@noble/ciphers/_poly1305.js
+  // node_modules/@noble/ciphers/_poly1305.js
   function u8to16(a, i) {
     return a[i++] & 255 | (a[i++] & 255) << 8;
   }
@@ -2211,7 +2211,7 @@
   };
   var poly1305 = /* @__PURE__ */ wrapMacConstructor(32, (key) => new Poly1305(key));
 
-  // ../../../work/main/web/node_modules/@noble/ciphers/chacha.js
+  // node_modules/@noble/ciphers/chacha.js
   function chachaCore(s, k, n, out, cnt, rounds = 20) {
     let y00 = s[0], y01 = s[1], y02 = s[2], y03 = s[3], y04 = k[0], y05 = k[1], y06 = k[2], y07 = k[3], y08 = k[4], y09 = k[5], y10 = k[6], y11 = k[7], y12 = cnt, y13 = n[0], y14 = n[1], y15 = n[2];
     let x00 = y00, x01 = y01, x02 = y02, x03 = y03, x04 = y04, x05 = y05, x06 = y06, x07 = y07, x08 = y08, x09 = y09, x10 = y10, x11 = y11, x12 = y12, x13 = y13, x14 = y14, x15 = y15;
@@ -2361,7 +2361,7 @@
     /* @__PURE__ */ _poly1305_aead(chacha20)
   );
 
-  // ../../../work/main/web/node_modules/@noble/post-quantum/node_modules/@noble/hashes/utils.js
+  // node_modules/@noble/post-quantum/node_modules/@noble/hashes/utils.js
   /*! noble-hashes - MIT License (c) 2022 Paul Miller (paulmillr.com) */
   function isBytes4(a) {
     return a instanceof Uint8Array || ArrayBuffer.isView(a) && a.constructor.name === "Uint8Array";
@@ -2508,7 +2508,7 @@
     oid: Uint8Array.from([6, 9, 96, 134, 72, 1, 101, 3, 4, 2, suffix])
   });
 
-  // ../../../work/main/web/node_modules/@noble/post-quantum/node_modules/@noble/curves/utils.js
+  // node_modules/@noble/post-quantum/node_modules/@noble/curves/utils.js
   /*! noble-curves - MIT License (c) 2022 Paul Miller (paulmillr.com) */
   var _0n = /* @__PURE__ */ BigInt(0);
   var _1n = /* @__PURE__ */ BigInt(1);
@@ -2658,7 +2658,7 @@
     };
   }
 
-  // ../../../work/main/web/node_modules/@noble/post-quantum/node_modules/@noble/curves/abstract/modular.js
+  // node_modules/@noble/post-quantum/node_modules/@noble/curves/abstract/modular.js
   /*! noble-curves - MIT License (c) 2022 Paul Miller (paulmillr.com) */
   var _0n2 = /* @__PURE__ */ BigInt(0);
   var _1n2 = /* @__PURE__ */ BigInt(1);
@@ -3045,7 +3045,7 @@
     return isLE4 ? numberToBytesLE(reduced, fieldLen) : numberToBytesBE(reduced, fieldLen);
   }
 
-  // ../../../work/main/web/node_modules/@noble/post-quantum/node_modules/@noble/curves/abstract/curve.js
+  // node_modules/@noble/post-quantum/node_modules/@noble/curves/abstract/curve.js
   /*! noble-curves - MIT License (c) 2022 Paul Miller (paulmillr.com) */
   var _0n3 = /* @__PURE__ */ BigInt(0);
   var _1n3 = /* @__PURE__ */ BigInt(1);
@@ -3279,7 +3279,7 @@
     };
   }
 
-  // ../../../work/main/web/node_modules/@noble/post-quantum/node_modules/@noble/curves/abstract/montgomery.js
+  // node_modules/@noble/post-quantum/node_modules/@noble/curves/abstract/montgomery.js
   /*! noble-curves - MIT License (c) 2022 Paul Miller (paulmillr.com) */
   var _0n4 = BigInt(0);
   var _1n4 = BigInt(1);
@@ -3395,7 +3395,7 @@
     });
   }
 
-  // ../../../work/main/web/node_modules/@noble/post-quantum/node_modules/@noble/hashes/hmac.js
+  // node_modules/@noble/post-quantum/node_modules/@noble/hashes/hmac.js
   var _HMAC2 = class {
     oHash;
     iHash;
@@ -3466,7 +3466,7 @@
   var hmac2 = (hash, key, message) => new _HMAC2(hash, key).update(message).digest();
   hmac2.create = (hash, key) => new _HMAC2(hash, key);
 
-  // ../../../work/main/web/node_modules/@noble/post-quantum/node_modules/@noble/curves/abstract/weierstrass.js
+  // node_modules/@noble/post-quantum/node_modules/@noble/curves/abstract/weierstrass.js
   /*! noble-curves - MIT License (c) 2022 Paul Miller (paulmillr.com) */
   var divNearest = (num, den) => (num + (num >= 0 ? den : -den) / _2n3) / den;
   function _splitEndoScalar(k, basis, n) {
@@ -4339,7 +4339,7 @@
     });
   }
 
-  // ../../../work/main/web/node_modules/@noble/post-quantum/node_modules/@noble/hashes/_md.js
+  // node_modules/@noble/post-quantum/node_modules/@noble/hashes/_md.js
   function Chi2(a, b, c) {
     return a & b ^ ~a & c;
   }
@@ -4470,7 +4470,7 @@
     3204075428
   ]);
 
-  // ../../../work/main/web/node_modules/@noble/post-quantum/node_modules/@noble/hashes/_u64.js
+  // node_modules/@noble/post-quantum/node_modules/@noble/hashes/_u64.js
   var U32_MASK642 = /* @__PURE__ */ BigInt(2 ** 32 - 1);
   var _32n2 = /* @__PURE__ */ BigInt(32);
   function fromBig2(n, le = false) {
@@ -4509,7 +4509,7 @@
   var add5L2 = (Al, Bl, Cl, Dl, El) => (Al >>> 0) + (Bl >>> 0) + (Cl >>> 0) + (Dl >>> 0) + (El >>> 0);
   var add5H2 = (low, Ah, Bh, Ch, Dh, Eh) => Ah + Bh + Ch + Dh + Eh + (low / 2 ** 32 | 0) | 0;
 
-  // ../../../work/main/web/node_modules/@noble/post-quantum/node_modules/@noble/hashes/sha2.js
+  // node_modules/@noble/post-quantum/node_modules/@noble/hashes/sha2.js
   var SHA256_K2 = /* @__PURE__ */ Uint32Array.from([
     1116352408,
     1899447441,
@@ -4865,7 +4865,7 @@
     /* @__PURE__ */ oidNist2(2)
   );
 
-  // ../../../work/main/web/node_modules/@noble/post-quantum/node_modules/@noble/curves/ed25519.js
+  // node_modules/@noble/post-quantum/node_modules/@noble/curves/ed25519.js
   /*! noble-curves - MIT License (c) 2022 Paul Miller (paulmillr.com) */
   var _1n6 = BigInt(1);
   var _2n4 = BigInt(2);
@@ -4909,7 +4909,7 @@
     });
   })();
 
-  // ../../../work/main/web/node_modules/@noble/post-quantum/node_modules/@noble/curves/nist.js
+  // node_modules/@noble/post-quantum/node_modules/@noble/curves/nist.js
   /*! noble-curves - MIT License (c) 2022 Paul Miller (paulmillr.com) */
   var p256_CURVE = /* @__PURE__ */ (() => ({
     p: BigInt("0xffffffff00000001000000000000000000000000ffffffffffffffffffffffff"),
@@ -4934,7 +4934,7 @@
   var p384_Point = /* @__PURE__ */ weierstrass(p384_CURVE);
   var p384 = /* @__PURE__ */ ecdsa(p384_Point, sha384);
 
-  // ../../../work/main/web/node_modules/@noble/post-quantum/node_modules/@noble/hashes/hkdf.js
+  // node_modules/@noble/post-quantum/node_modules/@noble/hashes/hkdf.js
   function extract2(hash, ikm, salt) {
     ahash2(hash);
     if (salt === void 0)
@@ -4970,7 +4970,7 @@
     return okm.slice(0, length);
   }
 
-  // ../../../work/main/web/node_modules/@noble/post-quantum/node_modules/@noble/hashes/sha3.js
+  // node_modules/@noble/post-quantum/node_modules/@noble/hashes/sha3.js
   var _0n6 = BigInt(0);
   var _1n7 = BigInt(1);
   var _2n5 = BigInt(2);
@@ -5169,7 +5169,7 @@
   var shake128 = /* @__PURE__ */ genShake(31, 168, 16, /* @__PURE__ */ oidNist2(11));
   var shake256 = /* @__PURE__ */ genShake(31, 136, 32, /* @__PURE__ */ oidNist2(12));
 
-  // ../../../work/main/web/node_modules/@noble/post-quantum/node_modules/@noble/curves/abstract/fft.js
+  // node_modules/@noble/post-quantum/node_modules/@noble/curves/abstract/fft.js
   function checkU32(n) {
     if (!Number.isSafeInteger(n) || n < 0 || n > 4294967295)
       throw new Error("wrong u32 integer:" + n);
@@ -5250,7 +5250,7 @@
     };
   };
 
-  // ../../../work/main/web/node_modules/@noble/post-quantum/utils.js
+  // node_modules/@noble/post-quantum/utils.js
   /*! noble-post-quantum - MIT License (c) 2024 Paul Miller (paulmillr.com) */
   var randomBytes4 = randomBytes3;
   function equalBytes3(a, b) {
@@ -5335,7 +5335,7 @@
   }
   var EMPTY = Uint8Array.of();
 
-  // ../../../work/main/web/node_modules/@noble/post-quantum/_crystals.js
+  // node_modules/@noble/post-quantum/_crystals.js
   /*! noble-post-quantum - MIT License (c) 2024 Paul Miller (paulmillr.com) */
   var genCrystals = (opts2) => {
     const { newPoly, N: N2, Q: Q2, F: F2, ROOT_OF_UNITY: ROOT_OF_UNITY2, brvBits, isKyber } = opts2;
@@ -5445,7 +5445,7 @@
   };
   var XOF128 = /* @__PURE__ */ createXofShake(shake128);
 
-  // ../../../work/main/web/node_modules/@noble/post-quantum/ml-kem.js
+  // node_modules/@noble/post-quantum/ml-kem.js
   /*! noble-post-quantum - MIT License (c) 2024 Paul Miller (paulmillr.com) */
   var N = 256;
   var Q = 3329;
@@ -5713,7 +5713,7 @@
     ...PARAMS[1024]
   });
 
-  // ../../../work/main/web/node_modules/@noble/post-quantum/hybrid.js
+  // node_modules/@noble/post-quantum/hybrid.js
   /*! noble-post-quantum - MIT License (c) 2024 Paul Miller (paulmillr.com) */
   function ecKeygen(curve, allowZeroKey = false) {
     const lengths = curve.lengths;
@@ -5932,7 +5932,7 @@
   var MLKEM768X25519 = ml_kem768_x25519;
   var MLKEM768P256 = ml_kem768_p256;
 
-  // ../../../work/main/web/node_modules/@noble/curves/utils.js
+  // node_modules/@noble/curves/utils.js
   /*! noble-curves - MIT License (c) 2022 Paul Miller (paulmillr.com) */
   function aarray(item, title, inner = () => {
   }) {
@@ -6115,7 +6115,7 @@
     iter(optFields, true);
   }
 
-  // ../../../work/main/web/node_modules/@noble/curves/abstract/modular.js
+  // node_modules/@noble/curves/abstract/modular.js
   /*! noble-curves - MIT License (c) 2022 Paul Miller (paulmillr.com) */
   var _0n8 = /* @__PURE__ */ BigInt(0);
   var _1n9 = /* @__PURE__ */ BigInt(1);
@@ -6579,7 +6579,7 @@
     return isLE4 ? numberToBytesLE2(reduced, fieldLen) : numberToBytesBE2(reduced, fieldLen);
   }
 
-  // ../../../work/main/web/node_modules/@noble/curves/abstract/curve.js
+  // node_modules/@noble/curves/abstract/curve.js
   /*! noble-curves - MIT License (c) 2022 Paul Miller (paulmillr.com) */
   var _0n9 = /* @__PURE__ */ BigInt(0);
   var _1n10 = /* @__PURE__ */ BigInt(1);
@@ -6967,7 +6967,7 @@
     };
   }
 
-  // ../../../work/main/web/node_modules/@noble/curves/abstract/der.js
+  // node_modules/@noble/curves/abstract/der.js
   /*! noble-curves - MIT License (c) 2022 Paul Miller (paulmillr.com) */
   var _0n10 = /* @__PURE__ */ BigInt(0);
   var DERErr2 = class extends Error {
@@ -7095,7 +7095,7 @@
     return Object.freeze(_DER);
   })();
 
-  // ../../../work/main/web/node_modules/@noble/curves/abstract/weierstrass.js
+  // node_modules/@noble/curves/abstract/weierstrass.js
   /*! noble-curves - MIT License (c) 2022 Paul Miller (paulmillr.com) */
   var divNearest2 = (num, den) => (num + (num >= 0 ? den : -den) / _2n7) / den;
   function _splitEndoScalar2(k, basis, n) {
@@ -7928,7 +7928,7 @@
     });
   }
 
-  // ../../../work/main/web/node_modules/@noble/curves/nist.js
+  // node_modules/@noble/curves/nist.js
   /*! noble-curves - MIT License (c) 2022 Paul Miller (paulmillr.com) */
   var p256_CURVE2 = /* @__PURE__ */ (() => ({
     p: BigInt("0xffffffff00000001000000000000000000000000ffffffffffffffffffffffff"),
@@ -7942,7 +7942,7 @@
   var p256_Point2 = /* @__PURE__ */ weierstrass2(p256_CURVE2);
   var p2562 = /* @__PURE__ */ ecdsa2(p256_Point2, sha256);
 
-  // ../../../work/main/web/node_modules/@noble/curves/abstract/edwards.js
+  // node_modules/@noble/curves/abstract/edwards.js
   /*! noble-curves - MIT License (c) 2022 Paul Miller (paulmillr.com) */
   var _0n12 = /* @__PURE__ */ BigInt(0);
   var _1n12 = /* @__PURE__ */ BigInt(1);
@@ -8394,7 +8394,7 @@
     });
   }
 
-  // ../../../work/main/web/node_modules/@noble/curves/abstract/montgomery.js
+  // node_modules/@noble/curves/abstract/montgomery.js
   /*! noble-curves - MIT License (c) 2022 Paul Miller (paulmillr.com) */
   var _0n13 = /* @__PURE__ */ BigInt(0);
   var _1n13 = /* @__PURE__ */ BigInt(1);
@@ -8542,7 +8542,7 @@
     });
   }
 
-  // ../../../work/main/web/node_modules/@noble/curves/ed25519.js
+  // node_modules/@noble/curves/ed25519.js
   /*! noble-curves - MIT License (c) 2022 Paul Miller (paulmillr.com) */
   var _0n14 = /* @__PURE__ */ BigInt(0);
   var _1n14 = /* @__PURE__ */ BigInt(1);
@@ -8643,7 +8643,7 @@
     });
   })();
 
-  // ../../../work/main/web/node_modules/age-encryption/dist/x25519.js
+  // node_modules/age-encryption/dist/x25519.js
   var exportable = false;
   var webCryptoOff = false;
   async function webCryptoFallback(func, fallback) {
@@ -8714,7 +8714,7 @@
     return arr;
   }
 
-  // ../../../work/main/web/node_modules/age-encryption/dist/io.js
+  // node_modules/age-encryption/dist/io.js
   var LineReader = class {
     s;
     transcript = [];
@@ -8815,7 +8815,7 @@
     return { data, rest };
   }
 
-  // ../../../work/main/web/node_modules/age-encryption/dist/format.js
+  // node_modules/age-encryption/dist/format.js
   var Stanza = class {
     /**
      * All space-separated arguments on the first line of the stanza.
@@ -8912,7 +8912,7 @@
     ]);
   }
 
-  // ../../../work/main/web/node_modules/age-encryption/dist/recipients.js
+  // node_modules/age-encryption/dist/recipients.js
   function generateX25519Identity() {
     const scalar = randomBytes(32);
     const identity = bech32.encodeFromBytes("AGE-SECRET-KEY-", scalar).toUpperCase();
@@ -9252,7 +9252,7 @@
     return typeof CryptoKey !== "undefined" && key instanceof CryptoKey;
   }
 
-  // ../../../work/main/web/node_modules/age-encryption/dist/stream.js
+  // node_modules/age-encryption/dist/stream.js
   var chacha20poly1305Overhead = 16;
   var chunkSize = /* @__PURE__ */ (() => 64 * 1024)();
   var chunkSizeWithOverhead = /* @__PURE__ */ (() => chunkSize + chacha20poly1305Overhead)();
@@ -9349,7 +9349,7 @@
     return plaintextSize2 + chacha20poly1305Overhead * chunks;
   }
 
-  // ../../../work/main/web/node_modules/age-encryption/dist/index.js
+  // node_modules/age-encryption/dist/index.js
   var Encrypter = class {
     passphrase = null;
     scryptWorkFactor = 18;
