@@ -16,6 +16,8 @@ const out = at >= 0 ? path.resolve(args[at + 1]) :
 
 await build({
   absWorkingDir: here,
+  // A linked node_modules must not put its real (absolute) path into the output's comments.
+  preserveSymlinks: true,
   entryPoints: ['src/main.js'],
   outfile: out,
   bundle: true,
