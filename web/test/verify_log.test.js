@@ -11,7 +11,7 @@ import { LogSession, storedBook } from '../src/verify/log.js';
 import { confirmOnLog, proveIncluded, requireLogged } from '../src/verify/inclusion.js';
 import { SigningKey } from '../src/core/keys.js';
 import {
-  cosignLine, FakeLog, organisation, signNote, vkey,
+  cosignLine, FakeLog, httpError, organisation, signNote, vkey,
 } from './verify_fixtures.js';
 
 /** @param {Promise<unknown>} p @param {string} code */
@@ -118,6 +118,14 @@ test('statements are proven in the log before a key is trusted', async () => {
     ? { ...a, leaf: log.leaves[0] } : a);
   await assert.rejects(proveIncluded(log.api(), [certificate], checkpoint),
     (e) => e.details.why === 'leaf 1 does not carry exactly this statement');
+  log.lie = (p, a) => {
+    if (p.startsWith('/v1/log/proof/inclusion')) {
+      throw httpError(404);
+    }
+    return a;
+  };
+  await assert.rejects(proveIncluded(log.api(), [certificate], checkpoint),
+    (e) => e.details.why === 'no leaf carries it');
   log.lie = (_p, a) => a;
   await assert.rejects(confirmOnLog(new LogSession(log.api()), 'member approval', [elsewhere]),
     (e) => e.code === 'action-not-logged' && e.message.startsWith('The member approval '

@@ -21,6 +21,25 @@ const PAST = Symbol('leaf past the checkpoint');
  * @typedef {import('./checkpoint.js').Checkpoint} Checkpoint
  */
 
+const NOT_FOUND = Symbol('404');
+
+/**
+ * One log request; a 404 (which the Rust client reads as "no leaf carries it") is NOT_FOUND,
+ * any other failure is thrown as it is.
+ * @param {import('./log.js').Api} api
+ * @param {string} path
+ */
+async function ask(api, path) {
+  try {
+    return await api.get(path);
+  } catch (e) {
+    if (e?.status === 404) {
+      return NOT_FOUND;
+    }
+    throw e;
+  }
+}
+
 /** A statement's digest, hex, as the log indexes it. @param {WireStatement} statement */
 export function statementDigest(statement) {
   return toHex(sha256(parseBase64(statement.statement, 'a statement')));
@@ -35,14 +54,9 @@ export function statementDigest(statement) {
  * @returns {Promise<null | typeof PAST | string>}
  */
 async function proveOne(api, statement, checkpoint) {
-  let entry;
-  try {
-    entry = await api.get(`/v1/log/by-statement/${statementDigest(statement)}`);
-  } catch (e) {
-    if (e?.status === 404) {
-      return 'no leaf carries it';
-    }
-    throw e;
+  const entry = await ask(api, `/v1/log/by-statement/${statementDigest(statement)}`);
+  if (entry === NOT_FOUND) {
+    return 'no leaf carries it';
   }
   const index = entry?.index;
   if (!Number.isSafeInteger(index) || index < 0 || typeof entry.leaf !== 'string') {
@@ -61,7 +75,10 @@ async function proveOne(api, statement, checkpoint) {
   if (BigInt(index) >= size) {
     return PAST;
   }
-  const answer = await api.get(`/v1/log/proof/inclusion?index=${index}&size=${size}`);
+  const answer = await ask(api, `/v1/log/proof/inclusion?index=${index}&size=${size}`);
+  if (answer === NOT_FOUND) {
+    return 'no leaf carries it';
+  }
   if (!sameNumber(answer?.index, BigInt(index)) || !sameNumber(answer?.size, size)) {
     return 'the server sent an inclusion proof for another leaf or size';
   }

@@ -271,9 +271,12 @@ export class Verifier {
     if (claim.kind !== 'document-sealed') {
       throw refuse('it carries no document-sealed statement');
     }
+    // A directory that does not verify is its own refusal, as in Rust; only the check of the
+    // signer against it becomes "not genuine".
+    const trusted = await this.trustedOrg(claim.org);
     let member;
     try {
-      member = (await this.trustedOrg(claim.org)).check(doc.statement).member;
+      member = trusted.check(doc.statement).member;
     } catch (e) {
       if (e?.code !== 'not-certified' && e?.code !== 'statement-invalid') {
         throw e;
