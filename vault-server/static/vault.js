@@ -9995,9 +9995,9 @@
     if (typeof passphrase !== "string" || passphrase.length === 0) {
       throw fail("no-passphrase", "a passphrase is needed to lock the keystore");
     }
-    const json = new TextEncoder().encode(
-      recordJson(record instanceof Keystore ? record.record() : record)
-    );
+    const fields = record instanceof Keystore ? record.record() : record;
+    (await fromRecord(fields)).wipe();
+    const json = new TextEncoder().encode(recordJson(fields));
     const e = new Encrypter();
     e.setScryptWorkFactor(workFactor);
     e.setPassphrase(passphrase);
@@ -10566,11 +10566,10 @@
     )) {
       throw openError("ciphertext-digest");
     }
-    if (expected.plaintextSha256) {
+    if (expected.plaintextSha256 || expected.size !== void 0) {
       const sameSize = expected.size !== void 0 && BigInt(expected.size) === BigInt(opened.plaintextSize);
-      if (!sameSize || !equalBytes(expected.plaintextSha256, opened.plaintextSha256)) {
-        throw openError("plaintext-digest");
-      }
+      const sameDigest = !expected.plaintextSha256 || equalBytes(expected.plaintextSha256, opened.plaintextSha256);
+      if (!sameSize || !sameDigest) throw openError("plaintext-digest");
     }
   }
   function utf8Length(text) {

@@ -94,3 +94,13 @@ test('headers: whole, cut short, not age, X25519 only', async () => {
   endless.set(new TextEncoder().encode('age-encryption.org/v1\n'));
   assert.throws(() => h.checkHeader(endless), { code: 'too-large' });
 });
+
+test('a record that would not unlock is not locked', async () => {
+  const record = (await keystore()).record();
+  await assert.rejects(ks.lockKeystore({ ...record, identity: 'AGE-SECRET-KEY-1' }, 'p', 15), {
+    code: 'keystore-damaged' });
+  await assert.rejects(ks.lockKeystore({ ...record, signing_pkcs8: 'AAAA' }, 'p', 15), {
+    code: 'keystore-damaged' });
+  await assert.rejects(ks.lockKeystore({ ...record, user_id: 'me' }, 'p', 15), {
+    code: 'keystore-damaged' });
+});

@@ -138,3 +138,11 @@ test('metadata is serde JSON, sealed and opened, with the limits of seal.rs', as
   await assert.rejects(seal.openMetadata(await e.encrypt('{"file_name":"a"}'), identity), {
     code: 'metadata', message: 'the sealed metadata record is invalid' });
 });
+
+test('a size alone is checked too', async () => {
+  const { key, body } = await sealed();
+  assert.equal(await failure(body, key.identity, { size: data.length - 1 }), 'plaintext-digest');
+  assert.equal(await failure(body, key.identity, { plaintextSha256: seal.sha256Of(data) }),
+    'plaintext-digest');
+  assert.equal((await open(body, key.identity, { size: data.length })).bytes.length, data.length);
+});

@@ -105,8 +105,10 @@ export async function lockKeystore(record, passphrase, workFactor = DEFAULT_WORK
   if (typeof passphrase !== 'string' || passphrase.length === 0) {
     throw fail('no-passphrase', 'a passphrase is needed to lock the keystore');
   }
-  const json = new TextEncoder().encode(
-    recordJson(record instanceof Keystore ? record.record() : record));
+  const fields = record instanceof Keystore ? record.record() : record;
+  // What is locked must unlock: the same checks as unlocking, before the slow part.
+  (await fromRecord(fields)).wipe();
+  const json = new TextEncoder().encode(recordJson(fields));
   const e = new age.Encrypter();
   e.setScryptWorkFactor(workFactor);
   e.setPassphrase(passphrase);

@@ -283,12 +283,14 @@ function checkExpected(opened, expected) {
     opened.ciphertextSha256)) {
     throw openError('ciphertext-digest');
   }
-  if (expected.plaintextSha256) {
+  // seal.rs takes the size and digest as a pair; here either one given is checked, and a
+  // digest without its size fails rather than being half-checked.
+  if (expected.plaintextSha256 || expected.size !== undefined) {
     const sameSize = expected.size !== undefined && BigInt(expected.size) ===
       BigInt(opened.plaintextSize);
-    if (!sameSize || !equalBytes(expected.plaintextSha256, opened.plaintextSha256)) {
-      throw openError('plaintext-digest');
-    }
+    const sameDigest = !expected.plaintextSha256 ||
+      equalBytes(expected.plaintextSha256, opened.plaintextSha256);
+    if (!sameSize || !sameDigest) throw openError('plaintext-digest');
   }
 }
 
