@@ -7,7 +7,8 @@
 //! proof of every statement in them, the case) and writes the answers to a temporary directory
 //! with copies in which the server lies once each: a swapped organisation key, a re-rooted
 //! organisation, a member's keys substituted (with and without a valid certificate), a proof
-//! with a flipped byte, a checkpoint signed by another key, a document's digest changed. It
+//! with a flipped byte, a checkpoint signed by another key, a document's digest changed, and a
+//! witness's cosignature (made here with the Rust code) too old or by another key. It
 //! runs `node web/test/verify_vectors.mjs DIR`, which must accept the genuine answers and
 //! refuse each lie with the code the command-line client's refusal corresponds to.
 //!
@@ -19,7 +20,9 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 use vault_core::api::OrgDirectory;
-use vault_core::checkpoint::{NoteKey, SignedCheckpoint};
+use vault_core::checkpoint::{
+    add_signature_lines, Cosignature, NoteKey, SignedCheckpoint, WitnessKey,
+};
 use vault_core::ids::OrgId;
 use vault_core::keys::{SecretKey, SigningKey};
 use vault_core::statement::{Claim, Role, SignedStatement, Statement};
@@ -214,6 +217,41 @@ fn checkpoint_by_another_key(answers: &Answers, key: &NoteKey) -> Answers {
     lied
 }
 
+/// A witness an auditor would run, and how old a cosignature its clients accept.
+struct Witness {
+    key: WitnessKey,
+    signer: SigningKey,
+}
+
+const WITNESS_MAX_AGE: u64 = 3600;
+
+impl Witness {
+    fn new() -> Self {
+        let signer = SigningKey::generate().unwrap();
+        let key = WitnessKey {
+            name: "auditor.example/witness".into(),
+            key: signer.verifying_key(),
+        };
+        Self { key, signer }
+    }
+
+    /// The answers with the latest checkpoint cosigned `age` seconds ago by `by`.
+    fn cosigned(&self, answers: &Answers, log: &NoteKey, by: &SigningKey, age: u64) -> Answers {
+        let note = answers["/v1/log/checkpoint"]["note"].as_str().unwrap();
+        let checkpoint = SignedCheckpoint::open(note, log).unwrap().checkpoint;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let line = Cosignature::sign(&checkpoint, &self.key, by, now - age).to_line();
+        let mut out = answers.clone();
+        let path = "/v1/log/checkpoint?witness=auditor.example%2Fwitness";
+        let cosigned = add_signature_lines(note, &[line]);
+        out.insert(path.into(), json!({ "note": cosigned }));
+        out
+    }
+}
+
 /// The case's first document with its stored ciphertext digest changed.
 fn document_changed(answers: &Answers, case_path: &str) -> Answers {
     let mut lied = answers.clone();
@@ -260,7 +298,8 @@ async fn the_browser_accepts_a_real_organisation_and_refuses_each_lie_about_it()
     server.prove(&statements, size).await;
     let case_path = format!("/v1/cases/{case}");
     server.get(&case_path).await;
-    let answers = server.answers;
+    let witness = Witness::new();
+    let answers = witness.cosigned(&server.answers, &log_key, &witness.signer, 60);
 
     let user = practitioner.keystore().user_id;
     let manager_key = orgs.north_manager.keystore().signing_key();
@@ -300,10 +339,23 @@ async fn the_browser_accepts_a_real_organisation_and_refuses_each_lie_about_it()
             document_changed(&answers, &case_path),
             "not-genuine",
         ),
+        (
+            "witness-stale",
+            witness.cosigned(&answers, &log_key, &witness.signer, 2 * WITNESS_MAX_AGE),
+            "log-witness",
+        ),
+        (
+            "witness-forged",
+            witness.cosigned(&answers, &log_key, &SigningKey::generate().unwrap(), 60),
+            "log-witness",
+        ),
     ];
 
     let dir = tempfile::tempdir().unwrap();
-    let meta = json!({ "org": orgs.north, "other": orgs.bright, "user": user, "case": case });
+    let meta = json!({
+        "org": orgs.north, "other": orgs.bright, "user": user, "case": case,
+        "witness": { "vkey": witness.key.to_vkey(), "max_age_secs": WITNESS_MAX_AGE },
+    });
     write(
         &dir.path().join("clean.json"),
         &json!({ "meta": meta, "answers": answers }),

@@ -3,7 +3,8 @@
 //
 // DIR/clean.json holds a real organisation's answers as the server gave them (directories,
 // log key and checkpoint, statements' leaves and inclusion proofs, a case with a sealed
-// document) and who is looking (`meta`). The same checks a page makes before sealing to or
+// document, a witness's cosigned checkpoint) and who is looking and which witness they
+// require (`meta`). The same checks a page makes before sealing to or
 // opening from those organisations must all pass on it. Each DIR/tampered/NAME.json holds the
 // same answers with one lie told by the server, and `expect`, the refusal code it must meet,
 // starting from the pins and log state the clean run left. The outcome of every run is written
@@ -39,7 +40,11 @@ async function scenario(vectors, state) {
   const { answers, meta } = vectors;
   const api = recorded(answers);
   let book = structuredClone(state.book);
-  const log = new LogSession(api, { load: () => book, save: (b) => { book = b; } });
+  const witness = meta.witness
+    ? { key: meta.witness.vkey, maxAgeSecs: meta.witness.max_age_secs } : undefined;
+  const log = new LogSession(api, {
+    load: () => book, save: (b) => { book = b; }, requireWitness: witness,
+  });
   const verifier = new Verifier({ api, orgId: meta.org, userId: meta.user, log,
     pins: structuredClone(state.pins) });
   await log.checkLog();
