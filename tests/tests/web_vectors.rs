@@ -300,6 +300,17 @@ fn check_js_tampered(dir: &Path, js: &Value) {
     }
 }
 
+/// With `node` present, the packages must be installed too: say how, rather than let Node.js
+/// report a missing module.
+fn require_packages() {
+    let packages = Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/node_modules/age-encryption");
+    let node = std::process::Command::new("node").arg("--version").output();
+    assert!(
+        packages.is_dir() || node.is_err(),
+        "web/node_modules is missing: run scripts/build-web.sh (it runs npm ci in web/)"
+    );
+}
+
 #[test]
 fn browser_core_and_rust_core_read_each_others_formats() {
     let dir = tempfile::tempdir().unwrap();
@@ -310,6 +321,7 @@ fn browser_core_and_rust_core_read_each_others_formats() {
         "plaintext_len": BODY_LEN,
     });
     std::fs::write(dir.path().join("rust.json"), vectors.to_string()).unwrap();
+    require_packages();
     if vault_tests::node::run_script("vectors.mjs", dir.path(), "web vectors").is_none() {
         return;
     }
