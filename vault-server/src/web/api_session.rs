@@ -16,7 +16,6 @@ use axum::http::request::Parts;
 
 use super::session::{self, same_secret};
 use crate::auth::{self, Caller, UserRow};
-use crate::db::now;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -25,17 +24,6 @@ pub const CSRF_HEADER: &str = "x-vault-csrf";
 
 /// The answer to a web-only account calling the API, as `POST /v1/auth/login` gives it.
 pub const WEB_ONLY: &str = "this account signs in to the web app only";
-
-type SessionUser = (
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-    Option<String>,
-    Option<String>,
-    i64,
-);
 
 /// The caller behind a session-authenticated API request; see the module docs.
 pub async fn caller(parts: &Parts, state: &AppState) -> ApiResult<Caller> {
@@ -56,27 +44,21 @@ pub async fn caller(parts: &Parts, state: &AppState) -> ApiResult<Caller> {
         tracing::warn!("refused an API call with a wrong session token header");
         return Err(ApiError::Unauthorized);
     }
-    let hash = auth::secret_hash(secret);
-    let at = now();
-    let idle = i64::try_from(state.settings.session_idle_secs).unwrap_or(i64::MAX);
-    let row: Option<SessionUser> = sqlx::query_as(
-        "SELECT u.id, u.email, u.kind, u.org_id, u.status, u.member_role, u.signing_key, \
-                s.last_seen_at \
-         FROM web_sessions s JOIN users u ON u.id = s.user_id \
-         WHERE s.session_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 \
-           AND s.last_seen_at > $3 AND u.status IN ('active', 'pending')",
-    )
-    .bind(&hash)
-    .bind(at)
-    .bind(at.saturating_sub(idle))
-    .fetch_optional(state.db.reader())
-    .await?;
-    let (id, email, kind, org_id, status, role, signing_key, seen) =
-        row.ok_or(ApiError::Unauthorized)?;
-    if kind == "staff" || kind == "family" {
+    let user = session::session_user(state, secret)
+        .await?
+        .filter(|user| user.status == "active" || user.status == "pending")
+        .ok_or(ApiError::Unauthorized)?;
+    if user.kind == "staff" || user.kind == "family" {
         return Err(ApiError::Forbidden(WEB_ONLY));
     }
-    session::touch(state, &hash, seen, at).await?;
-    let user: UserRow = (id, email, kind, org_id, status, role, signing_key);
-    auth::caller_from_row(user)
+    let row: UserRow = (
+        user.id,
+        user.email,
+        user.kind,
+        user.org_id,
+        user.status,
+        user.member_role,
+        user.signing_key,
+    );
+    auth::caller_from_row(row)
 }

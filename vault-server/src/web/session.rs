@@ -25,9 +25,9 @@ use crate::db::{codec, now};
 use crate::settings::Settings;
 use crate::state::AppState;
 
-/// How often at most a session's last use is written back; a quarter of the idle limit when
-/// that is shorter, so a session in use never runs into the limit.
-const TOUCH_EVERY_SECS: i64 = 60;
+mod live;
+
+pub(crate) use live::session_user;
 
 /// What a signed-in person may do in the app.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -290,38 +290,6 @@ pub fn client_address(settings: &Settings, parts: &Parts) -> String {
         )
 }
 
-type SessionRow = (
-    String,
-    String,
-    Option<String>,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    i64,
-);
-
-/// Slides a session's idle limit forward, writing at most every [`TOUCH_EVERY_SECS`] (or a
-/// quarter of the idle limit) so a session in use is not a write per request.
-pub(crate) async fn touch(
-    state: &AppState,
-    hash: &str,
-    seen: i64,
-    at: i64,
-) -> Result<(), sqlx::Error> {
-    let idle = i64::try_from(state.settings.session_idle_secs).unwrap_or(i64::MAX);
-    if at - seen >= TOUCH_EVERY_SECS.min(idle / 4) {
-        let mut tx = state.db.begin().await?;
-        sqlx::query("UPDATE web_sessions SET last_seen_at = $1 WHERE session_hash = $2")
-            .bind(at)
-            .bind(hash)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-    }
-    Ok(())
-}
-
 impl FromRequestParts<AppState> for Viewer {
     type Rejection = PageError;
 
@@ -332,43 +300,28 @@ impl FromRequestParts<AppState> for Viewer {
         let name = session_cookie_name(&state.settings);
         let secret = cookie(&parts.headers, name).ok_or(PageError::SignIn)?;
         let secret = SecretString::from(secret.to_owned());
-        let hash = auth::secret_hash(secret.expose_secret());
-        let at = now();
-        let idle = i64::try_from(state.settings.session_idle_secs).unwrap_or(i64::MAX);
-        let row: Option<SessionRow> = sqlx::query_as(
-            "SELECT u.id, u.email, u.display_name, u.kind, u.member_role, u.org_id, o.name, \
-                    s.last_seen_at \
-             FROM web_sessions s JOIN users u ON u.id = s.user_id \
-             LEFT JOIN orgs o ON o.id = u.org_id \
-             WHERE s.session_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 \
-               AND s.last_seen_at > $3 AND u.status = 'active'",
-        )
-        .bind(&hash)
-        .bind(at)
-        .bind(at.saturating_sub(idle))
-        .fetch_optional(state.db.reader())
-        .await?;
-        let (id, email, display, kind, member_role, org_id, org_name, seen) =
-            row.ok_or(PageError::SignIn)?;
-        let role = Role::of_account(&kind, member_role.as_deref()).ok_or(PageError::SignIn)?;
-        touch(state, &hash, seen, at).await?;
+        let user = session_user(state, secret.expose_secret())
+            .await?
+            .filter(|user| user.status == "active")
+            .ok_or(PageError::SignIn)?;
+        let role =
+            Role::of_account(&user.kind, user.member_role.as_deref()).ok_or(PageError::SignIn)?;
         let (unread,): (i64,) = sqlx::query_as(
             "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL",
         )
-        .bind(&id)
+        .bind(&user.id)
         .fetch_one(state.db.reader())
         .await?;
-        let name = display.unwrap_or_else(|| email.split('@').next().unwrap_or("").to_owned());
         let viewer = Viewer {
-            user_id: codec::parse(&id)?,
-            name,
-            email,
+            user_id: codec::parse(&user.id)?,
+            name: user.name(),
             role,
-            org_id: org_id.as_deref().map(codec::parse).transpose()?,
-            org_name,
+            org_id: user.org_id.as_deref().map(codec::parse).transpose()?,
             csrf: csrf_of(secret.expose_secret()),
             unread,
-            keys: kind == "member",
+            keys: user.kind == "member",
+            email: user.email,
+            org_name: user.org_name,
         };
         parts.extensions.insert(viewer.clone());
         Ok(viewer)

@@ -21,8 +21,7 @@ use vault_core::keys::Fingerprint;
 use super::page::{Chrome, PageError, PageResult, Who};
 use super::register::public_answer;
 use super::session;
-use crate::auth;
-use crate::db::{codec, now};
+use crate::db::codec;
 use crate::state::AppState;
 
 /// Where the vault script goes after registering someone who now waits for approval.
@@ -72,35 +71,19 @@ pub struct Waiting {
     api_csrf: String,
 }
 
-type WaitingRow = (String, Option<String>, Option<String>, i64);
-
 impl FromRequestParts<AppState> for Waiting {
     type Rejection = PageError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PageError> {
         let name = session::session_cookie_name(&state.settings);
         let secret = session::cookie(&parts.headers, name).ok_or(PageError::SignIn)?;
-        let hash = auth::secret_hash(secret);
-        let at = now();
-        let idle = i64::try_from(state.settings.session_idle_secs).unwrap_or(i64::MAX);
-        let row: Option<WaitingRow> = sqlx::query_as(
-            "SELECT u.email, u.display_name, o.name, s.last_seen_at \
-             FROM web_sessions s JOIN users u ON u.id = s.user_id \
-             LEFT JOIN orgs o ON o.id = u.org_id \
-             WHERE s.session_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 \
-               AND s.last_seen_at > $3 AND u.status = 'pending' AND u.kind = 'member'",
-        )
-        .bind(&hash)
-        .bind(at)
-        .bind(at.saturating_sub(idle))
-        .fetch_optional(state.db.reader())
-        .await?;
-        let (email, display, org_name, seen) = row.ok_or(PageError::SignIn)?;
-        session::touch(state, &hash, seen, at).await?;
-        let name = display.unwrap_or_else(|| email.split('@').next().unwrap_or("").to_owned());
+        let user = session::session_user(state, secret)
+            .await?
+            .filter(|user| user.status == "pending" && user.kind == "member")
+            .ok_or(PageError::SignIn)?;
         Ok(Self {
-            name,
-            org_name: org_name.unwrap_or_default(),
+            name: user.name(),
+            org_name: user.org_name.unwrap_or_default(),
             api_csrf: session::csrf_of(secret),
         })
     }
