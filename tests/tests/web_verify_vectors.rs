@@ -15,18 +15,24 @@
 //! Without `node` it is skipped with a message, unless `VAULT_REQUIRE_BROWSER=1` (CI), where a
 //! missing `node` fails it.
 
+#[path = "web_verify_vectors/lies.rs"]
+mod lies;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::{json, Value};
 use vault_core::api::OrgDirectory;
-use vault_core::checkpoint::{
-    add_signature_lines, Cosignature, NoteKey, SignedCheckpoint, WitnessKey,
+use vault_core::checkpoint::{NoteKey, SignedCheckpoint};
+use vault_core::keys::SigningKey;
+use vault_core::statement::SignedStatement;
+use vault_tests::platform::{password, seal_text, Platform, TwoOrgs};
+
+use lies::{
+    checkpoint_by_another_key, consistency_flipped, directory_path, document_changed,
+    member_substituted, org_key_swapped, proof_flipped, re_rooted, rolled_back, Witness,
+    WITNESS_MAX_AGE,
 };
-use vault_core::ids::OrgId;
-use vault_core::keys::{SecretKey, SigningKey};
-use vault_core::statement::{Claim, Role, SignedStatement, Statement};
-use vault_tests::platform::{password, seal_text, Platform};
 
 /// The answers the server gave, by request path, as the page's API wrapper would see them.
 type Answers = BTreeMap<String, Value>;
@@ -100,166 +106,6 @@ fn statements_of(dir: &OrgDirectory) -> Vec<SignedStatement> {
         .collect()
 }
 
-fn directory_path(org: OrgId) -> String {
-    format!("/v1/orgs/{org}/directory")
-}
-
-fn directory(answers: &Answers, org: OrgId) -> OrgDirectory {
-    serde_json::from_value(answers[&directory_path(org)].clone()).unwrap()
-}
-
-/// `answers` with `org`'s directory replaced by what `change` makes of it.
-fn with_directory(
-    answers: &Answers,
-    org: OrgId,
-    change: impl FnOnce(&mut OrgDirectory),
-) -> Answers {
-    let mut dir = directory(answers, org);
-    change(&mut dir);
-    let mut lied = answers.clone();
-    lied.insert(directory_path(org), serde_json::to_value(dir).unwrap());
-    lied
-}
-
-fn new_public_key() -> vault_core::keys::PublicKey {
-    SecretKey::generate().public_key()
-}
-
-/// The organisation's key replaced by one nobody in it published.
-fn org_key_swapped(answers: &Answers, org: OrgId) -> Answers {
-    with_directory(answers, org, |dir| {
-        let key = new_public_key();
-        let rogue = SigningKey::generate().unwrap();
-        let claim = Claim::OrgKeyPublished {
-            org,
-            version: 1,
-            key: key.clone(),
-        };
-        dir.org_key_statements = vec![Statement::now(claim).sign(&rogue)];
-        dir.org.org_key = Some(key);
-    })
-}
-
-/// A whole new root, key chain and manager certificate: valid in itself, but not the root seen
-/// before.
-fn re_rooted(answers: &Answers, org: OrgId) -> Answers {
-    with_directory(answers, org, |dir| {
-        let root = SigningKey::generate().unwrap();
-        let key = new_public_key();
-        let claim = Claim::OrgKeyPublished {
-            org,
-            version: 1,
-            key: key.clone(),
-        };
-        dir.org_key_statements = vec![Statement::now(claim).sign(&root)];
-        dir.org.org_key = Some(key);
-        dir.org.org_key_version = Some(1);
-        dir.org.root_signing_key = Some(root.verifying_key());
-        for member in &mut dir.members {
-            member.certificate = (member.role == Some(Role::Manager)).then(|| {
-                let claim = Claim::MemberCertified {
-                    org,
-                    user: member.user_id,
-                    role: Role::Manager,
-                    encryption_key: member.encryption_key.clone(),
-                    signing_key: member.signing_key,
-                };
-                Statement::now(claim).sign(&root)
-            });
-        }
-    })
-}
-
-/// A member's encryption key replaced; with `certifier`, re-certified by that manager.
-fn member_substituted(
-    answers: &Answers,
-    org: OrgId,
-    user: vault_core::ids::UserId,
-    certifier: Option<&SigningKey>,
-) -> Answers {
-    with_directory(answers, org, |dir| {
-        let member = dir.members.iter_mut().find(|m| m.user_id == user).unwrap();
-        member.encryption_key = new_public_key();
-        if let Some(manager) = certifier {
-            let claim = Claim::MemberCertified {
-                org,
-                user,
-                role: Role::Practitioner,
-                encryption_key: member.encryption_key.clone(),
-                signing_key: member.signing_key,
-            };
-            member.certificate = Some(Statement::now(claim).sign(manager));
-        }
-    })
-}
-
-/// The inclusion proof of `org`'s first key statement with one byte flipped.
-fn proof_flipped(answers: &Answers, org: OrgId, size: u64) -> Answers {
-    let first = &directory(answers, org).org_key_statements[0];
-    let entry = &answers[&format!("/v1/log/by-statement/{}", hex::encode(first.digest()))];
-    let index = entry["index"].as_u64().unwrap();
-    let path = format!("/v1/log/proof/inclusion?index={index}&size={size}");
-    let mut lied = answers.clone();
-    let hash = lied.get_mut(&path).unwrap()["proof"][0].take();
-    let mut bytes = hex::decode(hash.as_str().unwrap()).unwrap();
-    bytes[0] ^= 0x01;
-    lied.get_mut(&path).unwrap()["proof"][0] = Value::String(hex::encode(bytes));
-    lied
-}
-
-/// The same checkpoint, signed under the log's name by a key that is not the log's.
-fn checkpoint_by_another_key(answers: &Answers, key: &NoteKey) -> Answers {
-    let note = answers["/v1/log/checkpoint"]["note"].as_str().unwrap();
-    let checkpoint = SignedCheckpoint::open(note, key).unwrap().checkpoint;
-    let mut lied = answers.clone();
-    let forged = checkpoint.sign(&SigningKey::generate().unwrap());
-    lied.insert("/v1/log/checkpoint".into(), json!({ "note": forged }));
-    lied
-}
-
-/// A witness an auditor would run, and how old a cosignature its clients accept.
-struct Witness {
-    key: WitnessKey,
-    signer: SigningKey,
-}
-
-const WITNESS_MAX_AGE: u64 = 3600;
-
-impl Witness {
-    fn new() -> Self {
-        let signer = SigningKey::generate().unwrap();
-        let key = WitnessKey {
-            name: "auditor.example/witness".into(),
-            key: signer.verifying_key(),
-        };
-        Self { key, signer }
-    }
-
-    /// The answers with the latest checkpoint cosigned `age` seconds ago by `by`.
-    fn cosigned(&self, answers: &Answers, log: &NoteKey, by: &SigningKey, age: u64) -> Answers {
-        let note = answers["/v1/log/checkpoint"]["note"].as_str().unwrap();
-        let checkpoint = SignedCheckpoint::open(note, log).unwrap().checkpoint;
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs();
-        let line = Cosignature::sign(&checkpoint, &self.key, by, now - age).to_line();
-        let mut out = answers.clone();
-        let path = "/v1/log/checkpoint?witness=auditor.example%2Fwitness";
-        let cosigned = add_signature_lines(note, &[line]);
-        out.insert(path.into(), json!({ "note": cosigned }));
-        out
-    }
-}
-
-/// The case's first document with its stored ciphertext digest changed.
-fn document_changed(answers: &Answers, case_path: &str) -> Answers {
-    let mut lied = answers.clone();
-    lied.get_mut(case_path).unwrap()["documents"][0]["ciphertext_sha256"] =
-        Value::String(hex::encode([0x5a; 32]));
-    lied
-}
-
 fn write(path: &Path, value: &Value) {
     std::fs::write(path, serde_json::to_vec_pretty(value).unwrap()).unwrap();
 }
@@ -272,106 +118,181 @@ fn run_node(dir: &Path) -> Option<Value> {
     Some(serde_json::from_slice(&results).unwrap())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_browser_accepts_a_real_organisation_and_refuses_each_lie_about_it() {
-    let platform = Platform::start().await;
-    let orgs = platform.north_and_bright().await;
+/// What the practitioner's page would be answered, recorded.
+struct Recorded {
+    answers: Answers,
+    log_key: NoteKey,
+    /// The checkpoint accepted before the case was made, as a page would have kept it.
+    saved: (String, u64),
+    size: u64,
+    case_path: String,
+    case: vault_core::ids::CaseId,
+}
+
+/// Makes the organisations, a case and a document, and records every answer a page needs.
+async fn record(platform: &Platform, orgs: &TwoOrgs) -> Recorded {
+    let mut server = Recorder::sign_in(platform, "north-practitioner").await;
+    let log_key = server.get("/v1/log/key").await;
+    let log_key = NoteKey::parse_vkey(log_key["vkey"].as_str().unwrap()).unwrap();
+    let size_of = |note: &Value| {
+        let note = note["note"].as_str().unwrap();
+        SignedCheckpoint::open(note, &log_key)
+            .unwrap()
+            .checkpoint
+            .size
+    };
+    let saved = server.get("/v1/log/checkpoint").await;
+    let saved = (saved["note"].as_str().unwrap().to_owned(), size_of(&saved));
+
     let practitioner = &orgs.north_practitioner;
     let case = practitioner.create_case("NC-2026-0042").await.unwrap();
     let plain = platform.plain_files("plain");
     seal_text(practitioner, case, &plain, "placement-report.txt", 3).await;
 
-    let mut server = Recorder::sign_in(&platform, "north-practitioner").await;
     let mut statements = Vec::new();
     for org in [orgs.north, orgs.bright] {
         let dir: OrgDirectory =
             serde_json::from_value(server.get(&directory_path(org)).await).unwrap();
         statements.extend(statements_of(&dir));
     }
-    let log_key = server.get("/v1/log/key").await;
-    let log_key = NoteKey::parse_vkey(log_key["vkey"].as_str().unwrap()).unwrap();
-    let note = server.get("/v1/log/checkpoint").await;
-    let size = SignedCheckpoint::open(note["note"].as_str().unwrap(), &log_key)
-        .unwrap()
-        .checkpoint
-        .size;
+    let size = size_of(&server.get("/v1/log/checkpoint").await);
+    assert!(size > saved.1, "the case and the document grew the log");
+    server
+        .get(&format!(
+            "/v1/log/proof/consistency?from={}&to={size}",
+            saved.1
+        ))
+        .await;
     server.prove(&statements, size).await;
     let case_path = format!("/v1/cases/{case}");
     server.get(&case_path).await;
-    let witness = Witness::new();
-    let answers = witness.cosigned(&server.answers, &log_key, &witness.signer, 60);
+    Recorded {
+        answers: server.answers,
+        log_key,
+        saved,
+        size,
+        case_path,
+        case,
+    }
+}
 
-    let user = practitioner.keystore().user_id;
-    let manager_key = orgs.north_manager.keystore().signing_key();
-    let lies = [
+/// Each lie the server tells, with the refusal code it must meet, and whether the page starts
+/// from the checkpoint saved before the case (rather than the latest, as after the clean run).
+fn lies(
+    r: &Recorded,
+    orgs: &TwoOrgs,
+    witness: &Witness,
+) -> Vec<(&'static str, Answers, &'static str, bool)> {
+    let a = &r.answers;
+    let user = orgs.north_practitioner.keystore().user_id;
+    let manager = orgs.north_manager.keystore().signing_key();
+    let other_key = SigningKey::generate().unwrap();
+    let old = 2 * WITNESS_MAX_AGE;
+    vec![
         (
             "org-key-swapped",
-            org_key_swapped(&answers, orgs.bright),
+            org_key_swapped(a, orgs.bright),
             "org-key-chain",
+            false,
         ),
         (
             "root-swapped",
-            re_rooted(&answers, orgs.bright),
+            re_rooted(a, orgs.bright),
             "pin-changed",
+            false,
         ),
         (
             "member-key-substituted",
-            member_substituted(&answers, orgs.north, user, Some(manager_key)),
+            member_substituted(a, orgs.north, user, Some(manager)),
             "pin-changed",
+            false,
         ),
         (
             "member-uncertified",
-            member_substituted(&answers, orgs.north, user, None),
+            member_substituted(a, orgs.north, user, None),
             "not-certified",
+            false,
         ),
         (
             "proof-flipped",
-            proof_flipped(&answers, orgs.bright, size),
+            proof_flipped(a, orgs.bright, r.size),
             "key-not-logged",
+            false,
         ),
         (
             "checkpoint-other-key",
-            checkpoint_by_another_key(&answers, &log_key),
+            checkpoint_by_another_key(a, &r.log_key),
             "log-signature",
+            false,
+        ),
+        (
+            "checkpoint-rolled-back",
+            rolled_back(a, &r.saved.0),
+            "log-rollback",
+            false,
+        ),
+        (
+            "consistency-flipped",
+            consistency_flipped(a),
+            "log-fork",
+            true,
         ),
         (
             "document-changed",
-            document_changed(&answers, &case_path),
+            document_changed(a, &r.case_path),
             "not-genuine",
+            false,
         ),
         (
             "witness-stale",
-            witness.cosigned(&answers, &log_key, &witness.signer, 2 * WITNESS_MAX_AGE),
+            witness.cosigned(a, &r.log_key, &witness.signer, old),
             "log-witness",
+            false,
         ),
         (
             "witness-forged",
-            witness.cosigned(&answers, &log_key, &SigningKey::generate().unwrap(), 60),
+            witness.cosigned(a, &r.log_key, &other_key, 60),
             "log-witness",
+            false,
         ),
-    ];
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_browser_accepts_a_real_organisation_and_refuses_each_lie_about_it() {
+    let platform = Platform::start().await;
+    let orgs = platform.north_and_bright().await;
+    let recorded = record(&platform, &orgs).await;
+    let witness = Witness::new();
+    let recorded = Recorded {
+        answers: witness.cosigned(&recorded.answers, &recorded.log_key, &witness.signer, 60),
+        ..recorded
+    };
+    let lies = lies(&recorded, &orgs, &witness);
 
     let dir = tempfile::tempdir().unwrap();
+    let (note, size) = &recorded.saved;
     let meta = json!({
-        "org": orgs.north, "other": orgs.bright, "user": user, "case": case,
+        "org": orgs.north, "other": orgs.bright,
+        "user": orgs.north_practitioner.keystore().user_id, "case": recorded.case,
         "witness": { "vkey": witness.key.to_vkey(), "max_age_secs": WITNESS_MAX_AGE },
+        "saved": { "log_key": recorded.log_key.to_vkey(), "checkpoint": note, "size": size },
     });
-    write(
-        &dir.path().join("clean.json"),
-        &json!({ "meta": meta, "answers": answers }),
-    );
+    let clean = json!({ "meta": meta, "answers": recorded.answers });
+    write(&dir.path().join("clean.json"), &clean);
     std::fs::create_dir(dir.path().join("tampered")).unwrap();
-    for (name, lied, expect) in &lies {
-        assert_ne!(*lied, answers, "{name} changes nothing");
+    for (name, lied, expect, from_saved) in &lies {
+        assert_ne!(*lied, recorded.answers, "{name} changes nothing");
         let file = dir.path().join("tampered").join(format!("{name}.json"));
-        write(&file, &json!({ "expect": expect, "answers": lied }));
+        let lie = json!({ "expect": expect, "from_saved": from_saved, "answers": lied });
+        write(&file, &lie);
     }
 
     let Some(results) = run_node(dir.path()) else {
         return;
     };
     assert_eq!(results["clean"], "accepted", "{results:#}");
-    for (name, _, expect) in &lies {
+    for (name, _, expect, _) in &lies {
         assert_eq!(
             results["tampered"][name]["code"], *expect,
             "{name}: {results:#}"

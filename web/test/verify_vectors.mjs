@@ -7,7 +7,9 @@
 // require (`meta`). The same checks a page makes before sealing to or
 // opening from those organisations must all pass on it. Each DIR/tampered/NAME.json holds the
 // same answers with one lie told by the server, and `expect`, the refusal code it must meet,
-// starting from the pins and log state the clean run left. The outcome of every run is written
+// starting from the pins and log state the clean run left (or, with `from_saved`, from the
+// checkpoint the page had saved before, so that a consistency proof is asked for). The clean
+// run starts from that saved checkpoint too (`meta.saved`). The outcome of every run is written
 // to DIR/results.json, and the exit status is 0 only when every expectation held.
 //
 // Loaded without a directory (as `node --test test/` loads every file here), it does nothing.
@@ -67,7 +69,7 @@ async function main(dir) {
   const clean = JSON.parse(readFileSync(join(dir, 'clean.json'), 'utf8'));
   let state;
   try {
-    state = await scenario(clean, { pins: null, book: null });
+    state = await scenario(clean, { pins: null, book: clean.meta.saved ?? null });
     results.clean = 'accepted';
   } catch (e) {
     results.clean = `${e.code}: ${e.message}`;
@@ -84,7 +86,8 @@ async function main(dir) {
     const lie = JSON.parse(readFileSync(join(dir, 'tampered', file), 'utf8'));
     let outcome;
     try {
-      await scenario({ answers: lie.answers, meta: clean.meta }, state);
+      const start = lie.from_saved ? { ...state, book: clean.meta.saved } : state;
+      await scenario({ answers: lie.answers, meta: clean.meta }, start);
       outcome = { code: 'accepted' };
     } catch (e) {
       outcome = { code: e.code ?? 'exception', message: e.message };
