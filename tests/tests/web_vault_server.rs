@@ -140,6 +140,16 @@ async fn the_api_takes_a_pages_session_only_with_its_token_from_its_own_site() {
     assert_eq!(refused.status, 403);
     let own_site = [(HEADER, token.as_str()), ("sec-fetch-site", "same-origin")];
     assert_eq!(get(&mut nia, "/v1/me", &own_site).await.status, 200);
+    let own_origin = [
+        (HEADER, token.as_str()),
+        ("origin", platform.url.as_str()),
+        ("sec-fetch-site", "same-origin"),
+    ];
+    let body = json!({ "keystore": vault_core::b64::encode(&keystore) }).to_string();
+    let put = nia
+        .api(Method::PUT, "/v1/me/keystore", Some(body), &own_origin)
+        .await;
+    assert_eq!(put.status, 204, "{}", put.body);
 
     // Accounts made in the web app have no keys: the API has nothing for them.
     web::account(
