@@ -39,18 +39,23 @@ fn new_public_key() -> vault_core::keys::PublicKey {
     SecretKey::generate().public_key()
 }
 
+/// Replaces the directory's key chain with one fresh key, version 1, signed by `by`.
+fn publish_new_key(dir: &mut OrgDirectory, org: OrgId, by: &SigningKey) {
+    let key = new_public_key();
+    let claim = Claim::OrgKeyPublished {
+        org,
+        version: 1,
+        key: key.clone(),
+    };
+    dir.org_key_statements = vec![Statement::now(claim).sign(by)];
+    dir.org.org_key = Some(key);
+    dir.org.org_key_version = Some(1);
+}
+
 /// The organisation's key replaced by one nobody in it published.
 pub(crate) fn org_key_swapped(answers: &Answers, org: OrgId) -> Answers {
     with_directory(answers, org, |dir| {
-        let key = new_public_key();
-        let rogue = SigningKey::generate().unwrap();
-        let claim = Claim::OrgKeyPublished {
-            org,
-            version: 1,
-            key: key.clone(),
-        };
-        dir.org_key_statements = vec![Statement::now(claim).sign(&rogue)];
-        dir.org.org_key = Some(key);
+        publish_new_key(dir, org, &SigningKey::generate().unwrap());
     })
 }
 
@@ -59,15 +64,7 @@ pub(crate) fn org_key_swapped(answers: &Answers, org: OrgId) -> Answers {
 pub(crate) fn re_rooted(answers: &Answers, org: OrgId) -> Answers {
     with_directory(answers, org, |dir| {
         let root = SigningKey::generate().unwrap();
-        let key = new_public_key();
-        let claim = Claim::OrgKeyPublished {
-            org,
-            version: 1,
-            key: key.clone(),
-        };
-        dir.org_key_statements = vec![Statement::now(claim).sign(&root)];
-        dir.org.org_key = Some(key);
-        dir.org.org_key_version = Some(1);
+        publish_new_key(dir, org, &root);
         dir.org.root_signing_key = Some(root.verifying_key());
         for member in &mut dir.members {
             member.certificate = (member.role == Some(Role::Manager)).then(|| {
