@@ -151,6 +151,7 @@
     parseFingerprint: () => parseFingerprint,
     parseRecipient: () => parseRecipient,
     recipientOf: () => recipientOf,
+    requireSecurePage: () => requireSecurePage,
     unwrapKey: () => unwrapKey,
     verify: () => verify,
     wrapKey: () => wrapKey
@@ -9600,6 +9601,11 @@
     verifying: () => fail("invalid-verifying-key", "not an Ed25519 public key"),
     signing: () => fail("invalid-signing-key", "not an Ed25519 signing key")
   };
+  function requireSecurePage() {
+    if (!globalThis.crypto?.subtle) {
+      throw fail("insecure-page", "the vault works only on a secure page: open the web app at its https:// address");
+    }
+  }
   function parseRecipient(text) {
     if (typeof text !== "string") throw errors.recipient();
     const lower = text === text.toUpperCase() ? text.toLowerCase() : text;
@@ -9621,6 +9627,7 @@
     return { identity, recipient: await recipientOf(identity) };
   }
   async function recipientOf(identity) {
+    requireSecurePage();
     const text = parseIdentity(identity);
     try {
       return await identityToRecipient(text);
@@ -9732,6 +9739,7 @@
     }
   }
   async function wrapKey(identity, recipients) {
+    requireSecurePage();
     const text = parseIdentity(identity);
     if (!Array.isArray(recipients) || recipients.length === 0) {
       throw fail("no-recipients", "a key must be wrapped to at least one recipient");
@@ -9746,6 +9754,7 @@
     }
   }
   async function unwrapKey(envelope, identities, expectedFingerprint) {
+    requireSecurePage();
     if (!(envelope instanceof Uint8Array)) throw unwrapFailed();
     if (envelope.length > MAX_WRAPPED_KEY_BYTES) {
       throw fail("too-large", "wrapped key is too large");
@@ -10406,6 +10415,7 @@
     }, { highWaterMark: 0 });
   }
   async function sealBody(readable, recipient, onProgress) {
+    requireSecurePage();
     const e = new Encrypter();
     e.addRecipient(parseRecipient(recipient));
     const plain = { hash: sha256.create(), size: 0 };
@@ -10509,6 +10519,7 @@
     return openError("bad-header");
   }
   async function openBody(readable, identity, expected = {}, onProgress) {
+    requireSecurePage();
     const d = new Decrypter();
     try {
       d.addIdentity(identity);
@@ -10576,6 +10587,7 @@
     return utf82.encode(text).length;
   }
   async function sealMetadata({ fileName, mediaType, size, sha256: digest }, recipient) {
+    requireSecurePage();
     const bad = (what) => fail("metadata-invalid", `invalid metadata: ${what}`);
     if (typeof fileName !== "string" || typeof mediaType !== "string") throw bad("json");
     if (/\p{Cs}/u.test(fileName) || /\p{Cs}/u.test(mediaType)) throw bad("json");
@@ -10595,6 +10607,7 @@
     }
   }
   async function openMetadata(sealed, identity) {
+    requireSecurePage();
     if (!(sealed instanceof Uint8Array) || sealed.length > MAX_METADATA_BYTES) {
       throw openError("metadata");
     }

@@ -43,6 +43,17 @@ const errors = {
 };
 
 /**
+ * Refuses to go on where the browser withholds WebCrypto (a page not served over HTTPS or from
+ * localhost): age's X25519 then fails with an error that would read as a wrong key.
+ */
+export function requireSecurePage() {
+  if (!globalThis.crypto?.subtle) {
+    throw fail('insecure-page', 'the vault works only on a secure page: open the web app at its ' +
+      'https:// address');
+  }
+}
+
+/**
  * The canonical (lower-case) text of an age X25519 recipient, or a VaultError
  * 'invalid-recipient'. Post-quantum and other recipient kinds are refused.
  * @param {string} text
@@ -86,6 +97,7 @@ export async function generateIdentity() {
  * @returns {Promise<string>}
  */
 export async function recipientOf(identity) {
+  requireSecurePage();
   const text = parseIdentity(identity);
   try {
     return await age.identityToRecipient(text);
@@ -255,6 +267,7 @@ export function verify(publicKey, message, signature) {
  * @returns {Promise<Uint8Array>} the envelope (an age file)
  */
 export async function wrapKey(identity, recipients) {
+  requireSecurePage();
   const text = parseIdentity(identity);
   if (!Array.isArray(recipients) || recipients.length === 0) {
     throw fail('no-recipients', 'a key must be wrapped to at least one recipient');
@@ -278,6 +291,7 @@ export async function wrapKey(identity, recipients) {
  * @returns {Promise<string>} the identity text inside
  */
 export async function unwrapKey(envelope, identities, expectedFingerprint) {
+  requireSecurePage();
   if (!(envelope instanceof Uint8Array)) throw unwrapFailed();
   if (envelope.length > MAX_WRAPPED_KEY_BYTES) {
     throw fail('too-large', 'wrapped key is too large');

@@ -14,7 +14,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { equalBytes, fromHex, hex } from './b64.js';
 import { fail, VaultError } from './errors.js';
 import { checkHeader, requireX25519 } from './header.js';
-import { parseRecipient } from './keys.js';
+import { parseRecipient, requireSecurePage } from './keys.js';
 
 /** Upper bound on a sealed metadata record (seal.rs MAX_METADATA_BYTES). */
 export const MAX_METADATA_BYTES = 8 * 1024;
@@ -105,6 +105,7 @@ function relay(reader, { onChunk, end, failed }) {
  *   plaintextSha256: Uint8Array, ciphertextSize: number, ciphertextSha256: Uint8Array}>}>}
  */
 export async function sealBody(readable, recipient, onProgress) {
+  requireSecurePage();
   const e = new age.Encrypter();
   e.addRecipient(parseRecipient(recipient));
   const plain = { hash: sha256.create(), size: 0 };
@@ -216,7 +217,9 @@ function mapHeaderError(e) {
 /**
  * Opens an age body with the document key, streaming. The plaintext must not be handed to the
  * person until `done` resolves: it settles once the plaintext stream has been read to its end,
- * after every check, and on a failed check the stream errors too.
+ * after every check, and on a failed check the stream errors too. Take the reason from `done`
+ * (or from a reader of the stream): browsers' `Response` turns a stream's error into a bare
+ * TypeError.
  * @param {ReadableStream<Uint8Array>} readable ciphertext
  * @param {string} identity the document key (`AGE-SECRET-KEY-1…`)
  * @param {{ciphertextSha256?: Uint8Array, plaintextSha256?: Uint8Array,
@@ -226,6 +229,7 @@ function mapHeaderError(e) {
  *   plaintextSha256: Uint8Array, ciphertextSize: number, ciphertextSha256: Uint8Array}>}>}
  */
 export async function openBody(readable, identity, expected = {}, onProgress) {
+  requireSecurePage();
   const d = new age.Decrypter();
   try {
     d.addIdentity(identity);
@@ -305,6 +309,7 @@ function utf8Length(text) {
  * @returns {Promise<Uint8Array>}
  */
 export async function sealMetadata({ fileName, mediaType, size, sha256: digest }, recipient) {
+  requireSecurePage();
   const bad = (what) => fail('metadata-invalid', `invalid metadata: ${what}`);
   if (typeof fileName !== 'string' || typeof mediaType !== 'string') throw bad('json');
   if (/\p{Cs}/u.test(fileName) || /\p{Cs}/u.test(mediaType)) throw bad('json');
@@ -332,6 +337,7 @@ export async function sealMetadata({ fileName, mediaType, size, sha256: digest }
  * @returns {Promise<{fileName: string, mediaType: string, size: number, sha256: Uint8Array}>}
  */
 export async function openMetadata(sealed, identity) {
+  requireSecurePage();
   if (!(sealed instanceof Uint8Array) || sealed.length > MAX_METADATA_BYTES) {
     throw openError('metadata');
   }
