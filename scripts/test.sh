@@ -8,7 +8,9 @@
 # S3-compatible store (with PostgreSQL too when it is set), each server under a fresh prefix.
 # Then the browser tests (tests/browser/run.sh: Playwright in Debian's Chromium, against the
 # debug server built above); they are skipped with a message only when Chromium or the npm
-# packages are missing and VAULT_REQUIRE_BROWSER is not set (.ci/run sets it).
+# packages are missing and VAULT_REQUIRE_BROWSER is not set (.ci/run sets it). Before the Rust
+# tests, the browser vault's bundle is rebuilt from web/package-lock.json and must equal the
+# committed vault-server/static/vault.js, and its own tests run under Node.js (same rule).
 # Ends with one summary line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +23,19 @@ echo "==> cargo fmt --check"
 cargo fmt --all --check
 echo "==> cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+echo "==> web bundle: rebuilt from web/package-lock.json, must equal the committed one"
+web_log=$(mktemp)
+trap 'rm -f "$log" "$web_log"' EXIT
+if command -v node >/dev/null && command -v npm >/dev/null || [ -n "${VAULT_REQUIRE_BROWSER:-}" ]
+then
+  bash scripts/build-web.sh --check
+  echo "==> web tests (node --test)"
+  (cd web && node --test test/) 2>&1 | tee "$web_log"
+else
+  echo "web bundle check and tests SKIPPED: they need Node.js and npm" \
+    "(apt-get install nodejs npm); .ci/run installs both"
+fi
+web_passed=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$web_log")
 echo "==> cargo test"
 cargo test --workspace 2>&1 | tee "$log"
 if [ -n "${VAULT_TEST_DATABASE_URL:-}" ]; then
@@ -59,7 +74,7 @@ fi
 
 echo "==> browser tests"
 browser_log=$(mktemp)
-trap 'rm -f "$log" "$browser_log"' EXIT
+trap 'rm -f "$log" "$web_log" "$browser_log"' EXIT
 if [ -x /usr/bin/chromium ] && [ -d tests/browser/node_modules/@playwright/test ] \
   || [ -n "${VAULT_REQUIRE_BROWSER:-}" ]; then
   bin_dir=${CARGO_TARGET_DIR:-$PWD/target}/debug
@@ -71,7 +86,7 @@ else
 fi
 browser_passed=$(sed -n 's/^browser tests: \([0-9]*\) passed.*/\1/p' "$browser_log")
 
-passed=$(awk -v w="$walkthroughs" -v b="${browser_passed:-0}" \
-  '/^test result:/ { n += $4 } END { print n + w + b }' "$log")
+passed=$(awk -v w="$walkthroughs" -v b="${browser_passed:-0}" -v j="${web_passed:-0}" \
+  '/^test result:/ { n += $4 } END { print n + w + b + j }' "$log")
 echo
 echo "suite: $passed passed, 0 failed"
