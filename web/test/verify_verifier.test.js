@@ -139,3 +139,19 @@ test('a directory of another organisation, or with an unexpected root, is refuse
   answers.set(`/v1/orgs/${north.orgId}/directory`, directory(bright));
   await assert.rejects(verifier.directory(north.orgId), (e) => e.code === 'org-mismatch');
 });
+
+test('only organisations whose offer of this case was accepted may hand over its keys',
+  async () => {
+    const { north, bright, answers, verifier } = await server();
+    const caseId = newId();
+    const offer = (status, id, from = bright.orgId, to = north.orgId) => ({
+      case_id: id, from_org: from, to_org: to, status,
+    });
+    answers.set('/v1/transfers', [
+      offer('accepted', caseId.toUpperCase()),
+      offer('offered', caseId, newId()),
+      offer('accepted', newId(), newId()),
+      offer('accepted', caseId, newId(), newId()),
+    ]);
+    assert.deepEqual(await verifier.caseWrappers(caseId), [north.orgId, bright.orgId]);
+  });

@@ -76,7 +76,7 @@ export class Verifier {
   constructor(options) {
     this.api = options.api;
     this.orgId = canonicalId(options.orgId, 'your organisation');
-    this.userId = options.userId;
+    this.userId = canonicalId(options.userId, 'your user id');
     this.pins = readPins(options.pins ?? null);
     this.savePins = options.savePins ?? (() => {});
     this.log = options.log ?? new LogSession(options.api);
@@ -244,9 +244,11 @@ export class Verifier {
    */
   async caseWrappers(caseId) {
     const allowed = [this.orgId];
+    const wanted = canonicalId(caseId, 'the case');
     for (const t of await this.api.get('/v1/transfers')) {
       const to = canonicalId(t.to_org, 'a transfer organisation');
-      if (t.status === 'accepted' && t.case_id === caseId && to === this.orgId) {
+      const same = canonicalId(t.case_id, 'a transfer case') === wanted;
+      if (t.status === 'accepted' && same && to === this.orgId) {
         allowed.push(canonicalId(t.from_org, 'a transfer organisation'));
       }
     }
