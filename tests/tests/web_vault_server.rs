@@ -250,6 +250,16 @@ async fn a_session_reaches_its_own_organisation_and_its_own_keystore_only() {
         json_of(&after)["keystore"],
         vault_core::b64::encode(&keystore)
     );
+
+    // The limits of page sessions hold for API calls: idle too long, or past its lifetime.
+    let bea_id = orgs.bright_manager.keystore().user_id.to_string();
+    let idle = "UPDATE web_sessions SET last_seen_at = 1 WHERE user_id = $1";
+    web_fixtures::exec(&platform, idle, &[&bea_id]).await;
+    assert_eq!(get(&mut bea, "/v1/me", &theirs).await.status, 401);
+    let nia_text = nia_id.to_string();
+    let expired = "UPDATE web_sessions SET expires_at = 1 WHERE user_id = $1";
+    web_fixtures::exec(&platform, expired, &[&nia_text]).await;
+    assert_eq!(get(&mut nia, "/v1/me", &ours).await.status, 401);
 }
 
 /// `file` with its scrypt work factor argument replaced (the header still parses; only a
