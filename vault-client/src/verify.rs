@@ -112,6 +112,14 @@ impl Client {
         // The pins compare the root below, as they compare every key, so that a changed root
         // is refused with the way to accept it.
         let trusted = TrustedOrg::verify(&dir, None)?;
+        // A directory that verifies on its own may still be another organisation's: a server
+        // answering with its own organisation's directory would have us wrap to its key.
+        if trusted.org_id != org {
+            return Err(ClientError::NotGenuine(format!(
+                "the server answered with organisation {}'s directory when asked for {org}",
+                trusted.org_id
+            )));
+        }
         if expect.is_some_and(|fpr| fpr != trusted.root.fingerprint()) {
             return Err(ClientError::OrgRootMismatch(org));
         }
