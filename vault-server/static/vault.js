@@ -2,32 +2,15 @@
 // Rebuild with scripts/build-web.sh.
 (() => {
   var __defProp = Object.defineProperty;
-  var __export = (target, all) => {
-    for (var name in all)
-      __defProp(target, name, { get: all[name], enumerable: true });
+  var __export = (target, all2) => {
+    for (var name in all2)
+      __defProp(target, name, { get: all2[name], enumerable: true });
   };
 
-  // src/core/index.js
-  var core_exports = {};
-  __export(core_exports, {
-    VaultError: () => VaultError,
-    b64: () => b64_exports,
-    header: () => header_exports,
-    ids: () => ids_exports,
-    keys: () => keys_exports,
-    keystore: () => keystore_exports,
-    seal: () => seal_exports,
-    statement: () => statement_exports
-  });
-
-  // src/core/b64.js
-  var b64_exports = {};
-  __export(b64_exports, {
-    decode: () => decode,
-    encode: () => encode,
-    equalBytes: () => equalBytes,
-    fromHex: () => fromHex,
-    hex: () => hex
+  // src/ui/unlock.js
+  var unlock_exports = {};
+  __export(unlock_exports, {
+    start: () => start
   });
 
   // src/core/errors.js
@@ -106,56 +89,6 @@
     for (let i = 0; i < a.length; i++) acc |= a[i] ^ b[i];
     return acc === 0;
   }
-
-  // src/core/ids.js
-  var ids_exports = {};
-  __export(ids_exports, {
-    canonicalId: () => canonicalId,
-    idBytes: () => idBytes,
-    idText: () => idText,
-    newId: () => newId
-  });
-  var UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-  function newId() {
-    const b = crypto.getRandomValues(new Uint8Array(16));
-    b[6] = b[6] & 15 | 64;
-    b[8] = b[8] & 63 | 128;
-    return idText(b);
-  }
-  function idBytes(text) {
-    if (typeof text !== "string" || !UUID.test(text)) throw fail("id", "not a valid id");
-    const digits = text.replaceAll("-", "");
-    const out = new Uint8Array(16);
-    for (let i = 0; i < 16; i++) out[i] = parseInt(digits.slice(2 * i, 2 * i + 2), 16);
-    return out;
-  }
-  function idText(bytes) {
-    if (!(bytes instanceof Uint8Array) || bytes.length !== 16) throw fail("id", "not a valid id");
-    const h = hex(bytes);
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-  }
-  function canonicalId(text) {
-    return idText(idBytes(text));
-  }
-
-  // src/core/keys.js
-  var keys_exports = {};
-  __export(keys_exports, {
-    MAX_WRAPPED_KEY_BYTES: () => MAX_WRAPPED_KEY_BYTES,
-    SigningKey: () => SigningKey,
-    fingerprintOfMember: () => fingerprintOfMember,
-    fingerprintOfRecipient: () => fingerprintOfRecipient,
-    fingerprintOfSigningKey: () => fingerprintOfSigningKey,
-    formatFingerprint: () => formatFingerprint,
-    generateIdentity: () => generateIdentity2,
-    parseFingerprint: () => parseFingerprint,
-    parseRecipient: () => parseRecipient,
-    recipientOf: () => recipientOf,
-    requireSecurePage: () => requireSecurePage,
-    unwrapKey: () => unwrapKey,
-    verify: () => verify,
-    wrapKey: () => wrapKey
-  });
 
   // node_modules/@noble/hashes/utils.js
   function isBytes(a) {
@@ -4286,7 +4219,7 @@
       }
       return { seed, k2sig };
     }
-    function sign(message, secretKey, opts2 = {}) {
+    function sign2(message, secretKey, opts2 = {}) {
       const { seed, k2sig } = prepSig(message, secretKey, opts2);
       const drbg = createHmacDrbg(hash.outputLen, Fn.BYTES, hmac3);
       const sig = drbg(seed, k2sig);
@@ -4332,7 +4265,7 @@
       utils,
       lengths,
       Point,
-      sign,
+      sign: sign2,
       verify: verify2,
       recoverPublicKey,
       Signature,
@@ -5675,9 +5608,9 @@
         abytes4(secretKey, secretCoder.bytesLen, "secretKey");
         abytes4(cipherText, lengths.cipherText, "cipherText");
         const k768 = secretCoder.bytesLen - 96;
-        const start = k768 + 32;
-        const test = HASH256(secretKey.subarray(k768 / 2, start));
-        if (!equalBytes3(test, secretKey.subarray(start, start + 32)))
+        const start7 = k768 + 32;
+        const test = HASH256(secretKey.subarray(k768 / 2, start7));
+        if (!equalBytes3(test, secretKey.subarray(start7, start7 + 32)))
           throw new Error("invalid secretKey: hash check failed");
         const [sk, publicKey, publicKeyHash, z] = secretCoder.decode(secretKey);
         const msg = KPKE.decrypt(cipherText, sk);
@@ -5874,10 +5807,10 @@
       throw new Error("no Point.Fn");
     function rejectionSampling(seed) {
       let sk;
-      for (let start = 0, end = scalarLen; ; start = end, end += scalarLen) {
+      for (let start7 = 0, end = scalarLen; ; start7 = end, end += scalarLen) {
         if (end > seed.length)
           throw new Error("rejection sampling failed");
-        sk = Fn.fromBytes(seed.subarray(start, end), true);
+        sk = Fn.fromBytes(seed.subarray(start7, end), true);
         if (Fn.isValidNot0(sk))
           break;
       }
@@ -6770,14 +6703,14 @@
       let f = this.BASE;
       for (let w = 0; w < windows; w++) {
         const digit = digits[w];
-        const start = w * half;
+        const start7 = w * half;
         const idx = Math.abs(digit) - 1;
-        let sel = comp[start];
+        let sel = comp[start7];
         for (let i = 1; i < half; i++)
-          sel = i === idx ? comp[start + i] : sel;
+          sel = i === idx ? comp[start7 + i] : sel;
         const neg = sel.negate();
         if (digit === 0)
-          f = f.add(comp[start]);
+          f = f.add(comp[start7]);
         else
           p = p.add(digit < 0 ? neg : sel);
       }
@@ -7868,7 +7801,7 @@
       }
       return { seed, k2sig };
     }
-    function sign(message, secretKey, opts3 = {}) {
+    function sign2(message, secretKey, opts3 = {}) {
       const { seed, k2sig } = prepSig(message, secretKey, opts3);
       const drbg = createHmacDrbg2(hash_.outputLen, Fn.BYTES, hmac3);
       const sig = drbg(seed, k2sig);
@@ -7921,7 +7854,7 @@
       utils,
       lengths,
       Point,
-      sign,
+      sign: sign2,
       verify: verify2,
       recoverPublicKey,
       Signature,
@@ -8297,7 +8230,7 @@
       const msg = concatBytes3(...msgs);
       return modN_LE(hash(domain(msg, abytes5(context, void 0, "context"), !!prehash)));
     }
-    function sign(msg, secretKey, options = {}) {
+    function sign2(msg, secretKey, options = {}) {
       validateObject2(options, {}, {}, "options");
       msg = copyBytes4(abytes5(msg, void 0, "message"));
       if (prehash)
@@ -8387,7 +8320,7 @@
     return Object.freeze({
       keygen: createKeygen2(randomSecretKey, getPublicKey),
       getPublicKey,
-      sign,
+      sign: sign2,
       verify: verify2,
       utils,
       Point,
@@ -8830,9 +8763,9 @@
      * split into lines of 48 characters each.
      */
     body;
-    constructor(args, body) {
+    constructor(args, body2) {
       this.args = args;
-      this.body = body;
+      this.body = body2;
     }
   };
   async function parseNextStanza(hdr) {
@@ -8864,8 +8797,8 @@
         break;
       }
     }
-    const body = flatten(bodyLines);
-    return { s: new Stanza(args, body) };
+    const body2 = flatten(bodyLines);
+    return { s: new Stanza(args, body2) };
   }
   async function parseHeader(header) {
     const hdr = new LineReader(header);
@@ -8975,14 +8908,14 @@
         if (s.args.length !== 2) {
           throw Error("invalid mlkem768x25519 stanza");
         }
-        const share = base64nopad.decode(s.args[1]);
-        if (share.length !== 1120) {
+        const share2 = base64nopad.decode(s.args[1]);
+        if (share2.length !== 1120) {
           throw Error("invalid mlkem768x25519 stanza");
         }
         if (s.body.length !== 32) {
           throw Error("invalid mlkem768x25519 stanza");
         }
-        const sharedSecret = MLKEM768X25519.decapsulate(share, this.identity);
+        const sharedSecret = MLKEM768X25519.decapsulate(share2, this.identity);
         const label = new TextEncoder().encode("age-encryption.org/mlkem768x25519");
         const { key, nonce } = hpkeContext(hpkeMLKEM768X25519, sharedSecret, label);
         try {
@@ -9126,14 +9059,14 @@
     }
     async wrapFileKey(fileKey) {
       const ephemeral = randomBytes(32);
-      const share = await scalarMultBase(ephemeral);
+      const share2 = await scalarMultBase(ephemeral);
       const secret = await scalarMult(ephemeral, this.recipient);
-      const salt = new Uint8Array(share.length + this.recipient.length);
-      salt.set(share);
-      salt.set(this.recipient, share.length);
+      const salt = new Uint8Array(share2.length + this.recipient.length);
+      salt.set(share2);
+      salt.set(this.recipient, share2.length);
       const label = new TextEncoder().encode("age-encryption.org/v1/X25519");
       const key = hkdf(sha256, secret, salt, label, 32);
-      return [new Stanza(["X25519", base64nopad.encode(share)], encryptFileKey(fileKey, key))];
+      return [new Stanza(["X25519", base64nopad.encode(share2)], encryptFileKey(fileKey, key))];
     }
   };
   var X25519Identity = class {
@@ -9160,15 +9093,15 @@
         if (s.args.length !== 2) {
           throw Error("invalid X25519 stanza");
         }
-        const share = base64nopad.decode(s.args[1]);
-        if (share.length !== 32) {
+        const share2 = base64nopad.decode(s.args[1]);
+        if (share2.length !== 32) {
           throw Error("invalid X25519 stanza");
         }
-        const secret = await scalarMult(this.identity, share);
+        const secret = await scalarMult(this.identity, share2);
         const recipient = await this.recipient;
-        const salt = new Uint8Array(share.length + recipient.length);
-        salt.set(share);
-        salt.set(recipient, share.length);
+        const salt = new Uint8Array(share2.length + recipient.length);
+        salt.set(share2);
+        salt.set(recipient, share2.length);
         const label = new TextEncoder().encode("age-encryption.org/v1/X25519");
         const key = hkdf(sha256, secret, salt, label, 32);
         const fileKey = decryptFileKey(s.body, key);
@@ -9238,13 +9171,13 @@
     const nonce = new Uint8Array(12);
     return chacha20poly1305(key, nonce).encrypt(fileKey);
   }
-  function decryptFileKey(body, key) {
-    if (body.length !== 32) {
+  function decryptFileKey(body2, key) {
+    if (body2.length !== 32) {
       throw Error("invalid stanza");
     }
     const nonce = new Uint8Array(12);
     try {
-      return chacha20poly1305(key, nonce).decrypt(body);
+      return chacha20poly1305(key, nonce).decrypt(body2);
     } catch {
       return null;
     }
@@ -9788,29 +9721,31 @@
     );
   }
 
-  // src/core/keystore.js
-  var keystore_exports = {};
-  __export(keystore_exports, {
-    DEFAULT_WORK_FACTOR: () => DEFAULT_WORK_FACTOR,
-    Keystore: () => Keystore,
-    MAX_BROWSER_WORK_FACTOR: () => MAX_BROWSER_WORK_FACTOR,
-    MAX_WORK_FACTOR: () => MAX_WORK_FACTOR,
-    MIN_WORK_FACTOR: () => MIN_WORK_FACTOR,
-    keystoreWorkFactor: () => keystoreWorkFactor,
-    lockKeystore: () => lockKeystore,
-    unlockKeystore: () => unlockKeystore
-  });
+  // src/core/ids.js
+  var UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  function newId() {
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = b[6] & 15 | 64;
+    b[8] = b[8] & 63 | 128;
+    return idText(b);
+  }
+  function idBytes(text) {
+    if (typeof text !== "string" || !UUID.test(text)) throw fail("id", "not a valid id");
+    const digits = text.replaceAll("-", "");
+    const out = new Uint8Array(16);
+    for (let i = 0; i < 16; i++) out[i] = parseInt(digits.slice(2 * i, 2 * i + 2), 16);
+    return out;
+  }
+  function idText(bytes) {
+    if (!(bytes instanceof Uint8Array) || bytes.length !== 16) throw fail("id", "not a valid id");
+    const h = hex(bytes);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+  function canonicalId(text) {
+    return idText(idBytes(text));
+  }
 
   // src/core/header.js
-  var header_exports = {};
-  __export(header_exports, {
-    MAX_HEADER_BYTES: () => MAX_HEADER_BYTES,
-    checkHeader: () => checkHeader,
-    decodeNoPad: () => decodeNoPad,
-    inspectHeader: () => inspectHeader,
-    requireX25519: () => requireX25519,
-    scryptWorkFactor: () => scryptWorkFactor
-  });
   var MAX_HEADER_BYTES = 64 * 1024;
   var NONCE_BYTES = 16;
   var MAGIC = new TextEncoder().encode("age-encryption.org/v1\n");
@@ -9875,13 +9810,13 @@
         chunks.push(bytes);
         if (line.length < 64) break;
       }
-      const body = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+      const body2 = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
       let o = 0;
       for (const c of chunks) {
-        body.set(c, o);
+        body2.set(c, o);
         o += c.length;
       }
-      stanzas.push({ tag: words[0], args: words.slice(1), body });
+      stanzas.push({ tag: words[0], args: words.slice(1), body: body2 });
     }
     return stanzas.length > 0 ? stanzas : null;
   }
@@ -9901,14 +9836,9 @@
     if (!stanzas) throw errors2.malformed();
     return { headerLen, stanzas };
   }
-  function inspectHeader(bytes) {
-    const info = checkHeader(bytes);
-    if (!info) throw errors2.truncated();
-    return info;
-  }
-  function isSmallOrder(share) {
+  function isSmallOrder(share2) {
     try {
-      x255192.getSharedSecret(x255192.utils.randomSecretKey(), share);
+      x255192.getSharedSecret(x255192.utils.randomSecretKey(), share2);
       return false;
     } catch {
       return true;
@@ -9916,8 +9846,8 @@
   }
   function isValidX25519(stanza) {
     if (stanza.args.length !== 1) return false;
-    const share = decodeNoPad(stanza.args[0]);
-    return !!share && share.length === 32 && stanza.body.length === 32 && !isSmallOrder(share);
+    const share2 = decodeNoPad(stanza.args[0]);
+    return !!share2 && share2.length === 32 && stanza.body.length === 32 && !isSmallOrder(share2);
   }
   function requireX25519(info) {
     const x = info.stanzas.filter((s) => s.tag === "X25519");
@@ -10099,16 +10029,323 @@
     });
   }
 
-  // src/core/statement.js
-  var statement_exports = {};
-  __export(statement_exports, {
-    MAX_STATEMENT_BYTES: () => MAX_STATEMENT_BYTES,
-    decodeStatement: () => decodeStatement,
-    encodeStatement: () => encodeStatement,
-    nowSeconds: () => nowSeconds,
-    signStatement: () => signStatement,
-    verifySigned: () => verifySigned
+  // src/api.js
+  var api_exports = {};
+  __export(api_exports, {
+    ApiError: () => ApiError,
+    csrfToken: () => csrfToken,
+    download: () => download,
+    get: () => get,
+    post: () => post,
+    put: () => put,
+    request: () => request,
+    upload: () => upload
   });
+  var ApiError = class extends Error {
+    /**
+     * @param {number} status HTTP status
+     * @param {string} code the API's stable code (`not_found`, `conflict`, …)
+     * @param {string} message a sentence for people
+     */
+    constructor(status, code, message) {
+      super(message);
+      this.name = "ApiError";
+      this.status = status;
+      this.code = code;
+    }
+  };
+  function csrfToken() {
+    const meta = document.querySelector('meta[name="vault-csrf"]');
+    return meta ? meta.getAttribute("content") || "" : "";
+  }
+  function headers(extra = {}) {
+    const out = { Accept: "application/json", ...extra };
+    const token = csrfToken();
+    if (token) out["X-Vault-Csrf"] = token;
+    return out;
+  }
+  async function failure(response) {
+    let code = "error";
+    let message = `The server answered ${response.status}.`;
+    try {
+      const body2 = await response.json();
+      if (body2 && body2.error) {
+        code = String(body2.error.code || code);
+        message = String(body2.error.message || message);
+      }
+    } catch {
+    }
+    if (response.status === 401) {
+      message = "Your session has ended. Sign in again, then unlock your keys.";
+    }
+    return new ApiError(response.status, code, message);
+  }
+  async function request(method, path, body2) {
+    const init = { method, credentials: "same-origin", headers: headers(), cache: "no-store" };
+    if (body2 !== void 0) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body2);
+    }
+    const response = await fetch(path, init);
+    if (!response.ok) throw await failure(response);
+    const text = await response.text();
+    return text ? JSON.parse(text) : null;
+  }
+  var get = (path) => request("GET", path);
+  var post = (path, body2 = {}) => request("POST", path, body2);
+  var put = (path, body2) => request("PUT", path, body2);
+  async function download(path) {
+    const response = await fetch(path, {
+      credentials: "same-origin",
+      headers: headers({ Accept: "application/octet-stream" }),
+      cache: "no-store"
+    });
+    if (!response.ok) throw await failure(response);
+    const length = Number(response.headers.get("Content-Length"));
+    return { stream: response.body, length: Number.isFinite(length) && length > 0 ? length : null };
+  }
+  function upload(path, form, onProgress) {
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", path);
+      xhr.withCredentials = true;
+      for (const [name, value] of Object.entries(headers())) xhr.setRequestHeader(name, value);
+      xhr.upload.addEventListener("progress", (event) => {
+        if (event.lengthComputable) onProgress(event.loaded, event.total);
+      });
+      xhr.addEventListener("load", () => {
+        const response = new Response(xhr.responseText || null, { status: xhr.status });
+        if (xhr.status >= 200 && xhr.status < 300) {
+          resolve(xhr.responseText ? JSON.parse(xhr.responseText) : null);
+        } else {
+          failure(response).then(reject, reject);
+        }
+      });
+      xhr.addEventListener("error", () => reject(new ApiError(
+        0,
+        "network",
+        "The upload did not reach the server. Check the connection and seal the file again."
+      )));
+      xhr.addEventListener("abort", () => reject(new ApiError(0, "aborted", "The upload stopped.")));
+      xhr.send(form);
+    });
+  }
+
+  // src/flows/state.js
+  var unlocked = null;
+  var listeners = /* @__PURE__ */ new Set();
+  function setUnlocked(keystore, me) {
+    unlocked = { keystore, me };
+    for (const listener of listeners) listener(unlocked);
+  }
+  function whenUnlocked(listener) {
+    listeners.add(listener);
+    if (unlocked) listener(unlocked);
+  }
+  function isUnlocked() {
+    return unlocked !== null;
+  }
+  function session() {
+    if (!unlocked) {
+      throw fail("locked", "Unlock your keys with your vault passphrase first.");
+    }
+    return unlocked;
+  }
+  function myOrg() {
+    const { keystore } = session();
+    if (!keystore.orgId) {
+      throw fail("not-registered", "These keys are not registered with an organisation.");
+    }
+    return keystore.orgId;
+  }
+  var pinsKey = (userId) => `vault-pins:${userId}`;
+  function loadPins(userId) {
+    let text = null;
+    try {
+      text = window.localStorage.getItem(pinsKey(userId));
+    } catch {
+      return null;
+    }
+    if (text === null) return null;
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  function savePins(userId, pins) {
+    try {
+      window.localStorage.setItem(pinsKey(userId), JSON.stringify(pins));
+    } catch {
+    }
+  }
+
+  // src/flows/unlock.js
+  async function unlock(passphrase) {
+    const me = await get("/v1/me");
+    let stored;
+    try {
+      stored = await get("/v1/me/keystore");
+    } catch (error) {
+      if (error.status === 404) {
+        throw fail("no-keystore", "No vault keys are stored for this account. Keys made with vaultctl stay on that computer: seal and open documents there.");
+      }
+      throw error;
+    }
+    const keystore = await unlockKeystore(decode(stored.keystore), passphrase);
+    if (keystore.userId !== me.user_id) {
+      throw fail("keystore-mismatch", "The keys stored for this account belong to another account. Do not use them; tell your manager.");
+    }
+    setUnlocked(keystore, me);
+    return { keystore, me };
+  }
+  async function ownFingerprint() {
+    const { keystore } = session();
+    const recipient = await recipientOf(keystore.identity);
+    return formatFingerprint(fingerprintOfMember(recipient, keystore.signing.publicKey));
+  }
+
+  // src/ui/dom.js
+  var one = (selector, root = document) => root.querySelector(selector);
+  var all = (selector, root = document) => [...root.querySelectorAll(selector)];
+  function reveal(element) {
+    if (!element) return;
+    element.hidden = false;
+    element.classList.remove("hidden", "js-only", "vault-hidden");
+  }
+  function conceal(element) {
+    if (!element) return;
+    element.hidden = true;
+    element.classList.add("vault-hidden");
+  }
+  function madeLine(container, role) {
+    const line = document.createElement("p");
+    line.setAttribute("role", role);
+    container.append(line);
+    return line;
+  }
+  function statusOf(container, {
+    status: statusSelector = '[data-vault-status], [role="status"]',
+    alert: alertSelector = '[data-vault-error], [role="alert"]'
+  } = {}) {
+    const status = one(statusSelector, container) || madeLine(container, "status");
+    const alert = one(alertSelector, container) || madeLine(container, "alert");
+    const write = (line, text, kind) => {
+      line.textContent = text;
+      line.classList.remove("ok", "error");
+      if (text && kind) line.classList.add(kind);
+      if (text) reveal(line);
+    };
+    return {
+      /** Progress, or with `ok` a success, read out politely. */
+      say(text, ok = false) {
+        write(alert, "");
+        write(status, text, ok ? "ok" : "");
+      },
+      /** A failure, read out at once. */
+      fail(error) {
+        write(status, "");
+        write(alert, messageOf(error), "error");
+      }
+    };
+  }
+  function messageOf(error) {
+    if (error && typeof error.message === "string" && error.message) {
+      if (error.name === "TypeError" && /fetch/i.test(error.message)) {
+        return "The server could not be reached. Check the connection and try again.";
+      }
+      return error.message;
+    }
+    return "Something went wrong. Try again; if it keeps happening, tell your manager.";
+  }
+  async function whileBusy(button, work) {
+    if (button) button.disabled = true;
+    try {
+      return await work();
+    } finally {
+      if (button) button.disabled = false;
+    }
+  }
+  function setProgress(bar, done, total) {
+    if (!bar) return;
+    reveal(bar);
+    bar.max = total > 0 ? total : 1;
+    bar.value = Math.min(done, bar.max);
+  }
+  function saveBlob(blob, name) {
+    const url = URL.createObjectURL(blob);
+    const link = document.createElement("a");
+    link.href = url;
+    link.download = name;
+    link.rel = "noopener";
+    conceal(link);
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 6e4);
+  }
+
+  // src/ui/unlock.js
+  function tell(text, failed = false) {
+    const status = one("#vault-status");
+    const alert = one("#vault-lock-error") || status;
+    if (alert && alert !== status) alert.textContent = failed ? text : "";
+    if (!status) return;
+    if (alert === status) status.setAttribute("role", failed ? "alert" : "status");
+    if (!failed || alert === status) status.textContent = text;
+    else status.textContent = "";
+    reveal(status);
+  }
+  async function showFingerprint() {
+    const place = one("#vault-fingerprint");
+    if (!place) return;
+    place.textContent = await ownFingerprint();
+    reveal(place);
+  }
+  function start() {
+    const panel = one("#vault-lock");
+    if (!panel) return;
+    reveal(panel);
+    const input = one('input[type="password"]', panel);
+    const button = one("button", panel);
+    const form = input ? input.closest("form") : null;
+    tell("Your vault keys are locked. Type your vault passphrase to unlock them in this page.");
+    const attempt = async (event) => {
+      if (event) event.preventDefault();
+      if (!input || !input.value) {
+        tell("Type your vault passphrase first.", true);
+        return;
+      }
+      await whileBusy(button, async () => {
+        tell("Unlocking (this takes a few seconds)\u2026");
+        try {
+          await unlock(input.value);
+          input.value = "";
+          for (const part of panel.querySelectorAll("form, .hint")) conceal(part);
+          tell("Your vault keys are unlocked in this page. Leaving or reloading the page locks them again.");
+          await showFingerprint();
+        } catch (error) {
+          tell(messageOf(error), true);
+        }
+      });
+    };
+    if (form) form.addEventListener("submit", attempt);
+    else if (button) button.addEventListener("click", attempt);
+    if (input && !form) {
+      input.addEventListener("keydown", (event) => {
+        if (event.key === "Enter") attempt(event);
+      });
+    }
+    if (isUnlocked()) showFingerprint();
+  }
+
+  // src/ui/register.js
+  var register_exports = {};
+  __export(register_exports, {
+    start: () => start2
+  });
+
+  // src/core/statement.js
   var DOMAIN = new TextEncoder().encode("case-vault statement v1\0");
   var MAX_STATEMENT_BYTES = 4096;
   var U64_MAX = (1n << 64n) - 1n;
@@ -10321,15 +10558,15 @@
       signature: encode(signingKey.sign(bytes))
     };
   }
-  function verifySigned(wire) {
+  function verifySigned(wire2) {
     const bad = () => fail("bad-signature", "statement signature is invalid");
     let bytes;
     let signer;
     let signature;
     try {
-      bytes = decode(wire.statement);
-      signer = decode(wire.signer);
-      signature = decode(wire.signature);
+      bytes = decode(wire2.statement);
+      signer = decode(wire2.signer);
+      signature = decode(wire2.signature);
     } catch {
       throw bad();
     }
@@ -10342,22 +10579,2266 @@
     return BigInt(Math.floor(Date.now() / 1e3));
   }
 
-  // src/core/seal.js
-  var seal_exports = {};
-  __export(seal_exports, {
-    MAX_FILE_NAME_BYTES: () => MAX_FILE_NAME_BYTES,
-    MAX_METADATA_BYTES: () => MAX_METADATA_BYTES,
-    OPEN_ERRORS: () => OPEN_ERRORS,
-    openBody: () => openBody,
-    openMetadata: () => openMetadata,
-    sealBody: () => sealBody,
-    sealMetadata: () => sealMetadata,
-    sha256Of: () => sha256Of
+  // src/flows/envelope.js
+  var scope = {
+    org: (id) => ({ kind: "org", id }),
+    case: (id) => ({ kind: "case", id }),
+    document: (id) => ({ kind: "document", id })
+  };
+  function sign(claim, key) {
+    const signer = key || session().keystore.signing;
+    return signStatement({ issuedAt: nowSeconds(), claim }, signer);
+  }
+  async function makeEnvelope(key, to, keyScope, org, signer) {
+    const wrapped = await wrapKey(key.identity, [to]);
+    const keyFpr = fingerprintOfRecipient(key.recipient);
+    const toFpr = fingerprintOfRecipient(to);
+    const statement = sign({
+      kind: "key-wrapped",
+      org,
+      scope: keyScope,
+      key: keyFpr,
+      recipient: toFpr,
+      envelopeSha256: sha256(wrapped)
+    }, signer);
+    return {
+      key: formatFingerprint(keyFpr),
+      recipient: formatFingerprint(toFpr),
+      wrapped: encode(wrapped),
+      statement
+    };
+  }
+
+  // src/verify/errors.js
+  var VerifyError = class extends Error {
+    /**
+     * @param {string} code stable machine name, e.g. 'pin-changed'
+     * @param {string} message what happened and what to do, in plain words
+     * @param {Record<string, unknown>} [details] public values named in the message
+     */
+    constructor(code, message, details = {}) {
+      super(message);
+      this.name = "VaultError";
+      this.code = code;
+      this.details = details;
+    }
+  };
+
+  // src/verify/bytes.js
+  var encoder = new TextEncoder();
+  var strictDecoder = new TextDecoder("utf-8", { fatal: true });
+  function sha2563(...parts) {
+    const hash = sha256.create();
+    for (const part of parts) {
+      hash.update(part);
+    }
+    return hash.digest();
+  }
+  function utf82(text) {
+    return encoder.encode(text);
+  }
+  function equal(a, b) {
+    if (!(a instanceof Uint8Array) || !(b instanceof Uint8Array) || a.length !== b.length) {
+      return false;
+    }
+    let diff = 0;
+    for (let i = 0; i < a.length; i += 1) {
+      diff |= a[i] ^ b[i];
+    }
+    return diff === 0;
+  }
+  function toHex(bytes) {
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+  function fromHex2(text, length) {
+    if (typeof text !== "string" || text.length !== length * 2 || !/^[0-9a-fA-F]*$/.test(text)) {
+      return null;
+    }
+    const out = new Uint8Array(length);
+    for (let i = 0; i < length; i += 1) {
+      out[i] = Number.parseInt(text.slice(i * 2, i * 2 + 2), 16);
+    }
+    return out;
+  }
+  function parseFingerprint2(text, what) {
+    const digits = typeof text === "string" ? text.replace(/[- ]/g, "") : null;
+    const bytes = fromHex2(digits, 16);
+    if (!bytes) {
+      throw malformed2(`${what} is not a fingerprint`);
+    }
+    return bytes;
+  }
+  function parseDigest(text, what) {
+    const bytes = fromHex2(text, 32);
+    if (!bytes) {
+      throw malformed2(`${what} is not a SHA-256 digest`);
+    }
+    return bytes;
+  }
+  function parseBase64(text, what, length) {
+    let bytes = null;
+    if (typeof text === "string") {
+      try {
+        bytes = decode(text);
+      } catch {
+        bytes = null;
+      }
+    }
+    if (!bytes || length !== void 0 && bytes.length !== length) {
+      throw malformed2(`${what} is not ${length === void 0 ? "" : `${length} bytes of `}base64`);
+    }
+    return bytes;
+  }
+  function toBase64(bytes) {
+    return encode(bytes);
+  }
+  function malformed2(what) {
+    return new VerifyError(
+      "malformed",
+      `The server's answer is not in the expected form (${what}). Nothing was done; try again, and tell your platform admin if it happens again.`,
+      { what }
+    );
+  }
+  function canonicalId2(text, what) {
+    try {
+      return canonicalId(
+        /** @type {string} */
+        text
+      );
+    } catch {
+      throw malformed2(`${what} is not an id`);
+    }
+  }
+  function canonicalRecipient(text, what) {
+    try {
+      return parseRecipient(
+        /** @type {string} */
+        text
+      );
+    } catch {
+      throw malformed2(`${what} is not an age public key`);
+    }
+  }
+
+  // src/verify/claims.js
+  function verifyStatement(wire2) {
+    try {
+      return verifySigned(wire2);
+    } catch (e) {
+      throw new VerifyError(
+        "statement-invalid",
+        `A signed statement does not verify (${e?.message ?? e}).`,
+        { why: String(e?.message ?? e) }
+      );
+    }
+  }
+  function signerOf(wire2) {
+    return parseBase64(wire2?.signer, "a statement signer", 32);
+  }
+
+  // src/verify/trust.js
+  var TrustedOrg = class {
+    /**
+     * @param {string} orgId
+     * @param {Uint8Array} root
+     * @param {Map<string, CertifiedMember>} members by hex of signing key
+     */
+    constructor(orgId, root, members) {
+      this.orgId = orgId;
+      this.root = root;
+      this.orgKeys = [];
+      this.members = members;
+    }
+    /** @param {Uint8Array} signer @returns {CertifiedMember | undefined} */
+    member(signer) {
+      return this.members.get(toHex(signer));
+    }
+    /** @param {string} userId @returns {CertifiedMember | undefined} */
+    activeMember(userId) {
+      return [...this.members.values()].find((m) => m.userId === userId && m.active);
+    }
+    /** @returns {CertifiedMember[]} */
+    activeMembers() {
+      return [...this.members.values()].filter((m) => m.active);
+    }
+    /** The organisation's current encryption key (age1 text). */
+    currentOrgKey() {
+      return this.orgKeys[this.orgKeys.length - 1];
+    }
+    /**
+     * Checks a statement's signature and that its signer is certified here.
+     * @param {unknown} wire
+     * @returns {{statement: {issuedAt: bigint, claim: Record<string, any>},
+     *   member: CertifiedMember}}
+     */
+    check(wire2) {
+      const statement = verifyStatement(wire2);
+      const signer = signerOf(wire2);
+      const member = this.member(signer);
+      if (!member) {
+        const fpr2 = formatFingerprint(fingerprintOfSigningKey(signer));
+        throw new VerifyError(
+          "not-certified",
+          `The key ${fpr2} that signed this is not a certified member of the organisation.`,
+          { signer: fpr2, org: this.orgId }
+        );
+      }
+      return { statement, member };
+    }
+    /**
+     * Checks an envelope: signed by a certified member here, for `scope`, naming exactly this
+     * key, this recipient and these bytes. Throws 'not-certified', 'statement-invalid' or
+     * 'envelope-mismatch'.
+     * @param {{key: string, recipient: string, wrapped: string, statement: unknown}} envelope
+     * @param {{kind: 'org'|'case'|'document', id: string}} scope
+     */
+    checkEnvelope(envelope, scope2) {
+      const { statement } = this.check(envelope.statement);
+      const claim = statement.claim;
+      const refuse = (why) => new VerifyError(
+        "envelope-mismatch",
+        `A wrapped key does not match its signed statement (${why}). Nothing was opened.`,
+        { why }
+      );
+      if (claim.kind !== "key-wrapped") {
+        throw refuse("not a key-wrapped statement");
+      }
+      if (claim.org !== this.orgId) {
+        throw refuse("signed for another organisation");
+      }
+      const signed = claim.scope;
+      if (signed.kind !== scope2.kind || signed.id !== scope2.id) {
+        throw refuse("signed for another object");
+      }
+      const key = parseFingerprint2(envelope.key, "the envelope key");
+      const recipient = parseFingerprint2(envelope.recipient, "the envelope recipient");
+      if (!equal(claim.key, key) || !equal(claim.recipient, recipient)) {
+        throw refuse("key or recipient differs");
+      }
+      const wrapped = parseBase64(envelope.wrapped, "the wrapped key");
+      if (!equal(claim.envelopeSha256, sha2563(wrapped))) {
+        throw refuse("wrapped bytes differ");
+      }
+    }
+  };
+  function verifyOrg(dir, pinnedRoot2 = null) {
+    const listing = readDirectory(dir);
+    const { orgId, root } = listing;
+    if (!root) {
+      throw new VerifyError(
+        "no-root",
+        "This organisation has not been set up by its first manager yet, so nothing can be shared with it.",
+        { org: orgId }
+      );
+    }
+    if (pinnedRoot2 && !equal(pinnedRoot2, root)) {
+      const [pinned, shown] = [pinnedRoot2, root].map((k) => formatFingerprint(fingerprintOfSigningKey(k)));
+      throw new VerifyError(
+        "root-changed",
+        `The organisation's root key has changed (was ${pinned}, now ${shown}). Do not continue; ask your manager to confirm the new key.`,
+        { org: orgId, pinned, shown }
+      );
+    }
+    const trusted = new TrustedOrg(orgId, root, certifyMembers(listing));
+    verifyOrgKeys(trusted, dir.org_key_statements, listing.orgKey);
+    return trusted;
+  }
+  function readDirectory(dir) {
+    const org = dir?.org;
+    if (!org || !Array.isArray(dir.members) || !Array.isArray(dir.org_key_statements)) {
+      throw malformed2("the directory lacks its organisation, members or key statements");
+    }
+    const root = org.root_signing_key == null ? null : parseBase64(org.root_signing_key, "the root signing key", 32);
+    const orgKey2 = org.org_key == null ? null : canonicalRecipient(org.org_key, "the organisation key");
+    const members = dir.members.map((entry) => ({
+      userId: canonicalId2(entry?.user_id, "a member id"),
+      status: memberStatus(entry?.status),
+      encryptionKey: canonicalRecipient(entry?.encryption_key, "a member encryption key"),
+      signingKey: parseBase64(entry?.signing_key, "a member signing key", 32),
+      certificate: entry?.certificate ?? null
+    }));
+    return { orgId: canonicalId2(org.org_id, "the organisation id"), root, orgKey: orgKey2, members };
+  }
+  function memberStatus(status) {
+    if (!["pending", "active", "removed"].includes(
+      /** @type {string} */
+      status
+    )) {
+      throw malformed2("a member status is not pending, active or removed");
+    }
+    return status;
+  }
+  function certifyMembers(listing) {
+    const certified = /* @__PURE__ */ new Map();
+    for (; ; ) {
+      const before = certified.size;
+      for (const entry of listing.members) {
+        const id = toHex(entry.signingKey);
+        if (!certified.has(id) && entry.certificate) {
+          const member = certifiedBy(listing, entry, certified);
+          if (member) {
+            certified.set(id, member);
+          }
+        }
+      }
+      if (certified.size === before) {
+        return certified;
+      }
+    }
+  }
+  function certifiedBy(listing, entry, certified) {
+    let claim;
+    let signer;
+    try {
+      claim = verifyStatement(entry.certificate).claim;
+      signer = signerOf(entry.certificate);
+    } catch {
+      return null;
+    }
+    if (claim.kind !== "member-certified") {
+      return null;
+    }
+    const signerOk = equal(signer, listing.root) && claim.role === "manager" || certified.get(toHex(signer))?.role === "manager";
+    const signingKey = claim.signingKey;
+    const matches = claim.org === listing.orgId && claim.user === entry.userId && claim.encryptionKey === entry.encryptionKey && equal(signingKey, entry.signingKey);
+    if (!signerOk || !matches) {
+      return null;
+    }
+    return {
+      userId: claim.user,
+      role: claim.role,
+      encryptionKey: claim.encryptionKey,
+      signingKey,
+      active: entry.status === "active"
+    };
+  }
+  function verifyOrgKeys(trusted, statements, listed) {
+    const broken = () => new VerifyError(
+      "org-key-chain",
+      "The organisation's key history does not verify: the server may be showing a key the organisation never published. Nothing was sent; tell your manager.",
+      { org: trusted.orgId }
+    );
+    statements.forEach((wire2, i) => {
+      const { claim } = verifyStatement(wire2);
+      const signer = signerOf(wire2);
+      if (claim.kind !== "org-key-published") {
+        throw broken();
+      }
+      const signerOk = equal(signer, trusted.root) || i > 0 && trusted.member(signer)?.role === "manager";
+      if (claim.org !== trusted.orgId || Number(claim.version) !== i + 1 || !signerOk) {
+        throw broken();
+      }
+      trusted.orgKeys.push(claim.key);
+    });
+    if (!listed || trusted.orgKeys.length === 0 || trusted.currentOrgKey() !== listed) {
+      throw broken();
+    }
+  }
+
+  // src/verify/pins.js
+  function emptyPins() {
+    return { orgs: {} };
+  }
+  function readPins(value) {
+    const damaged2 = () => new VerifyError(
+      "pins-damaged",
+      "The keys this browser remembered are damaged, so nothing can be checked against them. Ask your platform admin before continuing."
+    );
+    if (value == null) {
+      return emptyPins();
+    }
+    const orgs = (
+      /** @type {any} */
+      value?.orgs
+    );
+    if (typeof orgs !== "object" || orgs === null) {
+      throw damaged2();
+    }
+    for (const pin of Object.values(orgs)) {
+      const ok = typeof pin?.root === "string" && Array.isArray(pin.org_keys) && pin.org_keys.every((f) => typeof f === "string") && (pin.members === void 0 || typeof pin.members === "object");
+      if (!ok) {
+        throw damaged2();
+      }
+      pin.members ??= {};
+    }
+    return (
+      /** @type {Pins} */
+      value
+    );
+  }
+  function recordFounding(pins, orgId, root, orgKey2) {
+    const fingerprint2 = typeof orgKey2 === "string" ? parseFingerprint2(orgKey2, "the key") : orgKey2;
+    pins.orgs[orgId] = {
+      root: toBase64(root),
+      org_keys: [fpr(fingerprint2)],
+      members: {}
+    };
+  }
+  function fpr(bytes) {
+    return formatFingerprint(bytes);
+  }
+  function shownBy(trusted) {
+    const members = {};
+    for (const m of trusted.activeMembers()) {
+      members[m.userId] = fpr(fingerprintOfMember(m.encryptionKey, m.signingKey));
+    }
+    return {
+      root: toBase64(trusted.root),
+      org_keys: trusted.orgKeys.map((k) => fpr(fingerprintOfRecipient(k))),
+      members
+    };
+  }
+  function rootFpr(root) {
+    return fpr(fingerprintOfSigningKey(parseBase64(root, "a root key", 32)));
+  }
+  function firstChangedVersion(pin, shown) {
+    for (const [version, pinned] of pin.org_keys.entries()) {
+      const now = shown.org_keys[version];
+      if (now !== pinned) {
+        return [version, pinned, now ?? pinned];
+      }
+    }
+    return null;
+  }
+  function checkAndRecord(pins, trusted) {
+    const shown = shownBy(trusted);
+    const org = trusted.orgId;
+    const pin = pins.orgs[org];
+    if (!pin) {
+      pins.orgs[org] = shown;
+      return true;
+    }
+    if (pin.root !== shown.root) {
+      throw changed(org, "root", null, rootFpr(pin.root), rootFpr(shown.root));
+    }
+    const version = firstChangedVersion(pin, shown);
+    if (version) {
+      throw changed(org, "org-key", version[0] + 1, version[1], version[2]);
+    }
+    for (const [user, now] of Object.entries(shown.members)) {
+      const pinned = pin.members[user];
+      if (pinned !== void 0 && pinned !== now) {
+        throw changed(org, "member", user, pinned, now);
+      }
+    }
+    const grew = shown.org_keys.length > pin.org_keys.length;
+    if (grew) {
+      pin.org_keys = shown.org_keys;
+    }
+    const before = Object.keys(pin.members).length;
+    Object.assign(pin.members, shown.members);
+    return grew || Object.keys(pin.members).length > before;
+  }
+  function changed(org, what, which, pinned, shown) {
+    const since = `since this browser last saw it (was ${pinned}, now ${shown})`;
+    const messages = {
+      root: `The organisation's key has changed ${since}. Do not continue; ask your manager to confirm the new key.`,
+      "org-key": `The organisation's encryption key (version ${which}) has changed ${since}. Do not continue; ask your manager to confirm the new key.`,
+      member: `The keys of member ${which} have changed since this browser last saw them (was ${pinned}, now ${shown}). Do not continue; ask that member to read out their fingerprint to your manager.`
+    };
+    const details = { org, what, pinned, shown };
+    if (what === "member") {
+      details.user = which;
+    } else if (what === "org-key") {
+      details.version = which;
+    }
+    return new VerifyError("pin-changed", messages[what], details);
+  }
+
+  // src/verify/checkpoint.js
+  var MAX_NOTE_BYTES = 64 * 1024;
+  var NOTE_ED25519 = 1;
+  var COSIGNATURE_V1 = 4;
+  var DASH = "\u2014 ";
+  var U64_MAX2 = (1n << 64n) - 1n;
+  function malformed3(why) {
+    return new VerifyError(
+      "checkpoint-malformed",
+      `The log's checkpoint is not in the expected form (${why}). Nothing was done; tell your platform admin.`,
+      { why }
+    );
+  }
+  function decimal(text) {
+    if (!/^(0|[1-9][0-9]*)$/.test(text)) {
+      return null;
+    }
+    const value = BigInt(text);
+    return value <= U64_MAX2 ? value : null;
+  }
+  function checkName(name) {
+    const ok = name.length > 0 && utf82(name).length <= 255 && !name.includes("+") && !/[\p{White_Space}\p{Cc}]/u.test(name);
+    if (!ok) {
+      throw malformed3("name is empty, too long or has spaces or '+'");
+    }
+  }
+  function body(checkpoint) {
+    const { origin, size, root, time } = checkpoint;
+    return `${origin}
+${size}
+${toBase64(root)}
+time ${time}
+`;
+  }
+  function parseBody(text) {
+    if (!text.endsWith("\n")) {
+      throw malformed3("body does not end with a newline");
+    }
+    const lines = text.slice(0, -1).split("\n");
+    if (lines.length !== 4) {
+      throw malformed3("body is not four lines");
+    }
+    const [origin, sizeText, rootText, timeText] = lines;
+    checkName(origin);
+    let root;
+    try {
+      root = parseBase64(rootText, "root", 32);
+    } catch {
+      throw malformed3("root hash is not 32 bytes of base64");
+    }
+    if (!timeText.startsWith("time ")) {
+      throw malformed3("fourth line is not the time");
+    }
+    const size = decimal(sizeText);
+    if (size === null) {
+      throw malformed3("tree size is not a decimal number");
+    }
+    const time = decimal(timeText.slice(5));
+    if (time === null) {
+      throw malformed3("time is not a decimal number");
+    }
+    return { origin, size, root, time };
+  }
+  function keyId(name, algorithm, key) {
+    return sha2563(utf82(name), Uint8Array.of(10, algorithm), key).slice(0, 4);
+  }
+  function parseVkey(text, algorithm) {
+    const bad = () => malformed3("verifier key is not name+keyid+base64 key");
+    if (typeof text !== "string") {
+      throw bad();
+    }
+    const trimmed = text.trim();
+    const first = trimmed.indexOf("+");
+    const second = first < 0 ? -1 : trimmed.indexOf("+", first + 1);
+    if (second < 0) {
+      throw bad();
+    }
+    const [name, id, rawText] = [
+      trimmed.slice(0, first),
+      trimmed.slice(first + 1, second),
+      trimmed.slice(second + 1)
+    ];
+    checkName(name);
+    let raw;
+    try {
+      raw = parseBase64(rawText, "verifier key");
+    } catch {
+      throw bad();
+    }
+    if (raw.length < 1) {
+      throw bad();
+    }
+    if (raw[0] !== algorithm) {
+      throw malformed3("verifier key is for another algorithm");
+    }
+    const key = raw.slice(1);
+    if (key.length !== 32) {
+      throw bad();
+    }
+    const expectedId = keyId(name, algorithm, key);
+    if (toHex(expectedId) !== id) {
+      throw malformed3("verifier key id does not match the key");
+    }
+    return { name, key, keyId: expectedId, vkey: `${name}+${id}+${toBase64(raw)}` };
+  }
+  function parseLogKey(text) {
+    return parseVkey(text, NOTE_ED25519);
+  }
+  function parseWitnessKey(text) {
+    return parseVkey(text, COSIGNATURE_V1);
+  }
+  function splitLine(line) {
+    const bad = () => malformed3("signature line is not '\u2014 name base64'");
+    if (!line.startsWith(DASH)) {
+      throw bad();
+    }
+    const rest = line.slice(DASH.length);
+    const space = rest.indexOf(" ");
+    if (space < 0) {
+      throw bad();
+    }
+    const name = rest.slice(0, space);
+    checkName(name);
+    let payload;
+    try {
+      payload = parseBase64(rest.slice(space + 1), "signature");
+    } catch {
+      throw bad();
+    }
+    if (payload.length < 4) {
+      throw bad();
+    }
+    return { name, payload };
+  }
+  function parseCosignatureLine(line) {
+    const { name, payload } = splitLine(line);
+    if (payload.length !== 76) {
+      return null;
+    }
+    const time = new DataView(payload.buffer, payload.byteOffset + 4, 8).getBigUint64(0, false);
+    return {
+      witness: name,
+      keyId: payload.slice(0, 4),
+      time,
+      signature: payload.slice(12)
+    };
+  }
+  function cosignatureVerifies(cosignature, checkpoint, witness) {
+    const message = `cosignature/v1
+time ${cosignature.time}
+${body(checkpoint)}`;
+    return cosignature.witness === witness.name && equal(cosignature.keyId, witness.keyId) && verify(witness.key, utf82(message), cosignature.signature);
+  }
+  function openCheckpoint(note, log) {
+    if (typeof note !== "string" || utf82(note).length > MAX_NOTE_BYTES) {
+      throw malformed3("note is missing or too large");
+    }
+    const split3 = note.lastIndexOf("\n\n");
+    if (split3 < 0) {
+      throw malformed3("note has no signature block");
+    }
+    const text = note.slice(0, split3 + 1);
+    const block = note.slice(split3 + 2);
+    if (!block.endsWith("\n")) {
+      throw malformed3("note does not end with a newline");
+    }
+    const checkpoint = parseBody(text);
+    if (checkpoint.origin !== log.name) {
+      throw new VerifyError(
+        "checkpoint-origin",
+        `The checkpoint is for log ${JSON.stringify(checkpoint.origin)}, not for this server's log ${JSON.stringify(log.name)}. Nothing was done; tell your auditor.`,
+        { expected: log.name, found: checkpoint.origin }
+      );
+    }
+    let signed = false;
+    const cosignatures = [];
+    for (const line of block.slice(0, -1).split("\n")) {
+      const { name, payload } = splitLine(line);
+      if (name === log.name && payload.length === 68 && equal(payload.slice(0, 4), log.keyId)) {
+        signed = verify(log.key, utf82(text), payload.slice(4)) || signed;
+      } else {
+        const cosignature = parseCosignatureLine(line);
+        if (cosignature) {
+          cosignatures.push(cosignature);
+        }
+      }
+    }
+    if (!signed) {
+      throw new VerifyError(
+        "checkpoint-signature",
+        `The checkpoint is not signed by the log key of ${log.name}.`,
+        { log: log.name }
+      );
+    }
+    return { checkpoint, note, cosignatures };
+  }
+
+  // src/verify/log_errors.js
+  function named(checkpoint) {
+    return `size ${checkpoint.size} root ${toBase64(checkpoint.root)}`;
+  }
+  function rollback(saved, shown) {
+    return new VerifyError(
+      "log-rollback",
+      `LOG ROLLBACK: the server shows checkpoint ${named(shown)}, older than checkpoint ${named(saved)} that this browser accepted before. Nothing was done and the saved checkpoint is kept; tell your auditor: the server is showing an earlier state of its log.`,
+      { saved: named(saved), shown: named(shown) }
+    );
+  }
+  function fork(saved, shown, why) {
+    return new VerifyError(
+      "log-fork",
+      `LOG FORK: checkpoint ${named(saved)}, which this browser accepted before, and checkpoint ${named(shown)}, which the server shows now, cannot both be true (${why}). Nothing was done and the saved checkpoint is kept; tell your auditor: the server may be showing different histories to different people.`,
+      { saved: named(saved), shown: named(shown), why }
+    );
+  }
+  function badSignature(pinned, why) {
+    return new VerifyError(
+      "log-signature",
+      `The server's log checkpoint is not signed by the log key this browser pinned for it (${pinned}): ${why}. Nothing was done; if the log key was really replaced, confirm the new one with the platform's operator before trusting it.`,
+      { pinned, why }
+    );
+  }
+  function unexpectedKey(expected) {
+    return new VerifyError(
+      "log-unexpected-key",
+      `The server's log key is not the one this browser was told to expect (${expected}); nothing was pinned or done.`,
+      { expected }
+    );
+  }
+  function logMalformed(what) {
+    return new VerifyError("log-malformed", `The server's log answer is malformed: ${what}.`, {
+      what
+    });
+  }
+  function actionNotLogged(action, statement, why) {
+    return new VerifyError(
+      "action-not-logged",
+      `The ${action} happened on the server but is NOT ON THE LOG: its ${statement} statement is not proven in the log (${why}). Tell your auditor: the server is keeping a change off its record.`,
+      { action, statement, why }
+    );
+  }
+  function keyNotLogged(what, why) {
+    return new VerifyError(
+      "key-not-logged",
+      `Refusing to wrap a key to ${what}: a statement certifying it is not proven in the log (${why}). Nothing was sent; the server may be showing a key it made up.`,
+      { what, why }
+    );
+  }
+  function witnessMissing(witness, why) {
+    return new VerifyError(
+      "log-witness",
+      `The log is not backed by the required witness ${witness}: ${why}. Nothing was done; ask the auditor running the witness to cosign the latest checkpoint.`,
+      { witness, why }
+    );
+  }
+
+  // src/verify/merkle.js
+  var LEAF = Uint8Array.of(0);
+  var NODE = Uint8Array.of(1);
+  var U64_MAX3 = (1n << 64n) - 1n;
+  var EMPTY_ROOT = sha2563();
+  function leafHash(leaf) {
+    return sha2563(LEAF, leaf);
+  }
+  function nodeHash(left, right) {
+    return sha2563(NODE, left, right);
+  }
+  function u64(value, what) {
+    const ok = (typeof value === "bigint" || Number.isSafeInteger(value)) && BigInt(value) >= 0n && BigInt(value) <= U64_MAX3;
+    if (!ok) {
+      throw proofError("proof-malformed", `${what} is not a whole number of leaves`);
+    }
+    return BigInt(value);
+  }
+  function proofError(code, why, details = {}) {
+    return new VerifyError(code, `The log's proof does not hold: ${why}.`, { why, ...details });
+  }
+  function verifyInclusion(leaf, index, size, proof, root) {
+    const [i, n] = [u64(index, "the leaf index"), u64(size, "the tree size")];
+    if (i >= n) {
+      throw proofError("proof-index", `leaf ${i} is not in a tree of size ${n}`);
+    }
+    let [fn, sn] = [i, n - 1n];
+    let r = leaf;
+    for (const p of proof) {
+      if (sn === 0n) {
+        throw proofError("proof-length", "the proof has the wrong length");
+      }
+      if ((fn & 1n) === 1n || fn === sn) {
+        r = nodeHash(p, r);
+        while ((fn & 1n) === 0n && fn !== 0n) {
+          fn >>= 1n;
+          sn >>= 1n;
+        }
+      } else {
+        r = nodeHash(r, p);
+      }
+      fn >>= 1n;
+      sn >>= 1n;
+    }
+    if (sn !== 0n) {
+      throw proofError("proof-length", "the proof has the wrong length");
+    }
+    if (!equal(r, root)) {
+      throw proofError("proof-root", "the proof does not match the root");
+    }
+  }
+  function verifyConsistency(from, to, fromRoot, toRoot, proof) {
+    const [m, n] = [u64(from, "the older tree size"), u64(to, "the newer tree size")];
+    if (m > n) {
+      throw proofError("proof-sizes", `tree size ${m} is larger than ${n}`);
+    }
+    if (m === n) {
+      if (proof.length > 0) {
+        throw proofError("proof-length", "the proof has the wrong length");
+      }
+      if (!equal(fromRoot, toRoot)) {
+        throw proofError("proof-root", "the proof does not match the root");
+      }
+      return;
+    }
+    if (m === 0n) {
+      if (proof.length > 0) {
+        throw proofError("proof-length", "the proof has the wrong length");
+      }
+      return;
+    }
+    const path = isPowerOfTwo2(m) ? [fromRoot, ...proof] : [...proof];
+    if (path.length === 0) {
+      throw proofError("proof-length", "the proof has the wrong length");
+    }
+    const [first, ...rest] = path;
+    let [fn, sn] = [m - 1n, n - 1n];
+    while ((fn & 1n) === 1n) {
+      fn >>= 1n;
+      sn >>= 1n;
+    }
+    let [fr, sr] = [first, first];
+    for (const c of rest) {
+      if (sn === 0n) {
+        throw proofError("proof-length", "the proof has the wrong length");
+      }
+      if ((fn & 1n) === 1n || fn === sn) {
+        fr = nodeHash(c, fr);
+        sr = nodeHash(c, sr);
+        while ((fn & 1n) === 0n && fn !== 0n) {
+          fn >>= 1n;
+          sn >>= 1n;
+        }
+      } else {
+        sr = nodeHash(sr, c);
+      }
+      fn >>= 1n;
+      sn >>= 1n;
+    }
+    if (sn !== 0n) {
+      throw proofError("proof-length", "the proof has the wrong length");
+    }
+    if (!equal(fr, fromRoot) || !equal(sr, toRoot)) {
+      throw proofError("proof-root", "the proof does not match the root");
+    }
+  }
+  function isPowerOfTwo2(n) {
+    return n > 0n && (n & n - 1n) === 0n;
+  }
+
+  // src/verify/log.js
+  var MAX_CLOCK_SKEW_SECS = 300n;
+  function openNote(note, key) {
+    try {
+      return openCheckpoint(note, key);
+    } catch (e) {
+      throw badSignature(key.vkey, e.message);
+    }
+  }
+  function storedBook(storage2, key) {
+    return {
+      load: () => {
+        const text = storage2.getItem(key);
+        if (text === null) {
+          return null;
+        }
+        try {
+          return JSON.parse(text);
+        } catch {
+          return { log_key: "", checkpoint: null, size: 0 };
+        }
+      },
+      save: (book) => storage2.setItem(key, JSON.stringify(book))
+    };
+  }
+  function isHttpError(e) {
+    return typeof /** @type {any} */
+    e?.status === "number";
+  }
+  function tooOld(time, maxAge, now) {
+    if (time > now + MAX_CLOCK_SKEW_SECS) {
+      return `is dated ${time - now} seconds in the future`;
+    }
+    const age = now > time ? now - time : 0n;
+    return age > maxAge ? `is ${age} seconds old; at most ${maxAge} are accepted` : null;
+  }
+  function queryValue(text) {
+    return Array.from(new TextEncoder().encode(text), (b) => {
+      const c = String.fromCharCode(b);
+      return /[A-Za-z0-9\-._~]/.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, "0")}`;
+    }).join("");
+  }
+  var LogSession = class {
+    /**
+     * @param {Api} api
+     * @param {{load?: () => Book | null, save?: (book: Book) => void,
+     *   expectLogKey?: string, requireWitness?: {key: string, maxAgeSecs: number},
+     *   now?: () => number}} [options]
+     */
+    constructor(api, options = {}) {
+      this.api = api;
+      let kept = null;
+      this.load = options.load ?? (() => kept);
+      this.save = options.save ?? ((book) => {
+        kept = book;
+      });
+      this.expectLogKey = options.expectLogKey ? parseLogKey(options.expectLogKey) : null;
+      this.requireWitness = options.requireWitness ? {
+        key: parseWitnessKey(options.requireWitness.key),
+        maxAge: BigInt(options.requireWitness.maxAgeSecs)
+      } : null;
+      this.now = options.now ?? (() => Math.floor(Date.now() / 1e3));
+      this.key = null;
+      this.accepted = null;
+      this.proven = /* @__PURE__ */ new Set();
+      this.newLogKey = null;
+    }
+    /**
+     * Fetches the latest checkpoint and accepts it only when it is signed with the log key
+     * pinned (pinned now, on first sight) and extends the one accepted before; then saves it.
+     * @returns {Promise<Checkpoint>}
+     */
+    async checkLog() {
+      const kept = this.load();
+      const [key, source] = await this.logKey(kept);
+      const answer = await this.api.get("/v1/log/checkpoint");
+      let latest;
+      try {
+        latest = openNote(answer?.note, key).checkpoint;
+      } catch (e) {
+        throw source === "expected" ? unexpectedKey(key.vkey) : e;
+      }
+      if (kept?.checkpoint) {
+        await this.checkConsistent(this.openSaved(kept.checkpoint, key), latest);
+      }
+      if (this.requireWitness) {
+        await this.checkWitness(key, latest);
+      }
+      this.record({ log_key: key.vkey, checkpoint: answer.note, size: Number(latest.size) });
+      if (source === "first-sight") {
+        this.newLogKey = key.vkey;
+      }
+      this.key = key;
+      this.accepted = latest;
+      return latest;
+    }
+    /**
+     * Saves `book` unless a larger checkpoint of the same log was saved meanwhile (by another
+     * tab), which this one is consistent with or it would not have been accepted.
+     * @param {Book} book
+     */
+    record(book) {
+      const kept = this.load();
+      if (kept && kept.log_key === book.log_key && kept.size > book.size) {
+        return;
+      }
+      this.save(book);
+    }
+    /**
+     * @param {string} note
+     * @param {import('./checkpoint.js').NoteKey} key
+     */
+    openSaved(note, key) {
+      try {
+        return openCheckpoint(note, key).checkpoint;
+      } catch {
+        throw logMalformed("the checkpoint this browser saved no longer verifies with the pinned log key; clear this browser's saved log state only after asking your auditor");
+      }
+    }
+    /**
+     * The log key: pinned, else expected, else as the server names it (first sight).
+     * @param {Book | null} kept
+     * @returns {Promise<[import('./checkpoint.js').NoteKey, string]>}
+     */
+    async logKey(kept) {
+      if (kept) {
+        let pinned;
+        try {
+          pinned = parseLogKey(kept.log_key);
+        } catch {
+          throw logMalformed("the pinned log key does not parse");
+        }
+        if (this.expectLogKey && this.expectLogKey.vkey !== pinned.vkey) {
+          throw unexpectedKey(this.expectLogKey.vkey);
+        }
+        return [pinned, "pinned"];
+      }
+      if (this.expectLogKey) {
+        return [this.expectLogKey, "expected"];
+      }
+      const answer = await this.api.get("/v1/log/key");
+      try {
+        return [parseLogKey(answer?.vkey), "first-sight"];
+      } catch (e) {
+        throw logMalformed(`the server's log key: ${e.message}`);
+      }
+    }
+    /** The log key pinned on first sight since the last call, to compare once; or null. */
+    takeNewLogKey() {
+      const key = this.newLogKey;
+      this.newLogKey = null;
+      return key;
+    }
+    /**
+     * Refuses `latest` unless it extends `saved`.
+     * @param {Checkpoint} saved
+     * @param {Checkpoint} latest
+     */
+    async checkConsistent(saved, latest) {
+      if (latest.size < saved.size) {
+        throw rollback(saved, latest);
+      }
+      if (latest.size === saved.size) {
+        if (latest.root.every((b, i) => b === saved.root[i])) {
+          return;
+        }
+        throw fork(saved, latest, "same size, different root");
+      }
+      let proof;
+      try {
+        proof = await this.consistencyProof(saved.size, latest.size);
+      } catch (e) {
+        if (isHttpError(e)) {
+          throw fork(saved, latest, `the server gave no consistency proof: ${e.message}`);
+        }
+        throw e;
+      }
+      try {
+        verifyConsistency(saved.size, latest.size, saved.root, latest.root, proof);
+      } catch (e) {
+        throw fork(saved, latest, `the consistency proof does not verify: ${e.details.why}`);
+      }
+    }
+    /**
+     * @param {bigint} from
+     * @param {bigint} to
+     * @returns {Promise<Uint8Array[]>}
+     */
+    async consistencyProof(from, to) {
+      const answer = await this.api.get(`/v1/log/proof/consistency?from=${from}&to=${to}`);
+      if (!sameNumber(answer?.from, from) || !sameNumber(answer?.to, to)) {
+        throw logMalformed("a consistency proof for other sizes");
+      }
+      return proofHashes(answer.proof);
+    }
+    /**
+     * Refuses unless the required witness cosigned, recently enough, a checkpoint that
+     * `latest` extends.
+     * @param {import('./checkpoint.js').NoteKey} key
+     * @param {Checkpoint} latest
+     */
+    async checkWitness(key, latest) {
+      const required = (
+        /** @type {NonNullable<LogSession['requireWitness']>} */
+        this.requireWitness
+      );
+      const refuse = (why2) => witnessMissing(required.key.name, why2);
+      let answer;
+      try {
+        answer = await this.api.get(`/v1/log/checkpoint?witness=${queryValue(required.key.name)}`);
+      } catch (e) {
+        if (e?.status === 404) {
+          throw refuse("it has cosigned no checkpoint of this log");
+        }
+        throw e;
+      }
+      const witnessed = openNote(answer?.note, key);
+      const on = named(witnessed.checkpoint);
+      const times = witnessed.cosignatures.filter((c) => cosignatureVerifies(c, witnessed.checkpoint, required.key)).map((c) => c.time);
+      if (times.length === 0) {
+        throw refuse(`checkpoint ${on} carries no valid cosignature by it`);
+      }
+      const time = times.reduce((a, b) => a > b ? a : b);
+      const why = tooOld(time, required.maxAge, BigInt(this.now()));
+      if (why) {
+        throw refuse(`its newest cosignature, on checkpoint ${on}, ${why}`);
+      }
+      try {
+        await this.checkConsistent(witnessed.checkpoint, latest);
+      } catch (e) {
+        if (e?.code === "log-fork" || e?.code === "log-rollback") {
+          throw refuse(`the checkpoint it cosigned and the latest do not agree: ${e.message}`);
+        }
+        throw e;
+      }
+    }
+  };
+  function sameNumber(value, want) {
+    return typeof value === "number" && Number.isSafeInteger(value) && BigInt(value) === want || value === want;
+  }
+  function proofHashes(proof) {
+    if (!Array.isArray(proof)) {
+      throw logMalformed("a proof is not a list of hashes");
+    }
+    try {
+      return proof.map((h) => parseDigest(h, "a proof hash"));
+    } catch {
+      throw logMalformed("a proof hash is not 64 hex digits");
+    }
+  }
+
+  // src/verify/strict_json.js
+  var NUMBER = /-?[0-9]+([.eE][-+0-9.eE]*)?/y;
+  function parseStrict(text, what) {
+    let value;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw refused(what, "it is not JSON");
+    }
+    const why = scanStrict(text);
+    if (why) {
+      throw refused(what, why);
+    }
+    return value;
+  }
+  function refused(what, why) {
+    return new VerifyError("malformed", `${what} is not well-formed: ${why}.`, { what, why });
+  }
+  function scanStrict(text) {
+    const open = [];
+    let expectKey = false;
+    let i = 0;
+    while (i < text.length) {
+      const c = text[i];
+      if (c === '"') {
+        const end = stringEnd(text, i);
+        const top = open[open.length - 1];
+        if (top && expectKey) {
+          const key = JSON.parse(text.slice(i, end));
+          if (top.has(key)) {
+            return `the key ${JSON.stringify(key)} appears twice in one object`;
+          }
+          top.add(key);
+          expectKey = false;
+        }
+        i = end;
+      } else if (c === "{" || c === "[") {
+        open.push(c === "{" ? /* @__PURE__ */ new Set() : null);
+        expectKey = c === "{";
+        i += 1;
+      } else if (c === "}" || c === "]") {
+        open.pop();
+        i += 1;
+      } else if (c === ",") {
+        expectKey = open[open.length - 1] instanceof Set;
+        i += 1;
+      } else if (c === "-" || c >= "0" && c <= "9") {
+        NUMBER.lastIndex = i;
+        const match = NUMBER.exec(text);
+        if (match?.[1] && open.length === 1) {
+          return "a number is not a whole number";
+        }
+        i += match ? match[0].length : 1;
+      } else {
+        i += 1;
+      }
+    }
+    return null;
+  }
+  function stringEnd(text, start7) {
+    let i = start7 + 1;
+    while (i < text.length && text[i] !== '"') {
+      i += text[i] === "\\" ? 2 : 1;
+    }
+    return i + 1;
+  }
+
+  // src/verify/leaf.js
+  var MAX_LEAF_BYTES = 64 * 1024;
+  var FIELDS = /* @__PURE__ */ new Set([
+    "v",
+    "time",
+    "action",
+    "actor",
+    "org_id",
+    "object_kind",
+    "object_id",
+    "case_id",
+    "statement",
+    "keys"
+  ]);
+  var KEY_FIELDS = /* @__PURE__ */ new Set(["root_signing_key", "encryption_key", "signing_key"]);
+  var HYPHENATED = /^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$/;
+  function isUuid(text) {
+    if (text.startsWith("urn:uuid:")) {
+      return HYPHENATED.test(text.slice(9));
+    }
+    if (text.startsWith("{") && text.endsWith("}")) {
+      return HYPHENATED.test(text.slice(1, -1));
+    }
+    return HYPHENATED.test(text) || /^[0-9a-fA-F]{32}$/.test(text);
+  }
+  function malformed4(why) {
+    return new VerifyError(
+      "leaf-malformed",
+      `A log leaf is not a version 1 log leaf (${why}).`,
+      { why }
+    );
+  }
+  function decodeLeaf(leaf) {
+    const bytes = typeof leaf === "string" ? utf82(leaf) : leaf;
+    if (bytes.length > MAX_LEAF_BYTES) {
+      throw new VerifyError("leaf-too-large", `A log leaf is larger than ${MAX_LEAF_BYTES} bytes.`);
+    }
+    const text = typeof leaf === "string" ? leaf : new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    let raw;
+    try {
+      raw = parseStrict(text, "the leaf");
+    } catch (e) {
+      throw malformed4(e.details?.why ?? "not JSON");
+    }
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+      throw malformed4("not an object");
+    }
+    for (const key of Object.keys(raw)) {
+      if (!FIELDS.has(key)) {
+        throw malformed4(`unknown field ${key}`);
+      }
+    }
+    checkFields(raw);
+    if (raw.v !== 1) {
+      throw malformed4(`version ${raw.v}`);
+    }
+    return {
+      v: raw.v,
+      time: raw.time,
+      action: raw.action,
+      objectKind: raw.object_kind,
+      objectId: raw.object_id,
+      statement: raw.statement == null ? null : signedOf(raw.statement),
+      raw
+    };
+  }
+  function checkFields(raw) {
+    const integer = (v, lo, hi) => Number.isSafeInteger(v) && v >= lo && v <= hi;
+    if (!integer(raw.v, 0, 255)) {
+      throw malformed4("v is not a small whole number");
+    }
+    if (!integer(raw.time, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)) {
+      throw malformed4("time is not a whole number");
+    }
+    for (const key of ["action", "object_kind", "object_id"]) {
+      if (typeof raw[key] !== "string") {
+        throw malformed4(`${key} is missing or not text`);
+      }
+    }
+    for (const key of ["actor", "org_id", "case_id"]) {
+      if (raw[key] != null && !(typeof raw[key] === "string" && isUuid(raw[key]))) {
+        throw malformed4(`${key} is not an id`);
+      }
+    }
+    if (raw.keys != null) {
+      checkKeys(raw.keys);
+    }
+  }
+  function checkKeys(keys) {
+    if (typeof keys !== "object" || Array.isArray(keys)) {
+      throw malformed4("keys is not an object");
+    }
+    for (const [key, value] of Object.entries(keys)) {
+      if (!KEY_FIELDS.has(key)) {
+        throw malformed4(`unknown field keys.${key}`);
+      }
+      if (value === null) {
+        continue;
+      }
+      if (key === "encryption_key") {
+        signedField(() => canonicalRecipient(value, "keys.encryption_key"));
+      } else {
+        signedField(() => parseBase64(value, key, 32));
+      }
+    }
+  }
+  function signedField(read3) {
+    try {
+      return read3();
+    } catch (e) {
+      throw malformed4(e.details?.what ?? "a field is not base64");
+    }
+  }
+  function signedOf(wire2) {
+    if (typeof wire2 !== "object" || wire2 === null || Array.isArray(wire2)) {
+      throw malformed4("statement is not an object");
+    }
+    return {
+      bytes: signedField(() => parseBase64(wire2.statement, "statement")),
+      signer: signedField(() => parseBase64(wire2.signer, "signer", 32)),
+      signature: signedField(() => parseBase64(wire2.signature, "signature"))
+    };
+  }
+  function carries(leaf, wire2) {
+    if (!leaf.statement) {
+      return false;
+    }
+    let want;
+    try {
+      want = signedOf(wire2);
+    } catch {
+      return false;
+    }
+    return equal(leaf.statement.bytes, want.bytes) && equal(leaf.statement.signer, want.signer) && equal(leaf.statement.signature, want.signature);
+  }
+
+  // src/verify/inclusion.js
+  var PAST = /* @__PURE__ */ Symbol("leaf past the checkpoint");
+  var NOT_FOUND = /* @__PURE__ */ Symbol("404");
+  async function ask(api, path) {
+    try {
+      return await api.get(path);
+    } catch (e) {
+      if (e?.status === 404) {
+        return NOT_FOUND;
+      }
+      throw e;
+    }
+  }
+  function statementDigest(statement) {
+    return toHex(sha2563(parseBase64(statement.statement, "a statement")));
+  }
+  async function proveOne(api, statement, checkpoint) {
+    const entry = await ask(api, `/v1/log/by-statement/${statementDigest(statement)}`);
+    if (entry === NOT_FOUND) {
+      return "no leaf carries it";
+    }
+    const index = entry?.index;
+    if (!Number.isSafeInteger(index) || index < 0 || typeof entry.leaf !== "string") {
+      throw logMalformed("a log entry without its index or leaf");
+    }
+    let leaf;
+    try {
+      leaf = decodeLeaf(entry.leaf);
+    } catch (e) {
+      return `its leaf does not decode: ${e.message}`;
+    }
+    if (!carries(leaf, statement)) {
+      return `leaf ${index} does not carry exactly this statement`;
+    }
+    const size = checkpoint.size;
+    if (BigInt(index) >= size) {
+      return PAST;
+    }
+    const answer = await ask(api, `/v1/log/proof/inclusion?index=${index}&size=${size}`);
+    if (answer === NOT_FOUND) {
+      return "no leaf carries it";
+    }
+    if (!sameNumber(answer?.index, BigInt(index)) || !sameNumber(answer?.size, size)) {
+      return "the server sent an inclusion proof for another leaf or size";
+    }
+    const bytes = new TextEncoder().encode(entry.leaf);
+    try {
+      verifyInclusion(leafHash(bytes), index, size, proofHashes(answer.proof), checkpoint.root);
+    } catch (e) {
+      return `the inclusion proof of leaf ${index} in checkpoint size ${size} fails: ${e.details?.why ?? e.message}`;
+    }
+    return null;
+  }
+  async function requireLogged(session2, what, statements) {
+    let checkpoint = session2.accepted ?? await session2.checkLog();
+    for (const statement of statements) {
+      const digest = statementDigest(statement);
+      if (session2.proven.has(digest)) {
+        continue;
+      }
+      let outcome = await proveOne(session2.api, statement, checkpoint);
+      if (outcome === PAST) {
+        checkpoint = await session2.checkLog();
+        outcome = await proveOne(session2.api, statement, checkpoint);
+      }
+      if (outcome === PAST) {
+        throw keyNotLogged(what, "its leaf is past the latest checkpoint");
+      }
+      if (outcome !== null) {
+        throw keyNotLogged(what, outcome);
+      }
+      session2.proven.add(digest);
+    }
+  }
+  async function confirmOnLog(session2, action, statements) {
+    const checkpoint = await session2.checkLog();
+    for (const statement of statements) {
+      const outcome = await proveOne(session2.api, statement, checkpoint);
+      if (outcome === PAST) {
+        throw actionNotLogged(action, kindOf(statement), "its leaf is past the checkpoint");
+      }
+      if (outcome !== null) {
+        throw actionNotLogged(action, kindOf(statement), outcome);
+      }
+    }
+  }
+  function kindOf(s) {
+    try {
+      return verifySigned(s).claim.kind;
+    } catch {
+      return "signed";
+    }
+  }
+
+  // src/verify/chain.js
+  function sameStatement(a, b) {
+    return a.statement === b.statement && a.signer === b.signer && a.signature === b.signature;
+  }
+  function forOrgKey(dir) {
+    const out = [];
+    for (const statement of dir.org_key_statements) {
+      out.push(statement);
+      certificatesOf(dir, statement.signer, out);
+    }
+    return out;
+  }
+  function forMember(dir, signingKey) {
+    const out = [];
+    certificatesOf(dir, signingKey, out);
+    return out;
+  }
+  function certificatesOf(dir, signer, out) {
+    let current = signer;
+    const visited = /* @__PURE__ */ new Set();
+    while (dir.org.root_signing_key !== current && !visited.has(current)) {
+      visited.add(current);
+      const certificate = dir.members.find((m) => m.signing_key === current)?.certificate;
+      if (!certificate) {
+        return;
+      }
+      if (!out.some((s) => sameStatement(s, certificate))) {
+        out.push(certificate);
+      }
+      current = certificate.signer;
+    }
+  }
+
+  // src/verify/verifier.js
+  function notGenuine(why) {
+    return new VerifyError(
+      "not-genuine",
+      `NOT GENUINE: ${why}. Nothing was opened or sent; tell your manager.`,
+      { why }
+    );
+  }
+  function verifyDirectory(directory2, orgId, pins) {
+    const org = canonicalId2(orgId, "the organisation asked for");
+    const firstSight = !pins.orgs[org];
+    const trusted = verifyOrg(directory2, null);
+    if (trusted.orgId !== org) {
+      throw new VerifyError(
+        "org-mismatch",
+        `The server answered with the keys of organisation ${trusted.orgId} when asked for ${org}. Nothing was done; tell your platform admin.`,
+        { asked: org, shown: trusted.orgId }
+      );
+    }
+    const pinsChanged = checkAndRecord(pins, trusted);
+    return { trusted, firstSight, pinsChanged };
+  }
+  var Verifier = class {
+    /**
+     * @param {{api: import('./log.js').Api, orgId: string, userId: string, pins?: unknown,
+     *   savePins?: (pins: import('./pins.js').Pins) => void, log?: LogSession}} options
+     */
+    constructor(options) {
+      this.api = options.api;
+      this.orgId = canonicalId2(options.orgId, "your organisation");
+      this.userId = canonicalId2(options.userId, "your user id");
+      this.pins = readPins(options.pins ?? null);
+      this.savePins = options.savePins ?? (() => {
+      });
+      this.log = options.log ?? new LogSession(options.api);
+      this.trusted = /* @__PURE__ */ new Map();
+      this.firstSights = [];
+    }
+    /**
+     * One fetch, verified, compared with `expect` (a root fingerprint the person typed), then
+     * checked against and added to the pins; a first-seen root nobody vouched for is noted.
+     * @param {string} org
+     * @param {string | null} [expect]
+     */
+    async fetchDirectory(org, expect = null) {
+      const dir = await this.api.get(`/v1/orgs/${encodeURIComponent(org)}/directory`);
+      const trial = structuredClone(this.pins);
+      const { trusted, firstSight, pinsChanged } = verifyDirectory(dir, org, trial);
+      const root = formatFingerprint(fingerprintOfSigningKey(trusted.root));
+      if (expect !== null && !equal(
+        parseFingerprint2(expect, "the fingerprint given"),
+        fingerprintOfSigningKey(trusted.root)
+      )) {
+        throw new VerifyError(
+          "org-root-mismatch",
+          `Organisation ${org}'s root key does not match the fingerprint you expected; nothing was sent or accepted and nothing was remembered. Check the fingerprint with that organisation again.`,
+          { org }
+        );
+      }
+      if (pinsChanged) {
+        this.pins = trial;
+        this.savePins(this.pins);
+      }
+      if (firstSight && expect === null) {
+        this.firstSights.push({ org: trusted.orgId, root, firstSight });
+      }
+      this.trusted.set(trusted.orgId, trusted);
+      return { dir, trusted, firstSight, root };
+    }
+    /** A verified directory, fetched afresh. @param {string} org */
+    async directory(org) {
+      const { dir, trusted } = await this.fetchDirectory(org);
+      return { dir, trusted };
+    }
+    /** A verified directory, from this page's cache when it has one. @param {string} org */
+    async trustedOrg(org) {
+      return this.trusted.get(org) ?? (await this.fetchDirectory(org)).trusted;
+    }
+    /** Forgets a verified directory (after a change made to it). @param {string} org */
+    forgetTrusted(org) {
+      this.trusted.delete(org);
+    }
+    /**
+     * Verifies another organisation before sending it anything, optionally against the root
+     * fingerprint its manager gave out of band.
+     * @param {string} org
+     * @param {string | null} [expect]
+     */
+    async meetOrg(org, expect = null) {
+      const { root, firstSight } = await this.fetchDirectory(org, expect);
+      return { org, root, firstSight };
+    }
+    /** Roots pinned for the first time, unchecked, since the last call. */
+    takeFirstSights() {
+      return this.firstSights.splice(0);
+    }
+    /** Our own organisation's verified root fingerprint, to read out. */
+    async myOrgRoot() {
+      return formatFingerprint(fingerprintOfSigningKey((await this.trustedOrg(this.orgId)).root));
+    }
+    /**
+     * Refuses a manager-only action early when our own verified directory certifies us as a
+     * practitioner; when it does not certify us at all the server decides.
+     * @param {string} what
+     */
+    async requireManager(what) {
+      const me = (await this.trustedOrg(this.orgId)).activeMember(this.userId);
+      if (me && me.role !== "manager") {
+        throw new VerifyError(
+          "not-manager",
+          `Only a manager can ${what}; your role is ${me.role}.`,
+          { role: me.role }
+        );
+      }
+    }
+    /**
+     * Checks an envelope's statement against a certified member of the organisation it names,
+     * which must be one of `allowed`, for `scope`, and that it is addressed to `recipient` (a
+     * fingerprint, text or bytes). Returns the organisation that wrapped it.
+     * @param {any} envelope
+     * @param {{kind: 'org'|'case'|'document', id: string}} scope
+     * @param {string | Uint8Array} recipient
+     * @param {string[]} allowed
+     */
+    async checkEnvelope(envelope, scope2, recipient, allowed) {
+      let claim;
+      try {
+        claim = verifyStatement(envelope?.statement).claim;
+      } catch (e) {
+        throw notGenuine(`an envelope's statement does not verify: ${e.details?.why ?? e.message}`);
+      }
+      if (claim.kind !== "key-wrapped") {
+        throw notGenuine("an envelope carries the wrong statement");
+      }
+      if (!allowed.includes(claim.org)) {
+        throw notGenuine(`a key was wrapped by organisation ${claim.org}, which has no standing to hand it to us`);
+      }
+      (await this.trustedOrg(claim.org)).checkEnvelope(envelope, scope2);
+      const want = typeof recipient === "string" ? parseFingerprint2(recipient, "the recipient") : recipient;
+      if (!equal(parseFingerprint2(envelope.recipient, "the envelope recipient"), want)) {
+        throw notGenuine("an envelope is addressed to a key other than the one used to open it");
+      }
+      return claim.org;
+    }
+    /**
+     * Checks then unwraps an envelope with `identity` (age secret key text), whose key must be
+     * the one it names. Returns the unwrapped key's identity text.
+     * @param {any} envelope
+     * @param {{kind: 'org'|'case'|'document', id: string}} scope
+     * @param {string} identity
+     * @param {string[]} allowed
+     */
+    async openEnvelope(envelope, scope2, identity, allowed) {
+      const holder = fingerprintOfRecipient(await recipientOf(identity));
+      await this.checkEnvelope(envelope, scope2, holder, allowed);
+      const wrapped = parseBase64(envelope.wrapped, "the wrapped key");
+      return unwrapKey(wrapped, [identity], parseFingerprint2(envelope.key, "the envelope key"));
+    }
+    /**
+     * Our current organisation key, unwrapped from our own envelope after every check.
+     * @param {string} identity the person's own age identity
+     */
+    async orgKey(identity) {
+      const answer = await this.api.get(`/v1/orgs/${this.orgId}/key-envelope`);
+      const trusted = await this.trustedOrg(this.orgId);
+      const offered = canonicalRecipient(answer?.org_key, "the organisation key offered");
+      const named2 = parseFingerprint2(answer?.envelope?.key, "the envelope key");
+      const fits = offered === trusted.currentOrgKey() && equal(named2, fingerprintOfRecipient(offered));
+      if (!fits) {
+        throw notGenuine("the organisation key offered is not the organisation's verified current key");
+      }
+      return this.openEnvelope(
+        answer.envelope,
+        { kind: "org", id: this.orgId },
+        identity,
+        [this.orgId]
+      );
+    }
+    /**
+     * The organisations allowed to hand us a case's key and its documents' keys: ours, and
+     * every organisation whose offer of this case to us was accepted.
+     * @param {string} caseId
+     */
+    async caseWrappers(caseId2) {
+      const allowed = [this.orgId];
+      const wanted = canonicalId2(caseId2, "the case");
+      for (const t of await this.api.get("/v1/transfers")) {
+        const to = canonicalId2(t.to_org, "a transfer organisation");
+        const same = canonicalId2(t.case_id, "a transfer case") === wanted;
+        if (t.status === "accepted" && same && to === this.orgId) {
+          allowed.push(canonicalId2(t.from_org, "a transfer organisation"));
+        }
+      }
+      return allowed;
+    }
+    /**
+     * Verifies a document's `document-sealed` statement against the stored document (the JSON
+     * of `DocumentSummary`). Returns what the statement vouches for.
+     * @param {any} doc
+     * @returns {Promise<{ciphertextSha256: Uint8Array, documentKey: Uint8Array,
+     *   sealedBy: import('./trust.js').CertifiedMember}>}
+     */
+    async checkDocument(doc) {
+      const refuse = (why) => notGenuine(`document ${doc?.document_id}: ${why}`);
+      let claim;
+      try {
+        claim = verifyStatement(doc?.statement).claim;
+      } catch {
+        throw refuse("its sealed statement's signature is invalid");
+      }
+      if (claim.kind !== "document-sealed") {
+        throw refuse("it carries no document-sealed statement");
+      }
+      const trusted = await this.trustedOrg(claim.org);
+      let member;
+      try {
+        member = trusted.check(doc.statement).member;
+      } catch (e) {
+        if (e?.code !== "not-certified" && e?.code !== "statement-invalid") {
+          throw e;
+        }
+        throw refuse("it was not sealed by a certified member");
+      }
+      return matchSealed(claim, doc, refuse, member);
+    }
+    /**
+     * `org`'s current key, fetched afresh: chain verified, pins agreeing, and every statement
+     * it rests on proven in the log. The one way to get a key to wrap to an organisation.
+     * @param {string} org
+     * @returns {Promise<string>} the key (age1 text)
+     */
+    async loggedOrgKey(org) {
+      const { dir, trusted } = await this.directory(org);
+      await requireLogged(this.log, `organisation ${org}'s current key`, forOrgKey(dir));
+      return trusted.currentOrgKey();
+    }
+    /**
+     * The active certified members of `org` except `leaving`, fetched afresh, each one's
+     * certificate chain proven in the log: those a new organisation key is wrapped to.
+     * @param {string} org
+     * @param {string | null} [leaving]
+     */
+    async loggedMembers(org, leaving = null) {
+      const { dir, trusted } = await this.directory(org);
+      const members = trusted.activeMembers().filter((m) => m.userId !== leaving);
+      for (const member of members) {
+        const signing = dir.members.find((e) => equal(
+          parseBase64(e.signing_key, "a signing key", 32),
+          member.signingKey
+        )).signing_key;
+        await requireLogged(
+          this.log,
+          `member ${member.userId} of organisation ${org}`,
+          forMember(dir, signing)
+        );
+      }
+      return { trusted, members };
+    }
+  };
+  function matchSealed(claim, doc, refuse, member) {
+    const sameId = (text, id) => {
+      try {
+        return canonicalId2(text, "an id") === id;
+      } catch {
+        return false;
+      }
+    };
+    if (!sameId(doc.document_id, claim.document) || !sameId(doc.case_id, claim.case)) {
+      throw refuse("the statement names another document or case");
+    }
+    const storedSha = parseDigest(doc.ciphertext_sha256, "the ciphertext digest");
+    const storedSize = Number.isSafeInteger(doc.ciphertext_size) ? BigInt(doc.ciphertext_size) : -1n;
+    if (!equal(claim.ciphertextSha256, storedSha) || claim.ciphertextSize !== storedSize) {
+      throw refuse("the stored ciphertext is not the one that was signed");
+    }
+    const metadata = parseBase64(doc.sealed_metadata, "the sealed metadata");
+    const key = typeof doc.document_key === "string" ? doc.document_key : "";
+    let keyFpr = null;
+    try {
+      keyFpr = fingerprintOfRecipient(key);
+    } catch {
+      keyFpr = null;
+    }
+    if (!equal(claim.metadataSha256, sha2563(metadata)) || !keyFpr || !equal(claim.documentKey, keyFpr)) {
+      throw refuse("its metadata or key is not the one that was signed");
+    }
+    return {
+      ciphertextSha256: claim.ciphertextSha256,
+      documentKey: claim.documentKey,
+      sealedBy: member
+    };
+  }
+
+  // src/flows/trust.js
+  var verifier = null;
+  var bookKey = (userId) => `vault-log:${userId}`;
+  var nowhere = { getItem: () => null, setItem: () => {
+  } };
+  function storage() {
+    try {
+      return window.localStorage;
+    } catch {
+      return nowhere;
+    }
+  }
+  whenUnlocked(({ keystore }) => {
+    const userId = keystore.userId;
+    const log = new LogSession(api_exports, storedBook(storage(), bookKey(userId)));
+    verifier = new Verifier({
+      api: api_exports,
+      orgId: keystore.orgId,
+      userId,
+      pins: loadPins(userId),
+      savePins: (pins) => savePins(userId, pins),
+      log
+    });
   });
+  function checks() {
+    session();
+    myOrg();
+    return verifier;
+  }
+  function recordFounding2(userId, org, rootPublicKey, orgKeyFingerprint) {
+    const pins = readPins(loadPins(userId));
+    recordFounding(pins, org, rootPublicKey, orgKeyFingerprint);
+    savePins(userId, pins);
+  }
+  var directory = (org) => checks().directory(org);
+  var trustedOrg = (org) => checks().trustedOrg(org);
+  var forget = (org) => checks().forgetTrusted(org);
+  var checkLog = () => checks().log.checkLog();
+  var confirmOnLog2 = (action, statements) => confirmOnLog(checks().log, action, statements);
+  var loggedOrgKey = (org) => checks().loggedOrgKey(org);
+  var checkEnvelope = (envelope, keyScope, recipient, allowed) => checks().checkEnvelope(envelope, keyScope, recipient, allowed);
+  var caseWrappers = (caseId2) => checks().caseWrappers(caseId2);
+  var checkDocument = (doc) => checks().checkDocument(doc);
+  async function held(identity) {
+    return { identity, recipient: await recipientOf(identity) };
+  }
+  async function openEnvelope(envelope, keyScope, holder, allowed) {
+    return held(await checks().openEnvelope(envelope, keyScope, holder.identity, allowed));
+  }
+  async function orgKey() {
+    return held(await checks().orgKey(session().keystore.identity));
+  }
+
+  // src/flows/register.js
+  var MIN_PASSPHRASE = 12;
+  async function founding(org, userId, invite, identity, signing) {
+    const root = SigningKey.generate();
+    const orgKey2 = await generateIdentity2();
+    const orgKeyStatement = sign({
+      kind: "org-key-published",
+      org,
+      version: 1,
+      key: orgKey2.recipient
+    }, root);
+    const certificate = sign({
+      kind: "member-certified",
+      org,
+      user: userId,
+      role: "manager",
+      encryptionKey: identity.recipient,
+      signingKey: signing.publicKey
+    }, root);
+    const orgEnvelope = await makeEnvelope(
+      orgKey2,
+      identity.recipient,
+      scope.org(org),
+      org,
+      signing
+    );
+    return {
+      founding: {
+        invite_code: invite,
+        root_signing_key: encode(root.publicKey),
+        org_key_statement: orgKeyStatement,
+        certificate,
+        org_envelope: orgEnvelope
+      },
+      root,
+      orgKeyFpr: orgEnvelope.key
+    };
+  }
+  async function register(form, say) {
+    if (form.passphrase.length < MIN_PASSPHRASE) {
+      throw fail("passphrase", `The vault passphrase needs at least ${MIN_PASSPHRASE} characters.`);
+    }
+    say("Making your keys on this device\u2026");
+    const userId = newId();
+    const identity = await generateIdentity2();
+    const signing = SigningKey.generate();
+    const invite = form.invite.trim();
+    const made = invite ? await founding(form.org, userId, invite, identity, signing) : null;
+    const record = {
+      version: 1,
+      user_id: userId,
+      email: form.email,
+      server: window.location.origin,
+      org_id: form.org,
+      identity: identity.identity,
+      signing_pkcs8: encode(signing.toPkcs8()),
+      org_root_pkcs8: made ? encode(made.root.toPkcs8()) : null
+    };
+    say("Locking your keys with your vault passphrase (this takes a few seconds)\u2026");
+    const locked = await lockKeystore(record, form.passphrase);
+    say("Registering\u2026");
+    const answer = await post("/v1/register", {
+      user_id: userId,
+      org_id: form.org,
+      email: form.email,
+      password: form.password,
+      encryption_key: identity.recipient,
+      signing_key: encode(signing.publicKey),
+      founding: made ? made.founding : null,
+      keystore: encode(locked),
+      display_name: form.displayName
+    });
+    if (made) recordFounding2(userId, form.org, made.root.publicKey, made.orgKeyFpr);
+    return { status: answer.status, founded: Boolean(made) };
+  }
+
+  // src/ui/register.js
+  function isStaff(form) {
+    const chosen = one('input[name="kind"]:checked', form);
+    return Boolean(chosen) && chosen.value === "staff";
+  }
+  function togglePassphrase(form) {
+    const staff = isStaff(form);
+    for (const input of all("#vault-passphrase, #vault-passphrase-confirm", form)) {
+      const field = input.closest("#vault-passphrase-fields") || input.closest(".field") || input;
+      if (staff) reveal(field);
+      else conceal(field);
+    }
+  }
+  function read2(form) {
+    const value = (id) => one(`#${id}`, form) ? one(`#${id}`, form).value : "";
+    const values = {
+      org: value("org"),
+      displayName: value("name").trim(),
+      email: value("email").trim(),
+      password: value("password"),
+      invite: value("invite"),
+      passphrase: value("vault-passphrase")
+    };
+    const problems = [];
+    if (!values.org) problems.push("Choose your organisation.");
+    if (!values.displayName) problems.push("Enter your name.");
+    if (!values.email.includes("@")) problems.push("Enter your e-mail address.");
+    if (values.password.length < 12) problems.push("The password needs at least 12 characters.");
+    if (values.password !== value("confirm")) problems.push("The two passwords differ.");
+    if (values.passphrase.length < MIN_PASSPHRASE) {
+      problems.push(`The vault passphrase needs at least ${MIN_PASSPHRASE} characters.`);
+    } else if (values.passphrase !== value("vault-passphrase-confirm")) {
+      problems.push("The two vault passphrases differ.");
+    } else if (values.passphrase === values.password) {
+      problems.push("Choose a vault passphrase different from your password: the password goes to the server, the passphrase never does.");
+    }
+    return { values, problems };
+  }
+  function start2() {
+    const form = one('form[data-vault="register"]');
+    if (!form) return;
+    const status = statusOf(
+      form,
+      { status: "#vault-register-status", alert: "#vault-register-error" }
+    );
+    for (const radio of all('input[name="kind"]', form)) {
+      radio.addEventListener("change", () => togglePassphrase(form));
+    }
+    togglePassphrase(form);
+    form.addEventListener("submit", (event) => {
+      if (!isStaff(form)) return;
+      event.preventDefault();
+      const { values, problems } = read2(form);
+      if (problems.length) {
+        status.fail(new Error(problems.join(" ")));
+        return;
+      }
+      const button = one('button[type="submit"], button:not([type])', form);
+      whileBusy(button, async () => {
+        try {
+          const done = await register(values, (text) => status.say(text));
+          const founded = form.dataset.vaultFounded || "/register/vault-founded";
+          const received = form.dataset.vaultReceived || "/register/vault-waiting";
+          window.location.assign(done.founded ? founded : received);
+        } catch (error) {
+          status.fail(error);
+        }
+      });
+    });
+  }
+
+  // src/ui/members.js
+  var members_exports = {};
+  __export(members_exports, {
+    start: () => start3
+  });
+
+  // src/flows/members.js
+  function normalised(text) {
+    return String(text).toLowerCase().replace(/[^0-9a-f]/g, "");
+  }
+  function memberFingerprint(entry) {
+    return formatFingerprint(fingerprintOfMember(
+      entry.encryption_key,
+      decode(entry.signing_key)
+    ));
+  }
+  async function pendingFingerprints() {
+    const { dir } = await directory(myOrg());
+    return new Map(dir.members.map((m) => [m.user_id, memberFingerprint(m)]));
+  }
+  async function approve(userId, role, typed, say) {
+    if (role !== "manager" && role !== "practitioner") {
+      throw fail("role", "Choose a role for the new member.");
+    }
+    if (normalised(typed).length !== 32) {
+      throw fail("fingerprint", "Type the fingerprint the new member reads out to you (32 letters and digits, such as 3f2a-9c10-\u2026).");
+    }
+    say("Checking the log and your organisation\u2019s directory\u2026");
+    await checkLog();
+    const org = myOrg();
+    const { dir } = await directory(org);
+    const entry = dir.members.find((m) => m.user_id === userId);
+    if (!entry) {
+      throw fail("not-member", "This person is not a member of your organisation.");
+    }
+    if (normalised(memberFingerprint(entry)) !== normalised(typed)) {
+      throw fail("fingerprint-mismatch", "The fingerprint you typed does not match the keys the server holds for this person. Do not approve: ask them to read it out again from their own screen, and tell your platform admin if it still differs.");
+    }
+    const signingKey = decode(entry.signing_key);
+    const certificate = sign({
+      kind: "member-certified",
+      org,
+      user: userId,
+      role,
+      encryptionKey: entry.encryption_key,
+      signingKey
+    });
+    say("Wrapping the organisation key to the new member\u2026");
+    const orgKey2 = await orgKey();
+    const orgEnvelope = await makeEnvelope(orgKey2, entry.encryption_key, scope.org(org), org);
+    await post(
+      `/v1/orgs/${org}/members/${userId}/approve`,
+      { certificate, org_envelope: orgEnvelope }
+    );
+    forget(org);
+    say("Confirming the approval in the log\u2026");
+    await confirmOnLog2("approval", [certificate, orgEnvelope.statement]);
+  }
+
+  // src/ui/members.js
+  function typedField(row, userId) {
+    const given = one('[data-vault-fingerprint-input], input[name="fingerprint"]', row);
+    if (given) {
+      reveal(given.closest(".field") || given);
+      return given;
+    }
+    const id = `vault-fpr-${userId}`;
+    const field = document.createElement("div");
+    field.className = "field";
+    const label = document.createElement("label");
+    label.htmlFor = id;
+    label.textContent = "Fingerprint the person reads out to you";
+    const input = document.createElement("input");
+    input.id = id;
+    input.autocomplete = "off";
+    input.spellcheck = false;
+    input.dataset.vaultFingerprintInput = "";
+    field.append(label, input);
+    const button = one('[data-vault-action="approve"]', row);
+    (button ? button.parentElement : row).insertBefore(field, button);
+    return input;
+  }
+  function showComputed(row, computed) {
+    const place = one("[data-vault-own-fingerprint]", row);
+    if (!place) return;
+    place.textContent = computed;
+    reveal(one("[data-vault-own-fingerprint-row]", row));
+  }
+  function wire(row, computed) {
+    const userId = row.dataset.vaultMember;
+    const button = one('[data-vault-action="approve"]', row);
+    if (!button) return;
+    const status = statusOf(row.querySelector("td:last-child") || row);
+    reveal(one("[data-vault-approve]", row));
+    const input = typedField(row, userId);
+    reveal(button);
+    if (computed) showComputed(row, computed);
+    button.addEventListener("click", (event) => {
+      event.preventDefault();
+      const select = one("[data-vault-role], select", row);
+      const role = select ? select.value : "";
+      whileBusy(button, async () => {
+        try {
+          await approve(userId, role, input.value, (text) => status.say(text));
+          status.say("Approved: the member can now seal and open documents.", true);
+          conceal(button);
+          input.disabled = true;
+          if (select) select.disabled = true;
+        } catch (error) {
+          status.fail(error);
+        }
+      });
+    });
+  }
+  function start3() {
+    const rows = all("[data-vault-member]");
+    if (!rows.length) return;
+    whenUnlocked(async () => {
+      let computed = /* @__PURE__ */ new Map();
+      try {
+        computed = await pendingFingerprints();
+      } catch (error) {
+        statusOf(rows[0].closest("section") || document.body).fail(error);
+      }
+      for (const row of rows) wire(row, computed.get(row.dataset.vaultMember));
+    });
+  }
+
+  // src/ui/cases.js
+  var cases_exports = {};
+  __export(cases_exports, {
+    start: () => start4
+  });
+
+  // src/flows/cases.js
+  async function createCase(reference, say) {
+    const text = reference.trim();
+    if (!text || text.length > 200) {
+      throw fail("reference", "Give the case a reference of 1 to 200 characters.");
+    }
+    say("Checking the log and your organisation\u2019s key\u2026");
+    await checkLog();
+    const org = myOrg();
+    const orgKey2 = await loggedOrgKey(org);
+    const caseId2 = newId();
+    const caseKey2 = await generateIdentity2();
+    const envelope = await makeEnvelope(caseKey2, orgKey2, scope.case(caseId2), org);
+    say("Creating the case\u2026");
+    await post("/v1/cases", {
+      case_id: caseId2,
+      reference: text,
+      case_key: caseKey2.recipient,
+      envelope
+    });
+    await confirmOnLog2("case create", [envelope.statement]);
+    return caseId2;
+  }
+  async function caseKey(detail, orgKey2) {
+    const id = detail.case.case_id;
+    const allowed = await caseWrappers(id);
+    const key = await openEnvelope(detail.envelope, scope.case(id), orgKey2, allowed);
+    if (key.recipient !== detail.case.case_key) {
+      throw fail("not-genuine", "This case\u2019s listed key is not the key its envelope holds. Do not continue; tell your manager.");
+    }
+    return key;
+  }
+  async function rewrapDocuments(detail, key, newPublic, org) {
+    const allowed = await caseWrappers(detail.case.case_id);
+    const out = [];
+    for (const doc of detail.documents) {
+      const sealed = await checkDocument(doc);
+      const access = await get(`/v1/documents/${doc.document_id}`);
+      if (access.path.via !== "case") {
+        throw fail("not-genuine", "A document of this case is not reachable through it.");
+      }
+      const docScope = scope.document(doc.document_id);
+      const docKey = await openEnvelope(
+        access.path.document_envelope,
+        docScope,
+        key,
+        allowed
+      );
+      if (!equalBytes(fingerprintOfRecipient(docKey.recipient), sealed.documentKey)) {
+        throw fail("not-genuine", "A document\u2019s key is not the one it was sealed to.");
+      }
+      const envelope = await makeEnvelope(docKey, newPublic, docScope, org);
+      out.push({ document_id: doc.document_id, envelope });
+    }
+    return out;
+  }
+  async function offerTransfer(caseId2, to, say) {
+    if (!to) throw fail("to-org", "Choose the organisation to offer the case to.");
+    say("Checking the log, the case and its documents\u2026");
+    await checkLog();
+    const org = myOrg();
+    if (to === org) {
+      throw fail("to-org", "A case cannot be offered to its own organisation.");
+    }
+    const detail = await get(`/v1/cases/${caseId2}`);
+    const key = await caseKey(detail, await orgKey());
+    const fresh = await generateIdentity2();
+    say("Re-wrapping every document key to a new case key\u2026");
+    const documentEnvelopes = await rewrapDocuments(detail, key, fresh.recipient, org);
+    say("Checking the receiving organisation\u2019s key\u2026");
+    const toKey = await loggedOrgKey(to);
+    const caseEnvelope = await makeEnvelope(fresh, toKey, scope.case(caseId2), org);
+    const statement = sign({
+      kind: "case-transferred",
+      case: caseId2,
+      fromOrg: org,
+      toOrg: to,
+      toOrgKey: fingerprintOfRecipient(toKey),
+      newCaseKey: fingerprintOfRecipient(fresh.recipient),
+      documents: BigInt(documentEnvelopes.length)
+    });
+    const transferId = newId();
+    await post(`/v1/cases/${caseId2}/transfers`, {
+      transfer_id: transferId,
+      to_org: to,
+      new_case_key: fresh.recipient,
+      case_envelope: caseEnvelope,
+      document_envelopes: documentEnvelopes,
+      statement
+    });
+    await confirmOnLog2("transfer offer", [
+      statement,
+      caseEnvelope.statement,
+      ...documentEnvelopes.map((d) => d.envelope.statement)
+    ]);
+    return transferId;
+  }
+  async function checkOffer(offer) {
+    const bad = (why) => fail("not-genuine", `This transfer offer is not genuine: ${why}. Do not accept it; tell your manager.`);
+    const sender = await trustedOrg(offer.from_org);
+    const { statement, member: signer } = sender.check(offer.statement);
+    if (signer.role !== "manager" || !signer.active) {
+      throw bad("it was not made by an active manager of the sending organisation");
+    }
+    const c = statement.claim;
+    if (c.kind !== "case-transferred") throw bad("it carries no transfer statement");
+    const receiver = await trustedOrg(offer.to_org);
+    const ours = fingerprintOfRecipient(receiver.currentOrgKey());
+    if (c.case !== offer.case_id || c.fromOrg !== offer.from_org || c.toOrg !== offer.to_org || !equalBytes(c.newCaseKey, fingerprintOfRecipient(offer.new_case_key))) {
+      throw bad("the signed offer names another case, organisation or key");
+    }
+    if (!equalBytes(c.toOrgKey, ours)) {
+      const earlier = receiver.orgKeys.some((k) => equalBytes(fingerprintOfRecipient(k), c.toOrgKey));
+      if (earlier) {
+        throw fail("stale-offer", "This offer was made for an earlier key of your organisation, replaced since. Decline it and ask the sending organisation for a new offer.");
+      }
+      throw bad("the case key is not wrapped to your current organisation key");
+    }
+    if (!equalBytes(parseFingerprint(offer.case_envelope.recipient), ours)) {
+      throw bad("the case key is not wrapped to your current organisation key");
+    }
+    sender.checkEnvelope(offer.case_envelope, scope.case(c.case));
+    if (!equalBytes(parseFingerprint(offer.case_envelope.key), c.newCaseKey)) {
+      throw bad("the case envelope holds another key");
+    }
+    const orgKey2 = await orgKey();
+    await unwrapKey(decode(offer.case_envelope.wrapped), [orgKey2.identity], c.newCaseKey);
+    return {
+      kind: "transfer-accepted",
+      case: c.case,
+      fromOrg: c.fromOrg,
+      toOrg: c.toOrg,
+      newCaseKey: c.newCaseKey
+    };
+  }
+  async function acceptTransfer(transferId, say) {
+    say("Checking the log and the offer\u2026");
+    await checkLog();
+    const org = myOrg();
+    const me = await trustedOrg(org);
+    const mine = me.activeMember(session().keystore.userId);
+    if (mine && mine.role !== "manager") {
+      throw fail("role", "Only a manager can accept a transfer.");
+    }
+    const offer = (await get("/v1/transfers")).find((t) => t.transfer_id === transferId);
+    if (!offer || offer.to_org !== org) {
+      throw fail("no-offer", "No such transfer is offered to your organisation.");
+    }
+    if (offer.status !== "offered") {
+      throw fail("closed", `This transfer no longer waits: it was ${offer.status}.`);
+    }
+    const statement = sign(await checkOffer(offer));
+    try {
+      await post(`/v1/transfers/${transferId}/accept`, { statement });
+    } catch (error) {
+      if (error.status === 409) {
+        throw fail("stale-offer", `The server refused the offer: ${error.message} It can no longer be accepted: decline it and ask the sending organisation for a new offer.`);
+      }
+      throw error;
+    }
+    await confirmOnLog2("transfer acceptance", [statement]);
+    return offer.case_id;
+  }
+
+  // src/ui/action.js
+  var LOCKED = "Unlock your vault keys first (the panel at the top of the page).";
+  function onAction(control, status, work) {
+    const isForm = control instanceof HTMLFormElement;
+    const button = isForm ? control.querySelector("button") : control;
+    reveal(control);
+    if (isForm) all("button", control).forEach(reveal);
+    control.addEventListener(isForm ? "submit" : "click", (event) => {
+      event.preventDefault();
+      if (!isUnlocked()) {
+        status.fail(new Error(LOCKED));
+        return;
+      }
+      whileBusy(button, async () => {
+        try {
+          await work(status);
+        } catch (error) {
+          status.fail(error);
+        }
+      });
+    });
+  }
+
+  // src/ui/cases.js
+  function newCase(form) {
+    const input = one('#reference, input[name="reference"], input[type="text"], input', form);
+    onAction(form, statusOf(form), async (status) => {
+      const caseId2 = await createCase(input ? input.value : "", (text) => status.say(text));
+      window.location.assign(`/cases/${caseId2}`);
+    });
+  }
+  function accept(button) {
+    const holder = button.closest("tr, li, form, section") || button.parentElement;
+    const status = statusOf(holder.matches("tr") ? holder.lastElementChild : holder);
+    onAction(button, status, async () => {
+      const caseId2 = await acceptTransfer(button.dataset.transferId, (text) => status.say(text));
+      window.location.assign(`/cases/${caseId2}`);
+    });
+  }
+  function start4() {
+    const form = one('form[data-vault="new-case"]');
+    if (form) newCase(form);
+    all('[data-vault-action="accept"][data-transfer-id]').forEach(accept);
+  }
+
+  // src/ui/case.js
+  var case_exports = {};
+  __export(case_exports, {
+    start: () => start5
+  });
+
+  // src/core/seal.js
   var MAX_METADATA_BYTES = 8 * 1024;
   var MAX_FILE_NAME_BYTES = 1024;
   var MAX_HEADER_READ = 64 * 1024 + 16;
-  var utf82 = new TextEncoder();
+  var utf83 = new TextEncoder();
   var OPEN_ERRORS = {
     "bad-header": "not a valid age file: the header is malformed",
     "no-matching-key": "the document key does not open this file",
@@ -10368,9 +12849,6 @@
     metadata: "the sealed metadata record is invalid"
   };
   var openError = (code) => fail(code, OPEN_ERRORS[code]);
-  function sha256Of(bytes) {
-    return sha256(bytes);
-  }
   function asBytes(chunk) {
     if (chunk instanceof Uint8Array) return chunk;
     if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
@@ -10584,7 +13062,7 @@
     }
   }
   function utf8Length(text) {
-    return utf82.encode(text).length;
+    return utf83.encode(text).length;
   }
   async function sealMetadata({ fileName, mediaType, size, sha256: digest }, recipient) {
     requireSecurePage();
@@ -10597,7 +13075,7 @@
     const n = typeof size === "bigint" ? size : Number.isSafeInteger(size) ? BigInt(size) : -1n;
     if (n < 0n || n >= 1n << 64n) throw bad("json");
     if (!(digest instanceof Uint8Array) || digest.length !== 32) throw bad("json");
-    const json = utf82.encode(`{"file_name":${JSON.stringify(fileName)},"media_type":${JSON.stringify(mediaType)},"size":${n},"sha256":"${hex(digest)}"}`);
+    const json = utf83.encode(`{"file_name":${JSON.stringify(fileName)},"media_type":${JSON.stringify(mediaType)},"size":${n},"sha256":"${hex(digest)}"}`);
     const e = new Encrypter();
     e.addRecipient(parseRecipient(recipient));
     try {
@@ -10636,6 +13114,344 @@
     }
   }
 
+  // src/flows/documents.js
+  var BLOB_PART = 4 * 1024 * 1024;
+  async function toBlob(stream2) {
+    const parts = [];
+    let pending = [];
+    let pendingSize = 0;
+    const reader = stream2.getReader();
+    for (; ; ) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      pending.push(value);
+      pendingSize += value.length;
+      if (pendingSize >= BLOB_PART) {
+        parts.push(new Blob(pending));
+        pending = [];
+        pendingSize = 0;
+      }
+    }
+    if (pending.length) parts.push(new Blob(pending));
+    return new Blob(parts, { type: "application/octet-stream" });
+  }
+  async function prepareCase(caseId2) {
+    await checkLog();
+    const detail = await get(`/v1/cases/${caseId2}`);
+    const key = await caseKey(detail, await orgKey());
+    return { caseId: caseId2, caseKey: key.recipient };
+  }
+  async function sealFile(prepared, file, progress) {
+    const org = myOrg();
+    const documentId = newId();
+    const docKey = await generateIdentity2();
+    const { ciphertext, done } = await sealBody(
+      file.stream(),
+      docKey.recipient,
+      (n) => progress.sealed(Number(n), file.size)
+    );
+    const [body2, sealed] = await Promise.all([toBlob(ciphertext), done]);
+    if (Number(sealed.plaintextSize) !== file.size || body2.size !== Number(sealed.ciphertextSize)) {
+      throw fail("changed", `${file.name} changed while it was being sealed; nothing was stored. Seal it again once nothing is writing to it.`);
+    }
+    const sealedMetadata = await sealMetadata({
+      fileName: file.name,
+      mediaType: file.type || "application/octet-stream",
+      size: sealed.plaintextSize,
+      sha256: sealed.plaintextSha256
+    }, docKey.recipient);
+    const docScope = scope.document(documentId);
+    const envelope = await makeEnvelope(docKey, prepared.caseKey, docScope, org);
+    const statement = sign({
+      kind: "document-sealed",
+      org,
+      case: prepared.caseId,
+      document: documentId,
+      ciphertextSha256: sealed.ciphertextSha256,
+      ciphertextSize: BigInt(sealed.ciphertextSize),
+      metadataSha256: sha256(sealedMetadata),
+      documentKey: fingerprintOfRecipient(docKey.recipient)
+    });
+    const manifest = {
+      document_id: documentId,
+      document_key: docKey.recipient,
+      sealed_metadata: encode(sealedMetadata),
+      envelope,
+      statement
+    };
+    const form = new FormData();
+    form.append(
+      "manifest",
+      new Blob([JSON.stringify(manifest)], { type: "application/json" }),
+      "manifest.json"
+    );
+    form.append("body", body2, "body.age");
+    await upload(`/v1/cases/${prepared.caseId}/documents`, form, progress.sent);
+    await confirmOnLog2("document seal", [statement, envelope.statement]);
+    return documentId;
+  }
+  async function checkShare(documentId, statement) {
+    const bad = (why) => fail("not-genuine", `This shared document is not genuine: ${why}.`);
+    let claim;
+    try {
+      claim = verifySigned(statement).claim;
+    } catch {
+      throw bad("its share statement does not verify");
+    }
+    if (claim.kind !== "document-shared") throw bad("it carries no share statement");
+    try {
+      (await trustedOrg(claim.fromOrg)).check(statement);
+    } catch {
+      throw bad("it was not shared by a certified member of the sharing organisation");
+    }
+    const ours = await trustedOrg(myOrg());
+    const toOurKey = ours.orgKeys.some((k) => equalBytes(fingerprintOfRecipient(k), claim.toOrgKey));
+    if (claim.document !== documentId || claim.toOrg !== myOrg() || !toOurKey) {
+      throw bad("its statement names another document, organisation or key");
+    }
+    return { from: claim.fromOrg, envelopeSha256: claim.envelopeSha256 };
+  }
+  async function documentKey(access, sealed) {
+    const id = access.document.document_id;
+    const orgKey2 = await orgKey();
+    const docScope = scope.document(id);
+    const { path } = access;
+    let holder;
+    let envelope;
+    if (path.via === "case") {
+      const caseId2 = access.document.case_id;
+      const allowed = await caseWrappers(caseId2);
+      holder = await openEnvelope(path.case_envelope, scope.case(caseId2), orgKey2, allowed);
+      await checkEnvelope(
+        path.document_envelope,
+        docScope,
+        fingerprintOfRecipient(holder.recipient),
+        allowed
+      );
+      envelope = path.document_envelope;
+    } else {
+      const { from, envelopeSha256 } = await checkShare(id, path.statement);
+      const wrapper = await checkEnvelope(
+        path.envelope,
+        docScope,
+        fingerprintOfRecipient(orgKey2.recipient),
+        [from, myOrg()]
+      );
+      const signed = sha256(decode(path.envelope.wrapped));
+      if (wrapper === from && !equalBytes(envelopeSha256, signed)) {
+        throw fail("not-genuine", "The shared document\u2019s key envelope is not the one the sharing organisation signed.");
+      }
+      holder = orgKey2;
+      envelope = path.envelope;
+    }
+    const identity = await unwrapKey(
+      decode(envelope.wrapped),
+      [holder.identity],
+      sealed.documentKey
+    );
+    return identity;
+  }
+  async function inspect(documentId) {
+    const access = await get(`/v1/documents/${documentId}`);
+    const sealed = await checkDocument(access.document);
+    const identity = await documentKey(access, sealed);
+    const metadata = await openMetadata(decode(access.document.sealed_metadata), identity);
+    return { access, sealed, identity, metadata };
+  }
+  async function documentNames(caseId2) {
+    const detail = await get(`/v1/cases/${caseId2}`);
+    const out = /* @__PURE__ */ new Map();
+    for (const doc of detail.documents) {
+      try {
+        const { metadata } = await inspect(doc.document_id);
+        out.set(doc.document_id, { name: metadata.fileName, size: Number(metadata.size) });
+      } catch (error) {
+        if (error.status) throw error;
+        out.set(doc.document_id, { problem: error.message });
+      }
+    }
+    return out;
+  }
+  async function openDocument(documentId, onProgress) {
+    const { sealed, identity, metadata } = await inspect(documentId);
+    const { stream: stream2 } = await download(`/v1/documents/${documentId}/body`);
+    const total = Number(metadata.size);
+    let seen = 0;
+    const counted = stream2.pipeThrough(new TransformStream({
+      transform(chunk, controller) {
+        controller.enqueue(chunk);
+        seen += chunk.length;
+        onProgress(Math.min(seen, total), total);
+      }
+    }));
+    const { plaintext, done } = await openBody(counted, identity, {
+      ciphertextSha256: sealed.ciphertextSha256,
+      plaintextSha256: metadata.sha256,
+      size: metadata.size
+    });
+    const [blob] = await Promise.all([toBlob(plaintext), done]);
+    return {
+      blob: new Blob([blob], { type: metadata.mediaType || "application/octet-stream" }),
+      name: metadata.fileName
+    };
+  }
+  async function share(documentId, to, say) {
+    if (!to) throw fail("to-org", "Choose the organisation to share with.");
+    say("Checking the log and the document\u2026");
+    await checkLog();
+    const org = myOrg();
+    const { identity } = await inspect(documentId);
+    const key = { identity, recipient: await recipientOf(identity) };
+    const toKey = await loggedOrgKey(to);
+    const envelope = await makeEnvelope(key, toKey, scope.document(documentId), org);
+    const statement = sign({
+      kind: "document-shared",
+      document: documentId,
+      fromOrg: org,
+      toOrg: to,
+      toOrgKey: fingerprintOfRecipient(toKey),
+      envelopeSha256: sha256(decode(envelope.wrapped))
+    });
+    await post(`/v1/documents/${documentId}/shares`, { to_org: to, envelope, statement });
+    await confirmOnLog2("share", [statement, envelope.statement]);
+  }
+
+  // src/ui/case.js
+  var CASE_PAGE = /^\/cases\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/?$/;
+  function caseId() {
+    const found = window.location.pathname.match(CASE_PAGE);
+    return found ? found[1] : null;
+  }
+  function documentsSection() {
+    const row = one("tr[data-document-id]");
+    return row && row.closest("section") || one("section[data-case-id]") || one('section[aria-labelledby="docs-h"]');
+  }
+  async function showNames(id) {
+    const rows = all("tr[data-document-id]");
+    if (!rows.length) return;
+    const names = await documentNames(id);
+    for (const row of rows) {
+      const found = names.get(row.dataset.documentId);
+      const cell = one(".sealed", row) || row.cells[0];
+      if (!found || !cell) continue;
+      cell.classList.remove("sealed");
+      if (found.name !== void 0) {
+        cell.textContent = found.name;
+        cell.classList.add("opened-name");
+      } else {
+        cell.textContent = `Not genuine: ${found.problem}`;
+        cell.classList.add("error");
+      }
+    }
+  }
+  function wireOpen(button) {
+    const row = button.closest("tr[data-document-id]");
+    if (!row || button.dataset.vaultWired) return;
+    button.dataset.vaultWired = "1";
+    onAction(button, statusOf(button.parentElement), async (status) => {
+      status.say("Checking and opening\u2026");
+      const opened = await openDocument(row.dataset.documentId, (done, total) => {
+        status.say(`Opening\u2026 ${Math.floor(100 * done / Math.max(total, 1))}%`);
+      });
+      saveBlob(opened.blob, opened.name);
+      status.say(`Opened: ${opened.name}`, true);
+    });
+  }
+  function listingOf(section) {
+    return section && (one(":scope > .table-wrap", section) || one(":scope > h2 + p", section));
+  }
+  async function refreshDocuments(id) {
+    const response = await fetch(window.location.href, { credentials: "same-origin" });
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+    const section = documentsSection();
+    const heading = section && section.getAttribute("aria-labelledby");
+    const old = listingOf(section);
+    const replacement = heading && listingOf(one(`section[aria-labelledby="${heading}"]`, fresh));
+    if (old && replacement) old.replaceWith(document.importNode(replacement, true));
+    await afterUnlock(id);
+  }
+  function wireSeal(form, id) {
+    const input = one('input[type="file"]', form);
+    const bars = all("progress", form);
+    const [sealBar, sendBar] = [bars[0], bars[1] || bars[0]];
+    onAction(form, statusOf(form), async (status) => {
+      const files = input ? [...input.files] : [];
+      if (!files.length) throw new Error("Choose a file to seal.");
+      status.say("Checking the case key\u2026");
+      const prepared = await prepareCase(id);
+      for (const [i, file] of files.entries()) {
+        const which = files.length > 1 ? ` (${i + 1} of ${files.length})` : "";
+        status.say(`Sealing ${file.name}${which}\u2026`);
+        await sealFile(prepared, file, {
+          sealed: (done, total) => setProgress(sealBar, done, total),
+          sent: (done, total) => {
+            status.say(`Uploading ${file.name}${which}\u2026`);
+            setProgress(sendBar, done, total);
+          }
+        });
+      }
+      input.value = "";
+      status.say(
+        files.length > 1 ? `Sealed ${files.length} files.` : `Sealed ${files[0].name}.`,
+        true
+      );
+      await refreshDocuments(id);
+    });
+  }
+  function wireOrgForm(form, act, done) {
+    const orgSelect = one('select[name="org"], select[name="to_org"], #share-org, #transfer-org, select', form);
+    onAction(form, statusOf(form), async (status) => {
+      await act(form, orgSelect ? orgSelect.value : "", (text) => status.say(text));
+      status.say(done, true);
+    });
+  }
+  function chosenDocument(form) {
+    const select = one('select[name="document"], #share-document', form);
+    if (select) return select.value;
+    const rows = all("tr[data-document-id]");
+    if (rows.length === 1) return rows[0].dataset.documentId;
+    throw new Error("Choose the document to share.");
+  }
+  async function afterUnlock(id) {
+    all('[data-vault-action="open"]').forEach(wireOpen);
+    try {
+      await showNames(id);
+    } catch (error) {
+      const section = documentsSection();
+      if (section) statusOf(section).fail(new Error(messageOf(error)));
+    }
+  }
+  function start5() {
+    const id = caseId();
+    if (!id) return;
+    const seal = one('form[data-vault="seal"]');
+    if (seal) wireSeal(seal, id);
+    const shareForm = one('form[data-vault="share"]');
+    if (shareForm) {
+      wireOrgForm(
+        shareForm,
+        (form, org, say) => share(chosenDocument(form), org, say),
+        "Shared: the other organisation can now open this document."
+      );
+    }
+    const transfer = one('form[data-vault="transfer"]');
+    if (transfer) {
+      wireOrgForm(
+        transfer,
+        (_, org, say) => offerTransfer(id, org, say),
+        "Offered: the receiving organisation\u2019s manager can now accept the case."
+      );
+    }
+    whenUnlocked(() => afterUnlock(id));
+  }
+
   // src/main.js
-  globalThis.caseVaultCore = core_exports;
+  function start6() {
+    for (const part of [register_exports, unlock_exports, members_exports, cases_exports, case_exports]) part.start();
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start6, { once: true });
+  } else {
+    start6();
+  }
 })();

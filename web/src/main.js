@@ -1,9 +1,21 @@
-// Entry point of the browser vault bundle (vault-server/static/vault.js).
-// PLACEHOLDER made by the "core" part so the bundle pipeline has something to build: the "ui"
-// part owns this file and replaces it with the real entry (wiring web/src/flows and web/src/ui);
-// the core part does not edit it again.
+/**
+ * @file Entry of the vault bundle (vault-server/static/vault.js): finds the hooks the page
+ * has and wires them. Every controller does nothing on a page without its hooks, so the one
+ * bundle serves every page of a vault member and the register page. Keys live only in this
+ * page's memory (flows/state.js).
+ */
+import * as unlock from './ui/unlock.js';
+import * as register from './ui/register.js';
+import * as members from './ui/members.js';
+import * as cases from './ui/cases.js';
+import * as casePage from './ui/case.js';
 
-import * as core from './core/index.js';
+function start() {
+  for (const part of [register, unlock, members, cases, casePage]) part.start();
+}
 
-// Exposed for the page's own code only while the real entry is being written.
-globalThis.caseVaultCore = core;
+if (document.readyState === 'loading') {
+  document.addEventListener('DOMContentLoaded', start, { once: true });
+} else {
+  start();
+}

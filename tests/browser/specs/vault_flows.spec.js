@@ -1,0 +1,152 @@
+// The vault in the browser, as people would use it: an organisation's first manager registers
+// with the invitation code and the organisation's keys are made in their browser; a
+// practitioner registers with keys of their own; the manager approves them after comparing
+// the fingerprint the practitioner reads out; the practitioner opens a case, seals two sample
+// files, reloads (which forgets the keys), unlocks again, sees the names opened in the page
+// and opens one, whose bytes are the sample's. No step may leave an error in the console.
+const fs = require('fs');
+const path = require('path');
+const { test, expect, Cast, checkSeen, admin, email, signIn } = require('./helpers');
+
+test.describe.configure({ mode: 'serial' });
+
+const SAMPLES = process.env.VAULT_SAMPLES
+  || path.resolve(__dirname, '../../../../shared/samples');
+const FILES = ['Médical report – Zoë (2).pdf', 'life-story-notes-SAMPLE.txt'];
+const PASSWORD = 'correct horse battery staple';
+const org = { name: 'Eastmere Fostering Service', caseRef: 'EF-2026-0007' };
+const people = {
+  manager: { name: 'Ruth Adeyemi', email: email('ruth.adeyemi', 'eastmere'),
+    passphrase: 'vault passphrase of the Eastmere manager' },
+  worker: { name: 'Owen Price', email: email('owen.price', 'eastmere'),
+    passphrase: 'vault passphrase of the Eastmere practitioner' },
+};
+
+let cast;
+
+test.beforeAll(async ({ browser }) => {
+  cast = new Cast(browser);
+});
+
+test.afterEach(() => checkSeen(cast.seen));
+
+test.afterAll(async () => {
+  await cast.close();
+});
+
+// Registers as a practitioner or manager with vault keys made in this browser.
+async function register(page, who, invite) {
+  await page.goto('/register');
+  await page.getByLabel('Organisation', { exact: true }).selectOption({ label: org.name });
+  await page.getByRole('radio', { name: 'a practitioner or manager of the organisation' }).check();
+  await page.getByLabel('Your name').fill(who.name);
+  await page.getByLabel('E-mail address').fill(who.email);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByLabel('Password again').fill(PASSWORD);
+  await page.locator('#vault-passphrase').fill(who.passphrase);
+  await page.locator('#vault-passphrase-confirm').fill(who.passphrase);
+  if (invite) await page.getByLabel('Invitation code (first manager only)').fill(invite);
+  await page.getByRole('button', { name: 'Register' }).click();
+  await expect(page).not.toHaveURL(/\/register$/, { timeout: 30_000 });
+}
+
+// Types the vault passphrase into the lock panel and waits until the keys are unlocked.
+async function unlock(page, who) {
+  const panel = page.locator('#vault-lock');
+  await expect(panel).toBeVisible();
+  await panel.getByLabel('Vault passphrase').fill(who.passphrase);
+  await panel.getByRole('button', { name: 'Unlock' }).click();
+  await expect(page.locator('#vault-status')).toContainText('unlocked in this page',
+    { timeout: 30_000 });
+}
+
+test('the platform admin makes the organisation', async () => {
+  const page = await cast.open('admin');
+  await signIn(page, admin.email, admin.password);
+  await page.getByRole('link', { name: 'New organisation' }).click();
+  await page.getByLabel('Name').fill(org.name);
+  await page.getByRole('button', { name: 'Create organisation' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(`${org.name} is ready`);
+  org.invite = (await page.locator('#invite-code').innerText()).trim();
+});
+
+test('the first manager founds the organisation in the browser', async () => {
+  const page = await cast.open('manager');
+  await register(page, people.manager, org.invite);
+  await expect(page.locator('.notice.ok')).toBeVisible();
+  await signIn(page, people.manager.email, PASSWORD);
+  await unlock(page, people.manager);
+});
+
+test('a practitioner registers with keys made in the browser and reads out a fingerprint',
+  async () => {
+    const page = await cast.open('worker');
+    await register(page, people.worker);
+    await expect(page.locator('.notice.ok')).toContainText('registration has been received');
+    await signIn(page, people.worker.email, PASSWORD);
+    await unlock(page, people.worker);
+    const fingerprint = page.locator('#vault-fingerprint');
+    await expect(fingerprint).toHaveText(/^([0-9a-f]{4}-){7}[0-9a-f]{4}$/);
+    people.worker.fingerprint = await fingerprint.innerText();
+  });
+
+test('the manager approves the practitioner after comparing the fingerprint', async () => {
+  const page = cast.manager;
+  await page.goto('/members');
+  await unlock(page, people.manager);
+  const row = page.locator('[data-vault-member]').filter({ hasText: people.worker.email });
+  await row.getByRole('combobox').selectOption('practitioner');
+  // A fingerprint that differs by one digit is refused, and nothing is approved.
+  const wrong = people.worker.fingerprint.replace(/.$/, (d) => (d === '0' ? '1' : '0'));
+  const typed = row.getByLabel('Fingerprint the person reads out to you');
+  await typed.fill(wrong);
+  await row.getByRole('button', { name: /Approve/ }).click();
+  await expect(row.getByRole('alert')).toContainText('does not match the keys the server holds');
+  await typed.fill(people.worker.fingerprint);
+  await row.getByRole('button', { name: /Approve/ }).click();
+  await expect(row.getByRole('status')).toHaveText(
+    'Approved: the member can now seal and open documents.', { timeout: 30_000 });
+});
+
+test('the practitioner opens a case and seals two files', async () => {
+  const page = cast.worker;
+  await page.goto('/cases');
+  await unlock(page, people.worker);
+  const form = page.locator('form[data-vault="new-case"]');
+  await form.getByRole('textbox').fill(org.caseRef);
+  await form.getByRole('button').click();
+  await expect(page).toHaveURL(/\/cases\/[0-9a-f-]{36}$/, { timeout: 30_000 });
+  org.casePath = new URL(page.url()).pathname;
+  await unlock(page, people.worker);
+  const seal = page.locator('form[data-vault="seal"]');
+  for (const [i, name] of FILES.entries()) {
+    await seal.locator('input[type="file"]').setInputFiles(path.join(SAMPLES, name));
+    await seal.getByRole('button', { name: 'Seal and upload' }).click();
+    await expect(seal.getByRole('status')).toHaveText(`Sealed ${name}.`, { timeout: 30_000 });
+    await expect(page.locator('tr[data-document-id]')).toHaveCount(i + 1);
+  }
+});
+
+test('after a reload the keys are gone; unlocked again, names open and a file opens intact',
+  async () => {
+    const page = cast.worker;
+    await page.goto(org.casePath);
+    const rows = page.locator('tr[data-document-id]');
+    await expect(rows).toHaveCount(2);
+    // Locked: the names stay sealed.
+    for (const name of FILES) await expect(page.getByText(name, { exact: true })).toHaveCount(0);
+    await unlock(page, people.worker);
+    for (const name of FILES) {
+      await expect(rows.filter({ hasText: name })).toHaveCount(1, { timeout: 30_000 });
+    }
+    const row = rows.filter({ hasText: FILES[0] });
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: 30_000 }),
+      row.getByRole('button', { name: /Open/ }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(FILES[0]);
+    const saved = path.join(test.info().outputDir, 'opened');
+    await download.saveAs(saved);
+    expect(fs.readFileSync(saved).equals(fs.readFileSync(path.join(SAMPLES, FILES[0]))))
+      .toBe(true);
+  });

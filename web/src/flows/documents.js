@@ -1,0 +1,249 @@
+/**
+ * @file Documents, as vault-client/src/documents.rs handles them: seal a file into a case and
+ * upload it, list a case's documents with their names opened here, open one (every check
+ * first, the file offered for saving only once its digests match), and share one with
+ * another organisation.
+ *
+ * Sealing streams the file through the core's sealBody; the ciphertext is gathered into a
+ * Blob (the browser keeps large blobs out of the page's memory) because Chromium cannot stream
+ * a request body over HTTP/1.1, then sent as one multipart POST. The manifest goes first, as
+ * the API allows, so the server checks it before it stores a byte.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+
+import * as b64 from '../core/b64.js';
+import { fail } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import {
+  fingerprintOfRecipient, generateIdentity, recipientOf, unwrapKey,
+} from '../core/keys.js';
+import { openBody, openMetadata, sealBody, sealMetadata } from '../core/seal.js';
+import { verifySigned } from '../core/statement.js';
+import * as api from '../api.js';
+import { caseKey } from './cases.js';
+import { makeEnvelope, scope, sign } from './envelope.js';
+import { myOrg } from './state.js';
+import * as trust from './trust.js';
+
+/** Bytes gathered before they move into a Blob, so the page holds little of the ciphertext. */
+const BLOB_PART = 4 * 1024 * 1024;
+
+/** Reads a stream to its end into a Blob, a few MiB at a time. */
+async function toBlob(stream) {
+  const parts = [];
+  let pending = [];
+  let pendingSize = 0;
+  const reader = stream.getReader();
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    pending.push(value);
+    pendingSize += value.length;
+    if (pendingSize >= BLOB_PART) {
+      parts.push(new Blob(pending));
+      pending = [];
+      pendingSize = 0;
+    }
+  }
+  if (pending.length) parts.push(new Blob(pending));
+  return new Blob(parts, { type: 'application/octet-stream' });
+}
+
+/** The case's public key, its envelope checked once for any number of files. */
+export async function prepareCase(caseId) {
+  await trust.checkLog();
+  const detail = await api.get(`/v1/cases/${caseId}`);
+  const key = await caseKey(detail, await trust.orgKey());
+  return { caseId, caseKey: key.recipient };
+}
+
+/**
+ * Seals `file` into the prepared case and uploads it; answers the new document's id.
+ * @param {{caseId: string, caseKey: string}} prepared
+ * @param {File} file
+ * @param {{sealed: (done: number, total: number) => void,
+ *   sent: (done: number, total: number) => void}} progress
+ */
+export async function sealFile(prepared, file, progress) {
+  const org = myOrg();
+  const documentId = newId();
+  const docKey = await generateIdentity();
+  const { ciphertext, done } = await sealBody(file.stream(), docKey.recipient,
+    (n) => progress.sealed(Number(n), file.size));
+  const [body, sealed] = await Promise.all([toBlob(ciphertext), done]);
+  if (Number(sealed.plaintextSize) !== file.size || body.size !== Number(sealed.ciphertextSize)) {
+    throw fail('changed', `${file.name} changed while it was being sealed; nothing was `
+      + 'stored. Seal it again once nothing is writing to it.');
+  }
+  const sealedMetadata = await sealMetadata({
+    fileName: file.name,
+    mediaType: file.type || 'application/octet-stream',
+    size: sealed.plaintextSize,
+    sha256: sealed.plaintextSha256,
+  }, docKey.recipient);
+  const docScope = scope.document(documentId);
+  const envelope = await makeEnvelope(docKey, prepared.caseKey, docScope, org);
+  const statement = sign({
+    kind: 'document-sealed',
+    org,
+    case: prepared.caseId,
+    document: documentId,
+    ciphertextSha256: sealed.ciphertextSha256,
+    ciphertextSize: BigInt(sealed.ciphertextSize),
+    metadataSha256: sha256(sealedMetadata),
+    documentKey: fingerprintOfRecipient(docKey.recipient),
+  });
+  const manifest = {
+    document_id: documentId,
+    document_key: docKey.recipient,
+    sealed_metadata: b64.encode(sealedMetadata),
+    envelope,
+    statement,
+  };
+  const form = new FormData();
+  form.append('manifest', new Blob([JSON.stringify(manifest)], { type: 'application/json' }),
+    'manifest.json');
+  form.append('body', body, 'body.age');
+  await api.upload(`/v1/cases/${prepared.caseId}/documents`, form, progress.sent);
+  await trust.confirmOnLog('document seal', [statement, envelope.statement]);
+  return documentId;
+}
+
+/**
+ * Checks a `document-shared` statement: from a certified member of the sharing organisation,
+ * naming this document, our organisation and one of our verified organisation keys.
+ */
+async function checkShare(documentId, statement) {
+  const bad = (why) => fail('not-genuine', `This shared document is not genuine: ${why}.`);
+  let claim;
+  try {
+    claim = verifySigned(statement).claim;
+  } catch {
+    throw bad('its share statement does not verify');
+  }
+  if (claim.kind !== 'document-shared') throw bad('it carries no share statement');
+  try {
+    (await trust.trustedOrg(claim.fromOrg)).check(statement);
+  } catch {
+    throw bad('it was not shared by a certified member of the sharing organisation');
+  }
+  const ours = await trust.trustedOrg(myOrg());
+  const toOurKey = ours.orgKeys
+    .some((k) => b64.equalBytes(fingerprintOfRecipient(k), claim.toOrgKey));
+  if (claim.document !== documentId || claim.toOrg !== myOrg() || !toOurKey) {
+    throw bad('its statement names another document, organisation or key');
+  }
+  return { from: claim.fromOrg, envelopeSha256: claim.envelopeSha256 };
+}
+
+/** The document key along the caller's access path, every envelope checked. */
+async function documentKey(access, sealed) {
+  const id = access.document.document_id;
+  const orgKey = await trust.orgKey();
+  const docScope = scope.document(id);
+  const { path } = access;
+  let holder;
+  let envelope;
+  if (path.via === 'case') {
+    const caseId = access.document.case_id;
+    const allowed = await trust.caseWrappers(caseId);
+    holder = await trust.openEnvelope(path.case_envelope, scope.case(caseId), orgKey, allowed);
+    await trust.checkEnvelope(path.document_envelope, docScope,
+      fingerprintOfRecipient(holder.recipient), allowed);
+    envelope = path.document_envelope;
+  } else {
+    const { from, envelopeSha256 } = await checkShare(id, path.statement);
+    const wrapper = await trust.checkEnvelope(path.envelope, docScope,
+      fingerprintOfRecipient(orgKey.recipient), [from, myOrg()]);
+    const signed = sha256(b64.decode(path.envelope.wrapped));
+    if (wrapper === from && !b64.equalBytes(envelopeSha256, signed)) {
+      throw fail('not-genuine', 'The shared document’s key envelope is not the one the '
+        + 'sharing organisation signed.');
+    }
+    holder = orgKey;
+    envelope = path.envelope;
+  }
+  const identity = await unwrapKey(b64.decode(envelope.wrapped), [holder.identity],
+    sealed.documentKey);
+  return identity;
+}
+
+/**
+ * Fetches a document's access record and checks it end to end: statement, envelopes, key
+ * and sealed metadata.
+ */
+async function inspect(documentId) {
+  const access = await api.get(`/v1/documents/${documentId}`);
+  const sealed = await trust.checkDocument(access.document);
+  const identity = await documentKey(access, sealed);
+  const metadata = await openMetadata(b64.decode(access.document.sealed_metadata), identity);
+  return { access, sealed, identity, metadata };
+}
+
+/**
+ * The names of a case's documents, opened here: by document id, `{name, size}` or
+ * `{problem}` when a document does not verify.
+ */
+export async function documentNames(caseId) {
+  const detail = await api.get(`/v1/cases/${caseId}`);
+  const out = new Map();
+  for (const doc of detail.documents) {
+    try {
+      const { metadata } = await inspect(doc.document_id);
+      out.set(doc.document_id, { name: metadata.fileName, size: Number(metadata.size) });
+    } catch (error) {
+      if (error.status) throw error;
+      out.set(doc.document_id, { problem: error.message });
+    }
+  }
+  return out;
+}
+
+/**
+ * Opens a document: every check, then the ciphertext streamed through decryption with its
+ * digests checked at the end. Only then is the plaintext handed back, as a Blob.
+ * @returns {Promise<{blob: Blob, name: string}>}
+ */
+export async function openDocument(documentId, onProgress) {
+  const { sealed, identity, metadata } = await inspect(documentId);
+  const { stream } = await api.download(`/v1/documents/${documentId}/body`);
+  const total = Number(metadata.size);
+  let seen = 0;
+  const counted = stream.pipeThrough(new TransformStream({
+    transform(chunk, controller) {
+      controller.enqueue(chunk);
+      seen += chunk.length;
+      onProgress(Math.min(seen, total), total);
+    },
+  }));
+  const { plaintext, done } = await openBody(counted, identity, {
+    ciphertextSha256: sealed.ciphertextSha256,
+    plaintextSha256: metadata.sha256,
+    size: metadata.size,
+  });
+  const [blob] = await Promise.all([toBlob(plaintext), done]);
+  return { blob: new Blob([blob], { type: metadata.mediaType || 'application/octet-stream' }),
+    name: metadata.fileName };
+}
+
+/** Shares a document with organisation `to`, wrapped to its logged current key. */
+export async function share(documentId, to, say) {
+  if (!to) throw fail('to-org', 'Choose the organisation to share with.');
+  say('Checking the log and the document…');
+  await trust.checkLog();
+  const org = myOrg();
+  const { identity } = await inspect(documentId);
+  const key = { identity, recipient: await recipientOf(identity) };
+  const toKey = await trust.loggedOrgKey(to);
+  const envelope = await makeEnvelope(key, toKey, scope.document(documentId), org);
+  const statement = sign({
+    kind: 'document-shared',
+    document: documentId,
+    fromOrg: org,
+    toOrg: to,
+    toOrgKey: fingerprintOfRecipient(toKey),
+    envelopeSha256: sha256(b64.decode(envelope.wrapped)),
+  });
+  await api.post(`/v1/documents/${documentId}/shares`, { to_org: to, envelope, statement });
+  await trust.confirmOnLog('share', [statement, envelope.statement]);
+}

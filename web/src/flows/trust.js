@@ -1,0 +1,104 @@
+/**
+ * @file The page's link to the verify part: one `Verifier` (directories checked against the
+ * pins, envelopes, documents, keys proven in the log) and one `LogSession` per unlocked
+ * person, made when their keys are unlocked. The pins and the log book (the checkpoint seen
+ * last) are public data, kept in localStorage per user id as the CLI keeps its pins and log
+ * files; the keys are not. The flows call these few functions, in vaultctl's order.
+ */
+import { recipientOf } from '../core/keys.js';
+import {
+  LogSession, Verifier, confirmOnLog as confirmed, readPins, recordFounding as pinFounding,
+  storedBook,
+} from '../verify/index.js';
+import * as api from '../api.js';
+import { loadPins, myOrg, savePins, session, whenUnlocked } from './state.js';
+
+/** @type {Verifier | null} */
+let verifier = null;
+
+/** The log book's storage key of a person (public data: the checkpoint seen last). */
+const bookKey = (userId) => `vault-log:${userId}`;
+
+/** A place that keeps nothing, for a browser with storage switched off. */
+const nowhere = { getItem: () => null, setItem: () => {} };
+
+function storage() {
+  try {
+    return window.localStorage;
+  } catch {
+    return nowhere;
+  }
+}
+
+whenUnlocked(({ keystore }) => {
+  const userId = keystore.userId;
+  const log = new LogSession(api, storedBook(storage(), bookKey(userId)));
+  verifier = new Verifier({
+    api,
+    orgId: keystore.orgId,
+    userId,
+    pins: loadPins(userId),
+    savePins: (pins) => savePins(userId, pins),
+    log,
+  });
+});
+
+/** The unlocked person's verifier. */
+function checks() {
+  session();
+  myOrg();
+  return verifier;
+}
+
+/** Pins what a founder just made, as `vaultctl register --invite` does. */
+export function recordFounding(userId, org, rootPublicKey, orgKeyFingerprint) {
+  const pins = readPins(loadPins(userId));
+  pinFounding(pins, org, rootPublicKey, orgKeyFingerprint);
+  savePins(userId, pins);
+}
+
+/** A verified directory, fetched afresh: `{dir, trusted}`. */
+export const directory = (org) => checks().directory(org);
+
+/** A verified directory, from this page's cache when it has one. */
+export const trustedOrg = (org) => checks().trustedOrg(org);
+
+/** Forgets a verified directory after a change made to it. */
+export const forget = (org) => checks().forgetTrusted(org);
+
+/** Checks the log's latest checkpoint against the one this browser saw before. */
+export const checkLog = () => checks().log.checkLog();
+
+/** After a change: proves each of `statements` included in the log. */
+export const confirmOnLog = (action, statements) => confirmed(checks().log, action, statements);
+
+/** An organisation's current key, once the statements certifying it are proven in the log. */
+export const loggedOrgKey = (org) => checks().loggedOrgKey(org);
+
+/** Checks an envelope; answers the organisation that wrapped it. */
+export const checkEnvelope = (envelope, keyScope, recipient, allowed) => checks()
+  .checkEnvelope(envelope, keyScope, recipient, allowed);
+
+/** The organisations allowed to hand over a case's key. */
+export const caseWrappers = (caseId) => checks().caseWrappers(caseId);
+
+/** Verifies a document's seal statement against the stored document. */
+export const checkDocument = (doc) => checks().checkDocument(doc);
+
+/** A key as the flows hold it: its identity and recipient text. */
+async function held(identity) {
+  return { identity, recipient: await recipientOf(identity) };
+}
+
+/**
+ * Checks then unwraps an envelope with `holder`'s identity.
+ * @returns {Promise<{identity: string, recipient: string}>}
+ */
+export async function openEnvelope(envelope, keyScope, holder, allowed) {
+  return held(await checks().openEnvelope(envelope, keyScope, holder.identity, allowed));
+}
+
+/** The current organisation key, unwrapped from the person's own envelope after every check. */
+export async function orgKey() {
+  return held(await checks().orgKey(session().keystore.identity));
+}

@@ -1,0 +1,43 @@
+/**
+ * @file Unlocking: the locked keystore comes from the server (GET /v1/me/keystore), the
+ * passphrase opens it here, and the keys stay in this page's memory (see state.js). Also the
+ * person's own member fingerprint, which they read out to the approving manager.
+ */
+import * as b64 from '../core/b64.js';
+import { fail } from '../core/errors.js';
+import { fingerprintOfMember, formatFingerprint, recipientOf } from '../core/keys.js';
+import { unlockKeystore } from '../core/keystore.js';
+import * as api from '../api.js';
+import { session, setUnlocked } from './state.js';
+
+/**
+ * Unlocks the signed-in person's keystore with `passphrase`.
+ * @returns {Promise<{keystore: any, me: any}>}
+ */
+export async function unlock(passphrase) {
+  const me = await api.get('/v1/me');
+  let stored;
+  try {
+    stored = await api.get('/v1/me/keystore');
+  } catch (error) {
+    if (error.status === 404) {
+      throw fail('no-keystore', 'No vault keys are stored for this account. Keys made '
+        + 'with vaultctl stay on that computer: seal and open documents there.');
+    }
+    throw error;
+  }
+  const keystore = await unlockKeystore(b64.decode(stored.keystore), passphrase);
+  if (keystore.userId !== me.user_id) {
+    throw fail('keystore-mismatch', 'The keys stored for this account belong to '
+      + 'another account. Do not use them; tell your manager.');
+  }
+  setUnlocked(keystore, me);
+  return { keystore, me };
+}
+
+/** The unlocked person's member fingerprint (over both public keys), as text to read out. */
+export async function ownFingerprint() {
+  const { keystore } = session();
+  const recipient = await recipientOf(keystore.identity);
+  return formatFingerprint(fingerprintOfMember(recipient, keystore.signing.publicKey));
+}

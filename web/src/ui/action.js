@@ -1,0 +1,37 @@
+/**
+ * @file One way every vault button and form of a page runs its work: the server's hidden
+ * control is shown, a click or submit stays in the page, keys must be unlocked first, the
+ * button is disabled while the work runs (so a second click does not start it twice), and a
+ * failure lands in the control's alert line in words a practitioner understands.
+ */
+import { isUnlocked } from '../flows/state.js';
+import { all, reveal, whileBusy } from './dom.js';
+
+const LOCKED = 'Unlock your vault keys first (the panel at the top of the page).';
+
+/**
+ * Wires `control` (a button, or a form and its buttons) to run `work(status)`.
+ * @param {HTMLElement} control
+ * @param {ReturnType<import('./dom.js').statusOf>} status
+ * @param {(status: ReturnType<import('./dom.js').statusOf>) => Promise<void>} work
+ */
+export function onAction(control, status, work) {
+  const isForm = control instanceof HTMLFormElement;
+  const button = isForm ? control.querySelector('button') : control;
+  reveal(control);
+  if (isForm) all('button', control).forEach(reveal);
+  control.addEventListener(isForm ? 'submit' : 'click', (event) => {
+    event.preventDefault();
+    if (!isUnlocked()) {
+      status.fail(new Error(LOCKED));
+      return;
+    }
+    whileBusy(button, async () => {
+      try {
+        await work(status);
+      } catch (error) {
+        status.fail(error);
+      }
+    });
+  });
+}

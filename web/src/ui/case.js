@@ -1,0 +1,161 @@
+/**
+ * @file The case page: once keys are unlocked, document names are opened here and written
+ * into the rows (`tr[data-document-id]`); each row's Open button (`data-vault-action="open"`)
+ * checks, decrypts and then offers the file for saving; the seal form (`data-vault="seal"`)
+ * seals and uploads files with progress; the share form (`data-vault="share"`) and the
+ * transfer form (`data-vault="transfer"`, managers) wrap keys to another organisation. After a
+ * change the documents list is fetched again and swapped in, so the keys stay unlocked.
+ */
+import { documentNames, openDocument, prepareCase, sealFile, share } from '../flows/documents.js';
+import { offerTransfer } from '../flows/cases.js';
+import { whenUnlocked } from '../flows/state.js';
+import { onAction } from './action.js';
+import { all, one, messageOf, saveBlob, setProgress, statusOf } from './dom.js';
+
+const CASE_PAGE = /^\/cases\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/?$/;
+
+/** The case this page shows (`/cases/<id>`), or null on any other page. */
+function caseId() {
+  const found = window.location.pathname.match(CASE_PAGE);
+  return found ? found[1] : null;
+}
+
+/** The section holding the documents table. */
+function documentsSection() {
+  const row = one('tr[data-document-id]');
+  return (row && row.closest('section')) || one('section[data-case-id]')
+    || one('section[aria-labelledby="docs-h"]');
+}
+
+/** Writes opened names into the rows, or why a document is not genuine. */
+async function showNames(id) {
+  const rows = all('tr[data-document-id]');
+  if (!rows.length) return;
+  const names = await documentNames(id);
+  for (const row of rows) {
+    const found = names.get(row.dataset.documentId);
+    const cell = one('.sealed', row) || row.cells[0];
+    if (!found || !cell) continue;
+    cell.classList.remove('sealed');
+    if (found.name !== undefined) {
+      cell.textContent = found.name;
+      cell.classList.add('opened-name');
+    } else {
+      cell.textContent = `Not genuine: ${found.problem}`;
+      cell.classList.add('error');
+    }
+  }
+}
+
+/** Wires the Open button of one row. */
+function wireOpen(button) {
+  const row = button.closest('tr[data-document-id]');
+  if (!row || button.dataset.vaultWired) return;
+  button.dataset.vaultWired = '1';
+  onAction(button, statusOf(button.parentElement), async (status) => {
+    status.say('Checking and opening…');
+    const opened = await openDocument(row.dataset.documentId, (done, total) => {
+      status.say(`Opening… ${Math.floor((100 * done) / Math.max(total, 1))}%`);
+    });
+    saveBlob(opened.blob, opened.name);
+    status.say(`Opened: ${opened.name}`, true);
+  });
+}
+
+/** The documents listing of a section: its table, or the sentence saying there is none. */
+function listingOf(section) {
+  return section && (one(':scope > .table-wrap', section) || one(':scope > h2 + p', section));
+}
+
+/**
+ * Fetches this page again and swaps in its documents listing (the forms beside it stay, wired,
+ * with their messages), then opens the new names.
+ */
+async function refreshDocuments(id) {
+  const response = await fetch(window.location.href, { credentials: 'same-origin' });
+  const fresh = new DOMParser().parseFromString(await response.text(), 'text/html');
+  const section = documentsSection();
+  const heading = section && section.getAttribute('aria-labelledby');
+  const old = listingOf(section);
+  const replacement = heading && listingOf(one(`section[aria-labelledby="${heading}"]`, fresh));
+  if (old && replacement) old.replaceWith(document.importNode(replacement, true));
+  await afterUnlock(id);
+}
+
+/** The seal form: every chosen file sealed and uploaded in turn. */
+function wireSeal(form, id) {
+  const input = one('input[type="file"]', form);
+  const bars = all('progress', form);
+  const [sealBar, sendBar] = [bars[0], bars[1] || bars[0]];
+  onAction(form, statusOf(form), async (status) => {
+    const files = input ? [...input.files] : [];
+    if (!files.length) throw new Error('Choose a file to seal.');
+    status.say('Checking the case key…');
+    const prepared = await prepareCase(id);
+    for (const [i, file] of files.entries()) {
+      const which = files.length > 1 ? ` (${i + 1} of ${files.length})` : '';
+      status.say(`Sealing ${file.name}${which}…`);
+      await sealFile(prepared, file, {
+        sealed: (done, total) => setProgress(sealBar, done, total),
+        sent: (done, total) => {
+          status.say(`Uploading ${file.name}${which}…`);
+          setProgress(sendBar, done, total);
+        },
+      });
+    }
+    input.value = '';
+    status.say(files.length > 1 ? `Sealed ${files.length} files.` : `Sealed ${files[0].name}.`,
+      true);
+    await refreshDocuments(id);
+  });
+}
+
+/** A form whose select chooses another organisation, running `act(orgId, say)`. */
+function wireOrgForm(form, act, done) {
+  const orgSelect = one('select[name="org"], select[name="to_org"], #share-org, '
+    + '#transfer-org, select', form);
+  onAction(form, statusOf(form), async (status) => {
+    await act(form, orgSelect ? orgSelect.value : '', (text) => status.say(text));
+    status.say(done, true);
+  });
+}
+
+/** Which document a share form is for: its own document select, or the only document. */
+function chosenDocument(form) {
+  const select = one('select[name="document"], #share-document', form);
+  if (select) return select.value;
+  const rows = all('tr[data-document-id]');
+  if (rows.length === 1) return rows[0].dataset.documentId;
+  throw new Error('Choose the document to share.');
+}
+
+/** What runs once keys are unlocked (and again after the list is swapped). */
+async function afterUnlock(id) {
+  all('[data-vault-action="open"]').forEach(wireOpen);
+  try {
+    await showNames(id);
+  } catch (error) {
+    const section = documentsSection();
+    if (section) statusOf(section).fail(new Error(messageOf(error)));
+  }
+}
+
+/** Wires the case page, when this is one. */
+export function start() {
+  const id = caseId();
+  if (!id) return;
+  const seal = one('form[data-vault="seal"]');
+  if (seal) wireSeal(seal, id);
+  const shareForm = one('form[data-vault="share"]');
+  if (shareForm) {
+    wireOrgForm(shareForm, (form, org, say) => share(chosenDocument(form), org, say),
+      'Shared: the other organisation can now open this document.');
+  }
+  const transfer = one('form[data-vault="transfer"]');
+  if (transfer) {
+    wireOrgForm(transfer, (_, org, say) => offerTransfer(id, org, say),
+      'Offered: the receiving organisation’s manager can now accept the case.');
+  }
+  whenUnlocked(() => afterUnlock(id));
+}
+

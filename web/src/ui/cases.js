@@ -1,0 +1,35 @@
+/**
+ * @file The cases list: the "New case" form (`form[data-vault="new-case"]`), whose case key
+ * is made and wrapped here, and Accept buttons (`data-vault-action="accept"`,
+ * `data-transfer-id`) for transfer offers made to the manager's organisation. Both work once
+ * keys are unlocked; until then they say so.
+ */
+import { acceptTransfer, createCase } from '../flows/cases.js';
+import { onAction } from './action.js';
+import { all, one, statusOf } from './dom.js';
+
+/** Wires the new-case form. */
+function newCase(form) {
+  const input = one('#reference, input[name="reference"], input[type="text"], input', form);
+  onAction(form, statusOf(form), async (status) => {
+    const caseId = await createCase(input ? input.value : '', (text) => status.say(text));
+    window.location.assign(`/cases/${caseId}`);
+  });
+}
+
+/** Wires one Accept button. */
+function accept(button) {
+  const holder = button.closest('tr, li, form, section') || button.parentElement;
+  const status = statusOf(holder.matches('tr') ? holder.lastElementChild : holder);
+  onAction(button, status, async () => {
+    const caseId = await acceptTransfer(button.dataset.transferId, (text) => status.say(text));
+    window.location.assign(`/cases/${caseId}`);
+  });
+}
+
+/** Wires the cases list's hooks, when the page has them. */
+export function start() {
+  const form = one('form[data-vault="new-case"]');
+  if (form) newCase(form);
+  all('[data-vault-action="accept"][data-transfer-id]').forEach(accept);
+}
