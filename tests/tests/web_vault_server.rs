@@ -143,6 +143,15 @@ async fn a_session_reaches_its_own_organisation_and_its_own_keystore_only() {
     let none = get(&mut nia, "/v1/me/keystore", &ours).await;
     assert_eq!(none.status, 404);
     assert_eq!(error_of(&none).0, "not_found");
+    // vaultctl keeps a copy of its keystore there, as locked on disk.
+    orgs.north_manager.upload_keystore().await.unwrap();
+    let (mut mia, mia_token) = member(&platform, "north-manager").await;
+    let uploaded = get(&mut mia, "/v1/me/keystore", &[(HEADER, &mia_token)]).await;
+    let on_disk = keystore_file(&platform, "north-manager");
+    assert_eq!(
+        json_of(&uploaded)["keystore"],
+        vault_core::b64::encode(&on_disk)
+    );
     let keystore = keystore_file(&platform, "north-practitioner");
     assert_eq!(
         put_keystore(&mut nia, &nia_token, &keystore).await.status,

@@ -144,6 +144,18 @@ impl Client {
         }
     }
 
+    /// Keeps a copy of the keystore on the server, locked exactly as it is on disk, so the web
+    /// app can unlock it in the browser with the same passphrase. The server cannot open it.
+    pub async fn upload_keystore(&self) -> Result<()> {
+        let path = self.home.join(KEYSTORE_FILE);
+        let bytes = std::fs::read(&path)
+            .map_err(|e| ClientError::io(format!("reading {}", path.display()), e))?;
+        let body = vault_core::api::KeystoreBody {
+            keystore: vault_core::b64::encode(bytes),
+        };
+        self.api.put_no_answer("/v1/me/keystore", &body).await
+    }
+
     /// The organisation this keystore is registered with.
     pub(crate) fn my_org(&self) -> Result<OrgId> {
         self.keystore.org_id.ok_or(ClientError::NotRegistered)

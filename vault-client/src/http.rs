@@ -97,6 +97,13 @@ impl Api {
         Ok(())
     }
 
+    /// A PUT whose answer body is not needed.
+    pub(crate) async fn put_no_answer<B: Serialize>(&self, path: &str, body: &B) -> Result<()> {
+        let builder = self.request(Method::PUT, path, true)?.json(body);
+        Self::send(builder, true).await?;
+        Ok(())
+    }
+
     /// A POST without a token (login, registration).
     pub(crate) async fn post_anonymous<B: Serialize, T: DeserializeOwned>(
         &self,

@@ -489,7 +489,7 @@ async fn doc(g: &Global, home: &Path, command: DocCommand) -> Result<()> {
 async fn keys(g: &Global, home: &Path, command: KeysCommand) -> Result<()> {
     let client = match command {
         KeysCommand::Export { .. } => open_checked(g, home).await?,
-        KeysCommand::Fingerprint { .. } => open(g, home)?,
+        KeysCommand::Fingerprint { .. } | KeysCommand::Upload => open(g, home)?,
     };
     match command {
         KeysCommand::Export {
@@ -511,6 +511,13 @@ async fn keys(g: &Global, home: &Path, command: KeysCommand) -> Result<()> {
             );
         }
         KeysCommand::Fingerprint { json } => print_identity(&client, json)?,
+        KeysCommand::Upload => {
+            client.upload_keystore().await?;
+            println!(
+                "kept a copy of your locked keystore on the server; the web app unlocks it \
+                 with your keystore passphrase, which never leaves your device"
+            );
+        }
     }
     Ok(())
 }

@@ -381,4 +381,7 @@ pub(crate) enum KeysCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Keep a copy of your locked keystore on the server, for the web app to unlock in the
+    /// browser with your passphrase (run again after your keystore changes).
+    Upload,
 }
