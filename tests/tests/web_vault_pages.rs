@@ -163,6 +163,14 @@ async fn a_pending_vault_member_signs_in_to_wait_and_the_manager_sees_their_fing
     );
     let cases = get(&mut browser, "/v1/cases", &headers).await;
     assert_eq!(cases.status, 403);
+    // Signing out from the waiting page ends the session, for pages and the API.
+    browser.get("/waiting").await;
+    assert_eq!(browser.post("/logout", &[]).await.status, 303);
+    assert_eq!(
+        browser.get("/waiting").await.location.as_deref(),
+        Some("/login")
+    );
+    assert_eq!(get(&mut browser, "/v1/me", &headers).await.status, 401);
 
     let (mut manager, _) = member(&platform, "north-manager").await;
     let members = manager.get("/members").await;
