@@ -186,6 +186,9 @@ async fn a_pending_vault_member_signs_in_to_wait_and_the_manager_sees_their_fing
     );
     assert!(row.contains("data-vault-action=\"approve\""));
     assert!(row.contains("data-vault-role"));
+    assert!(row.contains(&format!(
+        "<input id=\"vault-fpr-{pat_id}\" data-vault-fingerprint-input"
+    )));
     assert!(row.contains("class=\"vault-hidden\" data-vault-approve"));
 }
 
