@@ -12815,8 +12815,7 @@ ${body(checkpoint)}`;
     });
   }
   function accept(button) {
-    const holder = button.closest("tr, li, form, section") || button.parentElement;
-    const status = statusOf(holder.matches("tr") ? holder.lastElementChild : holder);
+    const status = statusOf(button.parentElement);
     onAction(button, status, async () => {
       const caseId2 = await acceptTransfer(button.dataset.transferId, (text) => status.say(text));
       window.location.assign(`/cases/${caseId2}`);
@@ -13326,6 +13325,11 @@ ${body(checkpoint)}`;
     const row = one("tr[data-document-id]");
     return row && row.closest("section") || one("section[data-case-id]") || one('section[aria-labelledby="docs-h"]');
   }
+  function nameOption(documentId, name) {
+    for (const option of all("[data-vault-document-select] option")) {
+      if (option.value === documentId) option.textContent = name;
+    }
+  }
   async function showNames(id) {
     const rows = all("tr[data-document-id]");
     if (!rows.length) return;
@@ -13338,6 +13342,7 @@ ${body(checkpoint)}`;
       if (found.name !== void 0) {
         cell.textContent = found.name;
         cell.classList.add("opened-name");
+        nameOption(row.dataset.documentId, found.name);
       } else {
         cell.textContent = `Not genuine: ${found.problem}`;
         cell.classList.add("error");
@@ -13399,14 +13404,14 @@ ${body(checkpoint)}`;
     });
   }
   function wireOrgForm(form, act, done) {
-    const orgSelect = one('select[name="org"], select[name="to_org"], #share-org, #transfer-org, select', form);
+    const orgSelect = one("[data-vault-org-select]", form);
     onAction(form, statusOf(form), async (status) => {
       await act(form, orgSelect ? orgSelect.value : "", (text) => status.say(text));
       status.say(done, true);
     });
   }
   function chosenDocument(form) {
-    const select = one('select[name="document"], #share-document', form);
+    const select = one("[data-vault-document-select]", form);
     if (select) return select.value;
     const rows = all("tr[data-document-id]");
     if (rows.length === 1) return rows[0].dataset.documentId;

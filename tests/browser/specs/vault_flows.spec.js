@@ -3,7 +3,9 @@
 // practitioner registers with keys of their own; the manager approves them after comparing
 // the fingerprint the practitioner reads out; the practitioner opens a case, seals two sample
 // files, reloads (which forgets the keys), unlocks again, sees the names opened in the page
-// and opens one, whose bytes are the sample's. No step may leave an error in the console.
+// and opens one, whose bytes are the sample's; then shares one with another organisation and the
+// manager offers the case to it, whose manager accepts and opens a document there. No step may
+// leave an error in the console.
 const fs = require('fs');
 const path = require('path');
 const { test, expect, Cast, checkSeen, admin, email, signIn } = require('./helpers');
@@ -15,11 +17,14 @@ const SAMPLES = process.env.VAULT_SAMPLES
 const FILES = ['Médical report – Zoë (2).pdf', 'life-story-notes-SAMPLE.txt'];
 const PASSWORD = 'correct horse battery staple';
 const org = { name: 'Eastmere Fostering Service', caseRef: 'EF-2026-0007' };
+const other = { name: 'Westbury Adoption Agency' };
 const people = {
   manager: { name: 'Ruth Adeyemi', email: email('ruth.adeyemi', 'eastmere'),
     passphrase: 'vault passphrase of the Eastmere manager' },
   worker: { name: 'Owen Price', email: email('owen.price', 'eastmere'),
     passphrase: 'vault passphrase of the Eastmere practitioner' },
+  receiver: { name: 'Grace Mensah', email: email('grace.mensah', 'westbury'),
+    passphrase: 'vault passphrase of the Westbury manager' },
 };
 
 let cast;
@@ -35,9 +40,9 @@ test.afterAll(async () => {
 });
 
 // Registers as a practitioner or manager with vault keys made in this browser.
-async function register(page, who, invite) {
+async function register(page, who, invite, joining = org) {
   await page.goto('/register');
-  await page.getByLabel('Organisation', { exact: true }).selectOption({ label: org.name });
+  await page.getByLabel('Organisation', { exact: true }).selectOption({ label: joining.name });
   await page.getByRole('radio', { name: 'a practitioner or manager of the organisation' }).check();
   await page.getByLabel('Your name').fill(who.name);
   await page.getByLabel('E-mail address').fill(who.email);
@@ -60,14 +65,17 @@ async function unlock(page, who) {
     { timeout: 30_000 });
 }
 
-test('the platform admin makes the organisation', async () => {
+test('the platform admin makes two organisations', async () => {
   const page = await cast.open('admin');
   await signIn(page, admin.email, admin.password);
-  await page.getByRole('link', { name: 'New organisation' }).click();
-  await page.getByLabel('Name').fill(org.name);
-  await page.getByRole('button', { name: 'Create organisation' }).click();
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText(`${org.name} is ready`);
-  org.invite = (await page.locator('#invite-code').innerText()).trim();
+  for (const made of [org, other]) {
+    await page.goto('/admin/orgs');
+    await page.getByRole('link', { name: 'New organisation' }).click();
+    await page.getByLabel('Name').fill(made.name);
+    await page.getByRole('button', { name: 'Create organisation' }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(`${made.name} is ready`);
+    made.invite = (await page.locator('#invite-code').innerText()).trim();
+  }
 });
 
 test('the first manager founds the organisation in the browser', async () => {
@@ -98,7 +106,7 @@ test('the manager approves the practitioner after comparing the fingerprint', as
   await row.getByRole('combobox').selectOption('practitioner');
   // A fingerprint that differs by one digit is refused, and nothing is approved.
   const wrong = people.worker.fingerprint.replace(/.$/, (d) => (d === '0' ? '1' : '0'));
-  const typed = row.getByLabel('Fingerprint the person reads out to you');
+  const typed = row.getByLabel(`Fingerprint ${people.worker.name} reads out to you`);
   await typed.fill(wrong);
   await row.getByRole('button', { name: /Approve/ }).click();
   await expect(row.getByRole('alert')).toContainText('does not match the keys the server holds');
@@ -148,5 +156,55 @@ test('after a reload the keys are gone; unlocked again, names open and a file op
     const saved = path.join(test.info().outputDir, 'opened');
     await download.saveAs(saved);
     expect(fs.readFileSync(saved).equals(fs.readFileSync(path.join(SAMPLES, FILES[0]))))
+      .toBe(true);
+  });
+
+test('the practitioner shares a document with another organisation', async () => {
+  const receiver = await cast.open('receiver');
+  await register(receiver, people.receiver, other.invite, other);
+  await expect(receiver.locator('.notice.ok')).toBeVisible();
+  // Only an organisation whose vault is set up can receive, so the page is loaded afresh.
+  const page = cast.worker;
+  await page.goto(org.casePath);
+  await unlock(page, people.worker);
+  const share = page.locator('form[data-vault="share"]');
+  // The document choice names the documents once their names are opened here.
+  await share.getByLabel('Document').selectOption({ label: FILES[1] });
+  await share.getByLabel('Organisation').selectOption({ label: other.name });
+  await share.getByRole('button', { name: 'Share the document' }).click();
+  await expect(share.getByRole('status')).toHaveText(
+    'Shared: the other organisation can now open this document.', { timeout: 30_000 });
+});
+
+test("the manager offers the case, the other organisation's manager accepts and opens it",
+  async () => {
+    const page = cast.manager;
+    await page.goto(org.casePath);
+    await unlock(page, people.manager);
+    const offer = page.locator('form[data-vault="transfer"]');
+    await offer.getByLabel('Receiving organisation').selectOption({ label: other.name });
+    await offer.getByRole('button', { name: 'Offer the case' }).click();
+    await expect(offer.getByRole('status')).toHaveText(
+      'Offered: the receiving organisation’s manager can now accept the case.',
+      { timeout: 30_000 });
+
+    const receiver = cast.receiver;
+    await signIn(receiver, people.receiver.email, PASSWORD);
+    await receiver.goto('/cases');
+    await unlock(receiver, people.receiver);
+    await receiver.getByRole('button', { name: `Accept the case from ${org.name}` }).click();
+    await expect(receiver).toHaveURL(new RegExp(`${org.casePath}$`), { timeout: 30_000 });
+    await unlock(receiver, people.receiver);
+    const rows = receiver.locator('tr[data-document-id]');
+    const row = rows.filter({ hasText: FILES[1] });
+    await expect(row).toHaveCount(1, { timeout: 30_000 });
+    const [download] = await Promise.all([
+      receiver.waitForEvent('download', { timeout: 30_000 }),
+      row.getByRole('button', { name: /Open/ }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(FILES[1]);
+    const saved = path.join(test.info().outputDir, 'received');
+    await download.saveAs(saved);
+    expect(fs.readFileSync(saved).equals(fs.readFileSync(path.join(SAMPLES, FILES[1]))))
       .toBe(true);
   });

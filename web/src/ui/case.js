@@ -27,6 +27,13 @@ function documentsSection() {
     || one('section[aria-labelledby="docs-h"]');
 }
 
+/** Names a document in the share form's document choice, once its name is opened. */
+function nameOption(documentId, name) {
+  for (const option of all('[data-vault-document-select] option')) {
+    if (option.value === documentId) option.textContent = name;
+  }
+}
+
 /** Writes opened names into the rows, or why a document is not genuine. */
 async function showNames(id) {
   const rows = all('tr[data-document-id]');
@@ -40,6 +47,7 @@ async function showNames(id) {
     if (found.name !== undefined) {
       cell.textContent = found.name;
       cell.classList.add('opened-name');
+      nameOption(row.dataset.documentId, found.name);
     } else {
       cell.textContent = `Not genuine: ${found.problem}`;
       cell.classList.add('error');
@@ -112,8 +120,7 @@ function wireSeal(form, id) {
 
 /** A form whose select chooses another organisation, running `act(orgId, say)`. */
 function wireOrgForm(form, act, done) {
-  const orgSelect = one('select[name="org"], select[name="to_org"], #share-org, '
-    + '#transfer-org, select', form);
+  const orgSelect = one('[data-vault-org-select]', form);
   onAction(form, statusOf(form), async (status) => {
     await act(form, orgSelect ? orgSelect.value : '', (text) => status.say(text));
     status.say(done, true);
@@ -122,7 +129,7 @@ function wireOrgForm(form, act, done) {
 
 /** Which document a share form is for: its own document select, or the only document. */
 function chosenDocument(form) {
-  const select = one('select[name="document"], #share-document', form);
+  const select = one('[data-vault-document-select]', form);
   if (select) return select.value;
   const rows = all('tr[data-document-id]');
   if (rows.length === 1) return rows[0].dataset.documentId;

@@ -19,8 +19,7 @@ function newCase(form) {
 
 /** Wires one Accept button. */
 function accept(button) {
-  const holder = button.closest('tr, li, form, section') || button.parentElement;
-  const status = statusOf(holder.matches('tr') ? holder.lastElementChild : holder);
+  const status = statusOf(button.parentElement);
   onAction(button, status, async () => {
     const caseId = await acceptTransfer(button.dataset.transferId, (text) => status.say(text));
     window.location.assign(`/cases/${caseId}`);
