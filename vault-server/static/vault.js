@@ -10230,11 +10230,13 @@
   } = {}) {
     const status = one(statusSelector, container) || madeLine(container, "status");
     const alert = one(alertSelector, container) || madeLine(container, "alert");
+    for (const line of [status, alert]) if (!line.textContent.trim()) conceal(line);
     const write = (line, text, kind) => {
       line.textContent = text;
       line.classList.remove("ok", "error");
       if (text && kind) line.classList.add(kind);
       if (text) reveal(line);
+      else conceal(line);
     };
     return {
       /** Progress, or with `ok` a success, read out politely. */
@@ -12464,7 +12466,10 @@ ${body(checkpoint)}`;
     }
     togglePassphrase(form);
     form.addEventListener("submit", (event) => {
-      if (!isStaff(form)) return;
+      const passphrase = one("#vault-passphrase", form);
+      const confirm = one("#vault-passphrase-confirm", form);
+      const wantsKeys = passphrase && passphrase.value || confirm && confirm.value;
+      if (!isStaff(form) || !wantsKeys) return;
       event.preventDefault();
       const { values, problems } = read2(form);
       if (problems.length) {
@@ -13344,7 +13349,7 @@ ${body(checkpoint)}`;
         cell.classList.add("opened-name");
         nameOption(row.dataset.documentId, found.name);
       } else {
-        cell.textContent = `Not genuine: ${found.problem}`;
+        cell.textContent = found.problem;
         cell.classList.add("error");
       }
     }

@@ -49,7 +49,7 @@ async function showNames(id) {
       cell.classList.add('opened-name');
       nameOption(row.dataset.documentId, found.name);
     } else {
-      cell.textContent = `Not genuine: ${found.problem}`;
+      cell.textContent = found.problem;
       cell.classList.add('error');
     }
   }

@@ -46,11 +46,14 @@ export function statusOf(container, {
 } = {}) {
   const status = one(statusSelector, container) || madeLine(container, 'status');
   const alert = one(alertSelector, container) || madeLine(container, 'alert');
+  for (const line of [status, alert]) if (!line.textContent.trim()) conceal(line);
   const write = (line, text, kind) => {
     line.textContent = text;
     line.classList.remove('ok', 'error');
     if (text && kind) line.classList.add(kind);
+    // An empty alert line stays hidden, so assistive technology finds only real messages.
     if (text) reveal(line);
+    else conceal(line);
   };
   return {
     /** Progress, or with `ok` a success, read out politely. */

@@ -1,8 +1,9 @@
 /**
- * @file The register page (`form[data-vault="register"]`): for a practitioner or manager the
- * script makes the vault keys here and registers through the API with them; the vault
- * passphrase fields have no `name`, so the passphrase is never posted. An adopter or foster
- * carer's registration is left to the plain form.
+ * @file The register page (`form[data-vault="register"]`): for a practitioner or manager who
+ * chose a vault passphrase the script makes the vault keys here and registers through the API
+ * with them; the vault passphrase fields have no `name`, so the passphrase is never posted.
+ * Without a passphrase (an account for the web app only, as without the script) and for an
+ * adopter or foster carer the plain form is posted as before.
  */
 import { register, MIN_PASSPHRASE } from '../flows/register.js';
 import { all, one, reveal, statusOf, whileBusy, conceal } from './dom.js';
@@ -62,7 +63,10 @@ export function start() {
   }
   togglePassphrase(form);
   form.addEventListener('submit', (event) => {
-    if (!isStaff(form)) return;
+    const passphrase = one('#vault-passphrase', form);
+    const confirm = one('#vault-passphrase-confirm', form);
+    const wantsKeys = (passphrase && passphrase.value) || (confirm && confirm.value);
+    if (!isStaff(form) || !wantsKeys) return;
     event.preventDefault();
     const { values, problems } = read(form);
     if (problems.length) {
