@@ -13280,19 +13280,11 @@ ${body(checkpoint)}`;
     const { sealed, identity, metadata } = await inspect(documentId);
     const { stream: stream2 } = await download(`/v1/documents/${documentId}/body`);
     const total = Number(metadata.size);
-    let seen = 0;
-    const counted = stream2.pipeThrough(new TransformStream({
-      transform(chunk, controller) {
-        controller.enqueue(chunk);
-        seen += chunk.length;
-        onProgress(Math.min(seen, total), total);
-      }
-    }));
-    const { plaintext, done } = await openBody(counted, identity, {
+    const { plaintext, done } = await openBody(stream2, identity, {
       ciphertextSha256: sealed.ciphertextSha256,
       plaintextSha256: metadata.sha256,
       size: metadata.size
-    });
+    }, (n) => onProgress(Math.min(Number(n), total), total));
     const [blob] = await Promise.all([toBlob(plaintext), done]);
     return {
       blob: new Blob([blob], { type: metadata.mediaType || "application/octet-stream" }),

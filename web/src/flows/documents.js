@@ -208,19 +208,11 @@ export async function openDocument(documentId, onProgress) {
   const { sealed, identity, metadata } = await inspect(documentId);
   const { stream } = await api.download(`/v1/documents/${documentId}/body`);
   const total = Number(metadata.size);
-  let seen = 0;
-  const counted = stream.pipeThrough(new TransformStream({
-    transform(chunk, controller) {
-      controller.enqueue(chunk);
-      seen += chunk.length;
-      onProgress(Math.min(seen, total), total);
-    },
-  }));
-  const { plaintext, done } = await openBody(counted, identity, {
+  const { plaintext, done } = await openBody(stream, identity, {
     ciphertextSha256: sealed.ciphertextSha256,
     plaintextSha256: metadata.sha256,
     size: metadata.size,
-  });
+  }, (n) => onProgress(Math.min(Number(n), total), total));
   const [blob] = await Promise.all([toBlob(plaintext), done]);
   return { blob: new Blob([blob], { type: metadata.mediaType || 'application/octet-stream' }),
     name: metadata.fileName };
