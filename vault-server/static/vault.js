@@ -10192,7 +10192,15 @@
       }
       throw error;
     }
-    const keystore = await unlockKeystore(decode(stored.keystore), passphrase);
+    let keystore;
+    try {
+      keystore = await unlockKeystore(decode(stored.keystore), passphrase);
+    } catch (error) {
+      if (error.code === "wrong-passphrase") {
+        throw fail("wrong-passphrase", "That vault passphrase does not unlock your keys. Check it and try again; it is not your sign-in password.");
+      }
+      throw error;
+    }
     if (keystore.userId !== me.user_id) {
       throw fail("keystore-mismatch", "The keys stored for this account belong to another account. Do not use them; tell your manager.");
     }

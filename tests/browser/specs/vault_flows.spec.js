@@ -83,6 +83,12 @@ test('the first manager founds the organisation in the browser', async () => {
   await register(page, people.manager, org.invite);
   await expect(page.locator('.notice.ok')).toBeVisible();
   await signIn(page, people.manager.email, PASSWORD);
+  // The sign-in password is not the vault passphrase.
+  await page.locator('#vault-lock').getByLabel('Vault passphrase').fill(PASSWORD);
+  await page.locator('#vault-lock').getByRole('button', { name: 'Unlock' }).click();
+  await expect(page.locator('#vault-lock-error')).toHaveText('That vault passphrase does not '
+    + 'unlock your keys. Check it and try again; it is not your sign-in password.',
+  { timeout: 30_000 });
   await unlock(page, people.manager);
 });
 
