@@ -10136,7 +10136,12 @@
   var listeners = /* @__PURE__ */ new Set();
   function setUnlocked(keystore, me) {
     unlocked = { keystore, me };
-    for (const listener of listeners) listener(unlocked);
+    try {
+      for (const listener of listeners) listener(unlocked);
+    } catch (error) {
+      unlocked = null;
+      throw error;
+    }
   }
   function whenUnlocked(listener) {
     listeners.add(listener);

@@ -10,10 +10,18 @@ import { fail } from '../core/errors.js';
 let unlocked = null;
 const listeners = new Set();
 
-/** Keeps the unlocked keystore and the account for this page's lifetime. */
+/**
+ * Keeps the unlocked keystore and the account for this page's lifetime. If a listener
+ * refuses them (damaged pins, say), the keys are dropped again and the refusal is thrown.
+ */
 export function setUnlocked(keystore, me) {
   unlocked = { keystore, me };
-  for (const listener of listeners) listener(unlocked);
+  try {
+    for (const listener of listeners) listener(unlocked);
+  } catch (error) {
+    unlocked = null;
+    throw error;
+  }
 }
 
 /** Calls `listener` once keys are unlocked (at once when they already are). */
