@@ -12337,6 +12337,7 @@ ${body(checkpoint)}`;
   var directory = (org) => checks().directory(org);
   var trustedOrg = (org) => checks().trustedOrg(org);
   var forget = (org) => checks().forgetTrusted(org);
+  var firstSights = () => checks().takeFirstSights();
   var checkLog = () => checks().log.checkLog();
   var confirmOnLog2 = (action, statements) => confirmOnLog(checks().log, action, statements);
   var loggedOrgKey = (org) => checks().loggedOrgKey(org);
@@ -13417,8 +13418,15 @@ ${body(checkpoint)}`;
     const orgSelect = one("[data-vault-org-select]", form);
     onAction(form, statusOf(form), async (status) => {
       await act(form, orgSelect ? orgSelect.value : "", (text) => status.say(text));
-      status.say(done, true);
+      status.say(`${done}${firstSightNote(orgSelect)}`, true);
     });
+  }
+  function firstSightNote(orgSelect) {
+    const named2 = (org) => {
+      const option = orgSelect && [...orgSelect.options].find((o) => o.value === org);
+      return option ? option.textContent : "another organisation";
+    };
+    return firstSights().map(({ org, root }) => ` This browser met ${named2(org)} for the first time: compare its key fingerprint ${root} once with that organisation, by phone or in person.`).join("");
   }
   function chosenDocument(form) {
     const select = one("[data-vault-document-select]", form);

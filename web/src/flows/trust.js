@@ -66,6 +66,12 @@ export const trustedOrg = (org) => checks().trustedOrg(org);
 /** Forgets a verified directory after a change made to it. */
 export const forget = (org) => checks().forgetTrusted(org);
 
+/**
+ * The organisations whose root keys this browser pinned for the first time, unchecked, since
+ * the last call: `[{org, root}]`, each to compare once with that organisation out of band.
+ */
+export const firstSights = () => checks().takeFirstSights();
+
 /** Checks the log's latest checkpoint against the one this browser saw before. */
 export const checkLog = () => checks().log.checkLog();
 

@@ -9,6 +9,7 @@
 import { documentNames, openDocument, prepareCase, sealFile, share } from '../flows/documents.js';
 import { offerTransfer } from '../flows/cases.js';
 import { whenUnlocked } from '../flows/state.js';
+import { firstSights } from '../flows/trust.js';
 import { onAction } from './action.js';
 import { all, one, messageOf, saveBlob, setProgress, statusOf } from './dom.js';
 
@@ -123,8 +124,22 @@ function wireOrgForm(form, act, done) {
   const orgSelect = one('[data-vault-org-select]', form);
   onAction(form, statusOf(form), async (status) => {
     await act(form, orgSelect ? orgSelect.value : '', (text) => status.say(text));
-    status.say(done, true);
+    status.say(`${done}${firstSightNote(orgSelect)}`, true);
   });
+}
+
+/**
+ * What to say when this browser met an organisation's root key for the first time: its
+ * fingerprint, to compare once with that organisation, as vaultctl asks.
+ */
+function firstSightNote(orgSelect) {
+  const named = (org) => {
+    const option = orgSelect && [...orgSelect.options].find((o) => o.value === org);
+    return option ? option.textContent : 'another organisation';
+  };
+  return firstSights().map(({ org, root }) => ` This browser met ${named(org)} for the first `
+    + `time: compare its key fingerprint ${root} once with that organisation, by phone or in `
+    + 'person.').join('');
 }
 
 /** Which document a share form is for: its own document select, or the only document. */
