@@ -123,6 +123,17 @@ function plantedRecipient() {
   return execFileSync('age-keygen', ['-y'], { input: identity, encoding: 'utf8' }).trim();
 }
 
+// An organisation's root signing key fingerprint as people read it out (`3f2a-9c10-…`), from
+// the key the server stores: the first 16 bytes of SHA-256 over the domain tag and the key,
+// as vault-core's Fingerprint.
+function rootFingerprint(orgId) {
+  const key = Buffer.from(sqlOne('SELECT root_signing_key FROM orgs WHERE id = ?', [orgId]),
+    'base64');
+  const tag = Buffer.from('case-vault fingerprint v1: ed25519\n');
+  const hex = sha256(Buffer.concat([tag, key])).subarray(0, 16).toString('hex');
+  return hex.match(/.{4}/g).join('-');
+}
+
 // Every regular file below `dir`, sorted.
 function filesBelow(dir) {
   const out = [];
@@ -260,36 +271,49 @@ function writeRandomFile(file, size) {
   return hash.digest('hex');
 }
 
-// Resident memory of one process in bytes (0 once it is gone).
+// Resident memory of one process in bytes (zeros once it is gone): all of it (VmRSS), and
+// its parts, anonymous (the process's own heap), file-backed and shared memory (which
+// Chromium uses to hand large blobs between processes, so it is counted in both).
 function rssOf(pid) {
+  const out = { total: 0, anon: 0, file: 0, shmem: 0 };
+  let status = '';
   try {
-    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = /VmRSS:\s+(\d+) kB/.exec(status);
-    return kb ? Number(kb[1]) * 1024 : 0;
+    status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   } catch {
-    return 0;
+    return out;
   }
+  for (const [key, field] of [['total', 'VmRSS'], ['anon', 'RssAnon'], ['file', 'RssFile'],
+    ['shmem', 'RssShmem']]) {
+    const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
+    out[key] = kb ? Number(kb[1]) * 1024 : 0;
+  }
+  return out;
 }
 
 // Samples, every `every` ms while running, the resident memory of each renderer process of
 // this browser (their ids from the browser's own SystemInfo.getProcessInfo, so another
 // Chromium on the machine is never counted) and the page's JS heap (Performance.getMetrics).
-// The page's renderer is one of them; the largest peak is reported, an upper bound for it.
+// The page's renderer is one of them; the one with the largest peak is reported, with the
+// parts of its memory at that peak: an upper bound for the page.
 class MemorySampler {
   constructor(browser, page, every = 100) {
     this.browser = browser;
     this.page = page;
     this.every = every;
-    this.peaks = new Map();
+    this.peaks = new Map(); // pid -> the sample with the largest total
+    this.baseline = new Map(); // pid -> the first sample
     this.heapUsed = 0;
     this.heapTotal = 0;
     this.samples = 0;
   }
 
+  // Starts sampling after a full garbage collection in the page, so what an earlier step left
+  // for the collector (unlocking's 256 MiB scrypt buffer, say) is not counted as this step's.
   async start() {
     this.browserCdp = await this.browser.newBrowserCDPSession();
     this.pageCdp = await this.page.context().newCDPSession(this.page);
     await this.pageCdp.send('Performance.enable');
+    await this.pageCdp.send('HeapProfiler.collectGarbage');
     this.running = true;
     this.loop = this.run();
   }
@@ -297,7 +321,11 @@ class MemorySampler {
   async sample() {
     const { processInfo } = await this.browserCdp.send('SystemInfo.getProcessInfo');
     for (const p of processInfo.filter((q) => q.type === 'renderer')) {
-      this.peaks.set(p.id, Math.max(this.peaks.get(p.id) || 0, rssOf(p.id)));
+      const now = rssOf(p.id);
+      const peak = this.peaks.get(p.id);
+      if (!peak || now.total > peak.total) this.peaks.set(p.id, now);
+      // Where each renderer stood when the step began, after the collection.
+      if (this.samples === 0) this.baseline.set(p.id, now);
     }
     const { metrics } = await this.pageCdp.send('Performance.getMetrics');
     const metric = (name) => (metrics.find((m) => m.name === name) || { value: 0 }).value;
@@ -320,9 +348,16 @@ class MemorySampler {
     await this.sample();
     await this.pageCdp.detach();
     await this.browserCdp.detach();
-    const renderer = Math.max(0, ...this.peaks.values());
+    const [pid, top] = [...this.peaks.entries()]
+      .reduce((a, b) => (b[1].total > a[1].total ? b : a), [0, rssOf(0)]);
+    const before = this.baseline.get(pid) || rssOf(0);
     return {
-      rendererMiB: renderer / MIB,
+      pid,
+      beforeMiB: before.total / MIB,
+      rendererMiB: top.total / MIB,
+      anonMiB: top.anon / MIB,
+      fileMiB: top.file / MIB,
+      shmemMiB: top.shmem / MIB,
       heapUsedMiB: this.heapUsed / MIB,
       heapTotalMiB: this.heapTotal / MIB,
       renderers: this.peaks.size,
@@ -333,6 +368,6 @@ class MemorySampler {
 
 module.exports = {
   SAMPLES_DIR, DATA, SERVER_DATA, DATABASE, OBJECTS, MIB, samples, sha256File, sameBytes,
-  freshDir, sql, sqlOne, objectFile, flipObjectByte, swapColumn, plantedRecipient,
-  scanDataDir, writeRandomFile, MemorySampler, filesBelow,
+  freshDir, sql, sqlOne, rootFingerprint, objectFile, flipObjectByte, swapColumn,
+  plantedRecipient, scanDataDir, writeRandomFile, MemorySampler, filesBelow,
 };
