@@ -12837,7 +12837,17 @@ ${body(checkpoint)}`;
     const status = statusOf(button.parentElement);
     onAction(button, status, async () => {
       const caseId2 = await acceptTransfer(button.dataset.transferId, (text) => status.say(text));
-      window.location.assign(`/cases/${caseId2}`);
+      const met = firstSights();
+      if (!met.length) {
+        window.location.assign(`/cases/${caseId2}`);
+        return;
+      }
+      conceal(button);
+      status.say(met.map(({ root }) => `Accepted. This browser met the sending organisation for the first time: compare its key fingerprint ${root} once with them, by phone or in person.`).join(" "), true);
+      const link = document.createElement("a");
+      link.href = `/cases/${caseId2}`;
+      link.textContent = "Go to the case";
+      button.parentElement.append(" ", link);
     });
   }
   function start4() {

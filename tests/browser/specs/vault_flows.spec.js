@@ -203,7 +203,11 @@ test("the manager offers the case, the other organisation's manager accepts and 
     await receiver.goto('/cases');
     await unlock(receiver, people.receiver);
     await receiver.getByRole('button', { name: `Accept the case from ${org.name}` }).click();
-    await expect(receiver).toHaveURL(new RegExp(`${org.casePath}$`), { timeout: 30_000 });
+    // The receiving browser meets the sending organisation here first, and says so.
+    await expect(receiver.getByRole('status').filter({ hasText: 'Accepted.' })).toContainText(
+      'This browser met the sending organisation for the first time', { timeout: 30_000 });
+    await receiver.getByRole('link', { name: 'Go to the case' }).click();
+    await expect(receiver).toHaveURL(new RegExp(`${org.casePath}$`));
     await unlock(receiver, people.receiver);
     const rows = receiver.locator('tr[data-document-id]');
     const row = rows.filter({ hasText: FILES[1] });

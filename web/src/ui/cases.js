@@ -6,7 +6,8 @@
  */
 import { acceptTransfer, createCase } from '../flows/cases.js';
 import { onAction } from './action.js';
-import { all, one, statusOf } from './dom.js';
+import { firstSights } from '../flows/trust.js';
+import { all, conceal, one, statusOf } from './dom.js';
 
 /** Wires the new-case form. */
 function newCase(form) {
@@ -22,7 +23,20 @@ function accept(button) {
   const status = statusOf(button.parentElement);
   onAction(button, status, async () => {
     const caseId = await acceptTransfer(button.dataset.transferId, (text) => status.say(text));
-    window.location.assign(`/cases/${caseId}`);
+    const met = firstSights();
+    if (!met.length) {
+      window.location.assign(`/cases/${caseId}`);
+      return;
+    }
+    // Said here before going on, since the next page forgets it.
+    conceal(button);
+    status.say(met.map(({ root }) => 'Accepted. This browser met the sending organisation for '
+      + `the first time: compare its key fingerprint ${root} once with them, by phone or in `
+      + 'person.').join(' '), true);
+    const link = document.createElement('a');
+    link.href = `/cases/${caseId}`;
+    link.textContent = 'Go to the case';
+    button.parentElement.append(' ', link);
   });
 }
 
