@@ -10337,6 +10337,8 @@
           await unlock(input.value);
           input.value = "";
           for (const part of panel.querySelectorAll("form, .hint")) conceal(part);
+          const heading = one("h2, h3", panel);
+          if (heading) heading.textContent = "Your vault keys are unlocked";
           tell("Your vault keys are unlocked in this page. Leaving or reloading the page locks them again.");
           await showFingerprint();
         } catch (error) {
