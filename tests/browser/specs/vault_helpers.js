@@ -302,6 +302,7 @@ class MemorySampler {
     this.every = every;
     this.peaks = new Map(); // pid -> the sample with the largest total
     this.baseline = new Map(); // pid -> the first sample
+    this.browserPeak = 0;
     this.heapUsed = 0;
     this.heapTotal = 0;
     this.samples = 0;
@@ -326,6 +327,10 @@ class MemorySampler {
       if (!peak || now.total > peak.total) this.peaks.set(p.id, now);
       // Where each renderer stood when the step began, after the collection.
       if (this.samples === 0) this.baseline.set(p.id, now);
+    }
+    // The browser process too, for the record: it holds the blobs the page hands over.
+    for (const p of processInfo.filter((q) => q.type === 'browser')) {
+      this.browserPeak = Math.max(this.browserPeak, rssOf(p.id).total);
     }
     const { metrics } = await this.pageCdp.send('Performance.getMetrics');
     const metric = (name) => (metrics.find((m) => m.name === name) || { value: 0 }).value;
@@ -358,6 +363,7 @@ class MemorySampler {
       anonMiB: top.anon / MIB,
       fileMiB: top.file / MIB,
       shmemMiB: top.shmem / MIB,
+      browserMiB: this.browserPeak / MIB,
       heapUsedMiB: this.heapUsed / MIB,
       heapTotalMiB: this.heapTotal / MIB,
       renderers: this.peaks.size,
