@@ -564,7 +564,9 @@ async fn vault_members_are_left_to_vaultctl_which_handles_their_keys() {
     let mut mo = signed_in(&platform, "mo@north.example").await;
     let list = mo.get("/members").await;
     assert!(list.shows("pat@example.org"));
-    assert!(list.shows("Approve with <code>vaultctl org approve</code> after comparing"));
+    assert!(list.shows(
+        "then approve here once your vault keys are unlocked, or with <code>vaultctl org approve"
+    ));
     assert!(!list.shows("Review pat"));
     let founder_row = list
         .body
