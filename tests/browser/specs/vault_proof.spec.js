@@ -134,10 +134,16 @@ test('every sample is sealed in the browser and its name opened on the case page
     await shot(page, 'case-page');
   });
 
-test("the server's storage holds none of the samples' bytes, names or digests", async () => {
+// The scan of the server's data directory; `when` names the moment in the printed line.
+function scanStorage(when) {
   const { files, findings } = h.scanDataDir(h.SERVER_DATA, SAMPLES);
-  console.log(`storage scan: ${files} files below the server's data directory, `
+  console.log(`storage scan ${when}: ${files} files below the server's data directory, `
     + `${findings.length} findings`);
+  return { files, findings };
+}
+
+test("the server's storage holds none of the samples' bytes, names or digests", async () => {
+  const { files, findings } = scanStorage('after browser sealing');
   // The scan read the database and every object, not an empty directory.
   expect(h.filesBelow(h.OBJECTS).length).toBeGreaterThanOrEqual(SAMPLES.length);
   expect(files).toBeGreaterThan(SAMPLES.length);
@@ -264,6 +270,7 @@ test('the case moves to the other organisation: it opens every document, the sen
     await expect(offered.locator('[data-vault-status]')).toHaveText('Accepted. This browser met '
       + 'the sending organisation for the first time: compare its key fingerprint '
       + `${h.rootFingerprint(west.id)} once with them, by phone or in person.`, p.SLOW);
+    expect(h.sqlOne('SELECT org_id FROM cases WHERE id = ?', [world.caseId])).toBe(east.id);
     await offered.getByRole('link', { name: 'Go to the case' }).click();
     await expect(page).toHaveURL(`/cases/${world.caseId}`);
     await p.unlock(page, eastManager.passphrase);
@@ -280,4 +287,9 @@ test('the case moves to the other organisation: it opens every document, the sen
       expect(() => vaultctl(cli.who, ['doc', 'open', world.ids.get(sample.name), '--out-dir',
         h.freshDir('opened', 'west-after')])).toThrow(CLI_GONE);
     }
+  });
+
+test('after the transfer and the tampering undone, the storage still holds nothing readable',
+  () => {
+    expect(scanStorage('at the end').findings).toEqual([]);
   });
