@@ -179,6 +179,15 @@ pub struct KeystoreBody {
     pub keystore: String,
 }
 
+/// `GET /v1/me/keystore`: the caller's keystore, or `null` when none is kept (a member who
+/// registered with `vaultctl` and never ran `vaultctl keys upload`). An answer rather than a
+/// 404, because browsers log every failed fetch as an error on the page's console.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StoredKeystore {
+    /// Base64 of the locked keystore, as [`KeystoreBody`] carries it.
+    pub keystore: Option<String>,
+}
+
 /// What the first manager sends to set up an organisation's keys.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct FoundingRequest {

@@ -5608,9 +5608,9 @@
         abytes4(secretKey, secretCoder.bytesLen, "secretKey");
         abytes4(cipherText, lengths.cipherText, "cipherText");
         const k768 = secretCoder.bytesLen - 96;
-        const start7 = k768 + 32;
-        const test = HASH256(secretKey.subarray(k768 / 2, start7));
-        if (!equalBytes3(test, secretKey.subarray(start7, start7 + 32)))
+        const start8 = k768 + 32;
+        const test = HASH256(secretKey.subarray(k768 / 2, start8));
+        if (!equalBytes3(test, secretKey.subarray(start8, start8 + 32)))
           throw new Error("invalid secretKey: hash check failed");
         const [sk, publicKey, publicKeyHash, z] = secretCoder.decode(secretKey);
         const msg = KPKE.decrypt(cipherText, sk);
@@ -5807,10 +5807,10 @@
       throw new Error("no Point.Fn");
     function rejectionSampling(seed) {
       let sk;
-      for (let start7 = 0, end = scalarLen; ; start7 = end, end += scalarLen) {
+      for (let start8 = 0, end = scalarLen; ; start8 = end, end += scalarLen) {
         if (end > seed.length)
           throw new Error("rejection sampling failed");
-        sk = Fn.fromBytes(seed.subarray(start7, end), true);
+        sk = Fn.fromBytes(seed.subarray(start8, end), true);
         if (Fn.isValidNot0(sk))
           break;
       }
@@ -6703,14 +6703,14 @@
       let f = this.BASE;
       for (let w = 0; w < windows; w++) {
         const digit = digits[w];
-        const start7 = w * half;
+        const start8 = w * half;
         const idx = Math.abs(digit) - 1;
-        let sel = comp[start7];
+        let sel = comp[start8];
         for (let i = 1; i < half; i++)
-          sel = i === idx ? comp[start7 + i] : sel;
+          sel = i === idx ? comp[start8 + i] : sel;
         const neg = sel.negate();
         if (digit === 0)
-          f = f.add(comp[start7]);
+          f = f.add(comp[start8]);
         else
           p = p.add(digit < 0 ? neg : sel);
       }
@@ -10188,14 +10188,9 @@
   // src/flows/unlock.js
   async function unlock(passphrase) {
     const me = await get("/v1/me");
-    let stored;
-    try {
-      stored = await get("/v1/me/keystore");
-    } catch (error) {
-      if (error.status === 404) {
-        throw fail("no-keystore", "No vault keys are stored for this account. Keys made with vaultctl stay on that computer: seal and open documents there.");
-      }
-      throw error;
+    const stored = await get("/v1/me/keystore");
+    if (!stored || !stored.keystore) {
+      throw fail("no-keystore", "Your keys are not stored for the browser. Run `vaultctl keys upload` on the computer that holds them.");
     }
     let keystore;
     try {
@@ -10304,12 +10299,20 @@
   function tell(text, failed = false) {
     const status = one("#vault-status");
     const alert = one("#vault-lock-error") || status;
-    if (alert && alert !== status) alert.textContent = failed ? text : "";
+    if (alert && alert !== status) {
+      alert.textContent = failed ? text : "";
+      if (failed) reveal(alert);
+      else conceal(alert);
+    }
     if (!status) return;
     if (alert === status) status.setAttribute("role", failed ? "alert" : "status");
-    if (!failed || alert === status) status.textContent = text;
-    else status.textContent = "";
-    reveal(status);
+    if (!failed || alert === status) {
+      status.textContent = text;
+      reveal(status);
+    } else {
+      status.textContent = "";
+      conceal(status);
+    }
   }
   async function showFingerprint() {
     const place = one("#vault-fingerprint");
@@ -11738,8 +11741,8 @@ ${body(checkpoint)}`;
     }
     return null;
   }
-  function stringEnd(text, start7) {
-    let i = start7 + 1;
+  function stringEnd(text, start8) {
+    let i = start8 + 1;
     while (i < text.length && text[i] !== '"') {
       i += text[i] === "\\" ? 2 : 1;
     }
@@ -12826,6 +12829,16 @@ ${body(checkpoint)}`;
       });
     });
   }
+  function onOpen(button, documentId, open) {
+    onAction(button, statusOf(button.parentElement), async (status) => {
+      status.say("Checking and opening\u2026");
+      const opened = await open(documentId, (done, total) => {
+        status.say(`Opening\u2026 ${Math.floor(100 * done / Math.max(total, 1))}%`);
+      });
+      saveBlob(opened.blob, opened.name);
+      status.say(`Opened: ${opened.name}`, true);
+    });
+  }
 
   // src/ui/cases.js
   function newCase(form) {
@@ -13288,6 +13301,10 @@ ${body(checkpoint)}`;
     const metadata = await openMetadata(decode(access.document.sealed_metadata), identity);
     return { access, sealed, identity, metadata };
   }
+  async function nameOf(documentId) {
+    const { metadata } = await inspect(documentId);
+    return { name: metadata.fileName, size: Number(metadata.size) };
+  }
   async function documentNames(caseId2) {
     const detail = await get(`/v1/cases/${caseId2}`);
     const out = /* @__PURE__ */ new Map();
@@ -13337,6 +13354,14 @@ ${body(checkpoint)}`;
     await post(`/v1/documents/${documentId}/shares`, { to_org: to, envelope, statement });
     await confirmOnLog2("share", [statement, envelope.statement]);
   }
+  async function revoke(documentId, to, say) {
+    say("Checking the log\u2026");
+    await checkLog();
+    const statement = sign({ kind: "share-revoked", document: documentId, toOrg: to });
+    say("Revoking\u2026");
+    await post(`/v1/documents/${documentId}/shares/${to}/revoke`, { statement });
+    await confirmOnLog2("share revocation", [statement]);
+  }
 
   // src/ui/case.js
   var CASE_PAGE = /^\/cases\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/?$/;
@@ -13353,10 +13378,22 @@ ${body(checkpoint)}`;
       if (option.value === documentId) option.textContent = name;
     }
   }
+  function nameShares(names) {
+    for (const row of all("tr[data-share-document]")) {
+      const found = names.get(row.dataset.shareDocument);
+      const cell = one(".sealed", row);
+      if (found && found.name !== void 0 && cell) {
+        cell.classList.remove("sealed");
+        cell.textContent = found.name;
+        cell.classList.add("opened-name");
+      }
+    }
+  }
   async function showNames(id) {
     const rows = all("tr[data-document-id]");
     if (!rows.length) return;
     const names = await documentNames(id);
+    nameShares(names);
     for (const row of rows) {
       const found = names.get(row.dataset.documentId);
       const cell = one(".sealed", row) || row.cells[0];
@@ -13376,27 +13413,25 @@ ${body(checkpoint)}`;
     const row = button.closest("tr[data-document-id]");
     if (!row || button.dataset.vaultWired) return;
     button.dataset.vaultWired = "1";
-    onAction(button, statusOf(button.parentElement), async (status) => {
-      status.say("Checking and opening\u2026");
-      const opened = await openDocument(row.dataset.documentId, (done, total) => {
-        status.say(`Opening\u2026 ${Math.floor(100 * done / Math.max(total, 1))}%`);
-      });
-      saveBlob(opened.blob, opened.name);
-      status.say(`Opened: ${opened.name}`, true);
-    });
+    onOpen(button, row.dataset.documentId, openDocument);
   }
   function listingOf(section) {
     return section && (one(":scope > .table-wrap", section) || one(":scope > h2 + p", section));
   }
-  async function refreshDocuments(id) {
+  async function refreshListings(id, headings) {
     const response = await fetch(window.location.href, { credentials: "same-origin" });
     const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
-    const section = documentsSection();
-    const heading = section && section.getAttribute("aria-labelledby");
-    const old = listingOf(section);
-    const replacement = heading && listingOf(one(`section[aria-labelledby="${heading}"]`, fresh));
-    if (old && replacement) old.replaceWith(document.importNode(replacement, true));
+    for (const heading of headings) {
+      const selector = `section[aria-labelledby="${heading}"]`;
+      const old = listingOf(one(selector));
+      const replacement = listingOf(one(selector, fresh));
+      if (old && replacement) old.replaceWith(document.importNode(replacement, true));
+    }
     await afterUnlock(id);
+  }
+  function refreshDocuments(id) {
+    const section = documentsSection();
+    return refreshListings(id, [section && section.getAttribute("aria-labelledby")]);
   }
   function wireSeal(form, id) {
     const input = one('input[type="file"]', form);
@@ -13426,11 +13461,33 @@ ${body(checkpoint)}`;
       await refreshDocuments(id);
     });
   }
-  function wireOrgForm(form, act, done) {
+  function wireOrgForm(form, act, done, after = async () => {
+  }) {
     const orgSelect = one("[data-vault-org-select]", form);
     onAction(form, statusOf(form), async (status) => {
       await act(form, orgSelect ? orgSelect.value : "", (text) => status.say(text));
       status.say(`${done}${firstSightNote(orgSelect)}`, true);
+      await after();
+    });
+  }
+  function sharesStatus() {
+    const section = one('section[aria-labelledby="shares-h"]');
+    return section && statusOf(
+      section,
+      { status: "[data-vault-shares-status]", alert: "[data-vault-shares-error]" }
+    );
+  }
+  function wireRevoke(button, id) {
+    const status = sharesStatus();
+    if (!status || button.dataset.vaultWired) return;
+    button.dataset.vaultWired = "1";
+    const row = button.closest("tr");
+    const org = row ? row.cells[1].textContent.trim() : "the organisation";
+    onAction(button, status, async () => {
+      const name = row ? row.cells[0].textContent.trim() : "the document";
+      await revoke(button.dataset.documentId, button.dataset.orgId, (text) => status.say(text));
+      status.say(`Revoked: ${org} can no longer open ${name}.`, true);
+      await refreshListings(id, ["shares-h"]);
     });
   }
   function firstSightNote(orgSelect) {
@@ -13449,6 +13506,7 @@ ${body(checkpoint)}`;
   }
   async function afterUnlock(id) {
     all('[data-vault-action="open"]').forEach(wireOpen);
+    all('[data-vault-action="revoke"]').forEach((button) => wireRevoke(button, id));
     try {
       await showNames(id);
     } catch (error) {
@@ -13466,7 +13524,8 @@ ${body(checkpoint)}`;
       wireOrgForm(
         shareForm,
         (form, org, say) => share(chosenDocument(form), org, say),
-        "Shared: the other organisation can now open this document."
+        "Shared: the other organisation can now open this document.",
+        () => refreshListings(id, ["shares-h"])
       );
     }
     const transfer = one('form[data-vault="transfer"]');
@@ -13480,13 +13539,82 @@ ${body(checkpoint)}`;
     whenUnlocked(() => afterUnlock(id));
   }
 
-  // src/main.js
+  // src/ui/shared.js
+  var shared_exports = {};
+  __export(shared_exports, {
+    start: () => start6
+  });
+
+  // src/flows/shared.js
+  var REVOKED = "This document is no longer shared with your organisation: the organisation that shared it has revoked the share. Ask them if you still need it.";
+  async function stillShared() {
+    const shares = await get("/v1/shared");
+    return new Set(shares.map((s) => s.document_id));
+  }
+  async function unlessRevoked(documentId, shared, work) {
+    if (!shared.has(documentId)) throw fail("revoked", REVOKED);
+    try {
+      return await work();
+    } catch (error) {
+      if (error && error.status === 404) throw fail("revoked", REVOKED);
+      throw error;
+    }
+  }
+  async function sharedNames(ids) {
+    const shared = await stillShared();
+    const out = /* @__PURE__ */ new Map();
+    for (const id of ids) {
+      try {
+        out.set(id, await unlessRevoked(id, shared, () => nameOf(id)));
+      } catch (error) {
+        if (error.status) throw error;
+        out.set(id, { problem: error.message });
+      }
+    }
+    return out;
+  }
+  async function openShared(documentId, onProgress) {
+    const shared = await stillShared();
+    return unlessRevoked(documentId, shared, () => openDocument(documentId, onProgress));
+  }
+
+  // src/ui/shared.js
+  async function showNames2(rows) {
+    const names = await sharedNames(rows.map((row) => row.dataset.documentId));
+    for (const row of rows) {
+      const found = names.get(row.dataset.documentId);
+      const cell = one(".sealed", row);
+      if (!found || !cell) continue;
+      cell.classList.remove("sealed");
+      cell.textContent = found.name !== void 0 ? found.name : found.problem;
+      cell.classList.add(found.name !== void 0 ? "opened-name" : "error");
+    }
+  }
+  function wireOpen2(row) {
+    const button = one('[data-vault-action="open"]', row);
+    if (button) onOpen(button, row.dataset.documentId, openShared);
+  }
   function start6() {
-    for (const part of [register_exports, unlock_exports, members_exports, cases_exports, case_exports]) part.start();
+    const rows = all("tr[data-vault-shared]");
+    if (!rows.length) return;
+    rows.forEach(wireOpen2);
+    whenUnlocked(async () => {
+      try {
+        await showNames2(rows);
+      } catch (error) {
+        const table = rows[0].closest("table");
+        statusOf(table.parentElement).fail(new Error(messageOf(error)));
+      }
+    });
+  }
+
+  // src/main.js
+  function start7() {
+    for (const part of [register_exports, unlock_exports, members_exports, cases_exports, case_exports, shared_exports]) part.start();
   }
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start6, { once: true });
+    document.addEventListener("DOMContentLoaded", start7, { once: true });
   } else {
-    start6();
+    start7();
   }
 })();

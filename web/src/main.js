@@ -9,9 +9,10 @@ import * as register from './ui/register.js';
 import * as members from './ui/members.js';
 import * as cases from './ui/cases.js';
 import * as casePage from './ui/case.js';
+import * as shared from './ui/shared.js';
 
 function start() {
-  for (const part of [register, unlock, members, cases, casePage]) part.start();
+  for (const part of [register, unlock, members, cases, casePage, shared]) part.start();
 }
 
 if (document.readyState === 'loading') {

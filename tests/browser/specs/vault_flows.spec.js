@@ -4,11 +4,15 @@
 // the fingerprint the practitioner reads out; the practitioner opens a case, seals two sample
 // files, reloads (which forgets the keys), unlocks again, sees the names opened in the page
 // and opens one, whose bytes are the sample's; then shares one with another organisation and the
-// manager offers the case to it, whose manager accepts and opens a document there. No step may
-// leave an error in the console.
+// manager offers the case to it, whose manager accepts and opens a document there. Before the
+// transfer, the other organisation opens the shared document from "Shared with us" and the
+// practitioner revokes the share, after which it is gone with a message saying so. A member
+// registered with vaultctl who never uploaded their keystore is told so when unlocking. No step
+// may leave an error in the console.
 const fs = require('fs');
 const path = require('path');
 const { test, expect, Cast, checkSeen, admin, email, signIn } = require('./helpers');
+const { vaultctl } = require('./vault');
 
 test.describe.configure({ mode: 'serial' });
 
@@ -75,6 +79,8 @@ test('the platform admin makes two organisations', async () => {
     await page.getByRole('button', { name: 'Create organisation' }).click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(`${made.name} is ready`);
     made.invite = (await page.locator('#invite-code').innerText()).trim();
+    made.id = (await page.getByRole('link', { name: `Go to ${made.name}` }).getAttribute('href'))
+      .split('/').pop();
   }
 });
 
@@ -132,13 +138,13 @@ test('the practitioner opens a case and seals two files', async () => {
   await expect(page).toHaveURL(/\/cases\/[0-9a-f-]{36}$/, { timeout: 30_000 });
   org.casePath = new URL(page.url()).pathname;
   await unlock(page, people.worker);
+  // Both files chosen at once: the input takes several, and each is sealed in turn.
   const seal = page.locator('form[data-vault="seal"]');
-  for (const [i, name] of FILES.entries()) {
-    await seal.locator('input[type="file"]').setInputFiles(path.join(SAMPLES, name));
-    await seal.getByRole('button', { name: 'Seal and upload' }).click();
-    await expect(seal.getByRole('status')).toHaveText(`Sealed ${name}.`, { timeout: 30_000 });
-    await expect(page.locator('tr[data-document-id]')).toHaveCount(i + 1);
-  }
+  await seal.getByLabel('Files').setInputFiles(FILES.map((name) => path.join(SAMPLES, name)));
+  await seal.getByRole('button', { name: 'Seal and upload' }).click();
+  await expect(seal.getByRole('status')).toHaveText(`Sealed ${FILES.length} files.`,
+    { timeout: 60_000 });
+  await expect(page.locator('tr[data-document-id]')).toHaveCount(FILES.length);
 });
 
 test('after a reload the keys are gone; unlocked again, names open and a file opens intact',
@@ -186,6 +192,60 @@ test('the practitioner shares a document with another organisation', async () =>
     + 'by phone or in person\\.$'), { timeout: 30_000 });
 });
 
+test('the other organisation opens the shared document from "Shared with us"', async () => {
+  // A page of its own: the receiving manager's other page signs in for the transfer later.
+  const page = await cast.open('reader');
+  await signIn(page, people.receiver.email, PASSWORD);
+  await page.getByRole('link', { name: 'Shared with us' }).click();
+  await expect(page).toHaveURL(/\/shared$/);
+  await unlock(page, people.receiver);
+  const row = page.locator('tr[data-vault-shared]');
+  await expect(row).toHaveCount(1);
+  await expect(row.getByRole('cell').first()).toHaveText(FILES[1], { timeout: 30_000 });
+  await expect(row.getByRole('cell').nth(1)).toHaveText(org.name);
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: 30_000 }),
+    row.getByRole('button', { name: 'Open' }).click(),
+  ]);
+  expect(download.suggestedFilename()).toBe(FILES[1]);
+  const saved = path.join(test.info().outputDir, 'shared');
+  await download.saveAs(saved);
+  expect(fs.readFileSync(saved).equals(fs.readFileSync(path.join(SAMPLES, FILES[1]))))
+    .toBe(true);
+  await expect(row.locator('[data-vault-status]')).toHaveText(`Opened: ${FILES[1]}`);
+});
+
+test('the practitioner revokes the share and the document is gone for the other organisation',
+  async () => {
+    const page = cast.worker;
+    await page.goto(org.casePath);
+    await unlock(page, people.worker);
+    const shares = page.locator('section[aria-labelledby="shares-h"]');
+    const row = shares.locator('tr[data-share-document]');
+    await expect(row.getByRole('cell').first()).toHaveText(FILES[1], { timeout: 30_000 });
+    await row.getByRole('button', { name: `Revoke the share with ${other.name}` }).click();
+    await expect(shares.locator('[data-vault-shares-status]')).toHaveText(
+      `Revoked: ${other.name} can no longer open ${FILES[1]}.`, { timeout: 30_000 });
+    await expect(shares).toContainText('No document of this case is shared with another '
+      + 'organisation.');
+
+    // The page the receiver still has open says why the document no longer opens…
+    const reader = cast.reader;
+    const stale = reader.locator('tr[data-vault-shared]');
+    let downloaded = false;
+    reader.on('download', () => { downloaded = true; });
+    await stale.getByRole('button', { name: 'Open' }).click();
+    await expect(stale.getByRole('alert')).toHaveText('This document is no longer shared with '
+      + 'your organisation: the organisation that shared it has revoked the share. Ask them if '
+      + 'you still need it.', { timeout: 30_000 });
+    expect(downloaded).toBe(false);
+    // …and once reloaded the list no longer has it.
+    await reader.reload();
+    await expect(reader.locator('tr[data-vault-shared]')).toHaveCount(0);
+    await expect(reader.getByText('No document is shared with your organisation at the '
+      + 'moment.')).toBeVisible();
+  });
+
 test("the manager offers the case, the other organisation's manager accepts and opens it",
   async () => {
     const page = cast.manager;
@@ -221,4 +281,24 @@ test("the manager offers the case, the other organisation's manager accepts and 
     await download.saveAs(saved);
     expect(fs.readFileSync(saved).equals(fs.readFileSync(path.join(SAMPLES, FILES[1]))))
       .toBe(true);
+  });
+
+test('a member whose keys stay with vaultctl is told to upload them to unlock here',
+  async () => {
+    const who = 'eastmere-cli';
+    const address = email('cli.member', 'eastmere');
+    vaultctl(who, ['init', '--email', address]);
+    vaultctl(who, ['register', '--org', org.id]);
+    const page = await cast.open('cli');
+    await signIn(page, address, `password of ${who}, long enough`);
+    await expect(page).toHaveURL(/\/waiting$/);
+    const panel = page.locator('#vault-lock');
+    // Before any failure the alert line is hidden, so nothing empty is announced.
+    await expect(page.locator('#vault-lock-error')).toBeHidden();
+    await panel.getByLabel('Vault passphrase').fill(`passphrase of ${who}, long enough`);
+    await panel.getByRole('button', { name: 'Unlock' }).click();
+    await expect(page.locator('#vault-lock-error')).toHaveText('Your keys are not stored for '
+      + 'the browser. Run `vaultctl keys upload` on the computer that holds them.',
+    { timeout: 30_000 });
+    await expect(page.locator('#vault-lock-error')).toBeVisible();
   });

@@ -10,7 +10,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use vault_core::api::{KeystoreBody, MemberStatus};
+use vault_core::api::{KeystoreBody, MemberStatus, StoredKeystore};
 use vault_core::header::{check_header, HeaderCheck};
 use vault_core::ids::UserId;
 
@@ -83,16 +83,20 @@ pub async fn store(tx: &mut Tx, user: UserId, keystore: &[u8]) -> ApiResult<()> 
     Ok(())
 }
 
-/// `GET /v1/me/keystore`.
+/// `GET /v1/me/keystore`: `{"keystore": null}` when none is kept.
 #[tracing::instrument(name = "GET /v1/me/keystore", skip_all, fields(user.id = %caller.user_id))]
-pub async fn fetch(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<KeystoreBody>> {
+pub async fn fetch(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<StoredKeystore>> {
     let user = owner(&caller)?;
-    let (bytes,): (Vec<u8>,) = sqlx::query_as("SELECT keystore FROM keystores WHERE user_id = $1")
-        .bind(user.to_string())
-        .fetch_one(state.db.reader())
-        .await?;
-    Ok(Json(KeystoreBody {
-        keystore: vault_core::b64::encode(bytes),
+    let row: Option<(Vec<u8>,)> =
+        sqlx::query_as("SELECT keystore FROM keystores WHERE user_id = $1")
+            .bind(user.to_string())
+            .fetch_optional(state.db.reader())
+            .await?;
+    Ok(Json(StoredKeystore {
+        keystore: row.map(|(bytes,)| vault_core::b64::encode(bytes)),
     }))
 }
 

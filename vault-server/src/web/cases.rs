@@ -8,6 +8,7 @@
 //! key ever reaches these pages. Only the owning organisation sees a case; a case shared with
 //! another organisation through one document is not listed there as a case.
 
+pub mod shares;
 pub mod vault;
 pub mod view;
 
@@ -17,6 +18,7 @@ use axum::routing::get;
 use axum::Router;
 use vault_core::ids::CaseId;
 
+use self::shares::CaseShare;
 use self::vault::{Incoming, OrgOption};
 use self::view::{CaseDocument, CaseLink, History, Transfer};
 use super::form::Id;
@@ -105,6 +107,8 @@ struct ShowPage {
     case_id: String,
     /// Organisations a document may be shared with or the case offered to.
     orgs: Vec<OrgOption>,
+    /// Current shares of the case's documents.
+    shares: Vec<CaseShare>,
 }
 
 #[tracing::instrument(
@@ -135,5 +139,6 @@ async fn show(State(state): State<AppState>, viewer: Viewer, Id(id): Id<CaseId>)
         transfers,
         case_id: id.to_string(),
         orgs: vault::receiving_orgs(&state, org).await?,
+        shares: shares::of_case(&state, id).await?,
     })
 }

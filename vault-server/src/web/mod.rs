@@ -41,6 +41,7 @@ pub mod profile_words;
 pub mod register;
 pub mod search;
 pub mod session;
+pub mod shared;
 pub mod throttle;
 pub mod vault_pages;
 pub mod visibility;
@@ -68,6 +69,7 @@ pub fn router() -> Router<AppState> {
         .merge(search::routes())
         .merge(links::routes())
         .merge(cases::routes())
+        .merge(shared::routes())
         .merge(notify::routes())
         .merge(vault_pages::routes())
 }

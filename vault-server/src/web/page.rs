@@ -62,7 +62,7 @@ impl Chrome {
                 org: viewer.org_name.clone().unwrap_or_default(),
                 role: viewer.role.words(),
             }),
-            nav: nav_for(viewer.role),
+            nav: nav_for(viewer.role, viewer.keys),
             csrf: viewer.csrf.clone(),
             unread: viewer.unread,
             here: here.into(),
@@ -101,9 +101,11 @@ impl Chrome {
     }
 }
 
-fn nav_for(role: Role) -> Vec<NavItem> {
+/// The navigation of a role; vault members (`keys`) also reach the documents other
+/// organisations shared with theirs, next to the cases.
+fn nav_for(role: Role, keys: bool) -> Vec<NavItem> {
     let item = |href, label| NavItem { href, label };
-    match role {
+    let mut nav = match role {
         Role::PlatformAdmin => vec![
             item("/admin/orgs", "Organisations"),
             item("/admin/outbox", "Outbox"),
@@ -131,7 +133,13 @@ fn nav_for(role: Role) -> Vec<NavItem> {
             item("/my/profile", "Our profile"),
             item("/links", "Links"),
         ],
+    };
+    if keys {
+        if let Some(at) = nav.iter().position(|i| i.href == "/cases") {
+            nav.insert(at + 1, item(super::shared::PATH, "Shared with us"));
+        }
     }
+    nav
 }
 
 /// Renders a template into an HTML answer.

@@ -1,8 +1,8 @@
 /**
  * @file Documents, as vault-client/src/documents.rs handles them: seal a file into a case and
  * upload it, list a case's documents with their names opened here, open one (every check
- * first, the file offered for saving only once its digests match), and share one with
- * another organisation.
+ * first, the file offered for saving only once its digests match), share one with another
+ * organisation and revoke that share.
  *
  * Sealing streams the file through the core's sealBody; the ciphertext is gathered into a
  * Blob (the browser keeps large blobs out of the page's memory) because Chromium cannot stream
@@ -180,6 +180,12 @@ async function inspect(documentId) {
   return { access, sealed, identity, metadata };
 }
 
+/** One document's opened name and size, every check made first. */
+export async function nameOf(documentId) {
+  const { metadata } = await inspect(documentId);
+  return { name: metadata.fileName, size: Number(metadata.size) };
+}
+
 /**
  * The names of a case's documents, opened here: by document id, `{name, size}` or
  * `{problem}` when a document does not verify.
@@ -238,4 +244,17 @@ export async function share(documentId, to, say) {
   });
   await api.post(`/v1/documents/${documentId}/shares`, { to_org: to, envelope, statement });
   await trust.confirmOnLog('share', [statement, envelope.statement]);
+}
+
+/**
+ * Revokes the share of a document with organisation `to`, as `vaultctl doc revoke`: the log
+ * checked first, a signed `share-revoked` statement sent, and the statement found on the log.
+ */
+export async function revoke(documentId, to, say) {
+  say('Checking the log…');
+  await trust.checkLog();
+  const statement = sign({ kind: 'share-revoked', document: documentId, toOrg: to });
+  say('Revoking…');
+  await api.post(`/v1/documents/${documentId}/shares/${to}/revoke`, { statement });
+  await trust.confirmOnLog('share revocation', [statement]);
 }

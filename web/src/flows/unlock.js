@@ -16,15 +16,12 @@ import { session, setUnlocked } from './state.js';
  */
 export async function unlock(passphrase) {
   const me = await api.get('/v1/me');
-  let stored;
-  try {
-    stored = await api.get('/v1/me/keystore');
-  } catch (error) {
-    if (error.status === 404) {
-      throw fail('no-keystore', 'No vault keys are stored for this account. Keys made '
-        + 'with vaultctl stay on that computer: seal and open documents there.');
-    }
-    throw error;
+  // The server answers `{"keystore": null}` rather than 404 when none is kept, so the page's
+  // console shows no failed request for a member who keeps their keys with vaultctl only.
+  const stored = await api.get('/v1/me/keystore');
+  if (!stored || !stored.keystore) {
+    throw fail('no-keystore', 'Your keys are not stored for the browser. Run `vaultctl keys '
+      + 'upload` on the computer that holds them.');
   }
   let keystore;
   try {

@@ -5,7 +5,7 @@
  * failure lands in the control's alert line in words a practitioner understands.
  */
 import { isUnlocked } from '../flows/state.js';
-import { all, reveal, whileBusy } from './dom.js';
+import { all, reveal, saveBlob, statusOf, whileBusy } from './dom.js';
 
 const LOCKED = 'Unlock your vault keys first (the panel at the top of the page).';
 
@@ -33,5 +33,25 @@ export function onAction(control, status, work) {
         status.fail(error);
       }
     });
+  });
+}
+
+/**
+ * Wires a document's Open button: `open(documentId, onProgress)` makes every check and
+ * decrypts, then the file is offered for saving; progress and the outcome go to the status
+ * lines beside the button.
+ * @param {HTMLElement} button
+ * @param {string} documentId
+ * @param {(id: string, onProgress: (done: number, total: number) => void) =>
+ *   Promise<{blob: Blob, name: string}>} open
+ */
+export function onOpen(button, documentId, open) {
+  onAction(button, statusOf(button.parentElement), async (status) => {
+    status.say('Checking and opening…');
+    const opened = await open(documentId, (done, total) => {
+      status.say(`Opening… ${Math.floor((100 * done) / Math.max(total, 1))}%`);
+    });
+    saveBlob(opened.blob, opened.name);
+    status.say(`Opened: ${opened.name}`, true);
   });
 }

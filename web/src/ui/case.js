@@ -3,15 +3,18 @@
  * into the rows (`tr[data-document-id]`); each row's Open button (`data-vault-action="open"`)
  * checks, decrypts and then offers the file for saving; the seal form (`data-vault="seal"`)
  * seals and uploads files with progress; the share form (`data-vault="share"`) and the
- * transfer form (`data-vault="transfer"`, managers) wrap keys to another organisation. After a
- * change the documents list is fetched again and swapped in, so the keys stay unlocked.
+ * transfer form (`data-vault="transfer"`, managers) wrap keys to another organisation; the
+ * shares list's Revoke buttons (`data-vault-action="revoke"`) withdraw a share. After a change
+ * the changed list is fetched again and swapped in, so the keys stay unlocked.
  */
-import { documentNames, openDocument, prepareCase, sealFile, share } from '../flows/documents.js';
+import {
+  documentNames, openDocument, prepareCase, revoke, sealFile, share,
+} from '../flows/documents.js';
 import { offerTransfer } from '../flows/cases.js';
 import { whenUnlocked } from '../flows/state.js';
 import { firstSights } from '../flows/trust.js';
-import { onAction } from './action.js';
-import { all, one, messageOf, saveBlob, setProgress, statusOf } from './dom.js';
+import { onAction, onOpen } from './action.js';
+import { all, one, messageOf, setProgress, statusOf } from './dom.js';
 
 const CASE_PAGE = /^\/cases\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/?$/;
 
@@ -35,11 +38,25 @@ function nameOption(documentId, name) {
   }
 }
 
+/** Names the shares list's rows (`tr[data-share-document]`) once names are opened. */
+function nameShares(names) {
+  for (const row of all('tr[data-share-document]')) {
+    const found = names.get(row.dataset.shareDocument);
+    const cell = one('.sealed', row);
+    if (found && found.name !== undefined && cell) {
+      cell.classList.remove('sealed');
+      cell.textContent = found.name;
+      cell.classList.add('opened-name');
+    }
+  }
+}
+
 /** Writes opened names into the rows, or why a document is not genuine. */
 async function showNames(id) {
   const rows = all('tr[data-document-id]');
   if (!rows.length) return;
   const names = await documentNames(id);
+  nameShares(names);
   for (const row of rows) {
     const found = names.get(row.dataset.documentId);
     const cell = one('.sealed', row) || row.cells[0];
@@ -61,14 +78,7 @@ function wireOpen(button) {
   const row = button.closest('tr[data-document-id]');
   if (!row || button.dataset.vaultWired) return;
   button.dataset.vaultWired = '1';
-  onAction(button, statusOf(button.parentElement), async (status) => {
-    status.say('Checking and opening…');
-    const opened = await openDocument(row.dataset.documentId, (done, total) => {
-      status.say(`Opening… ${Math.floor((100 * done) / Math.max(total, 1))}%`);
-    });
-    saveBlob(opened.blob, opened.name);
-    status.say(`Opened: ${opened.name}`, true);
-  });
+  onOpen(button, row.dataset.documentId, openDocument);
 }
 
 /** The documents listing of a section: its table, or the sentence saying there is none. */
@@ -77,18 +87,25 @@ function listingOf(section) {
 }
 
 /**
- * Fetches this page again and swaps in its documents listing (the forms beside it stay, wired,
- * with their messages), then opens the new names.
+ * Fetches this page again and swaps in the listings of the sections headed `headings` (the
+ * forms beside them stay, wired, with their messages), then opens the new names.
  */
-async function refreshDocuments(id) {
+async function refreshListings(id, headings) {
   const response = await fetch(window.location.href, { credentials: 'same-origin' });
   const fresh = new DOMParser().parseFromString(await response.text(), 'text/html');
-  const section = documentsSection();
-  const heading = section && section.getAttribute('aria-labelledby');
-  const old = listingOf(section);
-  const replacement = heading && listingOf(one(`section[aria-labelledby="${heading}"]`, fresh));
-  if (old && replacement) old.replaceWith(document.importNode(replacement, true));
+  for (const heading of headings) {
+    const selector = `section[aria-labelledby="${heading}"]`;
+    const old = listingOf(one(selector));
+    const replacement = listingOf(one(selector, fresh));
+    if (old && replacement) old.replaceWith(document.importNode(replacement, true));
+  }
   await afterUnlock(id);
+}
+
+/** Swaps in the documents listing after sealing. */
+function refreshDocuments(id) {
+  const section = documentsSection();
+  return refreshListings(id, [section && section.getAttribute('aria-labelledby')]);
 }
 
 /** The seal form: every chosen file sealed and uploaded in turn. */
@@ -120,11 +137,34 @@ function wireSeal(form, id) {
 }
 
 /** A form whose select chooses another organisation, running `act(orgId, say)`. */
-function wireOrgForm(form, act, done) {
+function wireOrgForm(form, act, done, after = async () => {}) {
   const orgSelect = one('[data-vault-org-select]', form);
   onAction(form, statusOf(form), async (status) => {
     await act(form, orgSelect ? orgSelect.value : '', (text) => status.say(text));
     status.say(`${done}${firstSightNote(orgSelect)}`, true);
+    await after();
+  });
+}
+
+/** The shares section's own status lines, which outlive the rows swapped under them. */
+function sharesStatus() {
+  const section = one('section[aria-labelledby="shares-h"]');
+  return section && statusOf(section,
+    { status: '[data-vault-shares-status]', alert: '[data-vault-shares-error]' });
+}
+
+/** Wires one Revoke button of the shares list. */
+function wireRevoke(button, id) {
+  const status = sharesStatus();
+  if (!status || button.dataset.vaultWired) return;
+  button.dataset.vaultWired = '1';
+  const row = button.closest('tr');
+  const org = row ? row.cells[1].textContent.trim() : 'the organisation';
+  onAction(button, status, async () => {
+    const name = row ? row.cells[0].textContent.trim() : 'the document';
+    await revoke(button.dataset.documentId, button.dataset.orgId, (text) => status.say(text));
+    status.say(`Revoked: ${org} can no longer open ${name}.`, true);
+    await refreshListings(id, ['shares-h']);
   });
 }
 
@@ -154,6 +194,7 @@ function chosenDocument(form) {
 /** What runs once keys are unlocked (and again after the list is swapped). */
 async function afterUnlock(id) {
   all('[data-vault-action="open"]').forEach(wireOpen);
+  all('[data-vault-action="revoke"]').forEach((button) => wireRevoke(button, id));
   try {
     await showNames(id);
   } catch (error) {
@@ -171,7 +212,8 @@ export function start() {
   const shareForm = one('form[data-vault="share"]');
   if (shareForm) {
     wireOrgForm(shareForm, (form, org, say) => share(chosenDocument(form), org, say),
-      'Shared: the other organisation can now open this document.');
+      'Shared: the other organisation can now open this document.',
+      () => refreshListings(id, ['shares-h']));
   }
   const transfer = one('form[data-vault="transfer"]');
   if (transfer) {

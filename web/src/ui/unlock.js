@@ -15,12 +15,21 @@ import { one, messageOf, reveal, whileBusy, conceal } from './dom.js';
 function tell(text, failed = false) {
   const status = one('#vault-status');
   const alert = one('#vault-lock-error') || status;
-  if (alert && alert !== status) alert.textContent = failed ? text : '';
+  if (alert && alert !== status) {
+    alert.textContent = failed ? text : '';
+    // The alert ships hidden and empty; only a real failure is shown and announced.
+    if (failed) reveal(alert);
+    else conceal(alert);
+  }
   if (!status) return;
   if (alert === status) status.setAttribute('role', failed ? 'alert' : 'status');
-  if (!failed || alert === status) status.textContent = text;
-  else status.textContent = '';
-  reveal(status);
+  if (!failed || alert === status) {
+    status.textContent = text;
+    reveal(status);
+  } else {
+    status.textContent = '';
+    conceal(status);
+  }
 }
 
 /** Shows the person's own fingerprint where the page asks for it. */

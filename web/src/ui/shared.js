@@ -1,0 +1,44 @@
+/**
+ * @file The "Shared with us" page (`tr[data-vault-shared]` rows): once keys are unlocked, each
+ * shared document's name is opened into its row, and its Open button checks, decrypts and then
+ * offers the file for saving, exactly as on a case page. A share revoked since the page was
+ * loaded says so in its row.
+ */
+import { openShared, sharedNames } from '../flows/shared.js';
+import { whenUnlocked } from '../flows/state.js';
+import { onOpen } from './action.js';
+import { all, one, messageOf, statusOf } from './dom.js';
+
+/** Writes opened names into the rows, or why a document cannot be opened. */
+async function showNames(rows) {
+  const names = await sharedNames(rows.map((row) => row.dataset.documentId));
+  for (const row of rows) {
+    const found = names.get(row.dataset.documentId);
+    const cell = one('.sealed', row);
+    if (!found || !cell) continue;
+    cell.classList.remove('sealed');
+    cell.textContent = found.name !== undefined ? found.name : found.problem;
+    cell.classList.add(found.name !== undefined ? 'opened-name' : 'error');
+  }
+}
+
+/** Wires one row's Open button. */
+function wireOpen(row) {
+  const button = one('[data-vault-action="open"]', row);
+  if (button) onOpen(button, row.dataset.documentId, openShared);
+}
+
+/** Wires the page, when this is the one. */
+export function start() {
+  const rows = all('tr[data-vault-shared]');
+  if (!rows.length) return;
+  rows.forEach(wireOpen);
+  whenUnlocked(async () => {
+    try {
+      await showNames(rows);
+    } catch (error) {
+      const table = rows[0].closest('table');
+      statusOf(table.parentElement).fail(new Error(messageOf(error)));
+    }
+  });
+}
