@@ -120,6 +120,13 @@ struct ServerArgs {
         default_value_t = vault_server::settings::DEFAULT_SESSION_IDLE_SECS
     )]
     session_idle_secs: u64,
+    /// Registrations one client address may make in an hour (founding managers excepted).
+    #[arg(
+        long,
+        env = "VAULT_REGISTRATIONS_PER_HOUR",
+        default_value_t = vault_server::settings::DEFAULT_REGISTRATIONS_PER_HOUR
+    )]
+    registrations_per_hour: u32,
     /// Header a load balancer sets to the client's address, for login throttling.
     #[arg(long, env = "VAULT_CLIENT_ADDRESS_HEADER")]
     client_address_header: Option<String>,
@@ -152,6 +159,7 @@ impl ServerArgs {
             log_key_file: self.log_key_file,
             public_url: self.public_url,
             session_idle_secs: self.session_idle_secs,
+            registrations_per_hour: self.registrations_per_hour,
             client_address_header: self.client_address_header,
             smtp_url: self.smtp_url.map(secrecy::SecretString::from),
             mail_from: self.mail_from,

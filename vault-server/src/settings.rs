@@ -25,6 +25,8 @@ pub const DEFAULT_LOG_ORIGIN: &str = "case-vault.localhost/log";
 pub const DEFAULT_LOG_KEY_FILE_NAME: &str = "log-signing-key.p8";
 /// Default idle limit of a browser session: 1 hour without a request ends it.
 pub const DEFAULT_SESSION_IDLE_SECS: u64 = 60 * 60;
+/// Registrations one client address may make in an hour, by default.
+pub const DEFAULT_REGISTRATIONS_PER_HOUR: u32 = 10;
 /// Default sender address of the app's e-mail.
 pub const DEFAULT_MAIL_FROM: &str = "Case vault <no-reply@case-vault.localhost>";
 
@@ -80,6 +82,10 @@ pub struct Settings {
     /// Seconds a browser session may stay unused before it ends (`--session-idle-secs`,
     /// `VAULT_SESSION_IDLE_SECS`); a session ends after `token_ttl_secs` in any case.
     pub session_idle_secs: u64,
+    /// Registrations (web form and `POST /v1/register`) one client address may make in an
+    /// hour (`--registrations-per-hour`, `VAULT_REGISTRATIONS_PER_HOUR`). A founding manager
+    /// with a valid invitation code is never held up by it.
+    pub registrations_per_hour: u32,
     /// Request header carrying the client's address, set by a load balancer in front
     /// (`--client-address-header`, `VAULT_CLIENT_ADDRESS_HEADER`, such as `x-forwarded-for`;
     /// its first address is taken). `None` means the connection's own address. Login
@@ -114,6 +120,7 @@ impl Settings {
             log_key_file: None,
             public_url: None,
             session_idle_secs: DEFAULT_SESSION_IDLE_SECS,
+            registrations_per_hour: DEFAULT_REGISTRATIONS_PER_HOUR,
             client_address_header: None,
             smtp_url: None,
             mail_from: DEFAULT_MAIL_FROM.to_owned(),
@@ -249,6 +256,7 @@ impl fmt::Debug for Settings {
                 &self.public_url.as_ref().map(url::Url::as_str),
             )
             .field("session_idle_secs", &self.session_idle_secs)
+            .field("registrations_per_hour", &self.registrations_per_hour)
             .field("client_address_header", &self.client_address_header)
             .field("smtp_url", &mask(self.smtp_url.is_some()))
             .field("mail_from", &self.mail_from)

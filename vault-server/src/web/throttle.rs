@@ -8,8 +8,8 @@
 //! addresses have accounts. Both subjects are stored hashed.
 //!
 //! The same table counts registrations per client address (scope `register`): at most
-//! [`REGISTRATIONS_PER_ADDRESS`] in [`REGISTER_WINDOW_SECS`], so one address cannot fill an
-//! organisation's members page with pending registrations.
+//! `Settings::registrations_per_hour` (10 unless set) in [`REGISTER_WINDOW_SECS`], so one
+//! address cannot fill an organisation's members page with pending registrations.
 
 use crate::auth;
 use crate::db::{now, Tx};
@@ -24,8 +24,6 @@ pub const PER_ADDRESS: i64 = 30;
 
 /// How far back registrations count.
 pub const REGISTER_WINDOW_SECS: i64 = 60 * 60;
-/// Registrations one client address may make within that window.
-pub const REGISTRATIONS_PER_ADDRESS: i64 = 10;
 /// The scope of registration rows, kept for the longer registration window.
 const REGISTER: &str = "register";
 
@@ -98,7 +96,7 @@ pub async fn registrations_exhausted(state: &AppState, address: &str) -> sqlx::R
     .bind(now() - REGISTER_WINDOW_SECS)
     .fetch_one(state.db.reader())
     .await?;
-    Ok(count >= REGISTRATIONS_PER_ADDRESS)
+    Ok(count >= i64::from(state.settings.registrations_per_hour))
 }
 
 /// Counts one registration from `address`, in the registration's own transaction so a
