@@ -207,6 +207,8 @@ impl Settings {
              # VAULT_PUBLIC_URL=https://vault.example.org\n\
              # Seconds a browser session may stay unused before it ends.\n\
              VAULT_SESSION_IDLE_SECS={DEFAULT_SESSION_IDLE_SECS}\n\
+             # Registrations one client address may make in an hour.\n\
+             VAULT_REGISTRATIONS_PER_HOUR={DEFAULT_REGISTRATIONS_PER_HOUR}\n\
              # Header a load balancer sets to the client's address (for login throttling).\n\
              # VAULT_CLIENT_ADDRESS_HEADER=x-forwarded-for\n\
              # SMTP server for notification e-mail; unset, e-mail waits in the outbox.\n\
