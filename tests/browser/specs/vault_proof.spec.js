@@ -33,13 +33,15 @@ const eastManager = person('east.manager', 'eastbrook', 'Elliot Marsh');
 const cli = { who: 'west-practitioner', email: email('west.practitioner', 'westmere') };
 const SAMPLES = h.samples();
 // What a practitioner reads on the page when the vault refuses (asserted exactly).
-const TAMPERED = 'integrity check failed: the ciphertext was altered or truncated';
+const TAMPERED = 'This document failed its integrity check and was not opened: the ciphertext was '
+  + 'altered or truncated. Tell your manager; the stored copy may have been tampered with.';
 const SWAPPED = 'A wrapped key does not match its signed statement (signed for another object). '
   + 'Nothing was opened.';
 const SUBSTITUTED = 'The organisation\'s key history does not verify: the server may be showing a '
   + 'key the organisation never published. Nothing was sent; tell your manager.';
-// TODO(#6): the page shows the API's bare "not found" here, where vaultctl explains why.
-const GONE = 'not found';
+// What the sending organisation's page, still open, says once the case has moved.
+const GONE = 'This document is no longer in your organisation’s cases (the case may have been '
+  + 'transferred to another organisation). Nothing was opened.';
 // What vaultctl says to Westmere's practitioner once the case has moved.
 const CLI_GONE = 'server refused the request (404, not_found): not found (it does not exist, or '
   + 'your organisation cannot reach it: never shared with you, transferred away, or your '

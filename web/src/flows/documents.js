@@ -8,6 +8,10 @@
  * Blob (the browser keeps large blobs out of the page's memory) because Chromium cannot stream
  * a request body over HTTP/1.1, then sent as one multipart POST. The manifest goes first, as
  * the API allows, so the server checks it before it stores a byte.
+ *
+ * A case or document the API no longer lets our organisation reach (404: the case was
+ * transferred away while the page stayed open, say) is told in a sentence, not as the API's
+ * bare "not found"; any other failure keeps its own message.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 
@@ -24,6 +28,26 @@ import { caseKey } from './cases.js';
 import { makeEnvelope, scope, sign } from './envelope.js';
 import { myOrg } from './state.js';
 import * as trust from './trust.js';
+
+/** Why a document the page still lists no longer opens, shares or names. */
+const DOCUMENT_GONE = 'This document is no longer in your organisation’s cases (the case may '
+  + 'have been transferred to another organisation).';
+/** Why a case the page still shows no longer takes documents or lists them. */
+const CASE_GONE = 'This case is no longer in your organisation’s cases (it may have been '
+  + 'transferred to another organisation).';
+
+/**
+ * Awaits `request`, turning the API's 404 into `sentence` (code `gone`), so the person reads
+ * what happened rather than "not found"; shared.js turns it into the revoked-share sentence.
+ */
+async function reachable(request, sentence) {
+  try {
+    return await request;
+  } catch (error) {
+    if (error && error.status === 404) throw fail('gone', sentence);
+    throw error;
+  }
+}
 
 /** Bytes gathered before they move into a Blob, so the page holds little of the ciphertext. */
 const BLOB_PART = 4 * 1024 * 1024;
@@ -52,7 +76,8 @@ async function toBlob(stream) {
 /** The case's public key, its envelope checked once for any number of files. */
 export async function prepareCase(caseId) {
   await trust.checkLog();
-  const detail = await api.get(`/v1/cases/${caseId}`);
+  const detail = await reachable(api.get(`/v1/cases/${caseId}`), `${CASE_GONE} Nothing was `
+    + 'sealed.');
   const key = await caseKey(detail, await trust.orgKey());
   return { caseId, caseKey: key.recipient };
 }
@@ -172,8 +197,9 @@ async function documentKey(access, sealed) {
  * Fetches a document's access record and checks it end to end: statement, envelopes, key
  * and sealed metadata.
  */
-async function inspect(documentId) {
-  const access = await api.get(`/v1/documents/${documentId}`);
+async function inspect(documentId, nothing = 'Nothing was opened.') {
+  const access = await reachable(api.get(`/v1/documents/${documentId}`),
+    `${DOCUMENT_GONE} ${nothing}`);
   const sealed = await trust.checkDocument(access.document);
   const identity = await documentKey(access, sealed);
   const metadata = await openMetadata(b64.decode(access.document.sealed_metadata), identity);
@@ -188,10 +214,10 @@ export async function nameOf(documentId) {
 
 /**
  * The names of a case's documents, opened here: by document id, `{name, size}` or
- * `{problem}` when a document does not verify.
+ * `{problem, error}` when a document does not verify (the ui words the error).
  */
 export async function documentNames(caseId) {
-  const detail = await api.get(`/v1/cases/${caseId}`);
+  const detail = await reachable(api.get(`/v1/cases/${caseId}`), CASE_GONE);
   const out = new Map();
   for (const doc of detail.documents) {
     try {
@@ -199,7 +225,7 @@ export async function documentNames(caseId) {
       out.set(doc.document_id, { name: metadata.fileName, size: Number(metadata.size) });
     } catch (error) {
       if (error.status) throw error;
-      out.set(doc.document_id, { problem: error.message });
+      out.set(doc.document_id, { problem: error.message, error });
     }
   }
   return out;
@@ -212,7 +238,8 @@ export async function documentNames(caseId) {
  */
 export async function openDocument(documentId, onProgress) {
   const { sealed, identity, metadata } = await inspect(documentId);
-  const { stream } = await api.download(`/v1/documents/${documentId}/body`);
+  const { stream } = await reachable(api.download(`/v1/documents/${documentId}/body`),
+    `${DOCUMENT_GONE} Nothing was opened.`);
   const total = Number(metadata.size);
   const { plaintext, done } = await openBody(stream, identity, {
     ciphertextSha256: sealed.ciphertextSha256,
@@ -230,7 +257,7 @@ export async function share(documentId, to, say) {
   say('Checking the log and the document…');
   await trust.checkLog();
   const org = myOrg();
-  const { identity } = await inspect(documentId);
+  const { identity } = await inspect(documentId, 'Nothing was shared.');
   const key = { identity, recipient: await recipientOf(identity) };
   const toKey = await trust.loggedOrgKey(to);
   const envelope = await makeEnvelope(key, toKey, scope.document(documentId), org);

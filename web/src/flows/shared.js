@@ -3,7 +3,8 @@
  * and the files themselves are opened along the share's access path, which documents.js
  * checks as vaultctl does (the sharer's directory verified and pinned, its `document-shared`
  * statement naming this document, our organisation and our key, the envelope it signed, then
- * the digests). A share the sharer revoked answers 404; that becomes a sentence saying so.
+ * the digests). A share the sharer revoked answers 404 (documents.js words it as a document
+ * gone, code `gone`); here that becomes a sentence saying the share was revoked.
  */
 import { fail } from '../core/errors.js';
 import * as api from '../api.js';
@@ -27,14 +28,14 @@ async function unlessRevoked(documentId, shared, work) {
   try {
     return await work();
   } catch (error) {
-    if (error && error.status === 404) throw fail('revoked', REVOKED);
+    if (error && (error.status === 404 || error.code === 'gone')) throw fail('revoked', REVOKED);
     throw error;
   }
 }
 
 /**
- * The opened names of shared documents: by id, `{name, size}`, or `{problem}` when one does
- * not verify or is no longer shared.
+ * The opened names of shared documents: by id, `{name, size}`, or `{problem, error}` when one
+ * does not verify or is no longer shared.
  * @param {string[]} ids
  */
 export async function sharedNames(ids) {
@@ -45,7 +46,7 @@ export async function sharedNames(ids) {
       out.set(id, await unlessRevoked(id, shared, () => nameOf(id)));
     } catch (error) {
       if (error.status) throw error;
-      out.set(id, { problem: error.message });
+      out.set(id, { problem: error.message, error });
     }
   }
   return out;

@@ -67,7 +67,7 @@ async function showNames(id) {
       cell.classList.add('opened-name');
       nameOption(row.dataset.documentId, found.name);
     } else {
-      cell.textContent = found.problem;
+      cell.textContent = found.error ? messageOf(found.error) : found.problem;
       cell.classList.add('error');
     }
   }

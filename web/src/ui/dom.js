@@ -4,6 +4,7 @@
  * to role="alert" for a failure). Text only ever goes in through textContent; the CSP allows
  * no inline style, so looks come from classes in app.css.
  */
+import { openProblem } from './messages.js';
 
 /** The first element matching `selector` under `root` (the document by default). */
 export const one = (selector, root = document) => root.querySelector(selector);
@@ -71,6 +72,8 @@ export function statusOf(container, {
 
 /** A sentence for the person at the screen, whatever failed. */
 export function messageOf(error) {
+  const problem = openProblem(error);
+  if (problem) return problem;
   if (error && typeof error.message === 'string' && error.message) {
     if (error.name === 'TypeError' && /fetch/i.test(error.message)) {
       return 'The server could not be reached. Check the connection and try again.';

@@ -17,7 +17,8 @@ async function showNames(rows) {
     const cell = one('.sealed', row);
     if (!found || !cell) continue;
     cell.classList.remove('sealed');
-    cell.textContent = found.name !== undefined ? found.name : found.problem;
+    cell.textContent = found.name !== undefined ? found.name
+      : (found.error ? messageOf(found.error) : found.problem);
     cell.classList.add(found.name !== undefined ? 'opened-name' : 'error');
   }
 }
