@@ -9721,6 +9721,162 @@
     );
   }
 
+  // src/api.js
+  var api_exports = {};
+  __export(api_exports, {
+    ApiError: () => ApiError,
+    csrfToken: () => csrfToken,
+    download: () => download,
+    get: () => get,
+    post: () => post,
+    put: () => put,
+    request: () => request,
+    upload: () => upload
+  });
+  var ApiError = class extends Error {
+    /**
+     * @param {number} status HTTP status
+     * @param {string} code the API's stable code (`not_found`, `conflict`, …)
+     * @param {string} message a sentence for people
+     */
+    constructor(status, code, message) {
+      super(message);
+      this.name = "ApiError";
+      this.status = status;
+      this.code = code;
+    }
+  };
+  function csrfToken() {
+    const meta = document.querySelector('meta[name="vault-csrf"]');
+    return meta ? meta.getAttribute("content") || "" : "";
+  }
+  function headers(extra = {}) {
+    const out = { Accept: "application/json", ...extra };
+    const token = csrfToken();
+    if (token) out["X-Vault-Csrf"] = token;
+    return out;
+  }
+  async function failure(response) {
+    let code = "error";
+    let message = `The server answered ${response.status}.`;
+    try {
+      const body2 = await response.json();
+      if (body2 && body2.error) {
+        code = String(body2.error.code || code);
+        message = String(body2.error.message || message);
+      }
+    } catch {
+    }
+    if (response.status === 401) {
+      message = "Your session has ended. Sign in again, then unlock your keys.";
+    }
+    return new ApiError(response.status, code, message);
+  }
+  async function request(method, path, body2) {
+    const init = { method, credentials: "same-origin", headers: headers(), cache: "no-store" };
+    if (body2 !== void 0) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body2);
+    }
+    const response = await fetch(path, init);
+    if (!response.ok) throw await failure(response);
+    const text = await response.text();
+    return text ? JSON.parse(text) : null;
+  }
+  var get = (path) => request("GET", path);
+  var post = (path, body2 = {}) => request("POST", path, body2);
+  var put = (path, body2) => request("PUT", path, body2);
+  async function download(path) {
+    const response = await fetch(path, {
+      credentials: "same-origin",
+      headers: headers({ Accept: "application/octet-stream" }),
+      cache: "no-store"
+    });
+    if (!response.ok) throw await failure(response);
+    const length = Number(response.headers.get("Content-Length"));
+    return { stream: response.body, length: Number.isFinite(length) && length > 0 ? length : null };
+  }
+  function upload(path, form, onProgress) {
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", path);
+      xhr.withCredentials = true;
+      for (const [name, value] of Object.entries(headers())) xhr.setRequestHeader(name, value);
+      xhr.upload.addEventListener("progress", (event) => {
+        if (event.lengthComputable) onProgress(event.loaded, event.total);
+      });
+      xhr.addEventListener("load", () => {
+        const response = new Response(xhr.responseText || null, { status: xhr.status });
+        if (xhr.status >= 200 && xhr.status < 300) {
+          resolve(xhr.responseText ? JSON.parse(xhr.responseText) : null);
+        } else {
+          failure(response).then(reject, reject);
+        }
+      });
+      xhr.addEventListener("error", () => reject(new ApiError(
+        0,
+        "network",
+        "The upload did not reach the server. Check the connection and seal the file again."
+      )));
+      xhr.addEventListener("abort", () => reject(new ApiError(0, "aborted", "The upload stopped.")));
+      xhr.send(form);
+    });
+  }
+
+  // src/flows/state.js
+  var unlocked = null;
+  var listeners = /* @__PURE__ */ new Set();
+  function setUnlocked(keystore, me) {
+    unlocked = { keystore, me };
+    try {
+      for (const listener of listeners) listener(unlocked);
+    } catch (error) {
+      unlocked = null;
+      throw error;
+    }
+  }
+  function whenUnlocked(listener) {
+    listeners.add(listener);
+    if (unlocked) listener(unlocked);
+  }
+  function isUnlocked() {
+    return unlocked !== null;
+  }
+  function session() {
+    if (!unlocked) {
+      throw fail("locked", "Unlock your keys with your vault passphrase first.");
+    }
+    return unlocked;
+  }
+  function myOrg() {
+    const { keystore } = session();
+    if (!keystore.orgId) {
+      throw fail("not-registered", "These keys are not registered with an organisation.");
+    }
+    return keystore.orgId;
+  }
+  var pinsKey = (userId) => `vault-pins:${userId}`;
+  function loadPins(userId) {
+    let text = null;
+    try {
+      text = window.localStorage.getItem(pinsKey(userId));
+    } catch {
+      return null;
+    }
+    if (text === null) return null;
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  function savePins(userId, pins) {
+    try {
+      window.localStorage.setItem(pinsKey(userId), JSON.stringify(pins));
+    } catch {
+    }
+  }
+
   // src/core/ids.js
   var UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
   function newId() {
@@ -10029,160 +10185,62 @@
     });
   }
 
-  // src/api.js
-  var api_exports = {};
-  __export(api_exports, {
-    ApiError: () => ApiError,
-    csrfToken: () => csrfToken,
-    download: () => download,
-    get: () => get,
-    post: () => post,
-    put: () => put,
-    request: () => request,
-    upload: () => upload
-  });
-  var ApiError = class extends Error {
-    /**
-     * @param {number} status HTTP status
-     * @param {string} code the API's stable code (`not_found`, `conflict`, …)
-     * @param {string} message a sentence for people
-     */
-    constructor(status, code, message) {
-      super(message);
-      this.name = "ApiError";
-      this.status = status;
-      this.code = code;
-    }
-  };
-  function csrfToken() {
-    const meta = document.querySelector('meta[name="vault-csrf"]');
-    return meta ? meta.getAttribute("content") || "" : "";
+  // src/flows/unlock_worker.js
+  function inWorker() {
+    return typeof WorkerGlobalScope !== "undefined" && globalThis instanceof WorkerGlobalScope;
   }
-  function headers(extra = {}) {
-    const out = { Accept: "application/json", ...extra };
-    const token = csrfToken();
-    if (token) out["X-Vault-Csrf"] = token;
-    return out;
-  }
-  async function failure(response) {
-    let code = "error";
-    let message = `The server answered ${response.status}.`;
-    try {
-      const body2 = await response.json();
-      if (body2 && body2.error) {
-        code = String(body2.error.code || code);
-        message = String(body2.error.message || message);
+  function serve() {
+    globalThis.addEventListener("message", async ({ data }) => {
+      try {
+        const keystore = await unlockKeystore(data.locked, data.passphrase);
+        const record = keystore.record();
+        keystore.wipe();
+        globalThis.postMessage({ record });
+      } catch (error) {
+        globalThis.postMessage({ error: { code: error.code || "error", message: error.message } });
       }
-    } catch {
-    }
-    if (response.status === 401) {
-      message = "Your session has ended. Sign in again, then unlock your keys.";
-    }
-    return new ApiError(response.status, code, message);
-  }
-  async function request(method, path, body2) {
-    const init = { method, credentials: "same-origin", headers: headers(), cache: "no-store" };
-    if (body2 !== void 0) {
-      init.headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body2);
-    }
-    const response = await fetch(path, init);
-    if (!response.ok) throw await failure(response);
-    const text = await response.text();
-    return text ? JSON.parse(text) : null;
-  }
-  var get = (path) => request("GET", path);
-  var post = (path, body2 = {}) => request("POST", path, body2);
-  var put = (path, body2) => request("PUT", path, body2);
-  async function download(path) {
-    const response = await fetch(path, {
-      credentials: "same-origin",
-      headers: headers({ Accept: "application/octet-stream" }),
-      cache: "no-store"
     });
-    if (!response.ok) throw await failure(response);
-    const length = Number(response.headers.get("Content-Length"));
-    return { stream: response.body, length: Number.isFinite(length) && length > 0 ? length : null };
   }
-  function upload(path, form, onProgress) {
+  var bundle = typeof document !== "undefined" && document.currentScript ? document.currentScript.src : null;
+  function fromRecord2(record) {
+    const key = (text) => {
+      const bytes = decode(text);
+      try {
+        return SigningKey.fromPkcs8(bytes);
+      } finally {
+        bytes.fill(0);
+      }
+    };
+    return new Keystore({
+      userId: record.user_id,
+      email: record.email,
+      server: record.server,
+      orgId: record.org_id,
+      identity: record.identity,
+      signing: key(record.signing_pkcs8),
+      orgRoot: record.org_root_pkcs8 ? key(record.org_root_pkcs8) : null
+    });
+  }
+  function inAWorker(locked, passphrase) {
     return new Promise((resolve, reject) => {
-      const xhr = new XMLHttpRequest();
-      xhr.open("POST", path);
-      xhr.withCredentials = true;
-      for (const [name, value] of Object.entries(headers())) xhr.setRequestHeader(name, value);
-      xhr.upload.addEventListener("progress", (event) => {
-        if (event.lengthComputable) onProgress(event.loaded, event.total);
+      const worker = new Worker(bundle);
+      const end = () => worker.terminate();
+      worker.addEventListener("message", ({ data }) => {
+        end();
+        if (data.error) reject(fail(data.error.code, data.error.message));
+        else resolve(fromRecord2(data.record));
       });
-      xhr.addEventListener("load", () => {
-        const response = new Response(xhr.responseText || null, { status: xhr.status });
-        if (xhr.status >= 200 && xhr.status < 300) {
-          resolve(xhr.responseText ? JSON.parse(xhr.responseText) : null);
-        } else {
-          failure(response).then(reject, reject);
-        }
+      worker.addEventListener("error", (event) => {
+        event.preventDefault();
+        end();
+        reject(fail("worker", "Your keys could not be unlocked in this browser. Reload the page and try again."));
       });
-      xhr.addEventListener("error", () => reject(new ApiError(
-        0,
-        "network",
-        "The upload did not reach the server. Check the connection and seal the file again."
-      )));
-      xhr.addEventListener("abort", () => reject(new ApiError(0, "aborted", "The upload stopped.")));
-      xhr.send(form);
+      worker.postMessage({ locked, passphrase });
     });
   }
-
-  // src/flows/state.js
-  var unlocked = null;
-  var listeners = /* @__PURE__ */ new Set();
-  function setUnlocked(keystore, me) {
-    unlocked = { keystore, me };
-    try {
-      for (const listener of listeners) listener(unlocked);
-    } catch (error) {
-      unlocked = null;
-      throw error;
-    }
-  }
-  function whenUnlocked(listener) {
-    listeners.add(listener);
-    if (unlocked) listener(unlocked);
-  }
-  function isUnlocked() {
-    return unlocked !== null;
-  }
-  function session() {
-    if (!unlocked) {
-      throw fail("locked", "Unlock your keys with your vault passphrase first.");
-    }
-    return unlocked;
-  }
-  function myOrg() {
-    const { keystore } = session();
-    if (!keystore.orgId) {
-      throw fail("not-registered", "These keys are not registered with an organisation.");
-    }
-    return keystore.orgId;
-  }
-  var pinsKey = (userId) => `vault-pins:${userId}`;
-  function loadPins(userId) {
-    let text = null;
-    try {
-      text = window.localStorage.getItem(pinsKey(userId));
-    } catch {
-      return null;
-    }
-    if (text === null) return null;
-    try {
-      return JSON.parse(text);
-    } catch {
-      return text;
-    }
-  }
-  function savePins(userId, pins) {
-    try {
-      window.localStorage.setItem(pinsKey(userId), JSON.stringify(pins));
-    } catch {
-    }
+  function unlockAside(locked, passphrase) {
+    if (typeof Worker === "undefined" || !bundle) return unlockKeystore(locked, passphrase);
+    return inAWorker(locked, passphrase);
   }
 
   // src/flows/unlock.js
@@ -10194,7 +10252,7 @@
     }
     let keystore;
     try {
-      keystore = await unlockKeystore(decode(stored.keystore), passphrase);
+      keystore = await unlockAside(decode(stored.keystore), passphrase);
     } catch (error) {
       if (error.code === "wrong-passphrase") {
         throw fail("wrong-passphrase", "That vault passphrase does not unlock your keys. Check it and try again; it is not your sign-in password.");
@@ -10211,6 +10269,296 @@
     const { keystore } = session();
     const recipient = await recipientOf(keystore.identity);
     return formatFingerprint(fingerprintOfMember(recipient, keystore.signing.publicKey));
+  }
+
+  // src/core/seal.js
+  var MAX_METADATA_BYTES = 8 * 1024;
+  var MAX_FILE_NAME_BYTES = 1024;
+  var MAX_HEADER_READ = 64 * 1024 + 16;
+  var utf82 = new TextEncoder();
+  var OPEN_ERRORS = {
+    "bad-header": "not a valid age file: the header is malformed",
+    "no-matching-key": "the document key does not open this file",
+    "header-altered": "integrity check failed: the header was altered",
+    "payload-altered": "integrity check failed: the ciphertext was altered or truncated",
+    "ciphertext-digest": "integrity check failed: the ciphertext is not the one that was signed",
+    "plaintext-digest": "integrity check failed: the plaintext does not match its sealed digest",
+    metadata: "the sealed metadata record is invalid"
+  };
+  var openError = (code) => fail(code, OPEN_ERRORS[code]);
+  function asBytes(chunk) {
+    if (chunk instanceof Uint8Array) return chunk;
+    if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+    if (ArrayBuffer.isView(chunk)) {
+      return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    }
+    throw fail("io", "I/O error: a stream gave something other than bytes");
+  }
+  function deferred() {
+    let resolve;
+    let reject;
+    const promise = new Promise((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    promise.catch(() => {
+    });
+    return { promise, resolve, reject };
+  }
+  function relay(reader, { onChunk, end, failed }) {
+    return new ReadableStream({
+      async pull(controller) {
+        try {
+          const { done, value } = await reader.read();
+          if (done) {
+            await end();
+            controller.close();
+            return;
+          }
+          const bytes = asBytes(value);
+          onChunk(bytes);
+          controller.enqueue(bytes);
+        } catch (e) {
+          const mapped = failed(e);
+          controller.error(mapped);
+        }
+      },
+      cancel(reason) {
+        failed(reason instanceof VaultError ? reason : fail("cancelled", "the transfer was cancelled"));
+        return reader.cancel(reason);
+      }
+    }, { highWaterMark: 0 });
+  }
+  async function sealBody(readable, recipient, onProgress) {
+    requireSecurePage();
+    const e = new Encrypter();
+    e.addRecipient(parseRecipient(recipient));
+    const plain = { hash: sha256.create(), size: 0 };
+    const cipher = { hash: sha256.create(), size: 0 };
+    const counted = relay(readable.getReader(), {
+      onChunk(bytes) {
+        plain.hash.update(bytes);
+        plain.size += bytes.length;
+        onProgress?.(plain.size);
+      },
+      end() {
+      },
+      failed: (err) => err instanceof VaultError ? err : fail(
+        "io",
+        "I/O error while sealing: the file could not be read"
+      )
+    });
+    const result = deferred();
+    const encrypted = await e.encrypt(counted);
+    const ciphertext = relay(encrypted.getReader(), {
+      onChunk(bytes) {
+        cipher.hash.update(bytes);
+        cipher.size += bytes.length;
+      },
+      end() {
+        result.resolve({
+          plaintextSize: plain.size,
+          plaintextSha256: plain.hash.digest(),
+          ciphertextSize: cipher.size,
+          ciphertextSha256: cipher.hash.digest()
+        });
+      },
+      failed(err) {
+        const mapped = err instanceof VaultError ? err : fail("io", "I/O error while sealing");
+        result.reject(mapped);
+        return mapped;
+      }
+    });
+    return { ciphertext, done: result.promise };
+  }
+  async function readCheckedHeader(reader, onChunk) {
+    let prefix = new Uint8Array(0);
+    for (; ; ) {
+      let info;
+      try {
+        info = checkHeader(prefix);
+      } catch {
+        throw openError("bad-header");
+      }
+      if (info) {
+        try {
+          requireX25519(info);
+        } catch {
+          throw openError("bad-header");
+        }
+        return prefix;
+      }
+      if (prefix.length > MAX_HEADER_READ) throw openError("bad-header");
+      const { done, value } = await reader.read();
+      if (done) throw openError("bad-header");
+      const bytes = asBytes(value);
+      onChunk(bytes);
+      const grown = new Uint8Array(prefix.length + bytes.length);
+      grown.set(prefix);
+      grown.set(bytes, prefix.length);
+      prefix = grown;
+    }
+  }
+  function replay(prefix, reader, onChunk) {
+    let first = prefix;
+    return new ReadableStream({
+      async pull(controller) {
+        if (first) {
+          controller.enqueue(first);
+          first = null;
+          return;
+        }
+        try {
+          const { done, value } = await reader.read();
+          if (done) {
+            controller.close();
+            return;
+          }
+          const bytes = asBytes(value);
+          onChunk(bytes);
+          controller.enqueue(bytes);
+        } catch {
+          controller.error(fail("io", "I/O error while opening: the file could not be read"));
+        }
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      }
+    }, { highWaterMark: 0 });
+  }
+  function mapHeaderError(e) {
+    if (e instanceof VaultError) return e;
+    const text = String(e?.message ?? "");
+    if (text.includes("no identity matched")) return openError("no-matching-key");
+    if (text.includes("invalid header HMAC")) return openError("header-altered");
+    return openError("bad-header");
+  }
+  async function openBody(readable, identity, expected = {}, onProgress) {
+    requireSecurePage();
+    const d = new Decrypter();
+    try {
+      d.addIdentity(identity);
+    } catch {
+      throw fail("invalid-identity", "not an age X25519 secret key");
+    }
+    const source = readable.getReader();
+    const cipher = { hash: sha256.create(), size: 0 };
+    const hashCipher = (bytes) => {
+      cipher.hash.update(bytes);
+      cipher.size += bytes.length;
+    };
+    let decrypted;
+    try {
+      const prefix = await readCheckedHeader(source, hashCipher);
+      decrypted = await d.decrypt(replay(prefix, source, hashCipher));
+    } catch (e) {
+      source.cancel().catch(() => {
+      });
+      throw mapHeaderError(e);
+    }
+    return streamPlaintext(decrypted.getReader(), cipher, expected, onProgress);
+  }
+  function streamPlaintext(reader, cipher, expected, onProgress) {
+    const plain = { hash: sha256.create(), size: 0 };
+    const result = deferred();
+    const plaintext = relay(reader, {
+      onChunk(bytes) {
+        plain.hash.update(bytes);
+        plain.size += bytes.length;
+        onProgress?.(plain.size);
+      },
+      end() {
+        const opened = {
+          plaintextSize: plain.size,
+          plaintextSha256: plain.hash.digest(),
+          ciphertextSize: cipher.size,
+          ciphertextSha256: cipher.hash.digest()
+        };
+        checkExpected(opened, expected);
+        result.resolve(opened);
+      },
+      failed(err) {
+        const mapped = err instanceof VaultError ? err : openError("payload-altered");
+        result.reject(mapped);
+        return mapped;
+      }
+    });
+    return { plaintext, done: result.promise };
+  }
+  function checkExpected(opened, expected) {
+    if (expected.ciphertextSha256 && !equalBytes(
+      expected.ciphertextSha256,
+      opened.ciphertextSha256
+    )) {
+      throw openError("ciphertext-digest");
+    }
+    if (expected.plaintextSha256 || expected.size !== void 0) {
+      const sameSize = expected.size !== void 0 && BigInt(expected.size) === BigInt(opened.plaintextSize);
+      const sameDigest = !expected.plaintextSha256 || equalBytes(expected.plaintextSha256, opened.plaintextSha256);
+      if (!sameSize || !sameDigest) throw openError("plaintext-digest");
+    }
+  }
+  function utf8Length(text) {
+    return utf82.encode(text).length;
+  }
+  async function sealMetadata({ fileName, mediaType, size, sha256: digest }, recipient) {
+    requireSecurePage();
+    const bad = (what) => fail("metadata-invalid", `invalid metadata: ${what}`);
+    if (typeof fileName !== "string" || typeof mediaType !== "string") throw bad("json");
+    if (/\p{Cs}/u.test(fileName) || /\p{Cs}/u.test(mediaType)) throw bad("json");
+    if (utf8Length(fileName) > MAX_FILE_NAME_BYTES || utf8Length(mediaType) > 255) {
+      throw bad("file name or media type too long");
+    }
+    const n = typeof size === "bigint" ? size : Number.isSafeInteger(size) ? BigInt(size) : -1n;
+    if (n < 0n || n >= 1n << 64n) throw bad("json");
+    if (!(digest instanceof Uint8Array) || digest.length !== 32) throw bad("json");
+    const json = utf82.encode(`{"file_name":${JSON.stringify(fileName)},"media_type":${JSON.stringify(mediaType)},"size":${n},"sha256":"${hex(digest)}"}`);
+    const e = new Encrypter();
+    e.addRecipient(parseRecipient(recipient));
+    try {
+      return await e.encrypt(json);
+    } finally {
+      json.fill(0);
+    }
+  }
+  async function openMetadata(sealed, identity) {
+    requireSecurePage();
+    if (!(sealed instanceof Uint8Array) || sealed.length > MAX_METADATA_BYTES) {
+      throw openError("metadata");
+    }
+    let json;
+    try {
+      const d = new Decrypter();
+      d.addIdentity(identity);
+      json = await d.decrypt(sealed);
+    } catch {
+      throw openError("metadata");
+    }
+    try {
+      const m = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(json));
+      const ok = m && typeof m === "object" && !Array.isArray(m) && typeof m.file_name === "string" && typeof m.media_type === "string" && Number.isSafeInteger(m.size) && m.size >= 0 && typeof m.sha256 === "string" && m.sha256.length === 64;
+      if (!ok) throw openError("metadata");
+      return {
+        fileName: m.file_name,
+        mediaType: m.media_type,
+        size: m.size,
+        sha256: fromHex(m.sha256)
+      };
+    } catch {
+      throw openError("metadata");
+    } finally {
+      json.fill(0);
+    }
+  }
+
+  // src/ui/messages.js
+  var PREFIX = "integrity check failed: ";
+  function openProblem(error) {
+    if (!error || error.name !== "VaultError") return null;
+    const technical = Object.hasOwn(OPEN_ERRORS, error.code) ? OPEN_ERRORS[error.code] : null;
+    if (!technical || error.message !== technical) return null;
+    const check = technical.startsWith(PREFIX) ? technical.slice(PREFIX.length) : technical;
+    return `This document failed its integrity check and was not opened: ${check}. Tell your manager; the stored copy may have been tampered with.`;
   }
 
   // src/ui/dom.js
@@ -10260,6 +10608,8 @@
     };
   }
   function messageOf(error) {
+    const problem = openProblem(error);
+    if (problem) return problem;
     if (error && typeof error.message === "string" && error.message) {
       if (error.name === "TypeError" && /fetch/i.test(error.message)) {
         return "The server could not be reached. Check the connection and try again.";
@@ -10654,7 +11004,7 @@
     }
     return hash.digest();
   }
-  function utf82(text) {
+  function utf83(text) {
     return encoder.encode(text);
   }
   function equal(a, b) {
@@ -11086,7 +11436,7 @@
     return value <= U64_MAX2 ? value : null;
   }
   function checkName(name) {
-    const ok = name.length > 0 && utf82(name).length <= 255 && !name.includes("+") && !/[\p{White_Space}\p{Cc}]/u.test(name);
+    const ok = name.length > 0 && utf83(name).length <= 255 && !name.includes("+") && !/[\p{White_Space}\p{Cc}]/u.test(name);
     if (!ok) {
       throw malformed3("name is empty, too long or has spaces or '+'");
     }
@@ -11129,7 +11479,7 @@ time ${time}
     return { origin, size, root, time };
   }
   function keyId(name, algorithm, key) {
-    return sha2563(utf82(name), Uint8Array.of(10, algorithm), key).slice(0, 4);
+    return sha2563(utf83(name), Uint8Array.of(10, algorithm), key).slice(0, 4);
   }
   function parseVkey(text, algorithm) {
     const bad = () => malformed3("verifier key is not name+keyid+base64 key");
@@ -11216,10 +11566,10 @@ time ${time}
     const message = `cosignature/v1
 time ${cosignature.time}
 ${body(checkpoint)}`;
-    return cosignature.witness === witness.name && equal(cosignature.keyId, witness.keyId) && verify(witness.key, utf82(message), cosignature.signature);
+    return cosignature.witness === witness.name && equal(cosignature.keyId, witness.keyId) && verify(witness.key, utf83(message), cosignature.signature);
   }
   function openCheckpoint(note, log) {
-    if (typeof note !== "string" || utf82(note).length > MAX_NOTE_BYTES) {
+    if (typeof note !== "string" || utf83(note).length > MAX_NOTE_BYTES) {
       throw malformed3("note is missing or too large");
     }
     const split3 = note.lastIndexOf("\n\n");
@@ -11244,7 +11594,7 @@ ${body(checkpoint)}`;
     for (const line of block.slice(0, -1).split("\n")) {
       const { name, payload } = splitLine(line);
       if (name === log.name && payload.length === 68 && equal(payload.slice(0, 4), log.keyId)) {
-        signed = verify(log.key, utf82(text), payload.slice(4)) || signed;
+        signed = verify(log.key, utf83(text), payload.slice(4)) || signed;
       } else {
         const cosignature = parseCosignatureLine(line);
         if (cosignature) {
@@ -11782,7 +12132,7 @@ ${body(checkpoint)}`;
     );
   }
   function decodeLeaf(leaf) {
-    const bytes = typeof leaf === "string" ? utf82(leaf) : leaf;
+    const bytes = typeof leaf === "string" ? utf83(leaf) : leaf;
     if (bytes.length > MAX_LEAF_BYTES) {
       throw new VerifyError("leaf-too-large", `A log leaf is larger than ${MAX_LEAF_BYTES} bytes.`);
     }
@@ -12877,287 +13227,17 @@ ${body(checkpoint)}`;
     start: () => start5
   });
 
-  // src/core/seal.js
-  var MAX_METADATA_BYTES = 8 * 1024;
-  var MAX_FILE_NAME_BYTES = 1024;
-  var MAX_HEADER_READ = 64 * 1024 + 16;
-  var utf83 = new TextEncoder();
-  var OPEN_ERRORS = {
-    "bad-header": "not a valid age file: the header is malformed",
-    "no-matching-key": "the document key does not open this file",
-    "header-altered": "integrity check failed: the header was altered",
-    "payload-altered": "integrity check failed: the ciphertext was altered or truncated",
-    "ciphertext-digest": "integrity check failed: the ciphertext is not the one that was signed",
-    "plaintext-digest": "integrity check failed: the plaintext does not match its sealed digest",
-    metadata: "the sealed metadata record is invalid"
-  };
-  var openError = (code) => fail(code, OPEN_ERRORS[code]);
-  function asBytes(chunk) {
-    if (chunk instanceof Uint8Array) return chunk;
-    if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
-    if (ArrayBuffer.isView(chunk)) {
-      return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    }
-    throw fail("io", "I/O error: a stream gave something other than bytes");
-  }
-  function deferred() {
-    let resolve;
-    let reject;
-    const promise = new Promise((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    promise.catch(() => {
-    });
-    return { promise, resolve, reject };
-  }
-  function relay(reader, { onChunk, end, failed }) {
-    return new ReadableStream({
-      async pull(controller) {
-        try {
-          const { done, value } = await reader.read();
-          if (done) {
-            await end();
-            controller.close();
-            return;
-          }
-          const bytes = asBytes(value);
-          onChunk(bytes);
-          controller.enqueue(bytes);
-        } catch (e) {
-          const mapped = failed(e);
-          controller.error(mapped);
-        }
-      },
-      cancel(reason) {
-        failed(reason instanceof VaultError ? reason : fail("cancelled", "the transfer was cancelled"));
-        return reader.cancel(reason);
-      }
-    }, { highWaterMark: 0 });
-  }
-  async function sealBody(readable, recipient, onProgress) {
-    requireSecurePage();
-    const e = new Encrypter();
-    e.addRecipient(parseRecipient(recipient));
-    const plain = { hash: sha256.create(), size: 0 };
-    const cipher = { hash: sha256.create(), size: 0 };
-    const counted = relay(readable.getReader(), {
-      onChunk(bytes) {
-        plain.hash.update(bytes);
-        plain.size += bytes.length;
-        onProgress?.(plain.size);
-      },
-      end() {
-      },
-      failed: (err) => err instanceof VaultError ? err : fail(
-        "io",
-        "I/O error while sealing: the file could not be read"
-      )
-    });
-    const result = deferred();
-    const encrypted = await e.encrypt(counted);
-    const ciphertext = relay(encrypted.getReader(), {
-      onChunk(bytes) {
-        cipher.hash.update(bytes);
-        cipher.size += bytes.length;
-      },
-      end() {
-        result.resolve({
-          plaintextSize: plain.size,
-          plaintextSha256: plain.hash.digest(),
-          ciphertextSize: cipher.size,
-          ciphertextSha256: cipher.hash.digest()
-        });
-      },
-      failed(err) {
-        const mapped = err instanceof VaultError ? err : fail("io", "I/O error while sealing");
-        result.reject(mapped);
-        return mapped;
-      }
-    });
-    return { ciphertext, done: result.promise };
-  }
-  async function readCheckedHeader(reader, onChunk) {
-    let prefix = new Uint8Array(0);
-    for (; ; ) {
-      let info;
-      try {
-        info = checkHeader(prefix);
-      } catch {
-        throw openError("bad-header");
-      }
-      if (info) {
-        try {
-          requireX25519(info);
-        } catch {
-          throw openError("bad-header");
-        }
-        return prefix;
-      }
-      if (prefix.length > MAX_HEADER_READ) throw openError("bad-header");
-      const { done, value } = await reader.read();
-      if (done) throw openError("bad-header");
-      const bytes = asBytes(value);
-      onChunk(bytes);
-      const grown = new Uint8Array(prefix.length + bytes.length);
-      grown.set(prefix);
-      grown.set(bytes, prefix.length);
-      prefix = grown;
-    }
-  }
-  function replay(prefix, reader, onChunk) {
-    let first = prefix;
-    return new ReadableStream({
-      async pull(controller) {
-        if (first) {
-          controller.enqueue(first);
-          first = null;
-          return;
-        }
-        try {
-          const { done, value } = await reader.read();
-          if (done) {
-            controller.close();
-            return;
-          }
-          const bytes = asBytes(value);
-          onChunk(bytes);
-          controller.enqueue(bytes);
-        } catch {
-          controller.error(fail("io", "I/O error while opening: the file could not be read"));
-        }
-      },
-      cancel(reason) {
-        return reader.cancel(reason);
-      }
-    }, { highWaterMark: 0 });
-  }
-  function mapHeaderError(e) {
-    if (e instanceof VaultError) return e;
-    const text = String(e?.message ?? "");
-    if (text.includes("no identity matched")) return openError("no-matching-key");
-    if (text.includes("invalid header HMAC")) return openError("header-altered");
-    return openError("bad-header");
-  }
-  async function openBody(readable, identity, expected = {}, onProgress) {
-    requireSecurePage();
-    const d = new Decrypter();
-    try {
-      d.addIdentity(identity);
-    } catch {
-      throw fail("invalid-identity", "not an age X25519 secret key");
-    }
-    const source = readable.getReader();
-    const cipher = { hash: sha256.create(), size: 0 };
-    const hashCipher = (bytes) => {
-      cipher.hash.update(bytes);
-      cipher.size += bytes.length;
-    };
-    let decrypted;
-    try {
-      const prefix = await readCheckedHeader(source, hashCipher);
-      decrypted = await d.decrypt(replay(prefix, source, hashCipher));
-    } catch (e) {
-      source.cancel().catch(() => {
-      });
-      throw mapHeaderError(e);
-    }
-    return streamPlaintext(decrypted.getReader(), cipher, expected, onProgress);
-  }
-  function streamPlaintext(reader, cipher, expected, onProgress) {
-    const plain = { hash: sha256.create(), size: 0 };
-    const result = deferred();
-    const plaintext = relay(reader, {
-      onChunk(bytes) {
-        plain.hash.update(bytes);
-        plain.size += bytes.length;
-        onProgress?.(plain.size);
-      },
-      end() {
-        const opened = {
-          plaintextSize: plain.size,
-          plaintextSha256: plain.hash.digest(),
-          ciphertextSize: cipher.size,
-          ciphertextSha256: cipher.hash.digest()
-        };
-        checkExpected(opened, expected);
-        result.resolve(opened);
-      },
-      failed(err) {
-        const mapped = err instanceof VaultError ? err : openError("payload-altered");
-        result.reject(mapped);
-        return mapped;
-      }
-    });
-    return { plaintext, done: result.promise };
-  }
-  function checkExpected(opened, expected) {
-    if (expected.ciphertextSha256 && !equalBytes(
-      expected.ciphertextSha256,
-      opened.ciphertextSha256
-    )) {
-      throw openError("ciphertext-digest");
-    }
-    if (expected.plaintextSha256 || expected.size !== void 0) {
-      const sameSize = expected.size !== void 0 && BigInt(expected.size) === BigInt(opened.plaintextSize);
-      const sameDigest = !expected.plaintextSha256 || equalBytes(expected.plaintextSha256, opened.plaintextSha256);
-      if (!sameSize || !sameDigest) throw openError("plaintext-digest");
-    }
-  }
-  function utf8Length(text) {
-    return utf83.encode(text).length;
-  }
-  async function sealMetadata({ fileName, mediaType, size, sha256: digest }, recipient) {
-    requireSecurePage();
-    const bad = (what) => fail("metadata-invalid", `invalid metadata: ${what}`);
-    if (typeof fileName !== "string" || typeof mediaType !== "string") throw bad("json");
-    if (/\p{Cs}/u.test(fileName) || /\p{Cs}/u.test(mediaType)) throw bad("json");
-    if (utf8Length(fileName) > MAX_FILE_NAME_BYTES || utf8Length(mediaType) > 255) {
-      throw bad("file name or media type too long");
-    }
-    const n = typeof size === "bigint" ? size : Number.isSafeInteger(size) ? BigInt(size) : -1n;
-    if (n < 0n || n >= 1n << 64n) throw bad("json");
-    if (!(digest instanceof Uint8Array) || digest.length !== 32) throw bad("json");
-    const json = utf83.encode(`{"file_name":${JSON.stringify(fileName)},"media_type":${JSON.stringify(mediaType)},"size":${n},"sha256":"${hex(digest)}"}`);
-    const e = new Encrypter();
-    e.addRecipient(parseRecipient(recipient));
-    try {
-      return await e.encrypt(json);
-    } finally {
-      json.fill(0);
-    }
-  }
-  async function openMetadata(sealed, identity) {
-    requireSecurePage();
-    if (!(sealed instanceof Uint8Array) || sealed.length > MAX_METADATA_BYTES) {
-      throw openError("metadata");
-    }
-    let json;
-    try {
-      const d = new Decrypter();
-      d.addIdentity(identity);
-      json = await d.decrypt(sealed);
-    } catch {
-      throw openError("metadata");
-    }
-    try {
-      const m = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(json));
-      const ok = m && typeof m === "object" && !Array.isArray(m) && typeof m.file_name === "string" && typeof m.media_type === "string" && Number.isSafeInteger(m.size) && m.size >= 0 && typeof m.sha256 === "string" && m.sha256.length === 64;
-      if (!ok) throw openError("metadata");
-      return {
-        fileName: m.file_name,
-        mediaType: m.media_type,
-        size: m.size,
-        sha256: fromHex(m.sha256)
-      };
-    } catch {
-      throw openError("metadata");
-    } finally {
-      json.fill(0);
-    }
-  }
-
   // src/flows/documents.js
+  var DOCUMENT_GONE = "This document is no longer in your organisation\u2019s cases (the case may have been transferred to another organisation).";
+  var CASE_GONE = "This case is no longer in your organisation\u2019s cases (it may have been transferred to another organisation).";
+  async function reachable(request2, sentence) {
+    try {
+      return await request2;
+    } catch (error) {
+      if (error && error.status === 404) throw fail("gone", sentence);
+      throw error;
+    }
+  }
   var BLOB_PART = 4 * 1024 * 1024;
   async function toBlob(stream2) {
     const parts = [];
@@ -13180,7 +13260,7 @@ ${body(checkpoint)}`;
   }
   async function prepareCase(caseId2) {
     await checkLog();
-    const detail = await get(`/v1/cases/${caseId2}`);
+    const detail = await reachable(get(`/v1/cases/${caseId2}`), `${CASE_GONE} Nothing was sealed.`);
     const key = await caseKey(detail, await orgKey());
     return { caseId: caseId2, caseKey: key.recipient };
   }
@@ -13294,8 +13374,11 @@ ${body(checkpoint)}`;
     );
     return identity;
   }
-  async function inspect(documentId) {
-    const access = await get(`/v1/documents/${documentId}`);
+  async function inspect(documentId, nothing = "Nothing was opened.") {
+    const access = await reachable(
+      get(`/v1/documents/${documentId}`),
+      `${DOCUMENT_GONE} ${nothing}`
+    );
     const sealed = await checkDocument(access.document);
     const identity = await documentKey(access, sealed);
     const metadata = await openMetadata(decode(access.document.sealed_metadata), identity);
@@ -13306,7 +13389,7 @@ ${body(checkpoint)}`;
     return { name: metadata.fileName, size: Number(metadata.size) };
   }
   async function documentNames(caseId2) {
-    const detail = await get(`/v1/cases/${caseId2}`);
+    const detail = await reachable(get(`/v1/cases/${caseId2}`), CASE_GONE);
     const out = /* @__PURE__ */ new Map();
     for (const doc of detail.documents) {
       try {
@@ -13314,14 +13397,17 @@ ${body(checkpoint)}`;
         out.set(doc.document_id, { name: metadata.fileName, size: Number(metadata.size) });
       } catch (error) {
         if (error.status) throw error;
-        out.set(doc.document_id, { problem: error.message });
+        out.set(doc.document_id, { problem: error.message, error });
       }
     }
     return out;
   }
   async function openDocument(documentId, onProgress) {
     const { sealed, identity, metadata } = await inspect(documentId);
-    const { stream: stream2 } = await download(`/v1/documents/${documentId}/body`);
+    const { stream: stream2 } = await reachable(
+      download(`/v1/documents/${documentId}/body`),
+      `${DOCUMENT_GONE} Nothing was opened.`
+    );
     const total = Number(metadata.size);
     const { plaintext, done } = await openBody(stream2, identity, {
       ciphertextSha256: sealed.ciphertextSha256,
@@ -13339,7 +13425,7 @@ ${body(checkpoint)}`;
     say("Checking the log and the document\u2026");
     await checkLog();
     const org = myOrg();
-    const { identity } = await inspect(documentId);
+    const { identity } = await inspect(documentId, "Nothing was shared.");
     const key = { identity, recipient: await recipientOf(identity) };
     const toKey = await loggedOrgKey(to);
     const envelope = await makeEnvelope(key, toKey, scope.document(documentId), org);
@@ -13404,7 +13490,7 @@ ${body(checkpoint)}`;
         cell.classList.add("opened-name");
         nameOption(row.dataset.documentId, found.name);
       } else {
-        cell.textContent = found.problem;
+        cell.textContent = found.error ? messageOf(found.error) : found.problem;
         cell.classList.add("error");
       }
     }
@@ -13556,7 +13642,7 @@ ${body(checkpoint)}`;
     try {
       return await work();
     } catch (error) {
-      if (error && error.status === 404) throw fail("revoked", REVOKED);
+      if (error && (error.status === 404 || error.code === "gone")) throw fail("revoked", REVOKED);
       throw error;
     }
   }
@@ -13568,7 +13654,7 @@ ${body(checkpoint)}`;
         out.set(id, await unlessRevoked(id, shared, () => nameOf(id)));
       } catch (error) {
         if (error.status) throw error;
-        out.set(id, { problem: error.message });
+        out.set(id, { problem: error.message, error });
       }
     }
     return out;
@@ -13586,7 +13672,7 @@ ${body(checkpoint)}`;
       const cell = one(".sealed", row);
       if (!found || !cell) continue;
       cell.classList.remove("sealed");
-      cell.textContent = found.name !== void 0 ? found.name : found.problem;
+      cell.textContent = found.name !== void 0 ? found.name : found.error ? messageOf(found.error) : found.problem;
       cell.classList.add(found.name !== void 0 ? "opened-name" : "error");
     }
   }
@@ -13612,7 +13698,9 @@ ${body(checkpoint)}`;
   function start7() {
     for (const part of [register_exports, unlock_exports, members_exports, cases_exports, case_exports, shared_exports]) part.start();
   }
-  if (document.readyState === "loading") {
+  if (inWorker()) {
+    serve();
+  } else if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start7, { once: true });
   } else {
     start7();

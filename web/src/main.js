@@ -10,12 +10,16 @@ import * as members from './ui/members.js';
 import * as cases from './ui/cases.js';
 import * as casePage from './ui/case.js';
 import * as shared from './ui/shared.js';
+import { inWorker, serve } from './flows/unlock_worker.js';
 
 function start() {
   for (const part of [register, unlock, members, cases, casePage, shared]) part.start();
 }
 
-if (document.readyState === 'loading') {
+// The same bundle started as the unlocking worker (flows/unlock_worker.js) has no page.
+if (inWorker()) {
+  serve();
+} else if (document.readyState === 'loading') {
   document.addEventListener('DOMContentLoaded', start, { once: true });
 } else {
   start();

@@ -1,14 +1,15 @@
 /**
  * @file Unlocking: the locked keystore comes from the server (GET /v1/me/keystore), the
- * passphrase opens it here, and the keys stay in this page's memory (see state.js). Also the
+ * passphrase opens it in this browser (in a worker that is ended afterwards, see
+ * unlock_worker.js), and the keys stay in this page's memory (see state.js). Also the
  * person's own member fingerprint, which they read out to the approving manager.
  */
 import * as b64 from '../core/b64.js';
 import { fail } from '../core/errors.js';
 import { fingerprintOfMember, formatFingerprint, recipientOf } from '../core/keys.js';
-import { unlockKeystore } from '../core/keystore.js';
 import * as api from '../api.js';
 import { session, setUnlocked } from './state.js';
+import { unlockAside } from './unlock_worker.js';
 
 /**
  * Unlocks the signed-in person's keystore with `passphrase`.
@@ -25,7 +26,7 @@ export async function unlock(passphrase) {
   }
   let keystore;
   try {
-    keystore = await unlockKeystore(b64.decode(stored.keystore), passphrase);
+    keystore = await unlockAside(b64.decode(stored.keystore), passphrase);
   } catch (error) {
     if (error.code === 'wrong-passphrase') {
       throw fail('wrong-passphrase', 'That vault passphrase does not unlock your keys. Check it '

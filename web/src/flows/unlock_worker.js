@@ -1,0 +1,88 @@
+/**
+ * @file Unlocking in a dedicated Web Worker. scrypt at the keystore's work factor needs
+ * 256 MiB, which on the page stays allocated until the page's garbage collector runs, so a
+ * seal started right after unlocking peaked at twice that. The same bundle
+ * (/static/vault.js, allowed by the CSP's `script-src 'self'`) is started as a worker, unlocks
+ * there and hands back the keystore's record; the page then ends the worker, and its memory
+ * goes with it. Where workers are not available the page unlocks itself, as before.
+ */
+import * as b64 from '../core/b64.js';
+import { fail } from '../core/errors.js';
+import { SigningKey } from '../core/keys.js';
+import { Keystore, unlockKeystore } from '../core/keystore.js';
+
+/** Whether this copy of the bundle runs as the unlocking worker rather than in a page. */
+export function inWorker() {
+  return typeof WorkerGlobalScope !== 'undefined' && globalThis instanceof WorkerGlobalScope;
+}
+
+/** The worker's side: one request `{locked, passphrase}`, one answer `{record}` or `{error}`. */
+export function serve() {
+  globalThis.addEventListener('message', async ({ data }) => {
+    try {
+      const keystore = await unlockKeystore(data.locked, data.passphrase);
+      const record = keystore.record();
+      keystore.wipe();
+      globalThis.postMessage({ record });
+    } catch (error) {
+      globalThis.postMessage({ error: { code: error.code || 'error', message: error.message } });
+    }
+  });
+}
+
+/** The bundle's own address, taken while it is first run (later there is no current script). */
+const bundle = typeof document !== 'undefined' && document.currentScript
+  ? document.currentScript.src : null;
+
+/** A keystore from the record the worker unlocked (the worker made every check). */
+function fromRecord(record) {
+  const key = (text) => {
+    const bytes = b64.decode(text);
+    try {
+      return SigningKey.fromPkcs8(bytes);
+    } finally {
+      bytes.fill(0);
+    }
+  };
+  return new Keystore({
+    userId: record.user_id,
+    email: record.email,
+    server: record.server,
+    orgId: record.org_id,
+    identity: record.identity,
+    signing: key(record.signing_pkcs8),
+    orgRoot: record.org_root_pkcs8 ? key(record.org_root_pkcs8) : null,
+  });
+}
+
+/** Runs the unlock in a worker, ended as soon as it answers. */
+function inAWorker(locked, passphrase) {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(bundle);
+    const end = () => worker.terminate();
+    worker.addEventListener('message', ({ data }) => {
+      end();
+      if (data.error) reject(fail(data.error.code, data.error.message));
+      else resolve(fromRecord(data.record));
+    });
+    worker.addEventListener('error', (event) => {
+      event.preventDefault();
+      end();
+      reject(fail('worker', 'Your keys could not be unlocked in this browser. Reload the page '
+        + 'and try again.'));
+    });
+    worker.postMessage({ locked, passphrase });
+  });
+}
+
+/**
+ * Unlocks keystore bytes with the passphrase: in a worker when the browser has them, else in
+ * the page. Errors are the core's (`wrong-passphrase`, `keystore-damaged`, `work-factor`).
+ * @param {Uint8Array} locked
+ * @param {string} passphrase
+ * @returns {Promise<Keystore>}
+ */
+export function unlockAside(locked, passphrase) {
+  if (typeof Worker === 'undefined' || !bundle) return unlockKeystore(locked, passphrase);
+  return inAWorker(locked, passphrase);
+}
