@@ -13239,6 +13239,11 @@ ${body(checkpoint)}`;
     }
   }
   var BLOB_PART = 4 * 1024 * 1024;
+  function nextTask() {
+    return new Promise((resolve) => {
+      setTimeout(resolve, 0);
+    });
+  }
   async function toBlob(stream2) {
     const parts = [];
     let pending = [];
@@ -13253,6 +13258,7 @@ ${body(checkpoint)}`;
         parts.push(new Blob(pending));
         pending = [];
         pendingSize = 0;
+        await nextTask();
       }
     }
     if (pending.length) parts.push(new Blob(pending));
