@@ -11202,11 +11202,11 @@
       );
     }
     if (pinnedRoot2 && !equal(pinnedRoot2, root)) {
-      const [pinned, shown] = [pinnedRoot2, root].map((k) => formatFingerprint(fingerprintOfSigningKey(k)));
+      const [pinned, shown2] = [pinnedRoot2, root].map((k) => formatFingerprint(fingerprintOfSigningKey(k)));
       throw new VerifyError(
         "root-changed",
-        `The organisation's root key has changed (was ${pinned}, now ${shown}). Do not continue; ask your manager to confirm the new key.`,
-        { org: orgId, pinned, shown }
+        `The organisation's root key has changed (was ${pinned}, now ${shown2}). Do not continue; ask your manager to confirm the new key.`,
+        { org: orgId, pinned, shown: shown2 }
       );
     }
     const trusted = new TrustedOrg(orgId, root, certifyMembers(listing));
@@ -11361,9 +11361,9 @@
   function rootFpr(root) {
     return fpr(fingerprintOfSigningKey(parseBase64(root, "a root key", 32)));
   }
-  function firstChangedVersion(pin, shown) {
+  function firstChangedVersion(pin, shown2) {
     for (const [version, pinned] of pin.org_keys.entries()) {
-      const now = shown.org_keys[version];
+      const now = shown2.org_keys[version];
       if (now !== pinned) {
         return [version, pinned, now ?? pinned];
       }
@@ -11371,42 +11371,42 @@
     return null;
   }
   function checkAndRecord(pins, trusted) {
-    const shown = shownBy(trusted);
+    const shown2 = shownBy(trusted);
     const org = trusted.orgId;
     const pin = pins.orgs[org];
     if (!pin) {
-      pins.orgs[org] = shown;
+      pins.orgs[org] = shown2;
       return true;
     }
-    if (pin.root !== shown.root) {
-      throw changed(org, "root", null, rootFpr(pin.root), rootFpr(shown.root));
+    if (pin.root !== shown2.root) {
+      throw changed(org, "root", null, rootFpr(pin.root), rootFpr(shown2.root));
     }
-    const version = firstChangedVersion(pin, shown);
+    const version = firstChangedVersion(pin, shown2);
     if (version) {
       throw changed(org, "org-key", version[0] + 1, version[1], version[2]);
     }
-    for (const [user, now] of Object.entries(shown.members)) {
+    for (const [user, now] of Object.entries(shown2.members)) {
       const pinned = pin.members[user];
       if (pinned !== void 0 && pinned !== now) {
         throw changed(org, "member", user, pinned, now);
       }
     }
-    const grew = shown.org_keys.length > pin.org_keys.length;
+    const grew = shown2.org_keys.length > pin.org_keys.length;
     if (grew) {
-      pin.org_keys = shown.org_keys;
+      pin.org_keys = shown2.org_keys;
     }
     const before = Object.keys(pin.members).length;
-    Object.assign(pin.members, shown.members);
+    Object.assign(pin.members, shown2.members);
     return grew || Object.keys(pin.members).length > before;
   }
-  function changed(org, what, which, pinned, shown) {
-    const since = `since this browser last saw it (was ${pinned}, now ${shown})`;
+  function changed(org, what, which, pinned, shown2) {
+    const since = `since this browser last saw it (was ${pinned}, now ${shown2})`;
     const messages = {
       root: `The organisation's key has changed ${since}. Do not continue; ask your manager to confirm the new key.`,
       "org-key": `The organisation's encryption key (version ${which}) has changed ${since}. Do not continue; ask your manager to confirm the new key.`,
-      member: `The keys of member ${which} have changed since this browser last saw them (was ${pinned}, now ${shown}). Do not continue; ask that member to read out their fingerprint to your manager.`
+      member: `The keys of member ${which} have changed since this browser last saw them (was ${pinned}, now ${shown2}). Do not continue; ask that member to read out their fingerprint to your manager.`
     };
-    const details = { org, what, pinned, shown };
+    const details = { org, what, pinned, shown: shown2 };
     if (what === "member") {
       details.user = which;
     } else if (what === "org-key") {
@@ -11616,18 +11616,18 @@ ${body(checkpoint)}`;
   function named(checkpoint) {
     return `size ${checkpoint.size} root ${toBase64(checkpoint.root)}`;
   }
-  function rollback(saved, shown) {
+  function rollback(saved, shown2) {
     return new VerifyError(
       "log-rollback",
-      `LOG ROLLBACK: the server shows checkpoint ${named(shown)}, older than checkpoint ${named(saved)} that this browser accepted before. Nothing was done and the saved checkpoint is kept; tell your auditor: the server is showing an earlier state of its log.`,
-      { saved: named(saved), shown: named(shown) }
+      `LOG ROLLBACK: the server shows checkpoint ${named(shown2)}, older than checkpoint ${named(saved)} that this browser accepted before. Nothing was done and the saved checkpoint is kept; tell your auditor: the server is showing an earlier state of its log.`,
+      { saved: named(saved), shown: named(shown2) }
     );
   }
-  function fork(saved, shown, why) {
+  function fork(saved, shown2, why) {
     return new VerifyError(
       "log-fork",
-      `LOG FORK: checkpoint ${named(saved)}, which this browser accepted before, and checkpoint ${named(shown)}, which the server shows now, cannot both be true (${why}). Nothing was done and the saved checkpoint is kept; tell your auditor: the server may be showing different histories to different people.`,
-      { saved: named(saved), shown: named(shown), why }
+      `LOG FORK: checkpoint ${named(saved)}, which this browser accepted before, and checkpoint ${named(shown2)}, which the server shows now, cannot both be true (${why}). Nothing was done and the saved checkpoint is kept; tell your auditor: the server may be showing different histories to different people.`,
+      { saved: named(saved), shown: named(shown2), why }
     );
   }
   function badSignature(pinned, why) {
@@ -12426,7 +12426,8 @@ ${body(checkpoint)}`;
         this.savePins(this.pins);
       }
       if (firstSight && expect === null) {
-        this.firstSights.push({ org: trusted.orgId, root, firstSight });
+        const name = typeof dir?.org?.name === "string" ? dir.org.name : "";
+        this.firstSights.push({ org: trusted.orgId, name, root, firstSight });
       }
       this.trusted.set(trusted.orgId, trusted);
       return { dir, trusted, firstSight, root };
@@ -12692,8 +12693,14 @@ ${body(checkpoint)}`;
   var directory = (org) => checks().directory(org);
   var trustedOrg = (org) => checks().trustedOrg(org);
   var forget = (org) => checks().forgetTrusted(org);
-  var firstSights = () => checks().takeFirstSights();
+  function firstSights() {
+    const mine = myOrg();
+    const sights = checks().takeFirstSights();
+    const own = sights.find((s) => s.org === mine);
+    return { others: sights.filter((s) => s.org !== mine), own: own ? own.root : null };
+  }
   var checkLog = () => checks().log.checkLog();
+  var isLogRefusal = (error) => Boolean(error) && typeof error.code === "string" && error.code.startsWith("log-");
   var confirmOnLog2 = (action, statements) => confirmOnLog(checks().log, action, statements);
   var loggedOrgKey = (org) => checks().loggedOrgKey(org);
   var checkEnvelope = (envelope, keyScope, recipient, allowed) => checks().checkEnvelope(envelope, keyScope, recipient, allowed);
@@ -12706,6 +12713,7 @@ ${body(checkpoint)}`;
     return held(await checks().openEnvelope(envelope, keyScope, holder.identity, allowed));
   }
   async function orgKey() {
+    await checkLog();
     return held(await checks().orgKey(session().keystore.identity));
   }
 
@@ -12814,14 +12822,32 @@ ${body(checkpoint)}`;
     if (!values.email.includes("@")) problems.push("Enter your e-mail address.");
     if (values.password.length < 12) problems.push("The password needs at least 12 characters.");
     if (values.password !== value("confirm")) problems.push("The two passwords differ.");
+    let passphraseProblem = "";
     if (values.passphrase.length < MIN_PASSPHRASE) {
-      problems.push(`The vault passphrase needs at least ${MIN_PASSPHRASE} characters.`);
+      passphraseProblem = `The vault passphrase needs at least ${MIN_PASSPHRASE} characters.`;
     } else if (values.passphrase !== value("vault-passphrase-confirm")) {
-      problems.push("The two vault passphrases differ.");
+      passphraseProblem = "The two vault passphrases differ.";
     } else if (values.passphrase === values.password) {
-      problems.push("Choose a vault passphrase different from your password: the password goes to the server, the passphrase never does.");
+      passphraseProblem = "Choose a vault passphrase different from your password: the password goes to the server, the passphrase never does.";
     }
-    return { values, problems };
+    if (passphraseProblem) problems.push(passphraseProblem);
+    return { values, problems, passphraseProblem };
+  }
+  function showPassphraseProblem(form, problem) {
+    const input = one("#vault-passphrase", form);
+    const line = one("#vault-passphrase-error", form);
+    if (line) {
+      line.textContent = problem;
+      if (problem) reveal(line);
+      else conceal(line);
+    }
+    if (!input) return;
+    if (problem) {
+      input.setAttribute("aria-invalid", "true");
+      if (line) input.setAttribute("aria-errormessage", line.id);
+    } else {
+      input.removeAttribute("aria-invalid");
+    }
   }
   function start2() {
     const form = one('form[data-vault="register"]');
@@ -12840,7 +12866,8 @@ ${body(checkpoint)}`;
       const wantsKeys = passphrase && passphrase.value || confirm && confirm.value;
       if (!isStaff(form) || !wantsKeys) return;
       event.preventDefault();
-      const { values, problems } = read2(form);
+      const { values, problems, passphraseProblem } = read2(form);
+      showPassphraseProblem(form, passphraseProblem);
       if (problems.length) {
         status.fail(new Error(problems.join(" ")));
         return;
@@ -12875,10 +12902,6 @@ ${body(checkpoint)}`;
       decode(entry.signing_key)
     ));
   }
-  async function pendingFingerprints() {
-    const { dir } = await directory(myOrg());
-    return new Map(dir.members.map((m) => [m.user_id, memberFingerprint(m)]));
-  }
   async function approve(userId, role, typed, say) {
     if (role !== "manager" && role !== "practitioner") {
       throw fail("role", "Choose a role for the new member.");
@@ -12897,6 +12920,7 @@ ${body(checkpoint)}`;
     if (normalised(memberFingerprint(entry)) !== normalised(typed)) {
       throw fail("fingerprint-mismatch", "The fingerprint you typed does not match the keys the server holds for this person. Do not approve: ask them to read it out again from their own screen, and tell your platform admin if it still differs.");
     }
+    say("The fingerprint matches. Certifying the member\u2019s keys\u2026");
     const signingKey = decode(entry.signing_key);
     const certificate = sign({
       kind: "member-certified",
@@ -12918,7 +12942,15 @@ ${body(checkpoint)}`;
     await confirmOnLog2("approval", [certificate, orgEnvelope.statement]);
   }
 
+  // src/ui/display.js
+  var HIDDEN = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+  var MARKER = "\uFFFD";
+  function shown(name) {
+    return String(name ?? "").replace(HIDDEN, MARKER);
+  }
+
   // src/ui/members.js
+  var SECTIONS = ["pending-h", "active-h"];
   function typedField(row, userId) {
     const given = one('[data-vault-fingerprint-input], input[name="fingerprint"]', row);
     if (given) {
@@ -12941,50 +12973,74 @@ ${body(checkpoint)}`;
     (button ? button.parentElement : row).insertBefore(field, button);
     return input;
   }
-  function showComputed(row, computed) {
-    const place = one("[data-vault-own-fingerprint]", row);
-    if (!place) return;
-    place.textContent = computed;
-    reveal(one("[data-vault-own-fingerprint-row]", row));
+  function pendingStatus() {
+    const section = one('section[aria-labelledby="pending-h"]');
+    if (!section) return null;
+    let lines = one(":scope > [data-vault-approved]", section);
+    if (!lines) {
+      lines = document.createElement("div");
+      lines.dataset.vaultApproved = "";
+      const said = document.createElement("p");
+      said.setAttribute("role", "status");
+      said.dataset.vaultStatus = "";
+      const failed = document.createElement("p");
+      failed.setAttribute("role", "alert");
+      failed.dataset.vaultError = "";
+      lines.append(said, failed);
+      one("h2", section).after(lines);
+    }
+    return statusOf(lines);
   }
-  function wire(row, computed) {
+  async function refreshSections() {
+    const response = await fetch(window.location.href, { credentials: "same-origin" });
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+    for (const heading of SECTIONS) {
+      const selector = `section[aria-labelledby="${heading}"]`;
+      const [old, replacement] = [one(selector), one(selector, fresh)];
+      if (!old || !replacement) continue;
+      const kept = one(":scope > [data-vault-approved]", old);
+      old.replaceChildren(...[...replacement.childNodes].map((n) => document.importNode(n, true)));
+      if (kept) one("h2", old).after(kept);
+    }
+    wireRows();
+  }
+  function wire(row) {
     const userId = row.dataset.vaultMember;
     const button = one('[data-vault-action="approve"]', row);
-    if (!button) return;
+    if (!button || button.dataset.vaultWired) return;
+    button.dataset.vaultWired = "1";
     const status = statusOf(row.querySelector("td:last-child") || row);
     reveal(one("[data-vault-approve]", row));
     const input = typedField(row, userId);
     reveal(button);
-    if (computed) showComputed(row, computed);
     button.addEventListener("click", (event) => {
       event.preventDefault();
       const select = one("[data-vault-role], select", row);
       const role = select ? select.value : "";
+      const name = shown(row.cells[0] ? row.cells[0].textContent.trim() : "The member");
       whileBusy(button, async () => {
         try {
           await approve(userId, role, input.value, (text) => status.say(text));
-          status.say("Approved: the member can now seal and open documents.", true);
-          conceal(button);
-          input.disabled = true;
-          if (select) select.disabled = true;
         } catch (error) {
           status.fail(error);
+          return;
+        }
+        const done = pendingStatus();
+        if (done) done.say(`Approved: ${name} can now seal and open documents.`, true);
+        try {
+          await refreshSections();
+        } catch (error) {
+          if (done) done.fail(error);
         }
       });
     });
   }
+  function wireRows() {
+    all("[data-vault-member]").forEach(wire);
+  }
   function start3() {
-    const rows = all("[data-vault-member]");
-    if (!rows.length) return;
-    whenUnlocked(async () => {
-      let computed = /* @__PURE__ */ new Map();
-      try {
-        computed = await pendingFingerprints();
-      } catch (error) {
-        statusOf(rows[0].closest("section") || document.body).fail(error);
-      }
-      for (const row of rows) wire(row, computed.get(row.dataset.vaultMember));
-    });
+    if (!all("[data-vault-member]").length) return;
+    whenUnlocked(() => wireRows());
   }
 
   // src/ui/cases.js
@@ -13186,8 +13242,18 @@ ${body(checkpoint)}`;
         status.say(`Opening\u2026 ${Math.floor(100 * done / Math.max(total, 1))}%`);
       });
       saveBlob(opened.blob, opened.name);
-      status.say(`Opened: ${opened.name}`, true);
+      status.say(`Opened: ${shown(opened.name)}`, true);
     });
+  }
+
+  // src/ui/sightings.js
+  function sightingNote() {
+    const { others, own } = firstSights();
+    const lines = others.map(({ name, root }) => ` This browser met ${shown(name) || "an organisation"} for the first time: compare its key fingerprint ${root} once with that organisation, by phone or in person.`);
+    if (own) {
+      lines.push(` Your organisation\u2019s root key, first seen in this browser: ${own}; compare it once with your manager or the fingerprint your organisation gives out.`);
+    }
+    return lines.join("");
   }
 
   // src/ui/cases.js
@@ -13198,21 +13264,36 @@ ${body(checkpoint)}`;
       window.location.assign(`/cases/${caseId2}`);
     });
   }
+  function casesListing(root) {
+    const offers = one('section[aria-labelledby="incoming-h"]', root);
+    return offers && offers.nextElementSibling;
+  }
+  async function refreshCases() {
+    const response = await fetch(window.location.href, { credentials: "same-origin" });
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+    const [old, replacement] = [casesListing(document), casesListing(fresh)];
+    if (old && replacement) old.replaceWith(document.importNode(replacement, true));
+  }
   function accept(button) {
-    const status = statusOf(button.parentElement);
+    const item = button.parentElement;
+    const status = statusOf(item);
     onAction(button, status, async () => {
       const caseId2 = await acceptTransfer(button.dataset.transferId, (text) => status.say(text));
-      const met = firstSights();
-      if (!met.length) {
+      const note = sightingNote();
+      if (!note) {
         window.location.assign(`/cases/${caseId2}`);
         return;
       }
-      conceal(button);
-      status.say(met.map(({ root }) => `Accepted. This browser met the sending organisation for the first time: compare its key fingerprint ${root} once with them, by phone or in person.`).join(" "), true);
+      const said = document.createElement("span");
+      said.setAttribute("role", "status");
+      said.dataset.vaultStatus = "";
+      said.className = "ok";
+      said.textContent = `Accepted: the case is now your organisation\u2019s.${note}`;
       const link = document.createElement("a");
       link.href = `/cases/${caseId2}`;
       link.textContent = "Go to the case";
-      button.parentElement.append(" ", link);
+      item.replaceChildren(said, " ", link);
+      await refreshCases();
     });
   }
   function start4() {
@@ -13402,7 +13483,7 @@ ${body(checkpoint)}`;
         const { metadata } = await inspect(doc.document_id);
         out.set(doc.document_id, { name: metadata.fileName, size: Number(metadata.size) });
       } catch (error) {
-        if (error.status) throw error;
+        if (error.status || isLogRefusal(error)) throw error;
         out.set(doc.document_id, { problem: error.message, error });
       }
     }
@@ -13467,7 +13548,7 @@ ${body(checkpoint)}`;
   }
   function nameOption(documentId, name) {
     for (const option of all("[data-vault-document-select] option")) {
-      if (option.value === documentId) option.textContent = name;
+      if (option.value === documentId) option.textContent = shown(name);
     }
   }
   function nameShares(names) {
@@ -13476,7 +13557,7 @@ ${body(checkpoint)}`;
       const cell = one(".sealed", row);
       if (found && found.name !== void 0 && cell) {
         cell.classList.remove("sealed");
-        cell.textContent = found.name;
+        cell.textContent = shown(found.name);
         cell.classList.add("opened-name");
       }
     }
@@ -13492,7 +13573,7 @@ ${body(checkpoint)}`;
       if (!found || !cell) continue;
       cell.classList.remove("sealed");
       if (found.name !== void 0) {
-        cell.textContent = found.name;
+        cell.textContent = shown(found.name);
         cell.classList.add("opened-name");
         nameOption(row.dataset.documentId, found.name);
       } else {
@@ -13536,20 +13617,17 @@ ${body(checkpoint)}`;
       const prepared = await prepareCase(id);
       for (const [i, file] of files.entries()) {
         const which = files.length > 1 ? ` (${i + 1} of ${files.length})` : "";
-        status.say(`Sealing ${file.name}${which}\u2026`);
+        status.say(`Sealing ${shown(file.name)}${which}\u2026`);
         await sealFile(prepared, file, {
           sealed: (done, total) => setProgress(sealBar, done, total),
           sent: (done, total) => {
-            status.say(`Uploading ${file.name}${which}\u2026`);
+            status.say(`Uploading ${shown(file.name)}${which}\u2026`);
             setProgress(sendBar, done, total);
           }
         });
       }
       input.value = "";
-      status.say(
-        files.length > 1 ? `Sealed ${files.length} files.` : `Sealed ${files[0].name}.`,
-        true
-      );
+      status.say(files.length > 1 ? `Sealed ${files.length} files.` : `Sealed ${shown(files[0].name)}.`, true);
       await refreshDocuments(id);
     });
   }
@@ -13558,7 +13636,7 @@ ${body(checkpoint)}`;
     const orgSelect = one("[data-vault-org-select]", form);
     onAction(form, statusOf(form), async (status) => {
       await act(form, orgSelect ? orgSelect.value : "", (text) => status.say(text));
-      status.say(`${done}${firstSightNote(orgSelect)}`, true);
+      status.say(`${done}${sightingNote()}`, true);
       await after();
     });
   }
@@ -13574,20 +13652,13 @@ ${body(checkpoint)}`;
     if (!status || button.dataset.vaultWired) return;
     button.dataset.vaultWired = "1";
     const row = button.closest("tr");
-    const org = row ? row.cells[1].textContent.trim() : "the organisation";
+    const org = row ? shown(row.cells[1].textContent.trim()) : "the organisation";
     onAction(button, status, async () => {
       const name = row ? row.cells[0].textContent.trim() : "the document";
       await revoke(button.dataset.documentId, button.dataset.orgId, (text) => status.say(text));
       status.say(`Revoked: ${org} can no longer open ${name}.`, true);
       await refreshListings(id, ["shares-h"]);
     });
-  }
-  function firstSightNote(orgSelect) {
-    const named2 = (org) => {
-      const option = orgSelect && [...orgSelect.options].find((o) => o.value === org);
-      return option ? option.textContent : "another organisation";
-    };
-    return firstSights().map(({ org, root }) => ` This browser met ${named2(org)} for the first time: compare its key fingerprint ${root} once with that organisation, by phone or in person.`).join("");
   }
   function chosenDocument(form) {
     const select = one("[data-vault-document-select]", form);
@@ -13659,7 +13730,7 @@ ${body(checkpoint)}`;
       try {
         out.set(id, await unlessRevoked(id, shared, () => nameOf(id)));
       } catch (error) {
-        if (error.status) throw error;
+        if (error.status || isLogRefusal(error)) throw error;
         out.set(id, { problem: error.message, error });
       }
     }
@@ -13678,7 +13749,7 @@ ${body(checkpoint)}`;
       const cell = one(".sealed", row);
       if (!found || !cell) continue;
       cell.classList.remove("sealed");
-      cell.textContent = found.name !== void 0 ? found.name : found.error ? messageOf(found.error) : found.problem;
+      cell.textContent = found.name !== void 0 ? shown(found.name) : found.error ? messageOf(found.error) : found.problem;
       cell.classList.add(found.name !== void 0 ? "opened-name" : "error");
     }
   }

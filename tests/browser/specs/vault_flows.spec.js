@@ -7,12 +7,17 @@
 // manager offers the case to it, whose manager accepts and opens a document there. Before the
 // transfer, the other organisation opens the shared document from "Shared with us" and the
 // practitioner revokes the share, after which it is gone with a message saying so. A member
-// registered with vaultctl who never uploaded their keystore is told so when unlocking. No step
-// may leave an error in the console.
+// registered with vaultctl who never uploaded their keystore is told so when unlocking. Along
+// the way: the register page puts passphrase mistakes next to the field; the members page shows
+// no fingerprint to copy and moves the approved member out of "Waiting for approval"; a server
+// showing an older log (a rollback) gets no name opened and no file offered; first-seen root
+// keys are named by their organisation; a name with a right-to-left override is shown with the
+// hidden character made visible. No step may leave an error in the console.
 const fs = require('fs');
 const path = require('path');
 const { test, expect, Cast, checkSeen, admin, email, signIn } = require('./helpers');
 const { vaultctl } = require('./vault');
+const { rootFingerprint, sql, sqlOne } = require('./vault_helpers');
 
 test.describe.configure({ mode: 'serial' });
 
@@ -84,6 +89,28 @@ test('the platform admin makes two organisations', async () => {
   }
 });
 
+test('the register page says what is wrong with the vault passphrase next to it', async () => {
+  const page = await cast.open('newcomer');
+  await page.goto('/register');
+  await page.getByLabel('Organisation', { exact: true }).selectOption({ label: org.name });
+  await page.getByRole('radio', { name: 'a practitioner or manager of the organisation' }).check();
+  await page.getByLabel('Your name').fill('Sam Newcomer');
+  await page.getByLabel('E-mail address').fill(email('sam.newcomer', 'eastmere'));
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByLabel('Password again').fill(PASSWORD);
+  const passphrase = page.locator('#vault-passphrase');
+  const error = page.locator('#vault-passphrase-error');
+  await passphrase.fill('too short');
+  await page.locator('#vault-passphrase-confirm').fill('too short');
+  await page.getByRole('button', { name: 'Register' }).click();
+  await expect(error).toHaveText('The vault passphrase needs at least 12 characters.');
+  await expect(passphrase).toHaveAttribute('aria-invalid', 'true');
+  await passphrase.fill('a long enough vault passphrase');
+  await page.getByRole('button', { name: 'Register' }).click();
+  await expect(error).toHaveText('The two vault passphrases differ.');
+  await expect(page).toHaveURL(/\/register$/);
+});
+
 test('the first manager founds the organisation in the browser', async () => {
   const page = await cast.open('manager');
   await register(page, people.manager, org.invite);
@@ -114,7 +141,11 @@ test('the manager approves the practitioner after comparing the fingerprint', as
   const page = cast.manager;
   await page.goto('/members');
   await unlock(page, people.manager);
+  const pending = page.locator('section[aria-labelledby="pending-h"]');
   const row = page.locator('[data-vault-member]').filter({ hasText: people.worker.email });
+  await expect(row.getByRole('button', { name: /Approve/ })).toBeVisible();
+  // Nothing on the page to copy instead of comparing: the manager types what is read out.
+  await expect(page.locator('main')).not.toContainText(people.worker.fingerprint);
   await row.getByRole('combobox').selectOption('practitioner');
   // A fingerprint that differs by one digit is refused, and nothing is approved.
   const wrong = people.worker.fingerprint.replace(/.$/, (d) => (d === '0' ? '1' : '0'));
@@ -124,8 +155,12 @@ test('the manager approves the practitioner after comparing the fingerprint', as
   await expect(row.getByRole('alert')).toContainText('does not match the keys the server holds');
   await typed.fill(people.worker.fingerprint);
   await row.getByRole('button', { name: /Approve/ }).click();
-  await expect(row.getByRole('status')).toHaveText(
-    'Approved: the member can now seal and open documents.', { timeout: 30_000 });
+  await expect(pending.locator('[data-vault-approved] [role="status"]')).toHaveText(
+    `Approved: ${people.worker.name} can now seal and open documents.`, { timeout: 30_000 });
+  // The member left "Waiting for approval" and is among the members, without a reload.
+  await expect(pending).not.toContainText(people.worker.email);
+  await expect(page.locator('section[aria-labelledby="active-h"]'))
+    .toContainText(people.worker.email);
 });
 
 test('the practitioner opens a case and seals two files', async () => {
@@ -171,6 +206,44 @@ test('after a reload the keys are gone; unlocked again, names open and a file op
       .toBe(true);
   });
 
+test('a server showing an older log gets no name opened and no file offered', async () => {
+  const page = cast.worker;
+  // The page has opened names and a file, so this browser saved the checkpoint it accepted.
+  const book = await page.evaluate(() => {
+    const key = Object.keys(window.localStorage).find((k) => k.startsWith('vault-log:'));
+    return JSON.parse(window.localStorage.getItem(key));
+  });
+  const current = sqlOne('SELECT size FROM log_head WHERE id = 1');
+  const older = sqlOne('SELECT MAX(size) FROM log_checkpoints WHERE size < ?', [book.size]);
+  expect(older).toBeGreaterThan(0);
+  // The operator puts the log back to an earlier state, whose checkpoint the log key signed.
+  sql('UPDATE log_head SET size = ? WHERE id = 1', [older]);
+  try {
+    await page.goto(org.casePath);
+    await unlock(page, people.worker);
+    const docs = page.locator('section[aria-labelledby="docs-h"]');
+    await expect(docs.getByRole('alert').first()).toContainText('LOG ROLLBACK: the server '
+      + `shows checkpoint size ${older} `, { timeout: 30_000 });
+    await expect(docs.getByRole('alert').first()).toContainText('Nothing was done');
+    await expect(docs.locator('.sealed')).toHaveCount(FILES.length);
+    for (const name of FILES) await expect(page.getByText(name, { exact: true })).toHaveCount(0);
+    let downloaded = false;
+    page.on('download', () => { downloaded = true; });
+    const row = page.locator('tr[data-document-id]').nth(1);
+    await row.getByRole('button', { name: 'Open' }).click();
+    await expect(row.getByRole('alert')).toContainText('LOG ROLLBACK', { timeout: 30_000 });
+    expect(downloaded).toBe(false);
+    // The saved checkpoint is kept: it still names the larger log.
+    const kept = await page.evaluate(() => {
+      const key = Object.keys(window.localStorage).find((k) => k.startsWith('vault-log:'));
+      return JSON.parse(window.localStorage.getItem(key)).size;
+    });
+    expect(kept).toBe(book.size);
+  } finally {
+    sql('UPDATE log_head SET size = ? WHERE id = 1', [current]);
+  }
+});
+
 test('the practitioner shares a document with another organisation', async () => {
   const receiver = await cast.open('receiver');
   await register(receiver, people.receiver, other.invite, other);
@@ -186,10 +259,10 @@ test('the practitioner shares a document with another organisation', async () =>
   await share.getByRole('button', { name: 'Share the document' }).click();
   // The first time this browser meets the other organisation, it asks for the one check by
   // voice that vaultctl asks for too.
-  await expect(share.getByRole('status')).toHaveText(new RegExp('^Shared: the other organisation '
-    + `can now open this document\\. This browser met ${other.name} for the first time: `
-    + 'compare its key fingerprint ([0-9a-f]{4}-){7}[0-9a-f]{4} once with that organisation, '
-    + 'by phone or in person\\.$'), { timeout: 30_000 });
+  await expect(share.getByRole('status')).toHaveText('Shared: the other organisation can now '
+    + `open this document. This browser met ${other.name} for the first time: compare its key `
+    + `fingerprint ${rootFingerprint(other.id)} once with that organisation, by phone or in `
+    + 'person.', { timeout: 30_000 });
 });
 
 test('the other organisation opens the shared document from "Shared with us"', async () => {
@@ -263,9 +336,17 @@ test("the manager offers the case, the other organisation's manager accepts and 
     await receiver.goto('/cases');
     await unlock(receiver, people.receiver);
     await receiver.getByRole('button', { name: `Accept the case from ${org.name}` }).click();
-    // The receiving browser meets the sending organisation here first, and says so.
-    await expect(receiver.getByRole('status').filter({ hasText: 'Accepted.' })).toContainText(
-      'This browser met the sending organisation for the first time', { timeout: 30_000 });
+    // The receiving browser meets the sending organisation here first, and names it with the
+    // sending organisation's own root fingerprint, never the receiver's.
+    const accepted = receiver.getByRole('status').filter({ hasText: 'Accepted' });
+    await expect(accepted).toContainText(`This browser met ${org.name} for the first time: `
+      + `compare its key fingerprint ${rootFingerprint(org.id)} once with that organisation`,
+    { timeout: 30_000 });
+    await expect(accepted).not.toContainText(`met ${other.name}`);
+    // The offer is gone and the case is in the list, without a reload.
+    await expect(receiver.getByRole('button', { name: `Accept the case from ${org.name}` }))
+      .toHaveCount(0);
+    await expect(receiver.getByRole('link', { name: org.caseRef })).toBeVisible();
     await receiver.getByRole('link', { name: 'Go to the case' }).click();
     await expect(receiver).toHaveURL(new RegExp(`${org.casePath}$`));
     await unlock(receiver, people.receiver);
@@ -281,6 +362,29 @@ test("the manager offers the case, the other organisation's manager accepts and 
     await download.saveAs(saved);
     expect(fs.readFileSync(saved).equals(fs.readFileSync(path.join(SAMPLES, FILES[1]))))
       .toBe(true);
+  });
+
+test('a name with a right-to-left override is shown with the hidden character made visible',
+  async () => {
+    const page = cast.receiver;
+    const spoof = 'invoice\u202etxt.exe';
+    const seal = page.locator('form[data-vault="seal"]');
+    await seal.getByLabel('Files').setInputFiles({ name: spoof, mimeType: 'text/plain',
+      buffer: Buffer.from('not really an invoice\n') });
+    await seal.getByRole('button', { name: 'Seal and upload' }).click();
+    await expect(seal.getByRole('status')).toHaveText('Sealed invoice\ufffdtxt.exe.',
+      { timeout: 60_000 });
+    const row = page.locator('tr[data-document-id]')
+      .filter({ has: page.getByRole('cell', { name: 'invoice\ufffdtxt.exe', exact: true }) });
+    await expect(row).toHaveCount(1, { timeout: 30_000 });
+    await expect(page.locator('main')).not.toContainText('\u202e');
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: 30_000 }),
+      row.getByRole('button', { name: 'Open' }).click(),
+    ]);
+    await expect(row.getByRole('status')).toHaveText('Opened: invoice\ufffdtxt.exe');
+    // Chromium makes the saved file's name without the override.
+    expect(download.suggestedFilename()).not.toContain('\u202e');
   });
 
 test('a member whose keys stay with vaultctl is told to upload them to unlock here',

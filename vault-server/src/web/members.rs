@@ -48,7 +48,9 @@ pub struct Person {
     status: String,
     member_role: Option<String>,
     registered: String,
-    /// For a pending vault member, the fingerprint the server computes from their keys.
+    /// For a pending vault member, the fingerprint the server computes from their keys. It
+    /// marks the row as a vault member's and is never shown: a manager who could copy it
+    /// would not compare what the member reads out, as vaultctl never shows it either.
     fingerprint: Option<String>,
 }
 

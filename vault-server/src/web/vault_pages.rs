@@ -144,8 +144,8 @@ async fn waiting_page(
 }
 
 /// The fingerprint the server computes from the keys each pending vault member of `org`
-/// published (user id → fingerprint text). A manager compares it with the person, and the
-/// vault script computes its own from the directory: this one is only what the server says.
+/// published (user id → fingerprint text). Pages do not show it (a manager must compare what
+/// the person reads out, not copy a value); the vault script computes its own to compare.
 pub async fn claimed_fingerprints(
     state: &AppState,
     org: OrgId,

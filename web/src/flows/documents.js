@@ -236,7 +236,8 @@ export async function documentNames(caseId) {
       const { metadata } = await inspect(doc.document_id);
       out.set(doc.document_id, { name: metadata.fileName, size: Number(metadata.size) });
     } catch (error) {
-      if (error.status) throw error;
+      // A refused log stops the whole list: no name opens while the server shows a rollback.
+      if (error.status || trust.isLogRefusal(error)) throw error;
       out.set(doc.document_id, { problem: error.message, error });
     }
   }

@@ -25,16 +25,6 @@ export function memberFingerprint(entry) {
 }
 
 /**
- * The member fingerprints of the organisation's members, computed here from the keys its
- * verified directory publishes, by user id.
- * @returns {Promise<Map<string, string>>}
- */
-export async function pendingFingerprints() {
-  const { dir } = await trust.directory(myOrg());
-  return new Map(dir.members.map((m) => [m.user_id, memberFingerprint(m)]));
-}
-
-/**
  * Approves `userId` with `role` ('manager' or 'practitioner') once `typed` (what the member
  * read out) matches the fingerprint of their published keys.
  */
@@ -59,6 +49,7 @@ export async function approve(userId, role, typed, say) {
       + 'keys the server holds for this person. Do not approve: ask them to read it out again '
       + 'from their own screen, and tell your platform admin if it still differs.');
   }
+  say('The fingerprint matches. Certifying the member’s keys…');
   const signingKey = b64.decode(entry.signing_key);
   const certificate = sign({
     kind: 'member-certified',

@@ -9,6 +9,7 @@
 import { fail } from '../core/errors.js';
 import * as api from '../api.js';
 import { nameOf, openDocument } from './documents.js';
+import { isLogRefusal } from './trust.js';
 
 const REVOKED = 'This document is no longer shared with your organisation: the organisation '
   + 'that shared it has revoked the share. Ask them if you still need it.';
@@ -45,7 +46,7 @@ export async function sharedNames(ids) {
     try {
       out.set(id, await unlessRevoked(id, shared, () => nameOf(id)));
     } catch (error) {
-      if (error.status) throw error;
+      if (error.status || isLogRefusal(error)) throw error;
       out.set(id, { problem: error.message, error });
     }
   }

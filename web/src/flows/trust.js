@@ -67,13 +67,27 @@ export const trustedOrg = (org) => checks().trustedOrg(org);
 export const forget = (org) => checks().forgetTrusted(org);
 
 /**
- * The organisations whose root keys this browser pinned for the first time, unchecked, since
- * the last call: `[{org, root}]`, each to compare once with that organisation out of band.
+ * The root keys this browser pinned for the first time, unchecked, since the last call, each
+ * to compare once out of band: `others` (`[{org, name, root}]`, named as their directory names
+ * them) and `own`, our own organisation's root fingerprint or null. Our own organisation is
+ * kept apart so that it is never presented as another one.
  */
-export const firstSights = () => checks().takeFirstSights();
+export function firstSights() {
+  const mine = myOrg();
+  const sights = checks().takeFirstSights();
+  const own = sights.find((s) => s.org === mine);
+  return { others: sights.filter((s) => s.org !== mine), own: own ? own.root : null };
+}
 
 /** Checks the log's latest checkpoint against the one this browser saw before. */
 export const checkLog = () => checks().log.checkLog();
+
+/**
+ * Whether `error` is the log check's refusal (a rollback, a fork, a bad signature…): it stops
+ * a whole page's work at once, rather than being told once per document.
+ */
+export const isLogRefusal = (error) => Boolean(error) && typeof error.code === 'string'
+  && error.code.startsWith('log-');
 
 /** After a change: proves each of `statements` included in the log. */
 export const confirmOnLog = (action, statements) => confirmed(checks().log, action, statements);
@@ -104,7 +118,12 @@ export async function openEnvelope(envelope, keyScope, holder, allowed) {
   return held(await checks().openEnvelope(envelope, keyScope, holder.identity, allowed));
 }
 
-/** The current organisation key, unwrapped from the person's own envelope after every check. */
+/**
+ * The current organisation key, unwrapped from the person's own envelope after every check.
+ * The log is checked first, every time: every key the page opens or wraps comes through here,
+ * so a server showing an older or forked log gets no document opened, as with vaultctl.
+ */
 export async function orgKey() {
+  await checkLog();
   return held(await checks().orgKey(session().keystore.identity));
 }

@@ -5,6 +5,7 @@
  * failure lands in the control's alert line in words a practitioner understands.
  */
 import { isUnlocked } from '../flows/state.js';
+import { shown } from './display.js';
 import { all, reveal, saveBlob, statusOf, whileBusy } from './dom.js';
 
 const LOCKED = 'Unlock your vault keys first (the panel at the top of the page).';
@@ -51,7 +52,9 @@ export function onOpen(button, documentId, open) {
     const opened = await open(documentId, (done, total) => {
       status.say(`Opening… ${Math.floor((100 * done) / Math.max(total, 1))}%`);
     });
+    // The download keeps the sealed name (Chromium makes a file name of it safely); the page
+    // shows it with any bidi or control character made visible.
     saveBlob(opened.blob, opened.name);
-    status.say(`Opened: ${opened.name}`, true);
+    status.say(`Opened: ${shown(opened.name)}`, true);
   });
 }

@@ -12,9 +12,10 @@ import {
 } from '../flows/documents.js';
 import { offerTransfer } from '../flows/cases.js';
 import { whenUnlocked } from '../flows/state.js';
-import { firstSights } from '../flows/trust.js';
 import { onAction, onOpen } from './action.js';
+import { shown } from './display.js';
 import { all, one, messageOf, setProgress, statusOf } from './dom.js';
+import { sightingNote } from './sightings.js';
 
 const CASE_PAGE = /^\/cases\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/?$/;
 
@@ -34,7 +35,7 @@ function documentsSection() {
 /** Names a document in the share form's document choice, once its name is opened. */
 function nameOption(documentId, name) {
   for (const option of all('[data-vault-document-select] option')) {
-    if (option.value === documentId) option.textContent = name;
+    if (option.value === documentId) option.textContent = shown(name);
   }
 }
 
@@ -45,7 +46,7 @@ function nameShares(names) {
     const cell = one('.sealed', row);
     if (found && found.name !== undefined && cell) {
       cell.classList.remove('sealed');
-      cell.textContent = found.name;
+      cell.textContent = shown(found.name);
       cell.classList.add('opened-name');
     }
   }
@@ -63,7 +64,7 @@ async function showNames(id) {
     if (!found || !cell) continue;
     cell.classList.remove('sealed');
     if (found.name !== undefined) {
-      cell.textContent = found.name;
+      cell.textContent = shown(found.name);
       cell.classList.add('opened-name');
       nameOption(row.dataset.documentId, found.name);
     } else {
@@ -120,18 +121,18 @@ function wireSeal(form, id) {
     const prepared = await prepareCase(id);
     for (const [i, file] of files.entries()) {
       const which = files.length > 1 ? ` (${i + 1} of ${files.length})` : '';
-      status.say(`Sealing ${file.name}${which}…`);
+      status.say(`Sealing ${shown(file.name)}${which}…`);
       await sealFile(prepared, file, {
         sealed: (done, total) => setProgress(sealBar, done, total),
         sent: (done, total) => {
-          status.say(`Uploading ${file.name}${which}…`);
+          status.say(`Uploading ${shown(file.name)}${which}…`);
           setProgress(sendBar, done, total);
         },
       });
     }
     input.value = '';
-    status.say(files.length > 1 ? `Sealed ${files.length} files.` : `Sealed ${files[0].name}.`,
-      true);
+    status.say(files.length > 1 ? `Sealed ${files.length} files.`
+      : `Sealed ${shown(files[0].name)}.`, true);
     await refreshDocuments(id);
   });
 }
@@ -141,7 +142,7 @@ function wireOrgForm(form, act, done, after = async () => {}) {
   const orgSelect = one('[data-vault-org-select]', form);
   onAction(form, statusOf(form), async (status) => {
     await act(form, orgSelect ? orgSelect.value : '', (text) => status.say(text));
-    status.say(`${done}${firstSightNote(orgSelect)}`, true);
+    status.say(`${done}${sightingNote()}`, true);
     await after();
   });
 }
@@ -159,27 +160,13 @@ function wireRevoke(button, id) {
   if (!status || button.dataset.vaultWired) return;
   button.dataset.vaultWired = '1';
   const row = button.closest('tr');
-  const org = row ? row.cells[1].textContent.trim() : 'the organisation';
+  const org = row ? shown(row.cells[1].textContent.trim()) : 'the organisation';
   onAction(button, status, async () => {
     const name = row ? row.cells[0].textContent.trim() : 'the document';
     await revoke(button.dataset.documentId, button.dataset.orgId, (text) => status.say(text));
     status.say(`Revoked: ${org} can no longer open ${name}.`, true);
     await refreshListings(id, ['shares-h']);
   });
-}
-
-/**
- * What to say when this browser met an organisation's root key for the first time: its
- * fingerprint, to compare once with that organisation, as vaultctl asks.
- */
-function firstSightNote(orgSelect) {
-  const named = (org) => {
-    const option = orgSelect && [...orgSelect.options].find((o) => o.value === org);
-    return option ? option.textContent : 'another organisation';
-  };
-  return firstSights().map(({ org, root }) => ` This browser met ${named(org)} for the first `
-    + `time: compare its key fingerprint ${root} once with that organisation, by phone or in `
-    + 'person.').join('');
 }
 
 /** Which document a share form is for: its own document select, or the only document. */

@@ -2,12 +2,14 @@
  * @file The cases list: the "New case" form (`form[data-vault="new-case"]`), whose case key
  * is made and wrapped here, and Accept buttons (`data-vault-action="accept"`,
  * `data-transfer-id`) for transfer offers made to the manager's organisation. Both work once
- * keys are unlocked; until then they say so.
+ * keys are unlocked; until then they say so. After an accept the page says which root keys
+ * it met for the first time (each organisation by name), drops the offer and shows the case in
+ * the list, or goes straight to the case when there is nothing to compare.
  */
 import { acceptTransfer, createCase } from '../flows/cases.js';
 import { onAction } from './action.js';
-import { firstSights } from '../flows/trust.js';
-import { all, conceal, one, statusOf } from './dom.js';
+import { all, one, statusOf } from './dom.js';
+import { sightingNote } from './sightings.js';
 
 /** Wires the new-case form. */
 function newCase(form) {
@@ -18,25 +20,43 @@ function newCase(form) {
   });
 }
 
+/** What follows the offers section: the cases table, or the sentence saying there is none. */
+function casesListing(root) {
+  const offers = one('section[aria-labelledby="incoming-h"]', root);
+  return offers && offers.nextElementSibling;
+}
+
+/** Fetches the cases list again and swaps in its listing, which now holds the accepted case. */
+async function refreshCases() {
+  const response = await fetch(window.location.href, { credentials: 'same-origin' });
+  const fresh = new DOMParser().parseFromString(await response.text(), 'text/html');
+  const [old, replacement] = [casesListing(document), casesListing(fresh)];
+  if (old && replacement) old.replaceWith(document.importNode(replacement, true));
+}
+
 /** Wires one Accept button. */
 function accept(button) {
-  const status = statusOf(button.parentElement);
+  const item = button.parentElement;
+  const status = statusOf(item);
   onAction(button, status, async () => {
     const caseId = await acceptTransfer(button.dataset.transferId, (text) => status.say(text));
-    const met = firstSights();
-    if (!met.length) {
+    const note = sightingNote();
+    if (!note) {
       window.location.assign(`/cases/${caseId}`);
       return;
     }
-    // Said here before going on, since the next page forgets it.
-    conceal(button);
-    status.say(met.map(({ root }) => 'Accepted. This browser met the sending organisation for '
-      + `the first time: compare its key fingerprint ${root} once with them, by phone or in `
-      + 'person.').join(' '), true);
+    // Said here before going on, since the next page forgets it; the offer is gone, so its
+    // line becomes the outcome, and the list below now holds the case.
+    const said = document.createElement('span');
+    said.setAttribute('role', 'status');
+    said.dataset.vaultStatus = '';
+    said.className = 'ok';
+    said.textContent = `Accepted: the case is now your organisation’s.${note}`;
     const link = document.createElement('a');
     link.href = `/cases/${caseId}`;
     link.textContent = 'Go to the case';
-    button.parentElement.append(' ', link);
+    item.replaceChildren(said, ' ', link);
+    await refreshCases();
   });
 }
 

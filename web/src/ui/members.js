@@ -1,14 +1,20 @@
 /**
  * @file The members page (manager): each pending vault member is a row
- * `[data-vault-member="<user id>"]` with a role choice and an Approve button
- * (`data-vault-action="approve"`). Once keys are unlocked the script shows, in each row, the
- * fingerprint it computes itself from the keys the server holds, and a field for the
- * fingerprint the member reads out from their own screen; approval goes ahead only when the
- * two agree, as `vaultctl org approve` requires.
+ * `[data-vault-member="<user id>"]` with a field for the fingerprint the member reads out from
+ * their own screen, a role choice and an Approve button (`data-vault-action="approve"`). The
+ * page shows no fingerprint to copy, neither the server's nor one computed here, as vaultctl
+ * never shows the published one: the manager types what the member reads out, and the script
+ * compares it with what it computes from the keys the directory publishes, approving only when
+ * the two agree. After an approval both lists are fetched again, so the member leaves
+ * "Waiting for approval" and appears among the members.
  */
-import { approve, pendingFingerprints } from '../flows/members.js';
+import { approve } from '../flows/members.js';
 import { whenUnlocked } from '../flows/state.js';
-import { all, one, reveal, statusOf, whileBusy, conceal } from './dom.js';
+import { all, one, reveal, statusOf, whileBusy } from './dom.js';
+import { shown } from './display.js';
+
+/** The sections the page swaps in after an approval. */
+const SECTIONS = ['pending-h', 'active-h'];
 
 /** The field for the fingerprint the member reads out: the server's, or one made here. */
 function typedField(row, userId) {
@@ -34,53 +40,81 @@ function typedField(row, userId) {
   return input;
 }
 
-/** Shows, where the row has room for it, the fingerprint computed here from the keys. */
-function showComputed(row, computed) {
-  const place = one('[data-vault-own-fingerprint]', row);
-  if (!place) return;
-  place.textContent = computed;
-  reveal(one('[data-vault-own-fingerprint-row]', row));
+/** The status lines of the pending section, which outlive the rows swapped under them. */
+function pendingStatus() {
+  const section = one('section[aria-labelledby="pending-h"]');
+  if (!section) return null;
+  let lines = one(':scope > [data-vault-approved]', section);
+  if (!lines) {
+    lines = document.createElement('div');
+    lines.dataset.vaultApproved = '';
+    const said = document.createElement('p');
+    said.setAttribute('role', 'status');
+    said.dataset.vaultStatus = '';
+    const failed = document.createElement('p');
+    failed.setAttribute('role', 'alert');
+    failed.dataset.vaultError = '';
+    lines.append(said, failed);
+    one('h2', section).after(lines);
+  }
+  return statusOf(lines);
 }
 
-/** Wires one pending member's row, once the directory gave us their published keys. */
-function wire(row, computed) {
+/** Fetches this page again and swaps in the sections' contents below their headings. */
+async function refreshSections() {
+  const response = await fetch(window.location.href, { credentials: 'same-origin' });
+  const fresh = new DOMParser().parseFromString(await response.text(), 'text/html');
+  for (const heading of SECTIONS) {
+    const selector = `section[aria-labelledby="${heading}"]`;
+    const [old, replacement] = [one(selector), one(selector, fresh)];
+    if (!old || !replacement) continue;
+    const kept = one(':scope > [data-vault-approved]', old);
+    old.replaceChildren(...[...replacement.childNodes].map((n) => document.importNode(n, true)));
+    if (kept) one('h2', old).after(kept);
+  }
+  wireRows();
+}
+
+/** Wires one pending member's row. */
+function wire(row) {
   const userId = row.dataset.vaultMember;
   const button = one('[data-vault-action="approve"]', row);
-  if (!button) return;
+  if (!button || button.dataset.vaultWired) return;
+  button.dataset.vaultWired = '1';
   const status = statusOf(row.querySelector('td:last-child') || row);
   reveal(one('[data-vault-approve]', row));
   const input = typedField(row, userId);
   reveal(button);
-  if (computed) showComputed(row, computed);
   button.addEventListener('click', (event) => {
     event.preventDefault();
     const select = one('[data-vault-role], select', row);
     const role = select ? select.value : '';
+    const name = shown(row.cells[0] ? row.cells[0].textContent.trim() : 'The member');
     whileBusy(button, async () => {
       try {
         await approve(userId, role, input.value, (text) => status.say(text));
-        status.say('Approved: the member can now seal and open documents.', true);
-        conceal(button);
-        input.disabled = true;
-        if (select) select.disabled = true;
       } catch (error) {
         status.fail(error);
+        return;
+      }
+      const done = pendingStatus();
+      if (done) done.say(`Approved: ${name} can now seal and open documents.`, true);
+      try {
+        await refreshSections();
+      } catch (error) {
+        if (done) done.fail(error);
       }
     });
   });
 }
 
+/** Wires every pending vault member's row on the page. */
+function wireRows() {
+  all('[data-vault-member]').forEach(wire);
+}
+
 /** Wires the members page, when the page has pending vault members. */
 export function start() {
-  const rows = all('[data-vault-member]');
-  if (!rows.length) return;
-  whenUnlocked(async () => {
-    let computed = new Map();
-    try {
-      computed = await pendingFingerprints();
-    } catch (error) {
-      statusOf(rows[0].closest('section') || document.body).fail(error);
-    }
-    for (const row of rows) wire(row, computed.get(row.dataset.vaultMember));
-  });
+  if (!all('[data-vault-member]').length) return;
+  whenUnlocked(() => wireRows());
 }

@@ -41,15 +41,38 @@ function read(form) {
   if (!values.email.includes('@')) problems.push('Enter your e-mail address.');
   if (values.password.length < 12) problems.push('The password needs at least 12 characters.');
   if (values.password !== value('confirm')) problems.push('The two passwords differ.');
+  let passphraseProblem = '';
   if (values.passphrase.length < MIN_PASSPHRASE) {
-    problems.push(`The vault passphrase needs at least ${MIN_PASSPHRASE} characters.`);
+    passphraseProblem = `The vault passphrase needs at least ${MIN_PASSPHRASE} characters.`;
   } else if (values.passphrase !== value('vault-passphrase-confirm')) {
-    problems.push('The two vault passphrases differ.');
+    passphraseProblem = 'The two vault passphrases differ.';
   } else if (values.passphrase === values.password) {
-    problems.push('Choose a vault passphrase different from your password: the password goes '
-      + 'to the server, the passphrase never does.');
+    passphraseProblem = 'Choose a vault passphrase different from your password: the password '
+      + 'goes to the server, the passphrase never does.';
   }
-  return { values, problems };
+  if (passphraseProblem) problems.push(passphraseProblem);
+  return { values, problems, passphraseProblem };
+}
+
+/**
+ * Writes the passphrase's problem next to its field (`#vault-passphrase-error`) and marks the
+ * field invalid, or clears both when there is none.
+ */
+function showPassphraseProblem(form, problem) {
+  const input = one('#vault-passphrase', form);
+  const line = one('#vault-passphrase-error', form);
+  if (line) {
+    line.textContent = problem;
+    if (problem) reveal(line);
+    else conceal(line);
+  }
+  if (!input) return;
+  if (problem) {
+    input.setAttribute('aria-invalid', 'true');
+    if (line) input.setAttribute('aria-errormessage', line.id);
+  } else {
+    input.removeAttribute('aria-invalid');
+  }
 }
 
 /** Wires the register form, when the page has one. */
@@ -68,7 +91,8 @@ export function start() {
     const wantsKeys = (passphrase && passphrase.value) || (confirm && confirm.value);
     if (!isStaff(form) || !wantsKeys) return;
     event.preventDefault();
-    const { values, problems } = read(form);
+    const { values, problems, passphraseProblem } = read(form);
+    showPassphraseProblem(form, passphraseProblem);
     if (problems.length) {
       status.fail(new Error(problems.join(' ')));
       return;

@@ -7,6 +7,7 @@
 import { openShared, sharedNames } from '../flows/shared.js';
 import { whenUnlocked } from '../flows/state.js';
 import { onOpen } from './action.js';
+import { shown } from './display.js';
 import { all, one, messageOf, statusOf } from './dom.js';
 
 /** Writes opened names into the rows, or why a document cannot be opened. */
@@ -17,7 +18,7 @@ async function showNames(rows) {
     const cell = one('.sealed', row);
     if (!found || !cell) continue;
     cell.classList.remove('sealed');
-    cell.textContent = found.name !== undefined ? found.name
+    cell.textContent = found.name !== undefined ? shown(found.name)
       : (found.error ? messageOf(found.error) : found.problem);
     cell.classList.add(found.name !== undefined ? 'opened-name' : 'error');
   }

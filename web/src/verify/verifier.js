@@ -82,7 +82,7 @@ export class Verifier {
     this.log = options.log ?? new LogSession(options.api);
     /** @type {Map<string, import('./trust.js').TrustedOrg>} */
     this.trusted = new Map();
-    /** @type {{org: string, root: string, firstSight: boolean}[]} */
+    /** @type {{org: string, name: string, root: string, firstSight: boolean}[]} */
     this.firstSights = [];
   }
 
@@ -112,7 +112,9 @@ export class Verifier {
       this.savePins(this.pins);
     }
     if (firstSight && expect === null) {
-      this.firstSights.push({ org: trusted.orgId, root, firstSight });
+      // The name is the server's word only (no statement signs it), for people to recognise.
+      const name = typeof dir?.org?.name === 'string' ? dir.org.name : '';
+      this.firstSights.push({ org: trusted.orgId, name, root, firstSight });
     }
     this.trusted.set(trusted.orgId, trusted);
     return { dir, trusted, firstSight, root };
