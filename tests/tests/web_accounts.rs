@@ -565,7 +565,8 @@ async fn vault_members_are_left_to_vaultctl_which_handles_their_keys() {
     let list = mo.get("/members").await;
     assert!(list.shows("pat@example.org"));
     assert!(list.shows(
-        "then approve here once your vault keys are unlocked, or with <code>vaultctl org approve"
+        "your device compares it with their keys and approves only if it matches, or with \
+         <code>vaultctl org approve"
     ));
     assert!(!list.shows("Review pat"));
     let founder_row = list
