@@ -228,7 +228,7 @@ async fn keystores_that_are_not_passphrase_files_within_limits_are_refused() {
     let mut x25519 = Vec::new();
     let key = vault_core::keys::SecretKey::generate().public_key();
     vault_core::seal::seal(&b"identity"[..], &key, &mut x25519, |_| {}).unwrap();
-    let cases: [(&str, Vec<u8>, &str); 5] = [
+    let cases: [(&str, Vec<u8>, &str); 7] = [
         (
             "not age",
             b"hello, not a keystore".to_vec(),
@@ -242,6 +242,16 @@ async fn keystores_that_are_not_passphrase_files_within_limits_are_refused() {
         (
             "work factor 23",
             with_work_factor(&good, " 15", " 23"),
+            "the keystore's scrypt work factor must be from 15 to 22",
+        ),
+        (
+            "work factor 015",
+            with_work_factor(&good, " 15", " 015"),
+            "the keystore's scrypt work factor must be from 15 to 22",
+        ),
+        (
+            "work factor +15",
+            with_work_factor(&good, " 15", " +15"),
             "the keystore's scrypt work factor must be from 15 to 22",
         ),
         (

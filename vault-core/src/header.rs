@@ -109,11 +109,18 @@ impl HeaderInfo {
         }
     }
 
-    /// The scrypt work factor (log2 N) of a passphrase-locked file, if it is one.
+    /// The scrypt work factor (log2 N) of a passphrase-locked file, if it is one and the
+    /// factor is written as age writes it: decimal digits without a leading zero (`018` or
+    /// `+18` would parse, but a file edited that way no longer opens).
     #[must_use]
     pub fn scrypt_work_factor(&self) -> Option<u8> {
         match self.stanzas.as_slice() {
-            [s] if s.tag == "scrypt" && s.args.len() == 2 => s.args[1].parse().ok(),
+            [s] if s.tag == "scrypt" && s.args.len() == 2 => {
+                let digits = s.args[1].as_str();
+                let canonical = digits.bytes().all(|b| b.is_ascii_digit())
+                    && (digits == "0" || !digits.starts_with('0'));
+                canonical.then(|| digits.parse().ok()).flatten()
+            }
             _ => None,
         }
     }

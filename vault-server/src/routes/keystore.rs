@@ -59,9 +59,16 @@ pub fn checked(text: &str) -> ApiResult<Vec<u8>> {
     let Ok(HeaderCheck::Valid(info)) = check_header(&bytes) else {
         return Err(ApiError::Unprocessable(NOT_AGE));
     };
+    let [stanza] = info.stanzas.as_slice() else {
+        return Err(ApiError::Unprocessable(NOT_PASSPHRASE));
+    };
+    if stanza.tag != "scrypt" {
+        return Err(ApiError::Unprocessable(NOT_PASSPHRASE));
+    }
+    // A factor written any other way than age writes it cannot come from an honest client.
     let factor = info
         .scrypt_work_factor()
-        .ok_or(ApiError::Unprocessable(NOT_PASSPHRASE))?;
+        .ok_or(ApiError::Unprocessable(WORK_FACTOR))?;
     if !WORK_FACTORS.contains(&factor) {
         return Err(ApiError::Unprocessable(WORK_FACTOR));
     }
