@@ -13039,8 +13039,18 @@ ${body(checkpoint)}`;
     all("[data-vault-member]").forEach(wire);
   }
   function start3() {
+    const root = one("#vault-org-root");
+    if (root) whenUnlocked(() => showOwnRoot(root));
     if (!all("[data-vault-member]").length) return;
     whenUnlocked(() => wireRows());
+  }
+  async function showOwnRoot(line) {
+    try {
+      const trusted = await trustedOrg(myOrg());
+      one("[data-vault-org-root]", line).textContent = formatFingerprint(fingerprintOfSigningKey(trusted.root));
+      reveal(line);
+    } catch {
+    }
   }
 
   // src/ui/cases.js

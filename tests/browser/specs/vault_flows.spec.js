@@ -141,6 +141,8 @@ test('the manager approves the practitioner after comparing the fingerprint', as
   const page = cast.manager;
   await page.goto('/members');
   await unlock(page, people.manager);
+  // What other organisations are told to compare with this one: its own root, checked here.
+  await expect(page.locator('#vault-org-root code')).toHaveText(rootFingerprint(org.id));
   const pending = page.locator('section[aria-labelledby="pending-h"]');
   const row = page.locator('[data-vault-member]').filter({ hasText: people.worker.email });
   await expect(row.getByRole('button', { name: /Approve/ })).toBeVisible();

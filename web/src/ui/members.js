@@ -8,8 +8,10 @@
  * the two agree. After an approval both lists are fetched again, so the member leaves
  * "Waiting for approval" and appears among the members.
  */
+import { fingerprintOfSigningKey, formatFingerprint } from '../core/keys.js';
 import { approve } from '../flows/members.js';
-import { whenUnlocked } from '../flows/state.js';
+import { myOrg, whenUnlocked } from '../flows/state.js';
+import { trustedOrg } from '../flows/trust.js';
 import { all, one, reveal, statusOf, whileBusy } from './dom.js';
 import { shown } from './display.js';
 
@@ -115,6 +117,23 @@ function wireRows() {
 
 /** Wires the members page, when the page has pending vault members. */
 export function start() {
+  const root = one('#vault-org-root');
+  if (root) whenUnlocked(() => showOwnRoot(root));
   if (!all('[data-vault-member]').length) return;
   whenUnlocked(() => wireRows());
+}
+
+/**
+ * Shows the organisation's own root key fingerprint, from the directory checked here (chain,
+ * pins, log), so a manager has what other organisations are told to compare with them.
+ */
+async function showOwnRoot(line) {
+  try {
+    const trusted = await trustedOrg(myOrg());
+    one('[data-vault-org-root]', line).textContent =
+      formatFingerprint(fingerprintOfSigningKey(trusted.root));
+    reveal(line);
+  } catch {
+    // The approve buttons report the same check's failure in words; nothing to show here.
+  }
 }
