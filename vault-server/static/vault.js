@@ -13768,7 +13768,17 @@ ${body(checkpoint)}`;
     if (button) onOpen(button, row.dataset.documentId, openShared);
   }
   function start6() {
+    const page = one("[data-vault-shared-page]");
     const rows = all("tr[data-vault-shared]");
+    if (page && !rows.length) {
+      whenUnlocked(async () => {
+        try {
+          await checkLog();
+        } catch (error) {
+          statusOf(page).fail(new Error(messageOf(error)));
+        }
+      });
+    }
     if (!rows.length) return;
     rows.forEach(wireOpen2);
     whenUnlocked(async () => {

@@ -241,6 +241,11 @@ test('a server showing an older log gets no name opened and no file offered', as
       return JSON.parse(window.localStorage.getItem(key)).size;
     });
     expect(kept).toBe(book.size);
+    // Nothing is shared with this organisation yet: the empty list must not hide the rollback.
+    await page.goto('/shared');
+    await unlock(page, people.worker);
+    await expect(page.locator('[data-vault-shared-page] [role="alert"]'))
+      .toContainText('LOG ROLLBACK', { timeout: 30_000 });
   } finally {
     sql('UPDATE log_head SET size = ? WHERE id = 1', [current]);
   }

@@ -6,6 +6,7 @@
  */
 import { openShared, sharedNames } from '../flows/shared.js';
 import { whenUnlocked } from '../flows/state.js';
+import { checkLog } from '../flows/trust.js';
 import { onOpen } from './action.js';
 import { shown } from './display.js';
 import { all, one, messageOf, statusOf } from './dom.js';
@@ -32,7 +33,18 @@ function wireOpen(row) {
 
 /** Wires the page, when this is the one. */
 export function start() {
+  const page = one('[data-vault-shared-page]');
   const rows = all('tr[data-vault-shared]');
+  if (page && !rows.length) {
+    // An empty list from a rolled-back or forked server must not pass for "nothing shared".
+    whenUnlocked(async () => {
+      try {
+        await checkLog();
+      } catch (error) {
+        statusOf(page).fail(new Error(messageOf(error)));
+      }
+    });
+  }
   if (!rows.length) return;
   rows.forEach(wireOpen);
   whenUnlocked(async () => {
