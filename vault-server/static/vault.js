@@ -12692,6 +12692,7 @@ ${body(checkpoint)}`;
   }
   var directory = (org) => checks().directory(org);
   var trustedOrg = (org) => checks().trustedOrg(org);
+  var myOrgRoot = () => checks().myOrgRoot();
   var forget = (org) => checks().forgetTrusted(org);
   function firstSights() {
     const mine = myOrg();
@@ -13046,8 +13047,7 @@ ${body(checkpoint)}`;
   }
   async function showOwnRoot(line) {
     try {
-      const trusted = await trustedOrg(myOrg());
-      one("[data-vault-org-root]", line).textContent = formatFingerprint(fingerprintOfSigningKey(trusted.root));
+      one("[data-vault-org-root]", line).textContent = await myOrgRoot();
       reveal(line);
     } catch {
     }

@@ -63,6 +63,9 @@ export const directory = (org) => checks().directory(org);
 /** A verified directory, from this page's cache when it has one. */
 export const trustedOrg = (org) => checks().trustedOrg(org);
 
+/** Our own organisation's root fingerprint, from its checked directory, to read out. */
+export const myOrgRoot = () => checks().myOrgRoot();
+
 /** Forgets a verified directory after a change made to it. */
 export const forget = (org) => checks().forgetTrusted(org);
 

@@ -8,10 +8,9 @@
  * the two agree. After an approval both lists are fetched again, so the member leaves
  * "Waiting for approval" and appears among the members.
  */
-import { fingerprintOfSigningKey, formatFingerprint } from '../core/keys.js';
 import { approve } from '../flows/members.js';
-import { myOrg, whenUnlocked } from '../flows/state.js';
-import { trustedOrg } from '../flows/trust.js';
+import { whenUnlocked } from '../flows/state.js';
+import { myOrgRoot } from '../flows/trust.js';
 import { all, one, reveal, statusOf, whileBusy } from './dom.js';
 import { shown } from './display.js';
 
@@ -129,9 +128,7 @@ export function start() {
  */
 async function showOwnRoot(line) {
   try {
-    const trusted = await trustedOrg(myOrg());
-    one('[data-vault-org-root]', line).textContent =
-      formatFingerprint(fingerprintOfSigningKey(trusted.root));
+    one('[data-vault-org-root]', line).textContent = await myOrgRoot();
     reveal(line);
   } catch {
     // The approve buttons report the same check's failure in words; nothing to show here.
