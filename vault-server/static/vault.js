@@ -13431,9 +13431,9 @@ ${body(checkpoint)}`;
     }
     return { from: claim.fromOrg, envelopeSha256: claim.envelopeSha256 };
   }
-  async function documentKey(access, sealed) {
+  async function documentKey(access, sealed, given) {
     const id = access.document.document_id;
-    const orgKey2 = await orgKey();
+    const orgKey2 = given ?? await orgKey();
     const docScope = scope.document(id);
     const { path } = access;
     let holder;
@@ -13471,13 +13471,13 @@ ${body(checkpoint)}`;
     );
     return identity;
   }
-  async function inspect(documentId, nothing = "Nothing was opened.") {
+  async function inspect(documentId, nothing = "Nothing was opened.", orgKey2 = void 0) {
     const access = await reachable(
       get(`/v1/documents/${documentId}`),
       `${DOCUMENT_GONE} ${nothing}`
     );
     const sealed = await checkDocument(access.document);
-    const identity = await documentKey(access, sealed);
+    const identity = await documentKey(access, sealed, orgKey2);
     const metadata = await openMetadata(decode(access.document.sealed_metadata), identity);
     return { access, sealed, identity, metadata };
   }
@@ -13488,9 +13488,10 @@ ${body(checkpoint)}`;
   async function documentNames(caseId2) {
     const detail = await reachable(get(`/v1/cases/${caseId2}`), CASE_GONE);
     const out = /* @__PURE__ */ new Map();
+    const orgKey2 = await orgKey();
     for (const doc of detail.documents) {
       try {
-        const { metadata } = await inspect(doc.document_id);
+        const { metadata } = await inspect(doc.document_id, void 0, orgKey2);
         out.set(doc.document_id, { name: metadata.fileName, size: Number(metadata.size) });
       } catch (error) {
         if (error.status || isLogRefusal(error)) throw error;

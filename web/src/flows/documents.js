@@ -173,10 +173,13 @@ async function checkShare(documentId, statement) {
   return { from: claim.fromOrg, envelopeSha256: claim.envelopeSha256 };
 }
 
-/** The document key along the caller's access path, every envelope checked. */
-async function documentKey(access, sealed) {
+/**
+ * The document key along the caller's access path, every envelope checked. `given` is the
+ * organisation key when the caller already fetched it (and so checked the log) for a list.
+ */
+async function documentKey(access, sealed, given) {
   const id = access.document.document_id;
-  const orgKey = await trust.orgKey();
+  const orgKey = given ?? await trust.orgKey();
   const docScope = scope.document(id);
   const { path } = access;
   let holder;
@@ -209,11 +212,11 @@ async function documentKey(access, sealed) {
  * Fetches a document's access record and checks it end to end: statement, envelopes, key
  * and sealed metadata.
  */
-async function inspect(documentId, nothing = 'Nothing was opened.') {
+async function inspect(documentId, nothing = 'Nothing was opened.', orgKey = undefined) {
   const access = await reachable(api.get(`/v1/documents/${documentId}`),
     `${DOCUMENT_GONE} ${nothing}`);
   const sealed = await trust.checkDocument(access.document);
-  const identity = await documentKey(access, sealed);
+  const identity = await documentKey(access, sealed, orgKey);
   const metadata = await openMetadata(b64.decode(access.document.sealed_metadata), identity);
   return { access, sealed, identity, metadata };
 }
@@ -231,9 +234,11 @@ export async function nameOf(documentId) {
 export async function documentNames(caseId) {
   const detail = await reachable(api.get(`/v1/cases/${caseId}`), CASE_GONE);
   const out = new Map();
+  // One log check and one organisation key for the whole list, not one per document.
+  const orgKey = await trust.orgKey();
   for (const doc of detail.documents) {
     try {
-      const { metadata } = await inspect(doc.document_id);
+      const { metadata } = await inspect(doc.document_id, undefined, orgKey);
       out.set(doc.document_id, { name: metadata.fileName, size: Number(metadata.size) });
     } catch (error) {
       // A refused log stops the whole list: no name opens while the server shows a rollback.
