@@ -55,7 +55,8 @@ if [ -n "${VAULT_TEST_OBJECT_STORE_URL:-}" ]; then
   # One invocation over both packages, as for PostgreSQL, so nothing is compiled again.
   cargo test -p vault-server -p vault-tests --test upload_checks --test happy_path \
     --test all_or_nothing --test story --test replicas --test lying_server --test body_first \
-    --test sealing_upload --test transfer_outcome --test stale_offer --test export_audit 2>&1 \
+    --test sealing_upload --test upload_parts --test transfer_outcome --test stale_offer \
+    --test export_audit 2>&1 \
     | tee -a "$log"
   echo "==> walkthrough on S3"
   walk_dir=$(mktemp -d)

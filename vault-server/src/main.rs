@@ -93,7 +93,7 @@ struct ServerArgs {
         default_value_t = vault_server::settings::DEFAULT_SHUTDOWN_GRACE_SECS
     )]
     shutdown_grace_secs: u64,
-    /// Seconds an upload's body may stay silent before the upload is abandoned.
+    /// Seconds an upload's body, or an upload in parts, may stay silent before it is abandoned.
     #[arg(
         long,
         env = "VAULT_UPLOAD_IDLE_SECS",

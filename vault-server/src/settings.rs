@@ -63,7 +63,8 @@ pub struct Settings {
     /// running are aborted (`--shutdown-grace-secs`, `VAULT_SHUTDOWN_GRACE_SECS`).
     pub shutdown_grace_secs: u64,
     /// Longest silence, in seconds, between two pieces of an upload's body before the upload is
-    /// abandoned as if its client had gone, leaving nothing behind (`--upload-idle-secs`,
+    /// abandoned as if its client had gone, leaving nothing behind; also how long an upload in
+    /// parts may go unused before it is ended the same way (`--upload-idle-secs`,
     /// `VAULT_UPLOAD_IDLE_SECS`).
     pub upload_idle_secs: u64,
     /// Name of the Merkle log (`--log-origin`, `VAULT_LOG_ORIGIN`): the first line of every
@@ -196,7 +197,8 @@ impl Settings {
              # Seconds requests in flight get to finish at shutdown; uploads still running\n\
              # then are aborted and leave nothing behind.\n\
              VAULT_SHUTDOWN_GRACE_SECS={DEFAULT_SHUTDOWN_GRACE_SECS}\n\
-             # Seconds an upload's body may stay silent before the upload is abandoned.\n\
+             # Seconds an upload's body, or an upload in parts, may stay silent before the\n\
+             # upload is abandoned.\n\
              VAULT_UPLOAD_IDLE_SECS={DEFAULT_UPLOAD_IDLE_SECS}\n\
              # Name of the append-only log; clients pin it with the log key, never change it.\n\
              VAULT_LOG_ORIGIN={DEFAULT_LOG_ORIGIN}\n\

@@ -7,6 +7,7 @@ use object_store::ObjectStore;
 use crate::db::Db;
 use crate::log_key::LogSigner;
 use crate::metrics::Metrics;
+use crate::routes::upload_open::OpenUploads;
 use crate::settings::Settings;
 use crate::shutdown::Stopping;
 
@@ -28,6 +29,8 @@ pub struct Inner {
     pub stopping: Stopping,
     /// The key that signs the Merkle log's checkpoints.
     pub log: LogSigner,
+    /// Uploads in parts begun and not yet finished, cancelled or expired.
+    pub uploads: OpenUploads,
 }
 
 impl AppState {
@@ -40,6 +43,7 @@ impl AppState {
             metrics: Metrics::new(),
             stopping: Stopping::default(),
             log,
+            uploads: OpenUploads::default(),
         }))
     }
 }

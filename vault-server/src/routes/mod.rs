@@ -1,8 +1,8 @@
 //! The router: every route, its handler, and the body limits.
 //!
 //! JSON routes keep a 16 MiB body bound (enough for a rotation or transfer re-wrapping
-//! thousands of keys); only the document upload lifts it, because it streams and enforces the
-//! configured upload limit itself.
+//! thousands of keys); only the document upload and the parts of an upload in parts lift it,
+//! because they enforce their own limits as they read.
 
 pub mod admin;
 pub mod audit;
@@ -23,10 +23,13 @@ pub mod shares;
 pub mod transfer_outcome;
 pub mod transfers;
 pub mod upload;
+pub mod upload_check;
+pub mod upload_open;
+pub mod upload_parts;
 pub mod upload_row;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 
 use crate::error::ApiError;
@@ -67,6 +70,13 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/cases", post(cases::create).get(cases::list))
         .route("/v1/cases/{case_id}", get(cases::show))
         .route("/v1/cases/{case_id}/documents", documents)
+        .route("/v1/cases/{case_id}/uploads", post(upload_parts::start))
+        .route(
+            "/v1/uploads/{upload_id}/parts/{n}",
+            put(upload_parts::put_part).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/v1/uploads/{upload_id}/finish", post(upload_parts::finish))
+        .route("/v1/uploads/{upload_id}", delete(upload_parts::cancel))
         .route("/v1/cases/{case_id}/transfers", post(transfers::offer))
         .route("/v1/documents/{document_id}", get(documents::show))
         .route("/v1/documents/{document_id}/body", get(documents::body))

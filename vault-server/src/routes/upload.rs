@@ -21,10 +21,8 @@ use axum::Json;
 use futures::{StreamExt as _, TryStreamExt as _};
 use multer::{Field, Multipart};
 use object_store::path::Path;
-use ring::digest::{Context, SHA256};
 use tracing::Instrument as _;
 use vault_core::api::{DocumentSummary, UploadManifest};
-use vault_core::header::{check_header, HeaderCheck, MAX_HEADER_BYTES};
 use vault_core::ids::CaseId;
 use vault_core::seal::constant_time_eq;
 use vault_core::statement::{Claim, KeyScope};
@@ -35,25 +33,18 @@ use crate::error::{ApiError, ApiPath, ApiResult};
 use crate::objects::sink::Sink;
 use crate::routes::cases::owned_case;
 use crate::routes::transfer_outcome::no_offer_waiting;
+use crate::routes::upload_check::{BodyCheck, Promise, Received};
 use crate::state::AppState;
 
 /// Largest manifest part.
-const MAX_MANIFEST_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_MANIFEST_BYTES: usize = 64 * 1024;
 /// Largest sealed metadata record.
 const MAX_METADATA_BYTES: usize = 8 * 1024;
 /// Parts of the object upload in flight at once; with 5 MiB parts this bounds memory.
-const MAX_PARTS_IN_FLIGHT: usize = 2;
+pub(crate) const MAX_PARTS_IN_FLIGHT: usize = 2;
 /// After refusing an upload, how much more of the body is read and dropped so the client is
 /// still listening when the answer comes, instead of seeing a reset connection.
-const DRAIN_LIMIT: u64 = 64 * 1024 * 1024;
-
-/// What the signed statement promises about the body.
-pub struct Promise {
-    /// Exact byte count.
-    pub size: u64,
-    /// SHA-256 of all bytes.
-    pub sha256: [u8; 32],
-}
+pub(crate) const DRAIN_LIMIT: u64 = 64 * 1024 * 1024;
 
 /// `POST /v1/cases/{case_id}/documents`.
 #[tracing::instrument(
@@ -76,17 +67,7 @@ pub async fn upload(
         .ok_or(ApiError::BadRequest(
             "the upload must be multipart/form-data with a boundary",
         ))?;
-    let received = state.metrics.upload_body_bytes.clone();
-    let body = request
-        .into_body()
-        .into_data_stream()
-        .inspect_ok(move |chunk| {
-            received.inc_by(chunk.len() as u64);
-        })
-        // At shutdown the body ends early, and the upload cleans up as for a lost client.
-        .take_until(Box::pin(state.stopping.aborted()));
-    let idle = std::time::Duration::from_secs(state.settings.upload_idle_secs);
-    let body = super::paced::Paced::new(Box::pin(idle_limited(body, idle)));
+    let body = super::paced::Paced::new(watched_body(&state, request.into_body()));
     let multipart = Multipart::new(body, boundary);
     let work = run(state.clone(), member, case_id, multipart).in_current_span();
     state
@@ -94,6 +75,28 @@ pub async fn upload(
         .spawn_upload(work)
         .await
         .map_err(ApiError::internal)?
+}
+
+/// A request body as uploads read it: counted in the metrics, ended early at shutdown (so the
+/// upload cleans up as for a lost client), and ended with an error when it goes quiet.
+pub(crate) fn watched_body(
+    state: &AppState,
+    body: axum::body::Body,
+) -> futures::stream::BoxStream<'static, Result<bytes::Bytes, axum::Error>> {
+    let received = state.metrics.upload_body_bytes.clone();
+    let body = body
+        .into_data_stream()
+        .inspect_ok(move |chunk| {
+            received.inc_by(chunk.len() as u64);
+        })
+        .take_until(Box::pin(state.stopping.aborted()));
+    let idle = std::time::Duration::from_secs(state.settings.upload_idle_secs);
+    Box::pin(idle_limited(body, idle))
+}
+
+/// The answer to a request an upload was serving when the server began shutting down.
+pub(crate) fn shutting_down() -> ApiError {
+    ApiError::Unavailable("the server is shutting down; send the document again")
 }
 
 async fn run(
@@ -105,9 +108,7 @@ async fn run(
     let mut result = receive(&state, &member, case_id, &mut multipart).await;
     if result.is_err() && state.stopping.is_aborted() {
         tracing::warn!("upload aborted by shutdown");
-        result = Err(ApiError::Unavailable(
-            "the server is shutting down; send the document again",
-        ));
+        result = Err(shutting_down());
     } else if result.is_err() {
         drain(&mut multipart).await;
     }
@@ -214,7 +215,7 @@ where
 }
 
 /// Keeps a complete object whose row was written; otherwise deletes it, once.
-async fn kept_or_deleted(
+pub(crate) async fn kept_or_deleted(
     state: &AppState,
     key: &Path,
     inserted: ApiResult<DocumentSummary>,
@@ -241,7 +242,12 @@ async fn kept_or_deleted(
 
 async fn read_manifest(field: Field<'static>) -> ApiResult<UploadManifest> {
     let bytes = read_small(field, MAX_MANIFEST_BYTES).await?;
-    serde_json::from_slice(&bytes).map_err(|_| {
+    parse_manifest(&bytes)
+}
+
+/// The manifest's JSON, with the one answer every malformed manifest gets.
+pub(crate) fn parse_manifest(bytes: &[u8]) -> ApiResult<UploadManifest> {
+    serde_json::from_slice(bytes).map_err(|_| {
         tracing::warn!("upload manifest is not valid JSON");
         ApiError::BadRequest("the manifest is not valid JSON of the expected shape")
     })
@@ -290,7 +296,7 @@ async fn read_small(mut field: Field<'static>, limit: usize) -> ApiResult<Vec<u8
 }
 
 /// Every check on the manifest, before a byte of the body is stored.
-async fn check_manifest(
+pub(crate) async fn check_manifest(
     state: &AppState,
     member: &Member,
     case_id: CaseId,
@@ -351,87 +357,6 @@ async fn check_manifest(
         size: ciphertext_size,
         sha256: ciphertext_sha256,
     })
-}
-
-/// Checks made on the body as it streams.
-struct BodyCheck {
-    limit: u64,
-    count: u64,
-    prefix: Vec<u8>,
-    header_ok: bool,
-    digest: Context,
-}
-
-impl BodyCheck {
-    fn new(limit: u64) -> Self {
-        Self {
-            limit,
-            count: 0,
-            prefix: Vec::new(),
-            header_ok: false,
-            digest: Context::new(&SHA256),
-        }
-    }
-
-    fn feed(&mut self, chunk: &[u8]) -> ApiResult<()> {
-        self.count += chunk.len() as u64;
-        if self.count > self.limit {
-            tracing::warn!(limit = self.limit, "upload exceeded the size limit");
-            return Err(ApiError::PayloadTooLarge);
-        }
-        self.digest.update(chunk);
-        if self.header_ok {
-            return Ok(());
-        }
-        let room = (MAX_HEADER_BYTES + 64).saturating_sub(self.prefix.len());
-        self.prefix
-            .extend_from_slice(&chunk[..chunk.len().min(room)]);
-        match check_header(&self.prefix) {
-            Ok(HeaderCheck::NeedMore) => Ok(()),
-            Ok(HeaderCheck::Valid(info)) => {
-                info.require_x25519().map_err(|_| not_age())?;
-                self.header_ok = true;
-                self.prefix = Vec::new();
-                Ok(())
-            }
-            Err(_) => Err(not_age()),
-        }
-    }
-
-    fn finish(self) -> ApiResult<Received> {
-        if !self.header_ok {
-            return Err(not_age());
-        }
-        let mut sha256 = [0u8; 32];
-        sha256.copy_from_slice(self.digest.finish().as_ref());
-        Ok(Received {
-            size: self.count,
-            sha256,
-        })
-    }
-}
-
-/// What the body turned out to be.
-struct Received {
-    size: u64,
-    sha256: [u8; 32],
-}
-
-impl Received {
-    fn matches(&self, promise: &Promise) -> ApiResult<()> {
-        if self.size != promise.size || !constant_time_eq(&self.sha256, &promise.sha256) {
-            tracing::warn!("upload differs from its signed statement");
-            return Err(ApiError::BadRequest(
-                "the body differs from the signed statement",
-            ));
-        }
-        Ok(())
-    }
-}
-
-fn not_age() -> ApiError {
-    tracing::warn!("upload body is not a well-formed age v1 file");
-    ApiError::BadRequest("the body is not a well-formed age v1 file")
 }
 
 /// Streams the body into a new object, checked against `promise` when it is already known.
