@@ -9726,12 +9726,14 @@
   __export(api_exports, {
     ApiError: () => ApiError,
     csrfToken: () => csrfToken,
+    del: () => del,
     download: () => download,
     get: () => get,
     post: () => post,
     put: () => put,
+    putBytes: () => putBytes,
     request: () => request,
-    upload: () => upload
+    settle: () => settle
   });
   var ApiError = class extends Error {
     /**
@@ -9786,6 +9788,7 @@
   var get = (path) => request("GET", path);
   var post = (path, body2 = {}) => request("POST", path, body2);
   var put = (path, body2) => request("PUT", path, body2);
+  var del = (path) => request("DELETE", path);
   async function download(path) {
     const response = await fetch(path, {
       credentials: "same-origin",
@@ -9796,12 +9799,24 @@
     const length = Number(response.headers.get("Content-Length"));
     return { stream: response.body, length: Number.isFinite(length) && length > 0 ? length : null };
   }
-  function upload(path, form, onProgress) {
+  async function settle(status, text) {
+    if (status === 0) {
+      throw new ApiError(
+        0,
+        "network",
+        "The upload did not reach the server. Check the connection and seal the file again."
+      );
+    }
+    if (status >= 200 && status < 300) return text ? JSON.parse(text) : null;
+    throw await failure(new Response(text || null, { status }));
+  }
+  function send(method, path, body2, onProgress) {
     return new Promise((resolve, reject) => {
       const xhr = new XMLHttpRequest();
-      xhr.open("POST", path);
+      xhr.open(method, path);
       xhr.withCredentials = true;
-      for (const [name, value] of Object.entries(headers())) xhr.setRequestHeader(name, value);
+      const octets = { "Content-Type": "application/octet-stream" };
+      for (const [name, value] of Object.entries(headers(octets))) xhr.setRequestHeader(name, value);
       xhr.upload.addEventListener("progress", (event) => {
         if (event.lengthComputable) onProgress(event.loaded, event.total);
       });
@@ -9819,9 +9834,10 @@
         "The upload did not reach the server. Check the connection and seal the file again."
       )));
       xhr.addEventListener("abort", () => reject(new ApiError(0, "aborted", "The upload stopped.")));
-      xhr.send(form);
+      xhr.send(body2);
     });
   }
+  var putBytes = (path, bytes, onProgress) => send("PUT", path, bytes, onProgress);
 
   // src/flows/state.js
   var unlocked = null;
@@ -10185,12 +10201,108 @@
     });
   }
 
-  // src/flows/unlock_worker.js
+  // src/flows/bundle.js
   function inWorker() {
     return typeof WorkerGlobalScope !== "undefined" && globalThis instanceof WorkerGlobalScope;
   }
+  var bundle = typeof document !== "undefined" && document.currentScript ? document.currentScript.src : null;
+
+  // src/flows/part_sender.js
+  async function putPart({ path, bytes, csrf }) {
+    try {
+      const response = await fetch(path, {
+        method: "PUT",
+        credentials: "same-origin",
+        cache: "no-store",
+        headers: {
+          Accept: "application/json",
+          "Content-Type": "application/octet-stream",
+          "X-Vault-Csrf": csrf
+        },
+        // As a Blob the bytes go to the browser once and the request reads them there; sent as
+        // an array they were copied again for the request and held longer (see the file doc).
+        body: new Blob([bytes])
+      });
+      return { status: response.status, text: await response.text() };
+    } catch {
+      return { status: 0, text: "", bytes };
+    }
+  }
+  var PartSender = class {
+    constructor() {
+      this.worker = null;
+      this.useWorkers = typeof Worker !== "undefined" && Boolean(bundle);
+    }
+    /**
+     * PUTs `bytes` to `path`; answers the parsed JSON answer or throws the API's error. The
+     * bytes are moved to the worker: the caller must not use them again, except those a
+     * failed request hands back as `error.bytes` (status 0), to be sent again.
+     * @param {string} path
+     * @param {Uint8Array} bytes
+     */
+    async put(path, bytes) {
+      if (!this.useWorkers) {
+        try {
+          return await putBytes(path, bytes, () => {
+          });
+        } catch (error) {
+          if (error.status === 0) error.bytes = bytes;
+          throw error;
+        }
+      }
+      this.restart();
+      const answer = await this.ask(
+        { job: "put", path, bytes, csrf: csrfToken() },
+        [bytes.buffer]
+      );
+      this.end();
+      try {
+        return await settle(answer.status, answer.text);
+      } catch (error) {
+        if (answer.bytes) error.bytes = answer.bytes;
+        throw error;
+      }
+    }
+    /** Posts one request to the worker and waits for its answer. */
+    ask(request2, transfer) {
+      const { worker } = this;
+      return new Promise((resolve) => {
+        const done = (answer) => {
+          worker.removeEventListener("message", onMessage);
+          worker.removeEventListener("error", onError);
+          resolve(answer);
+        };
+        const onMessage = ({ data }) => done(data);
+        const onError = (event) => {
+          event.preventDefault();
+          this.end();
+          done({ status: 0, text: "" });
+        };
+        worker.addEventListener("message", onMessage);
+        worker.addEventListener("error", onError);
+        worker.postMessage(request2, transfer);
+      });
+    }
+    /** Ends the current worker, if any, and starts a fresh one. */
+    restart() {
+      this.end();
+      this.worker = new Worker(bundle);
+    }
+    /** Ends the worker; what it held is freed. */
+    end() {
+      if (this.worker) this.worker.terminate();
+      this.worker = null;
+    }
+  };
+
+  // src/flows/unlock_worker.js
   function serve() {
     globalThis.addEventListener("message", async ({ data }) => {
+      if (data && data.job === "put") {
+        const answer = await putPart(data);
+        globalThis.postMessage(answer, answer.bytes ? [answer.bytes.buffer] : []);
+        return;
+      }
       try {
         const keystore = await unlockKeystore(data.locked, data.passphrase);
         const record = keystore.record();
@@ -10201,7 +10313,6 @@
       }
     });
   }
-  var bundle = typeof document !== "undefined" && document.currentScript ? document.currentScript.src : null;
   function fromRecord2(record) {
     const key = (text) => {
       const bytes = decode(text);
@@ -13223,6 +13334,114 @@ ${body(checkpoint)}`;
     return offer.case_id;
   }
 
+  // src/flows/save.js
+  var BATCH = 4 * 1024 * 1024;
+  var FILE_BATCH = 4 * 1024 * 1024;
+  function nextTask() {
+    return new Promise((resolve) => {
+      setTimeout(resolve, 0);
+    });
+  }
+  async function pipeInto(stream2, saver) {
+    const reader = stream2.getReader();
+    for (; ; ) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      await saver.write(value);
+    }
+  }
+  function blobSaver(mediaType) {
+    const parts = [];
+    let pending = [];
+    let pendingSize = 0;
+    const flush = () => {
+      if (pending.length) parts.push(new Blob(pending));
+      pending = [];
+      pendingSize = 0;
+    };
+    return {
+      async write(chunk) {
+        pending.push(chunk);
+        pendingSize += chunk.length;
+        if (pendingSize >= BATCH) {
+          flush();
+          await nextTask();
+        }
+      },
+      async commit() {
+        flush();
+        return new Blob(parts, { type: mediaType || "application/octet-stream" });
+      },
+      async discard() {
+        parts.length = 0;
+        pending = [];
+      }
+    };
+  }
+  async function fileSaver(handle) {
+    const writable = await handle.createWritable();
+    const batch = new Uint8Array(FILE_BATCH);
+    let filled = 0;
+    const flush = async () => {
+      if (filled) await writable.write(filled === FILE_BATCH ? batch : batch.subarray(0, filled));
+      filled = 0;
+    };
+    return {
+      async write(chunk) {
+        let at = 0;
+        while (at < chunk.length) {
+          const take = Math.min(chunk.length - at, FILE_BATCH - filled);
+          batch.set(chunk.subarray(at, at + take), filled);
+          filled += take;
+          at += take;
+          if (filled === FILE_BATCH) {
+            await flush();
+            await nextTask();
+          }
+        }
+      },
+      async commit() {
+        await flush();
+        await writable.close();
+        return null;
+      },
+      async discard() {
+        try {
+          await writable.abort();
+        } catch {
+        }
+        if (typeof handle.remove === "function") {
+          try {
+            await handle.remove();
+          } catch {
+          }
+        }
+      }
+    };
+  }
+  async function pickFile(name) {
+    const ask2 = (options) => window.showSaveFilePicker(options);
+    try {
+      try {
+        return await ask2({ suggestedName: name });
+      } catch (error) {
+        if (error && error.name === "TypeError") return await ask2({});
+        throw error;
+      }
+    } catch (error) {
+      if (error && error.name === "AbortError") {
+        throw fail("cancelled", "Nothing was opened: no place to save it was chosen.");
+      }
+      if (error && (error.name === "SecurityError" || error.name === "NotAllowedError")) {
+        throw fail("gesture", "The browser did not show where to save the file, because the checks took a while after your click. Press Open again.");
+      }
+      throw error;
+    }
+  }
+  function hasPicker() {
+    return typeof window !== "undefined" && typeof window.showSaveFilePicker === "function";
+  }
+
   // src/ui/action.js
   var LOCKED = "Unlock your vault keys first (the panel at the top of the page).";
   function onAction(control, status, work) {
@@ -13245,14 +13464,25 @@ ${body(checkpoint)}`;
       });
     });
   }
+  var PICKER_FROM = 64 * 1024 * 1024;
+  async function saverFor(metadata, status) {
+    if (Number(metadata.size) < PICKER_FROM || !hasPicker()) return blobSaver(metadata.mediaType);
+    status.say(`Choose where to save ${shown(metadata.fileName)}\u2026`);
+    return fileSaver(await pickFile(metadata.fileName));
+  }
   function onOpen(button, documentId, open) {
     onAction(button, statusOf(button.parentElement), async (status) => {
       status.say("Checking and opening\u2026");
-      const opened = await open(documentId, (done, total) => {
+      const progress = (done, total) => {
         status.say(`Opening\u2026 ${Math.floor(100 * done / Math.max(total, 1))}%`);
-      });
-      saveBlob(opened.blob, opened.name);
-      status.say(`Opened: ${shown(opened.name)}`, true);
+      };
+      const opened = await open(documentId, progress, (metadata) => saverFor(metadata, status));
+      if (opened.blob) {
+        saveBlob(opened.blob, opened.name);
+        status.say(`Opened: ${shown(opened.name)}`, true);
+      } else {
+        status.say(`Opened and saved: ${shown(opened.name)}`, true);
+      }
     });
   }
 
@@ -13318,6 +13548,100 @@ ${body(checkpoint)}`;
     start: () => start5
   });
 
+  // src/flows/parts.js
+  var MAX_PART = 8 * 1024 * 1024;
+  var TRIES = 3;
+  var PartUpload = class _PartUpload {
+    /**
+     * @param {string} caseId
+     * @param {string} gone what to say when the case is no longer reachable (404)
+     */
+    static async start(caseId2, gone) {
+      let answer;
+      try {
+        answer = await post(`/v1/cases/${caseId2}/uploads`);
+      } catch (error) {
+        if (error && error.status === 404) throw fail("gone", gone);
+        throw error;
+      }
+      const limit = Number(answer.part_bytes_max);
+      const partBytes = Number.isSafeInteger(limit) && limit > 0 ? Math.min(limit, MAX_PART) : MAX_PART;
+      return new _PartUpload(`/v1/uploads/${answer.upload_id}`, partBytes);
+    }
+    constructor(path, partBytes) {
+      this.path = path;
+      this.partBytes = partBytes;
+      this.next = 0;
+      this.sent = 0;
+      this.sender = new PartSender();
+    }
+    /**
+     * Reads `stream` to its end, sending a part each time `partBytes` have gathered; answers
+     * the byte count sent. `onSent(sent)` follows the bytes the server has taken.
+     * @param {ReadableStream<Uint8Array>} stream
+     * @param {(sent: number) => void} onSent
+     */
+    async sendAll(stream2, onSent) {
+      let buffer = new Uint8Array(this.partBytes);
+      let filled = 0;
+      const reader = stream2.getReader();
+      try {
+        for (; ; ) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          let at = 0;
+          while (at < value.length) {
+            const take = Math.min(value.length - at, buffer.length - filled);
+            buffer.set(value.subarray(at, at + take), filled);
+            filled += take;
+            at += take;
+            if (filled === buffer.length) {
+              await this.sendPart(buffer, onSent);
+              buffer = new Uint8Array(this.partBytes);
+              filled = 0;
+            }
+          }
+        }
+        if (filled > 0) await this.sendPart(buffer.slice(0, filled), onSent);
+      } finally {
+        this.sender.end();
+      }
+      return this.sent;
+    }
+    /** Sends one part, again with the same number when the connection failed on the way. */
+    async sendPart(part, onSent) {
+      const path = `${this.path}/parts/${this.next}`;
+      let bytes = part;
+      const length = part.length;
+      for (let tried = 1; ; tried += 1) {
+        try {
+          await this.sender.put(path, bytes);
+          break;
+        } catch (error) {
+          if (error.status !== 0 || !error.bytes || tried >= TRIES) throw error;
+          bytes = error.bytes;
+        }
+      }
+      this.next += 1;
+      this.sent += length;
+      onSent(this.sent);
+    }
+    /** Hands the signed manifest over; answers the stored document's summary. */
+    finish(manifest) {
+      return post(`${this.path}/finish`, manifest);
+    }
+    /**
+     * Tells the server to drop what it received. Best effort: an upload the server already
+     * ended (a refused part, a failed finish, one left idle) answers 404, which is fine.
+     */
+    async cancel() {
+      try {
+        await del(this.path);
+      } catch {
+      }
+    }
+  };
+
   // src/flows/documents.js
   var DOCUMENT_GONE = "This document is no longer in your organisation\u2019s cases (the case may have been transferred to another organisation).";
   var CASE_GONE = "This case is no longer in your organisation\u2019s cases (it may have been transferred to another organisation).";
@@ -13329,39 +13653,27 @@ ${body(checkpoint)}`;
       throw error;
     }
   }
-  var BLOB_PART = 4 * 1024 * 1024;
-  function nextTask() {
-    return new Promise((resolve) => {
-      setTimeout(resolve, 0);
-    });
-  }
-  async function toBlob(stream2) {
-    const parts = [];
-    let pending = [];
-    let pendingSize = 0;
-    const reader = stream2.getReader();
-    for (; ; ) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      pending.push(value);
-      pendingSize += value.length;
-      if (pendingSize >= BLOB_PART) {
-        parts.push(new Blob(pending));
-        pending = [];
-        pendingSize = 0;
-        await nextTask();
-      }
-    }
-    if (pending.length) parts.push(new Blob(pending));
-    return new Blob(parts, { type: "application/octet-stream" });
-  }
   async function prepareCase(caseId2) {
     await checkLog();
     const detail = await reachable(get(`/v1/cases/${caseId2}`), `${CASE_GONE} Nothing was sealed.`);
     const key = await caseKey(detail, await orgKey());
     return { caseId: caseId2, caseKey: key.recipient };
   }
+  function ciphertextEstimate(size) {
+    const CHUNK = 64 * 1024;
+    return size + 16 * Math.max(1, Math.ceil(size / CHUNK)) + 256;
+  }
   async function sealFile(prepared, file, progress) {
+    const upload = await PartUpload.start(prepared.caseId, `${CASE_GONE} Nothing was sealed.`);
+    try {
+      const documentId = await sealInto(upload, prepared, file, progress);
+      return documentId;
+    } catch (error) {
+      await upload.cancel();
+      throw error;
+    }
+  }
+  async function sealInto(upload, prepared, file, progress) {
     const org = myOrg();
     const documentId = newId();
     const docKey = await generateIdentity2();
@@ -13370,8 +13682,12 @@ ${body(checkpoint)}`;
       docKey.recipient,
       (n) => progress.sealed(Number(n), file.size)
     );
-    const [body2, sealed] = await Promise.all([toBlob(ciphertext), done]);
-    if (Number(sealed.plaintextSize) !== file.size || body2.size !== Number(sealed.ciphertextSize)) {
+    const total = ciphertextEstimate(file.size);
+    const [sent, sealed] = await Promise.all([
+      upload.sendAll(ciphertext, (n) => progress.sent(n, Math.max(n, total))),
+      done
+    ]);
+    if (Number(sealed.plaintextSize) !== file.size || sent !== Number(sealed.ciphertextSize)) {
       throw fail("changed", `${file.name} changed while it was being sealed; nothing was stored. Seal it again once nothing is writing to it.`);
     }
     const sealedMetadata = await sealMetadata({
@@ -13392,21 +13708,14 @@ ${body(checkpoint)}`;
       metadataSha256: sha256(sealedMetadata),
       documentKey: fingerprintOfRecipient(docKey.recipient)
     });
-    const manifest = {
+    await upload.finish({
       document_id: documentId,
       document_key: docKey.recipient,
       sealed_metadata: encode(sealedMetadata),
       envelope,
       statement
-    };
-    const form = new FormData();
-    form.append(
-      "manifest",
-      new Blob([JSON.stringify(manifest)], { type: "application/json" }),
-      "manifest.json"
-    );
-    form.append("body", body2, "body.age");
-    await upload(`/v1/cases/${prepared.caseId}/documents`, form, progress.sent);
+    });
+    progress.sent(sent, sent);
     await confirmOnLog2("document seal", [statement, envelope.statement]);
     return documentId;
   }
@@ -13500,23 +13809,26 @@ ${body(checkpoint)}`;
     }
     return out;
   }
-  async function openDocument(documentId, onProgress) {
+  async function openDocument(documentId, onProgress, choose = (metadata) => blobSaver(metadata.mediaType)) {
     const { sealed, identity, metadata } = await inspect(documentId);
-    const { stream: stream2 } = await reachable(
-      download(`/v1/documents/${documentId}/body`),
-      `${DOCUMENT_GONE} Nothing was opened.`
-    );
-    const total = Number(metadata.size);
-    const { plaintext, done } = await openBody(stream2, identity, {
-      ciphertextSha256: sealed.ciphertextSha256,
-      plaintextSha256: metadata.sha256,
-      size: metadata.size
-    }, (n) => onProgress(Math.min(Number(n), total), total));
-    const [blob] = await Promise.all([toBlob(plaintext), done]);
-    return {
-      blob: new Blob([blob], { type: metadata.mediaType || "application/octet-stream" }),
-      name: metadata.fileName
-    };
+    const saver = await choose(metadata);
+    try {
+      const { stream: stream2 } = await reachable(
+        download(`/v1/documents/${documentId}/body`),
+        `${DOCUMENT_GONE} Nothing was opened.`
+      );
+      const total = Number(metadata.size);
+      const { plaintext, done } = await openBody(stream2, identity, {
+        ciphertextSha256: sealed.ciphertextSha256,
+        plaintextSha256: metadata.sha256,
+        size: metadata.size
+      }, (n) => onProgress(Math.min(Number(n), total), total));
+      await Promise.all([pipeInto(plaintext, saver), done]);
+    } catch (error) {
+      await saver.discard();
+      throw error;
+    }
+    return { blob: await saver.commit(), name: metadata.fileName };
   }
   async function share(documentId, to, say) {
     if (!to) throw fail("to-org", "Choose the organisation to share with.");
@@ -13747,9 +14059,9 @@ ${body(checkpoint)}`;
     }
     return out;
   }
-  async function openShared(documentId, onProgress) {
+  async function openShared(documentId, onProgress, choose) {
     const shared = await stillShared();
-    return unlessRevoked(documentId, shared, () => openDocument(documentId, onProgress));
+    return unlessRevoked(documentId, shared, () => openDocument(documentId, onProgress, choose));
   }
 
   // src/ui/shared.js

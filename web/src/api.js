@@ -74,6 +74,7 @@ export async function request(method, path, body) {
 export const get = (path) => request('GET', path);
 export const post = (path, body = {}) => request('POST', path, body);
 export const put = (path, body) => request('PUT', path, body);
+export const del = (path) => request('DELETE', path);
 
 /**
  * Starts a GET of a large body and hands back its stream without reading it into memory.
@@ -92,18 +93,35 @@ export async function download(path) {
 }
 
 /**
- * Posts a multipart form with XMLHttpRequest, which (unlike fetch) reports upload progress.
+ * An answer read elsewhere (a worker's request): its parsed JSON, or the ApiError a failed
+ * one means. Status 0 is a request that did not reach the server.
+ * @param {number} status
+ * @param {string} text
+ */
+export async function settle(status, text) {
+  if (status === 0) {
+    throw new ApiError(0, 'network',
+      'The upload did not reach the server. Check the connection and seal the file again.');
+  }
+  if (status >= 200 && status < 300) return text ? JSON.parse(text) : null;
+  throw await failure(new Response(text || null, { status }));
+}
+
+/**
+ * Sends a request body with XMLHttpRequest, which (unlike fetch) reports upload progress.
+ * @param {string} method
  * @param {string} path
- * @param {FormData} form
+ * @param {Uint8Array} body
  * @param {(sent: number, total: number) => void} onProgress
  * @returns {Promise<any>} the parsed JSON answer
  */
-export function upload(path, form, onProgress) {
+function send(method, path, body, onProgress) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open('POST', path);
+    xhr.open(method, path);
     xhr.withCredentials = true;
-    for (const [name, value] of Object.entries(headers())) xhr.setRequestHeader(name, value);
+    const octets = { 'Content-Type': 'application/octet-stream' };
+    for (const [name, value] of Object.entries(headers(octets))) xhr.setRequestHeader(name, value);
     xhr.upload.addEventListener('progress', (event) => {
       if (event.lengthComputable) onProgress(event.loaded, event.total);
     });
@@ -118,6 +136,14 @@ export function upload(path, form, onProgress) {
     xhr.addEventListener('error', () => reject(new ApiError(0, 'network',
       'The upload did not reach the server. Check the connection and seal the file again.')));
     xhr.addEventListener('abort', () => reject(new ApiError(0, 'aborted', 'The upload stopped.')));
-    xhr.send(form);
+    xhr.send(body);
   });
 }
+
+/**
+ * Puts raw bytes (one part of an upload in parts), reporting progress.
+ * @param {string} path
+ * @param {Uint8Array} bytes
+ * @param {(sent: number, total: number) => void} onProgress
+ */
+export const putBytes = (path, bytes, onProgress) => send('PUT', path, bytes, onProgress);

@@ -10,13 +10,14 @@ import * as members from './ui/members.js';
 import * as cases from './ui/cases.js';
 import * as casePage from './ui/case.js';
 import * as shared from './ui/shared.js';
-import { inWorker, serve } from './flows/unlock_worker.js';
+import { inWorker } from './flows/bundle.js';
+import { serve } from './flows/unlock_worker.js';
 
 function start() {
   for (const part of [register, unlock, members, cases, casePage, shared]) part.start();
 }
 
-// The same bundle started as the unlocking worker (flows/unlock_worker.js) has no page.
+// The same bundle started as a worker (flows/unlock_worker.js, flows/part_sender.js) has no page.
 if (inWorker()) {
   serve();
 } else if (document.readyState === 'loading') {

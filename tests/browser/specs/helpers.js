@@ -83,6 +83,21 @@ class Cast {
     return page;
   }
 
+  // A page in a browser of its own with an on-disk profile in `dir`, as a person's browser
+  // has (the contexts `open` makes keep their storage, the private file system included, in
+  // memory). `use` is the project's settings (test.info().project.use). Answers the page;
+  // its browser is `page.context().browser()`.
+  async openOnDisk(name, dir, use) {
+    const context = await base.chromium.launchPersistentContext(dir, {
+      ...use.launchOptions, headless: true, baseURL: use.baseURL, viewport: DESKTOP,
+    });
+    this.contexts.push(context);
+    const page = context.pages()[0] || await context.newPage();
+    watch(page, this.seen);
+    this[name] = page;
+    return page;
+  }
+
   async close() {
     await Promise.all(this.contexts.map((c) => c.close()));
   }

@@ -394,6 +394,28 @@ test('a name with a right-to-left override is shown with the hidden character ma
     expect(download.suggestedFilename()).not.toContain('\u202e');
   });
 
+test('a very long name wraps in its row instead of widening the documents table', async () => {
+  const page = cast.receiver;
+  const long = `${'Permanence-panel-assessment-of-the-applicants-'.repeat(4)}final.pdf`;
+  const seal = page.locator('form[data-vault="seal"]');
+  await seal.getByLabel('Files').setInputFiles({ name: long, mimeType: 'application/pdf',
+    buffer: Buffer.from('%PDF-1.7 a long name\n') });
+  await seal.getByRole('button', { name: 'Seal and upload' }).click();
+  await expect(seal.getByRole('status')).toHaveText(`Sealed ${long}.`, { timeout: 60_000 });
+  const cell = page.getByRole('cell', { name: long, exact: true });
+  await expect(cell).toHaveCount(1, { timeout: 30_000 });
+  const fits = await cell.evaluate((td) => {
+    const wrap = td.closest('.table-wrap');
+    // The distinct tops of the name's line boxes: how many lines it takes.
+    const range = document.createRange();
+    range.selectNodeContents(td);
+    const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+    return { table: wrap.scrollWidth, room: wrap.clientWidth, lines };
+  });
+  expect(fits.table, 'the table is no wider than its place').toBeLessThanOrEqual(fits.room);
+  expect(fits.lines, 'the name takes more than one line').toBeGreaterThan(1);
+});
+
 test('a member whose keys stay with vaultctl is told to upload them to unlock here',
   async () => {
     const who = 'eastmere-cli';

@@ -94,12 +94,45 @@ function objectFile(documentId) {
 // an operator with the disk could; answers a function that puts the byte back.
 function flipObjectByte(documentId, offset) {
   const file = objectFile(documentId);
-  const bytes = fs.readFileSync(file);
-  const at = offset < 0 ? bytes.length + offset : offset;
-  const original = Buffer.from(bytes);
-  bytes[at] ^= 0x01;
-  fs.writeFileSync(file, bytes);
-  return () => fs.writeFileSync(file, original);
+  // In place, one byte read and written: the object may be a gigabyte.
+  const fd = fs.openSync(file, 'r+');
+  try {
+    const at = offset < 0 ? fs.fstatSync(fd).size + offset : offset;
+    const byte = Buffer.alloc(1);
+    fs.readSync(fd, byte, 0, 1, at);
+    const original = byte[0];
+    byte[0] ^= 0x01;
+    fs.writeSync(fd, byte, 0, 1, at);
+    return () => {
+      const back = fs.openSync(file, 'r+');
+      try {
+        fs.writeSync(back, Buffer.from([original]), 0, 1, at);
+      } finally {
+        fs.closeSync(back);
+      }
+    };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+// SHA-256 (hex) of each `part`-byte piece of `file`, read a piece at a time: compared with
+// the same list computed in the page, it proves a large file byte-identical without either
+// side holding it whole.
+function pieceDigests(file, part) {
+  const out = [];
+  const fd = fs.openSync(file, 'r');
+  const buffer = Buffer.alloc(part);
+  try {
+    for (;;) {
+      const read = fs.readSync(fd, buffer, 0, part, null);
+      if (read === 0) break;
+      out.push(sha256(buffer.subarray(0, read)).toString('hex'));
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return out;
 }
 
 // Swaps one column's values between two rows of `table` (by id); answers the undo.
@@ -303,6 +336,8 @@ class MemorySampler {
     this.peaks = new Map(); // pid -> the sample with the largest total
     this.baseline = new Map(); // pid -> the first sample
     this.browserPeak = 0;
+    this.browserBefore = 0;
+    this.allPeak = 0;
     this.heapUsed = 0;
     this.heapTotal = 0;
     this.samples = 0;
@@ -328,10 +363,17 @@ class MemorySampler {
       // Where each renderer stood when the step began, after the collection.
       if (this.samples === 0) this.baseline.set(p.id, now);
     }
-    // The browser process too, for the record: it holds the blobs the page hands over.
+    // The browser process too: it holds the blobs the page hands over, and the parts of a
+    // file written through the save-file picker pass through it.
     for (const p of processInfo.filter((q) => q.type === 'browser')) {
-      this.browserPeak = Math.max(this.browserPeak, rssOf(p.id).total);
+      const now = rssOf(p.id).total;
+      if (this.samples === 0) this.browserBefore = now;
+      this.browserPeak = Math.max(this.browserPeak, now);
     }
+    // Every process of this browser together (network service, GPU and storage included):
+    // shared pages are counted once per process, so this is an upper bound.
+    const all = processInfo.reduce((sum, p) => sum + rssOf(p.id).total, 0);
+    this.allPeak = Math.max(this.allPeak, all);
     const { metrics } = await this.pageCdp.send('Performance.getMetrics');
     const metric = (name) => (metrics.find((m) => m.name === name) || { value: 0 }).value;
     this.heapUsed = Math.max(this.heapUsed, metric('JSHeapUsedSize'));
@@ -364,6 +406,8 @@ class MemorySampler {
       fileMiB: top.file / MIB,
       shmemMiB: top.shmem / MIB,
       browserMiB: this.browserPeak / MIB,
+      browserBeforeMiB: this.browserBefore / MIB,
+      allMiB: this.allPeak / MIB,
       heapUsedMiB: this.heapUsed / MIB,
       heapTotalMiB: this.heapTotal / MIB,
       renderers: this.peaks.size,
@@ -375,5 +419,5 @@ class MemorySampler {
 module.exports = {
   SAMPLES_DIR, DATA, SERVER_DATA, DATABASE, OBJECTS, MIB, samples, sha256File, sameBytes,
   freshDir, sql, sqlOne, rootFingerprint, objectFile, flipObjectByte, swapColumn,
-  plantedRecipient, scanDataDir, writeRandomFile, MemorySampler, filesBelow,
+  plantedRecipient, scanDataDir, writeRandomFile, MemorySampler, filesBelow, pieceDigests,
 };

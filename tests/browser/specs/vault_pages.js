@@ -129,15 +129,59 @@ async function openInBrowser(page, documentId, dir, { timeout = 60_000 } = {}) {
   return { file, suggested };
 }
 
+// Stands in for the browser's save-file picker (which a headless browser cannot show): the
+// page's `showSaveFilePicker` answers a file in the origin's private file system, named
+// `name`, and records the name the page suggested. Set again after each navigation.
+async function pickInto(page, name) {
+  await page.evaluate((file) => {
+    window.showSaveFilePicker = async (options = {}) => {
+      window.vaultTestSuggested = options.suggestedName;
+      const dir = await navigator.storage.getDirectory();
+      return dir.getFileHandle(file, { create: true });
+    };
+  }, name);
+}
+
+// SHA-256 (hex) of each `part`-byte piece of the private file `name`, or null when there is
+// no such file; compared with helpers' pieceDigests of the original.
+function pickedDigests(page, name, part) {
+  return page.evaluate(async ([file, size]) => {
+    const dir = await navigator.storage.getDirectory();
+    let handle;
+    try {
+      handle = await dir.getFileHandle(file);
+    } catch {
+      return null;
+    }
+    const blob = await handle.getFile();
+    const out = [];
+    for (let at = 0; at < blob.size; at += size) {
+      const piece = await blob.slice(at, at + size).arrayBuffer();
+      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', piece));
+      out.push([...digest].map((b) => b.toString(16).padStart(2, '0')).join(''));
+    }
+    return out;
+  }, [name, part]);
+}
+
+// Clicks a large document's Open button with the picker standing in (pickInto); waits for
+// the saved line and answers the name the page suggested for the file.
+async function openIntoPicked(page, documentId, { timeout = 60_000 } = {}) {
+  const row = page.locator(`tr[data-document-id="${documentId}"]`);
+  await row.getByRole('button', { name: 'Open' }).click();
+  await expect(row.locator('[data-vault-status]')).toHaveText(/^Opened and saved: /, { timeout });
+  return page.evaluate(() => window.vaultTestSuggested);
+}
+
 // Clicks a document's Open button where it must be refused; answers the alert's text.
-async function openRefused(page, documentId) {
+async function openRefused(page, documentId, wait = SLOW) {
   const row = page.locator(`tr[data-document-id="${documentId}"]`);
   let downloaded = false;
   const listener = () => { downloaded = true; };
   page.on('download', listener);
   await row.getByRole('button', { name: 'Open' }).click();
   const alert = row.locator('[data-vault-error]');
-  await expect(alert).not.toBeEmpty(SLOW);
+  await expect(alert).not.toBeEmpty(wait);
   page.off('download', listener);
   expect(downloaded, 'a refused document was still offered for saving').toBe(false);
   return (await alert.innerText()).trim();
@@ -145,5 +189,5 @@ async function openRefused(page, documentId) {
 
 module.exports = {
   castFor, UNLOCKED, SLOW, createOrg, registerVault, unlock, visit, newCase, documentRows, sealOne,
-  namesOnPage, openInBrowser, openRefused,
+  namesOnPage, openInBrowser, openRefused, pickInto, pickedDigests, openIntoPicked,
 };

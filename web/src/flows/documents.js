@@ -4,10 +4,10 @@
  * first, the file offered for saving only once its digests match), share one with another
  * organisation and revoke that share.
  *
- * Sealing streams the file through the core's sealBody; the ciphertext is gathered into a
- * Blob (the browser keeps large blobs out of the page's memory) because Chromium cannot stream
- * a request body over HTTP/1.1, then sent as one multipart POST. The manifest goes first, as
- * the API allows, so the server checks it before it stores a byte.
+ * Sealing streams the file through the core's sealBody and sends the ciphertext in parts as
+ * it comes (parts.js), then the signed manifest, which the server checks against the bytes it
+ * received before it keeps anything. Opening streams the plaintext into a saver (save.js)
+ * that commits only once every digest has matched.
  *
  * A case or document the API no longer lets our organisation reach (404: the case was
  * transferred away while the page stayed open, say) is told in a sentence, not as the API's
@@ -25,6 +25,8 @@ import { openBody, openMetadata, sealBody, sealMetadata } from '../core/seal.js'
 import { verifySigned } from '../core/statement.js';
 import * as api from '../api.js';
 import { caseKey } from './cases.js';
+import { PartUpload } from './parts.js';
+import { blobSaver, pipeInto } from './save.js';
 import { makeEnvelope, scope, sign } from './envelope.js';
 import { myOrg } from './state.js';
 import * as trust from './trust.js';
@@ -49,42 +51,6 @@ async function reachable(request, sentence) {
   }
 }
 
-/** Bytes gathered before they move into a Blob, so the page holds little of the ciphertext. */
-const BLOB_PART = 4 * 1024 * 1024;
-
-/**
- * Waits for the next task of the event loop. A stream read to its end in one chain of
- * promises never lets the page go idle, so the garbage collector's scheduled work waits while
- * every chunk read, sealed or decrypted leaves a new buffer behind, and the page's memory
- * grows with the file; yielding once per Blob part lets that work run (a 200 MiB open peaked
- * about 40 MiB lower in the memory proof).
- */
-function nextTask() {
-  return new Promise((resolve) => { setTimeout(resolve, 0); });
-}
-
-/** Reads a stream to its end into a Blob, a few MiB at a time. */
-async function toBlob(stream) {
-  const parts = [];
-  let pending = [];
-  let pendingSize = 0;
-  const reader = stream.getReader();
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    pending.push(value);
-    pendingSize += value.length;
-    if (pendingSize >= BLOB_PART) {
-      parts.push(new Blob(pending));
-      pending = [];
-      pendingSize = 0;
-      await nextTask();
-    }
-  }
-  if (pending.length) parts.push(new Blob(pending));
-  return new Blob(parts, { type: 'application/octet-stream' });
-}
-
 /** The case's public key, its envelope checked once for any number of files. */
 export async function prepareCase(caseId) {
   await trust.checkLog();
@@ -94,21 +60,41 @@ export async function prepareCase(caseId) {
   return { caseId, caseKey: key.recipient };
 }
 
+/** A ciphertext's size for `size` plaintext bytes, close enough for a progress bar. */
+function ciphertextEstimate(size) {
+  const CHUNK = 64 * 1024;
+  return size + 16 * Math.max(1, Math.ceil(size / CHUNK)) + 256;
+}
+
 /**
- * Seals `file` into the prepared case and uploads it; answers the new document's id.
+ * Seals `file` into the prepared case and uploads it in parts as it is sealed; answers the
+ * new document's id. Whatever fails, the upload is cancelled, so the server keeps nothing.
  * @param {{caseId: string, caseKey: string}} prepared
  * @param {File} file
  * @param {{sealed: (done: number, total: number) => void,
  *   sent: (done: number, total: number) => void}} progress
  */
 export async function sealFile(prepared, file, progress) {
+  const upload = await PartUpload.start(prepared.caseId, `${CASE_GONE} Nothing was sealed.`);
+  try {
+    const documentId = await sealInto(upload, prepared, file, progress);
+    return documentId;
+  } catch (error) {
+    await upload.cancel();
+    throw error;
+  }
+}
+
+async function sealInto(upload, prepared, file, progress) {
   const org = myOrg();
   const documentId = newId();
   const docKey = await generateIdentity();
   const { ciphertext, done } = await sealBody(file.stream(), docKey.recipient,
     (n) => progress.sealed(Number(n), file.size));
-  const [body, sealed] = await Promise.all([toBlob(ciphertext), done]);
-  if (Number(sealed.plaintextSize) !== file.size || body.size !== Number(sealed.ciphertextSize)) {
+  const total = ciphertextEstimate(file.size);
+  const [sent, sealed] = await Promise.all([
+    upload.sendAll(ciphertext, (n) => progress.sent(n, Math.max(n, total))), done]);
+  if (Number(sealed.plaintextSize) !== file.size || sent !== Number(sealed.ciphertextSize)) {
     throw fail('changed', `${file.name} changed while it was being sealed; nothing was `
       + 'stored. Seal it again once nothing is writing to it.');
   }
@@ -130,18 +116,14 @@ export async function sealFile(prepared, file, progress) {
     metadataSha256: sha256(sealedMetadata),
     documentKey: fingerprintOfRecipient(docKey.recipient),
   });
-  const manifest = {
+  await upload.finish({
     document_id: documentId,
     document_key: docKey.recipient,
     sealed_metadata: b64.encode(sealedMetadata),
     envelope,
     statement,
-  };
-  const form = new FormData();
-  form.append('manifest', new Blob([JSON.stringify(manifest)], { type: 'application/json' }),
-    'manifest.json');
-  form.append('body', body, 'body.age');
-  await api.upload(`/v1/cases/${prepared.caseId}/documents`, form, progress.sent);
+  });
+  progress.sent(sent, sent);
   await trust.confirmOnLog('document seal', [statement, envelope.statement]);
   return documentId;
 }
@@ -251,22 +233,35 @@ export async function documentNames(caseId) {
 
 /**
  * Opens a document: every check, then the ciphertext streamed through decryption with its
- * digests checked at the end. Only then is the plaintext handed back, as a Blob.
- * @returns {Promise<{blob: Blob, name: string}>}
+ * digests checked at the end, the plaintext going into the saver `choose(metadata)` answers
+ * (see save.js). The saver commits only once every check has passed, and discards on any
+ * failure. Answers the document's name and the saver's committed result (a Blob to offer
+ * for download, or null when the bytes went straight into a file).
+ * @param {string} documentId
+ * @param {(done: number, total: number) => void} onProgress
+ * @param {(metadata: {fileName: string, mediaType: string, size: bigint}) =>
+ *   Promise<{write: Function, commit: Function, discard: Function}>} [choose]
+ * @returns {Promise<{blob: Blob|null, name: string}>}
  */
-export async function openDocument(documentId, onProgress) {
+export async function openDocument(documentId, onProgress,
+  choose = (metadata) => blobSaver(metadata.mediaType)) {
   const { sealed, identity, metadata } = await inspect(documentId);
-  const { stream } = await reachable(api.download(`/v1/documents/${documentId}/body`),
-    `${DOCUMENT_GONE} Nothing was opened.`);
-  const total = Number(metadata.size);
-  const { plaintext, done } = await openBody(stream, identity, {
-    ciphertextSha256: sealed.ciphertextSha256,
-    plaintextSha256: metadata.sha256,
-    size: metadata.size,
-  }, (n) => onProgress(Math.min(Number(n), total), total));
-  const [blob] = await Promise.all([toBlob(plaintext), done]);
-  return { blob: new Blob([blob], { type: metadata.mediaType || 'application/octet-stream' }),
-    name: metadata.fileName };
+  const saver = await choose(metadata);
+  try {
+    const { stream } = await reachable(api.download(`/v1/documents/${documentId}/body`),
+      `${DOCUMENT_GONE} Nothing was opened.`);
+    const total = Number(metadata.size);
+    const { plaintext, done } = await openBody(stream, identity, {
+      ciphertextSha256: sealed.ciphertextSha256,
+      plaintextSha256: metadata.sha256,
+      size: metadata.size,
+    }, (n) => onProgress(Math.min(Number(n), total), total));
+    await Promise.all([pipeInto(plaintext, saver), done]);
+  } catch (error) {
+    await saver.discard();
+    throw error;
+  }
+  return { blob: await saver.commit(), name: metadata.fileName };
 }
 
 /** Shares a document with organisation `to`, wrapped to its logged current key. */

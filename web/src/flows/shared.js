@@ -54,7 +54,7 @@ export async function sharedNames(ids) {
 }
 
 /** Opens a shared document, every check first; see `openDocument`. */
-export async function openShared(documentId, onProgress) {
+export async function openShared(documentId, onProgress, choose) {
   const shared = await stillShared();
-  return unlessRevoked(documentId, shared, () => openDocument(documentId, onProgress));
+  return unlessRevoked(documentId, shared, () => openDocument(documentId, onProgress, choose));
 }

@@ -10,15 +10,21 @@ import * as b64 from '../core/b64.js';
 import { fail } from '../core/errors.js';
 import { SigningKey } from '../core/keys.js';
 import { Keystore, unlockKeystore } from '../core/keystore.js';
+import { bundle } from './bundle.js';
+import { putPart } from './part_sender.js';
 
-/** Whether this copy of the bundle runs as the unlocking worker rather than in a page. */
-export function inWorker() {
-  return typeof WorkerGlobalScope !== 'undefined' && globalThis instanceof WorkerGlobalScope;
-}
-
-/** The worker's side: one request `{locked, passphrase}`, one answer `{record}` or `{error}`. */
+/**
+ * The worker's side. An unlock: one request `{locked, passphrase}`, one answer `{record}` or
+ * `{error}`. Sending parts of an upload (part_sender.js): requests `{job: 'put', ...}`, each
+ * answered by `putPart`.
+ */
 export function serve() {
   globalThis.addEventListener('message', async ({ data }) => {
+    if (data && data.job === 'put') {
+      const answer = await putPart(data);
+      globalThis.postMessage(answer, answer.bytes ? [answer.bytes.buffer] : []);
+      return;
+    }
     try {
       const keystore = await unlockKeystore(data.locked, data.passphrase);
       const record = keystore.record();
@@ -29,10 +35,6 @@ export function serve() {
     }
   });
 }
-
-/** The bundle's own address, taken while it is first run (later there is no current script). */
-const bundle = typeof document !== 'undefined' && document.currentScript
-  ? document.currentScript.src : null;
 
 /** A keystore from the record the worker unlocked (the worker made every check). */
 function fromRecord(record) {

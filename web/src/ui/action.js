@@ -4,6 +4,9 @@
  * button is disabled while the work runs (so a second click does not start it twice), and a
  * failure lands in the control's alert line in words a practitioner understands.
  */
+import {
+  blobSaver, fileSaver, hasPicker, pickFile,
+} from '../flows/save.js';
 import { isUnlocked } from '../flows/state.js';
 import { shown } from './display.js';
 import { all, reveal, saveBlob, statusOf, whileBusy } from './dom.js';
@@ -38,23 +41,43 @@ export function onAction(control, status, work) {
 }
 
 /**
- * Wires a document's Open button: `open(documentId, onProgress)` makes every check and
- * decrypts, then the file is offered for saving; progress and the outcome go to the status
+ * From this size on, a browser with a save-file picker asks where to save an opened file and
+ * writes it there as it is decrypted, instead of gathering it into a Blob (which the browser
+ * process holds whole until the download ends). Smaller files download as usual.
+ */
+export const PICKER_FROM = 64 * 1024 * 1024;
+
+/** The saver for an opened document: a chosen file for a large one where the browser can. */
+async function saverFor(metadata, status) {
+  if (Number(metadata.size) < PICKER_FROM || !hasPicker()) return blobSaver(metadata.mediaType);
+  status.say(`Choose where to save ${shown(metadata.fileName)}…`);
+  return fileSaver(await pickFile(metadata.fileName));
+}
+
+/**
+ * Wires a document's Open button: `open(documentId, onProgress, choose)` makes every check
+ * and decrypts into the saver `choose` gives; then a Blob is offered for saving (a file
+ * written through the picker is already in place). Progress and the outcome go to the status
  * lines beside the button.
  * @param {HTMLElement} button
  * @param {string} documentId
- * @param {(id: string, onProgress: (done: number, total: number) => void) =>
- *   Promise<{blob: Blob, name: string}>} open
+ * @param {(id: string, onProgress: (done: number, total: number) => void,
+ *   choose: Function) => Promise<{blob: Blob|null, name: string}>} open
  */
 export function onOpen(button, documentId, open) {
   onAction(button, statusOf(button.parentElement), async (status) => {
     status.say('Checking and opening…');
-    const opened = await open(documentId, (done, total) => {
+    const progress = (done, total) => {
       status.say(`Opening… ${Math.floor((100 * done) / Math.max(total, 1))}%`);
-    });
+    };
+    const opened = await open(documentId, progress, (metadata) => saverFor(metadata, status));
     // The download keeps the sealed name (Chromium makes a file name of it safely); the page
     // shows it with any bidi or control character made visible.
-    saveBlob(opened.blob, opened.name);
-    status.say(`Opened: ${shown(opened.name)}`, true);
+    if (opened.blob) {
+      saveBlob(opened.blob, opened.name);
+      status.say(`Opened: ${shown(opened.name)}`, true);
+    } else {
+      status.say(`Opened and saved: ${shown(opened.name)}`, true);
+    }
   });
 }
