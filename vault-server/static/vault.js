@@ -13929,6 +13929,11 @@ ${body(checkpoint)}`;
     const section = documentsSection();
     return refreshListings(id, [section && section.getAttribute("aria-labelledby")]);
   }
+  function notStored(file, error) {
+    if (typeof error.status !== "number") return error;
+    const why = error.status === 413 ? "it is larger than this server accepts" : messageOf(error);
+    return new Error(`${shown(file.name)} was not stored: ${why.replace(/\.$/, "")}. Nothing of it was kept on the server.`);
+  }
   function wireSeal(form, id) {
     const input = one('input[type="file"]', form);
     const bars = all("progress", form);
@@ -13941,13 +13946,17 @@ ${body(checkpoint)}`;
       for (const [i, file] of files.entries()) {
         const which = files.length > 1 ? ` (${i + 1} of ${files.length})` : "";
         status.say(`Sealing ${shown(file.name)}${which}\u2026`);
-        await sealFile(prepared, file, {
-          sealed: (done, total) => setProgress(sealBar, done, total),
-          sent: (done, total) => {
-            status.say(`Uploading ${shown(file.name)}${which}\u2026`);
-            setProgress(sendBar, done, total);
-          }
-        });
+        try {
+          await sealFile(prepared, file, {
+            sealed: (done, total) => setProgress(sealBar, done, total),
+            sent: (done, total) => {
+              status.say(`Uploading ${shown(file.name)}${which}\u2026`);
+              setProgress(sendBar, done, total);
+            }
+          });
+        } catch (error) {
+          throw notStored(file, error);
+        }
       }
       input.value = "";
       status.say(files.length > 1 ? `Sealed ${files.length} files.` : `Sealed ${shown(files[0].name)}.`, true);

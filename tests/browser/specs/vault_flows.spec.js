@@ -416,6 +416,29 @@ test('a very long name wraps in its row instead of widening the documents table'
   expect(fits.lines, 'the name takes more than one line').toBeGreaterThan(1);
 });
 
+test('a part the server refuses stops the seal with the file named and nothing stored',
+  async () => {
+    const page = cast.receiver;
+    const rows = page.locator('tr[data-document-id]');
+    const before = await rows.count();
+    // The server answers the first part as it would a file over its upload limit.
+    await page.route(/\/v1\/uploads\/[0-9a-f-]+\/parts\/0$/, (route) => route.fulfill({
+      status: 413,
+      contentType: 'application/json',
+      body: JSON.stringify({ error: { code: 'payload_too_large', message: 'payload too large' } }),
+    }));
+    const seal = page.locator('form[data-vault="seal"]');
+    await seal.getByLabel('Files').setInputFiles({ name: 'panel-minutes.txt',
+      mimeType: 'text/plain', buffer: Buffer.from('minutes of the matching panel\n') });
+    await seal.getByRole('button', { name: 'Seal and upload' }).click();
+    await expect(seal.locator('[data-vault-error]')).toHaveText('panel-minutes.txt was not '
+      + 'stored: it is larger than this server accepts. Nothing of it was kept on the server.',
+    { timeout: 30_000 });
+    await page.unroute(/\/v1\/uploads\/[0-9a-f-]+\/parts\/0$/);
+    await page.reload();
+    await expect(rows).toHaveCount(before);
+  });
+
 test('a member whose keys stay with vaultctl is told to upload them to unlock here',
   async () => {
     const who = 'eastmere-cli';

@@ -109,6 +109,18 @@ function refreshDocuments(id) {
   return refreshListings(id, [section && section.getAttribute('aria-labelledby')]);
 }
 
+/**
+ * A server's refusal while a file was sealed and sent, said with the file's name and what
+ * became of it (the server's own sentence alone, "payload too large" say, named neither);
+ * other failures keep their own sentence.
+ */
+function notStored(file, error) {
+  if (typeof error.status !== 'number') return error;
+  const why = error.status === 413 ? 'it is larger than this server accepts' : messageOf(error);
+  return new Error(`${shown(file.name)} was not stored: ${why.replace(/\.$/, '')}. Nothing `
+    + 'of it was kept on the server.');
+}
+
 /** The seal form: every chosen file sealed and uploaded in turn. */
 function wireSeal(form, id) {
   const input = one('input[type="file"]', form);
@@ -122,13 +134,17 @@ function wireSeal(form, id) {
     for (const [i, file] of files.entries()) {
       const which = files.length > 1 ? ` (${i + 1} of ${files.length})` : '';
       status.say(`Sealing ${shown(file.name)}${which}…`);
-      await sealFile(prepared, file, {
-        sealed: (done, total) => setProgress(sealBar, done, total),
-        sent: (done, total) => {
-          status.say(`Uploading ${shown(file.name)}${which}…`);
-          setProgress(sendBar, done, total);
-        },
-      });
+      try {
+        await sealFile(prepared, file, {
+          sealed: (done, total) => setProgress(sealBar, done, total),
+          sent: (done, total) => {
+            status.say(`Uploading ${shown(file.name)}${which}…`);
+            setProgress(sendBar, done, total);
+          },
+        });
+      } catch (error) {
+        throw notStored(file, error);
+      }
     }
     input.value = '';
     status.say(files.length > 1 ? `Sealed ${files.length} files.`
