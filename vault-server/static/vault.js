@@ -10206,6 +10206,24 @@
     return typeof WorkerGlobalScope !== "undefined" && globalThis instanceof WorkerGlobalScope;
   }
   var bundle = typeof document !== "undefined" && document.currentScript ? document.currentScript.src : null;
+  function canStartWorkers() {
+    return typeof Worker !== "undefined" && Boolean(bundle);
+  }
+  function askWorkerOnce(request2, transfer = []) {
+    return new Promise((resolve) => {
+      const worker = new Worker(bundle);
+      worker.addEventListener("message", ({ data }) => {
+        worker.terminate();
+        resolve(data);
+      });
+      worker.addEventListener("error", (event) => {
+        event.preventDefault();
+        worker.terminate();
+        resolve(null);
+      });
+      worker.postMessage(request2, transfer);
+    });
+  }
 
   // src/flows/part_sender.js
   async function putPart({ path, bytes, csrf }) {
@@ -10228,72 +10246,27 @@
       return { status: 0, text: "", bytes };
     }
   }
-  var PartSender = class {
-    constructor() {
-      this.worker = null;
-      this.useWorkers = typeof Worker !== "undefined" && Boolean(bundle);
-    }
-    /**
-     * PUTs `bytes` to `path`; answers the parsed JSON answer or throws the API's error. The
-     * bytes are moved to the worker: the caller must not use them again, except those a
-     * failed request hands back as `error.bytes` (status 0), to be sent again.
-     * @param {string} path
-     * @param {Uint8Array} bytes
-     */
-    async put(path, bytes) {
-      if (!this.useWorkers) {
-        try {
-          return await putBytes(path, bytes, () => {
-          });
-        } catch (error) {
-          if (error.status === 0) error.bytes = bytes;
-          throw error;
-        }
-      }
-      this.restart();
-      const answer = await this.ask(
-        { job: "put", path, bytes, csrf: csrfToken() },
-        [bytes.buffer]
-      );
-      this.end();
+  async function sendPart(path, bytes) {
+    if (!canStartWorkers()) {
       try {
-        return await settle(answer.status, answer.text);
+        return await putBytes(path, bytes, () => {
+        });
       } catch (error) {
-        if (answer.bytes) error.bytes = answer.bytes;
+        if (error.status === 0) error.bytes = bytes;
         throw error;
       }
     }
-    /** Posts one request to the worker and waits for its answer. */
-    ask(request2, transfer) {
-      const { worker } = this;
-      return new Promise((resolve) => {
-        const done = (answer) => {
-          worker.removeEventListener("message", onMessage);
-          worker.removeEventListener("error", onError);
-          resolve(answer);
-        };
-        const onMessage = ({ data }) => done(data);
-        const onError = (event) => {
-          event.preventDefault();
-          this.end();
-          done({ status: 0, text: "" });
-        };
-        worker.addEventListener("message", onMessage);
-        worker.addEventListener("error", onError);
-        worker.postMessage(request2, transfer);
-      });
+    const answer = await askWorkerOnce(
+      { job: "put", path, bytes, csrf: csrfToken() },
+      [bytes.buffer]
+    ) || { status: 0, text: "" };
+    try {
+      return await settle(answer.status, answer.text);
+    } catch (error) {
+      if (answer.bytes) error.bytes = answer.bytes;
+      throw error;
     }
-    /** Ends the current worker, if any, and starts a fresh one. */
-    restart() {
-      this.end();
-      this.worker = new Worker(bundle);
-    }
-    /** Ends the worker; what it held is freed. */
-    end() {
-      if (this.worker) this.worker.terminate();
-      this.worker = null;
-    }
-  };
+  }
 
   // src/flows/unlock_worker.js
   function serve() {
@@ -10332,25 +10305,16 @@
       orgRoot: record.org_root_pkcs8 ? key(record.org_root_pkcs8) : null
     });
   }
-  function inAWorker(locked, passphrase) {
-    return new Promise((resolve, reject) => {
-      const worker = new Worker(bundle);
-      const end = () => worker.terminate();
-      worker.addEventListener("message", ({ data }) => {
-        end();
-        if (data.error) reject(fail(data.error.code, data.error.message));
-        else resolve(fromRecord2(data.record));
-      });
-      worker.addEventListener("error", (event) => {
-        event.preventDefault();
-        end();
-        reject(fail("worker", "Your keys could not be unlocked in this browser. Reload the page and try again."));
-      });
-      worker.postMessage({ locked, passphrase });
-    });
+  async function inAWorker(locked, passphrase) {
+    const data = await askWorkerOnce({ locked, passphrase });
+    if (!data) {
+      throw fail("worker", "Your keys could not be unlocked in this browser. Reload the page and try again.");
+    }
+    if (data.error) throw fail(data.error.code, data.error.message);
+    return fromRecord2(data.record);
   }
   function unlockAside(locked, passphrase) {
-    if (typeof Worker === "undefined" || !bundle) return unlockKeystore(locked, passphrase);
+    if (!canStartWorkers()) return unlockKeystore(locked, passphrase);
     return inAWorker(locked, passphrase);
   }
 
@@ -13573,7 +13537,6 @@ ${body(checkpoint)}`;
       this.partBytes = partBytes;
       this.next = 0;
       this.sent = 0;
-      this.sender = new PartSender();
     }
     /**
      * Reads `stream` to its end, sending a part each time `partBytes` have gathered; answers
@@ -13585,27 +13548,23 @@ ${body(checkpoint)}`;
       let buffer = new Uint8Array(this.partBytes);
       let filled = 0;
       const reader = stream2.getReader();
-      try {
-        for (; ; ) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          let at = 0;
-          while (at < value.length) {
-            const take = Math.min(value.length - at, buffer.length - filled);
-            buffer.set(value.subarray(at, at + take), filled);
-            filled += take;
-            at += take;
-            if (filled === buffer.length) {
-              await this.sendPart(buffer, onSent);
-              buffer = new Uint8Array(this.partBytes);
-              filled = 0;
-            }
+      for (; ; ) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        let at = 0;
+        while (at < value.length) {
+          const take = Math.min(value.length - at, buffer.length - filled);
+          buffer.set(value.subarray(at, at + take), filled);
+          filled += take;
+          at += take;
+          if (filled === buffer.length) {
+            await this.sendPart(buffer, onSent);
+            buffer = new Uint8Array(this.partBytes);
+            filled = 0;
           }
         }
-        if (filled > 0) await this.sendPart(buffer.slice(0, filled), onSent);
-      } finally {
-        this.sender.end();
       }
+      if (filled > 0) await this.sendPart(buffer.slice(0, filled), onSent);
       return this.sent;
     }
     /** Sends one part, again with the same number when the connection failed on the way. */
@@ -13615,7 +13574,7 @@ ${body(checkpoint)}`;
       const length = part.length;
       for (let tried = 1; ; tried += 1) {
         try {
-          await this.sender.put(path, bytes);
+          await sendPart(path, bytes);
           break;
         } catch (error) {
           if (error.status !== 0 || !error.bytes || tried >= TRIES) throw error;

@@ -12,3 +12,31 @@ export function inWorker() {
 /** The bundle's own address, taken while it is first run (later there is no current script). */
 export const bundle = typeof document !== 'undefined' && document.currentScript
   ? document.currentScript.src : null;
+
+/** Whether the page can start workers from the bundle. */
+export function canStartWorkers() {
+  return typeof Worker !== 'undefined' && Boolean(bundle);
+}
+
+/**
+ * Starts a worker from the bundle, posts it one request (moving `transfer`), and ends it once
+ * it answers, so whatever it allocated is freed at once. Answers the worker's message, or
+ * null when the worker failed to run.
+ * @param {unknown} request
+ * @param {Transferable[]} [transfer]
+ */
+export function askWorkerOnce(request, transfer = []) {
+  return new Promise((resolve) => {
+    const worker = new Worker(bundle);
+    worker.addEventListener('message', ({ data }) => {
+      worker.terminate();
+      resolve(data);
+    });
+    worker.addEventListener('error', (event) => {
+      event.preventDefault();
+      worker.terminate();
+      resolve(null);
+    });
+    worker.postMessage(request, transfer);
+  });
+}

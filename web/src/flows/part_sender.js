@@ -14,7 +14,7 @@
  * available the page sends the parts itself.
  */
 import * as api from '../api.js';
-import { bundle } from './bundle.js';
+import { askWorkerOnce, canStartWorkers } from './bundle.js';
 
 /**
  * The worker's side of one part: `{path, bytes, csrf}` in, `{status, text}` out. When the
@@ -41,71 +41,29 @@ export async function putPart({ path, bytes, csrf }) {
   }
 }
 
-/** Sends parts, each through a worker while workers are available. */
-export class PartSender {
-  constructor() {
-    this.worker = null;
-    this.useWorkers = typeof Worker !== 'undefined' && Boolean(bundle);
-  }
-
-  /**
-   * PUTs `bytes` to `path`; answers the parsed JSON answer or throws the API's error. The
-   * bytes are moved to the worker: the caller must not use them again, except those a
-   * failed request hands back as `error.bytes` (status 0), to be sent again.
-   * @param {string} path
-   * @param {Uint8Array} bytes
-   */
-  async put(path, bytes) {
-    if (!this.useWorkers) {
-      try {
-        return await api.putBytes(path, bytes, () => {});
-      } catch (error) {
-        if (error.status === 0) error.bytes = bytes;
-        throw error;
-      }
-    }
-    this.restart();
-    const answer = await this.ask({ job: 'put', path, bytes, csrf: api.csrfToken() },
-      [bytes.buffer]);
-    this.end();
+/**
+ * PUTs one part's `bytes` to `path`, through a worker of its own where the page can start
+ * one; answers the parsed JSON answer or throws the API's error. The bytes are moved to the
+ * worker: the caller must not use them again, except those a failed request hands back as
+ * `error.bytes` (status 0), to be sent again.
+ * @param {string} path
+ * @param {Uint8Array} bytes
+ */
+export async function sendPart(path, bytes) {
+  if (!canStartWorkers()) {
     try {
-      return await api.settle(answer.status, answer.text);
+      return await api.putBytes(path, bytes, () => {});
     } catch (error) {
-      if (answer.bytes) error.bytes = answer.bytes;
+      if (error.status === 0) error.bytes = bytes;
       throw error;
     }
   }
-
-  /** Posts one request to the worker and waits for its answer. */
-  ask(request, transfer) {
-    const { worker } = this;
-    return new Promise((resolve) => {
-      const done = (answer) => {
-        worker.removeEventListener('message', onMessage);
-        worker.removeEventListener('error', onError);
-        resolve(answer);
-      };
-      const onMessage = ({ data }) => done(data);
-      const onError = (event) => {
-        event.preventDefault();
-        this.end();
-        done({ status: 0, text: '' });
-      };
-      worker.addEventListener('message', onMessage);
-      worker.addEventListener('error', onError);
-      worker.postMessage(request, transfer);
-    });
-  }
-
-  /** Ends the current worker, if any, and starts a fresh one. */
-  restart() {
-    this.end();
-    this.worker = new Worker(bundle);
-  }
-
-  /** Ends the worker; what it held is freed. */
-  end() {
-    if (this.worker) this.worker.terminate();
-    this.worker = null;
+  const answer = await askWorkerOnce({ job: 'put', path, bytes, csrf: api.csrfToken() },
+    [bytes.buffer]) || { status: 0, text: '' };
+  try {
+    return await api.settle(answer.status, answer.text);
+  } catch (error) {
+    if (answer.bytes) error.bytes = answer.bytes;
+    throw error;
   }
 }

@@ -12,7 +12,7 @@
  */
 import * as api from '../api.js';
 import { fail } from '../core/errors.js';
-import { PartSender } from './part_sender.js';
+import { sendPart } from './part_sender.js';
 
 /** The largest part we send, whatever the server allows. */
 const MAX_PART = 8 * 1024 * 1024;
@@ -44,7 +44,6 @@ export class PartUpload {
     this.partBytes = partBytes;
     this.next = 0;
     this.sent = 0;
-    this.sender = new PartSender();
   }
 
   /**
@@ -57,28 +56,24 @@ export class PartUpload {
     let buffer = new Uint8Array(this.partBytes);
     let filled = 0;
     const reader = stream.getReader();
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        let at = 0;
-        while (at < value.length) {
-          const take = Math.min(value.length - at, buffer.length - filled);
-          buffer.set(value.subarray(at, at + take), filled);
-          filled += take;
-          at += take;
-          if (filled === buffer.length) {
-            // The full buffer goes to the sender, which moves it away; fill a fresh one.
-            await this.sendPart(buffer, onSent);
-            buffer = new Uint8Array(this.partBytes);
-            filled = 0;
-          }
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      let at = 0;
+      while (at < value.length) {
+        const take = Math.min(value.length - at, buffer.length - filled);
+        buffer.set(value.subarray(at, at + take), filled);
+        filled += take;
+        at += take;
+        if (filled === buffer.length) {
+          // The full buffer is moved to the part's worker; fill a fresh one.
+          await this.sendPart(buffer, onSent);
+          buffer = new Uint8Array(this.partBytes);
+          filled = 0;
         }
       }
-      if (filled > 0) await this.sendPart(buffer.slice(0, filled), onSent);
-    } finally {
-      this.sender.end();
     }
+    if (filled > 0) await this.sendPart(buffer.slice(0, filled), onSent);
     return this.sent;
   }
 
@@ -89,7 +84,7 @@ export class PartUpload {
     const length = part.length;
     for (let tried = 1; ; tried += 1) {
       try {
-        await this.sender.put(path, bytes);
+        await sendPart(path, bytes);
         break;
       } catch (error) {
         if (error.status !== 0 || !error.bytes || tried >= TRIES) throw error;

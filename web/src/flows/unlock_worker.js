@@ -10,7 +10,7 @@ import * as b64 from '../core/b64.js';
 import { fail } from '../core/errors.js';
 import { SigningKey } from '../core/keys.js';
 import { Keystore, unlockKeystore } from '../core/keystore.js';
-import { bundle } from './bundle.js';
+import { askWorkerOnce, canStartWorkers } from './bundle.js';
 import { putPart } from './part_sender.js';
 
 /**
@@ -58,23 +58,14 @@ function fromRecord(record) {
 }
 
 /** Runs the unlock in a worker, ended as soon as it answers. */
-function inAWorker(locked, passphrase) {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(bundle);
-    const end = () => worker.terminate();
-    worker.addEventListener('message', ({ data }) => {
-      end();
-      if (data.error) reject(fail(data.error.code, data.error.message));
-      else resolve(fromRecord(data.record));
-    });
-    worker.addEventListener('error', (event) => {
-      event.preventDefault();
-      end();
-      reject(fail('worker', 'Your keys could not be unlocked in this browser. Reload the page '
-        + 'and try again.'));
-    });
-    worker.postMessage({ locked, passphrase });
-  });
+async function inAWorker(locked, passphrase) {
+  const data = await askWorkerOnce({ locked, passphrase });
+  if (!data) {
+    throw fail('worker', 'Your keys could not be unlocked in this browser. Reload the page '
+      + 'and try again.');
+  }
+  if (data.error) throw fail(data.error.code, data.error.message);
+  return fromRecord(data.record);
 }
 
 /**
@@ -85,6 +76,6 @@ function inAWorker(locked, passphrase) {
  * @returns {Promise<Keystore>}
  */
 export function unlockAside(locked, passphrase) {
-  if (typeof Worker === 'undefined' || !bundle) return unlockKeystore(locked, passphrase);
+  if (!canStartWorkers()) return unlockKeystore(locked, passphrase);
   return inAWorker(locked, passphrase);
 }
