@@ -1,7 +1,9 @@
 //! Case pages: a case sealed with the vault client lists its documents as "sealed" (with the
 //! element and sealed metadata the browser will open them from, and no plaintext name), its
 //! history and the links of its profiles; managers see its transfer offers; another
-//! organisation, even one given a document of the case, gets 404 and does not list it.
+//! organisation, even one given a document of the case, gets 404 and does not list it. A
+//! document whose stored record was rewritten by hand is marked on the page and refused alone
+//! by the API, while the rest of the case still lists.
 
 use vault_core::ids::{CaseId, OrgId, UserId};
 use vault_tests::platform::{password, seal_text, Platform, TwoOrgs};
@@ -145,4 +147,89 @@ async fn a_case_shows_sealed_documents_history_links_and_offers_to_its_organisat
         404
     );
     assert_eq!(other.get("/cases/not-a-case").await.status, 404);
+}
+
+/// An API read as the page's script makes it: session cookie and CSRF header.
+async fn api_get(browser: &mut Browser, path: &str) -> Page {
+    let token = browser.token();
+    let headers = [("x-vault-csrf", token.as_str())];
+    browser
+        .api(reqwest::Method::GET, path, None, &headers)
+        .await
+}
+
+/// What the API answers for a document whose stored record was changed outside the server.
+const DAMAGED: &str = "{\"error\":{\"code\":\"document_damaged\",\"message\":\"the stored record \
+    of this document is damaged: the platform's operator must restore it from a backup\"}}";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_document_whose_metadata_was_rewritten_as_text_is_marked_and_the_rest_still_lists() {
+    let platform = Platform::start().await;
+    if !platform.database_url.starts_with("sqlite:") {
+        // PostgreSQL's BYTEA column cannot hold text: there is no such record to damage.
+        return;
+    }
+    let orgs = platform.north_and_bright().await;
+    let worker = &orgs.north_practitioner;
+    let case = worker.create_case("NC-2026-0143").await.unwrap();
+    let dir = platform.plain_files("north");
+    let good = seal_text(worker, case, &dir, "court-report-amy.txt", 40).await;
+    let bad = seal_text(worker, case, &dir, "court-report-ben.txt", 40).await;
+    // An operator's hand edit: bytes that are not UTF-8, stored as text.
+    web_fixtures::exec(
+        &platform,
+        "UPDATE documents SET sealed_metadata = CAST(X'ff00' AS TEXT) WHERE id = $1",
+        &[&bad.to_string()],
+    )
+    .await;
+
+    let mut nia = browser(&platform, "north-practitioner").await;
+    let page = nia.get(&format!("/cases/{case}")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let metadata = sealed_metadata(&platform, &good.to_string()).await;
+    check_document(&page, &good.to_string(), &metadata);
+    assert!(page.body.contains(&format!(
+        "<tr class=\"document\" data-document-id=\"{bad}\">\n      \
+         <td data-label=\"Name\" class=\"error\">"
+    )));
+    assert!(says(
+        &page,
+        "This document’s name cannot be read: its record on the platform was changed outside \
+         the vault, so it will not open. Tell your manager, who can ask the platform admin to \
+         restore it from a backup."
+    ));
+
+    for path in [
+        format!("/v1/cases/{case}"),
+        format!("/v1/cases/{case}/documents"),
+    ] {
+        let listed = api_get(&mut nia, &path).await;
+        assert_eq!(listed.status, 200, "{path}: {}", listed.body);
+        let json: serde_json::Value = serde_json::from_str(&listed.body).unwrap();
+        let documents = json.get("documents").unwrap_or(&json).as_array().unwrap();
+        let ids: Vec<&str> = documents
+            .iter()
+            .map(|d| d["document_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, [good.to_string(), bad.to_string()], "{path}");
+        assert_eq!(documents[1]["sealed_metadata"], "", "{path}");
+        assert_eq!(
+            documents[0]["sealed_metadata"],
+            vault_core::b64::encode(&metadata)
+        );
+    }
+    for path in [
+        format!("/v1/documents/{bad}"),
+        format!("/v1/documents/{bad}/body"),
+    ] {
+        let refused = api_get(&mut nia, &path).await;
+        assert_eq!(
+            (refused.status, refused.body.as_str()),
+            (409, DAMAGED),
+            "{path}"
+        );
+    }
+    let path = format!("/v1/documents/{good}");
+    let opened = api_get(&mut nia, &path).await;
+    assert_eq!(opened.status, 200, "{}", opened.body);
 }

@@ -32,6 +32,14 @@ pub enum ApiError {
     /// 404: the document exists but its ciphertext is gone from the object store (data loss).
     #[error("the stored ciphertext of this document is missing")]
     ObjectMissing,
+    /// 409: the document's stored record was changed outside the server (its sealed metadata
+    /// is not the bytes it was sealed with), so it cannot be handed over; an operator restores
+    /// it from a backup.
+    #[error(
+        "the stored record of this document is damaged: the platform's operator must restore \
+         it from a backup"
+    )]
+    DocumentDamaged,
     /// 405: the route exists but not with this method.
     #[error("this method is not allowed on this route")]
     MethodNotAllowed,
@@ -70,7 +78,7 @@ impl ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound | Self::ObjectMissing => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Conflict(_) | Self::DocumentDamaged => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -86,6 +94,7 @@ impl ApiError {
             Self::Forbidden(_) => "forbidden",
             Self::NotFound => "not_found",
             Self::ObjectMissing => "object_missing",
+            Self::DocumentDamaged => "document_damaged",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Conflict(_) => "conflict",
             Self::PayloadTooLarge => "payload_too_large",

@@ -12,6 +12,7 @@ use vault_core::ids::{CaseId, DocumentId, OrgId};
 
 use crate::auth::Caller;
 use crate::db::codec::{digest_parse, from_json, parse, pk_parse};
+use crate::db::Backend;
 use crate::error::{ApiError, ApiPath, ApiResult};
 use crate::routes::cases::owned_case;
 use crate::state::AppState;
@@ -22,24 +23,71 @@ type DocRow = (
     i64,
     String,
     String,
-    Vec<u8>,
+    Option<Vec<u8>>,
     String,
     String,
     i64,
 );
 
-const DOC_SELECT: &str = "SELECT d.id, d.case_id, d.ciphertext_size, d.ciphertext_sha256, \
-     d.document_key, d.sealed_metadata, d.statement, d.sealed_by, d.created_at FROM documents d";
+/// The `sealed_metadata` column as `backend` can hand it over: bytes, or NULL for a damaged
+/// record.
+///
+/// The server only ever writes bytes there, but `SQLite` keeps whatever a row written by hand
+/// holds, and the Any driver refuses text where bytes are asked for (text that is not UTF-8
+/// fails the whole result), so one tampered row would fail every listing of its case. Anything
+/// but a blob reads as NULL instead, and the readers report that one document as damaged.
+/// `PostgreSQL`'s `BYTEA` holds nothing else.
+#[must_use]
+pub fn metadata_column(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => {
+            "CASE WHEN typeof(d.sealed_metadata) = 'blob' THEN d.sealed_metadata END"
+        }
+        Backend::Postgres => "d.sealed_metadata",
+    }
+}
 
+/// The backend behind a connection of the Any driver.
+fn backend_of(conn: &AnyConnection) -> Backend {
+    if conn.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    }
+}
+
+/// Says once, at error level, that a document's stored record was changed outside the
+/// server: it is data damage an operator must repair, not a caller's mistake.
+pub fn log_damaged(document: &str) {
+    tracing::error!(
+        document.id = document,
+        "stored sealed metadata of a document is not bytes: the record was changed outside \
+         the server"
+    );
+}
+
+fn doc_select(conn: &AnyConnection) -> String {
+    format!(
+        "SELECT d.id, d.case_id, d.ciphertext_size, d.ciphertext_sha256, d.document_key, {}, \
+         d.statement, d.sealed_by, d.created_at FROM documents d",
+        metadata_column(backend_of(conn))
+    )
+}
+
+/// A listed document; a damaged record is listed with empty sealed metadata, which no client
+/// opens, so the rest of the list still reaches the caller.
 fn summary(row: DocRow) -> ApiResult<DocumentSummary> {
     let (id, case, size, sha, key, metadata, statement, by, at) = row;
+    if metadata.is_none() {
+        log_damaged(&id);
+    }
     Ok(DocumentSummary {
         document_id: parse(&id)?,
         case_id: parse(&case)?,
         ciphertext_size: u64::try_from(size).map_err(ApiError::internal)?,
         ciphertext_sha256: digest_parse(&sha)?,
         document_key: pk_parse(&key)?,
-        sealed_metadata: metadata,
+        sealed_metadata: metadata.unwrap_or_default(),
         statement: from_json(&statement)?,
         sealed_by: parse(&by)?,
         created_at: at,
@@ -51,16 +99,19 @@ pub async fn list_documents(
     conn: &mut AnyConnection,
     case: CaseId,
 ) -> ApiResult<Vec<DocumentSummary>> {
-    let rows: Vec<DocRow> = sqlx::query_as(&format!(
-        "{DOC_SELECT} WHERE d.case_id = $1 ORDER BY d.created_at, d.id"
-    ))
-    .bind(case.to_string())
-    .fetch_all(conn)
-    .await?;
+    let sql = format!(
+        "{} WHERE d.case_id = $1 ORDER BY d.created_at, d.id",
+        doc_select(conn)
+    );
+    let rows: Vec<DocRow> = sqlx::query_as(&sql)
+        .bind(case.to_string())
+        .fetch_all(conn)
+        .await?;
     rows.into_iter().map(summary).collect()
 }
 
-/// A document as `org` may reach it, with its object key; 404 when `org` has no path to it.
+/// A document as `org` may reach it, with its object key; 404 when `org` has no path to it,
+/// 409 `document_damaged` when its stored record was changed outside the server.
 pub async fn access(
     conn: &mut AnyConnection,
     document: DocumentId,
@@ -92,10 +143,15 @@ pub async fn access(
             statement: from_json(&statement)?,
         }
     };
-    let row: DocRow = sqlx::query_as(&format!("{DOC_SELECT} WHERE d.id = $1"))
+    let sql = format!("{} WHERE d.id = $1", doc_select(conn));
+    let row: DocRow = sqlx::query_as(&sql)
         .bind(document.to_string())
         .fetch_one(&mut *conn)
         .await?;
+    if row.5.is_none() {
+        log_damaged(&row.0);
+        return Err(ApiError::DocumentDamaged);
+    }
     Ok((
         DocumentAccess {
             document: summary(row)?,

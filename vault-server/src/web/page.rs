@@ -311,6 +311,10 @@ impl From<crate::error::ApiError> for PageError {
             A::NotFound | A::ObjectMissing => Self::NotFound,
             A::Forbidden(m) | A::TooManyRequests(m) => Self::Forbidden(m),
             A::Conflict(m) => Self::Conflict(m),
+            A::DocumentDamaged => Self::Conflict(
+                "this document's record on the platform was changed outside the vault; the \
+                 platform admin can restore it from a backup",
+            ),
             A::BadRequest(m) | A::Unprocessable(m) => Self::BadRequest(m),
             A::Unauthorized => Self::SignIn,
             A::PayloadTooLarge => Self::TooLarge("the request is too large"),

@@ -3,6 +3,7 @@
 
 use vault_core::ids::{CaseId, OrgId};
 
+use crate::routes::documents::{log_damaged, metadata_column};
 use crate::state::AppState;
 use crate::web::activity::{self, Subject};
 use crate::web::links;
@@ -12,8 +13,9 @@ use crate::web::page::{when, PageError};
 pub struct CaseDocument {
     /// The document's id, for the browser that will open it.
     pub id: String,
-    /// The sealed metadata record (name, type, size), base64, for the browser to decrypt.
-    pub sealed_metadata: String,
+    /// The sealed metadata record (name, type, size), base64, for the browser to decrypt;
+    /// `None` when the stored record was changed outside the server and cannot be read.
+    pub sealed_metadata: Option<String>,
     /// Size of the ciphertext in words ("12.4 KB").
     pub size: String,
     /// Size in bytes.
@@ -77,23 +79,32 @@ pub fn person(name: Option<String>, email: Option<String>) -> String {
         .unwrap_or_else(|| "the platform".to_owned())
 }
 
-type DocumentRow = (String, i64, Vec<u8>, i64, Option<String>, String);
+type DocumentRow = (String, i64, Option<Vec<u8>>, i64, Option<String>, String);
 
-/// The sealed documents of `case`, oldest first.
+/// The sealed documents of `case`, oldest first. A document whose stored record was changed
+/// outside the server is still listed, without metadata, so the rest of the page answers.
 pub async fn documents(state: &AppState, case: CaseId) -> Result<Vec<CaseDocument>, PageError> {
-    let rows: Vec<DocumentRow> = sqlx::query_as(
-        "SELECT d.id, d.ciphertext_size, d.sealed_metadata, d.created_at, u.display_name, \
+    let sql = format!(
+        "SELECT d.id, d.ciphertext_size, {}, d.created_at, u.display_name, \
                 u.email FROM documents d JOIN users u ON u.id = d.sealed_by \
          WHERE d.case_id = $1 ORDER BY d.created_at, d.id",
-    )
-    .bind(case.to_string())
-    .fetch_all(state.db.reader())
-    .await?;
+        metadata_column(state.db.backend())
+    );
+    let rows: Vec<DocumentRow> = sqlx::query_as(&sql)
+        .bind(case.to_string())
+        .fetch_all(state.db.reader())
+        .await?;
     Ok(rows
         .into_iter()
         .map(|(id, bytes, metadata, at, name, email)| CaseDocument {
+            sealed_metadata: metadata.map_or_else(
+                || {
+                    log_damaged(&id);
+                    None
+                },
+                |m| Some(vault_core::b64::encode(m)),
+            ),
             id,
-            sealed_metadata: vault_core::b64::encode(metadata),
             size: size_words(bytes),
             bytes,
             sealed: when(at),
