@@ -1,8 +1,9 @@
 //! Uploading a sealed document in parts, as the vault in the browser does: a byte-exact round
-//! trip of a sample; parts out of order, repeated, empty or too large refused while the upload
-//! goes on; a part or a finish that fails a check ends the upload with the one-request upload's
-//! answer and leaves nothing; nobody but the member who began an upload can touch it; the
-//! limits on open uploads; and cancel, idle expiry and shutdown leaving nothing behind.
+//! trip of a sample; parts out of order, repeated, empty, too large or numbered other than in
+//! digits refused while the upload goes on; a part or a finish that fails a check ends the
+//! upload with the one-request upload's answer and leaves nothing; nobody but the member who
+//! began an upload can touch it; the limits on open uploads; and cancel, idle expiry and
+//! shutdown leaving nothing behind.
 
 #[path = "../../vault-server/tests/common/mod.rs"]
 mod common;
@@ -23,6 +24,8 @@ use steps::{
 
 const OUT_OF_ORDER: &str = "the parts must be sent in order, each once";
 const NOT_AGE: &str = "the body is not a well-formed age v1 file";
+const NOT_DIGITS: &str =
+    "the part number must be written in digits: 0 for the first part, then 1, 2 and so on";
 
 /// Northshire Council founded on `server`, its manager, and a new case of it.
 async fn northshire(server: &Server) -> (Org, Person, Case) {
@@ -153,6 +156,33 @@ async fn parts_out_of_order_repeated_empty_or_too_large_are_refused_and_the_uplo
     let stored = server.document_body(sealed.id, token).await;
     assert!(stored == sealed.body, "the stored body differs");
     assert_eq!(server.stored_objects().await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_part_number_not_in_digits_is_refused_and_the_upload_goes_on() {
+    let server = common::start().await;
+    let (org, mgr, case) = northshire(&server).await;
+    let sealed = common::seal(&org, &mgr, &case, &vec![3u8; 200_000]);
+    let token = &mgr.token;
+    let id = begin(&server, token, case.id).await;
+    // A whole part's worth of bytes: the answer is heard, not a connection cut off unread.
+    let full = vec![0u8; PART_BYTES_MAX];
+    for n in ["x", "-1", "+1", "1.5", "0x1", "%20"] {
+        let resp = part(&server, token, &id, n, &full).await;
+        assert_eq!(
+            refused_with(resp, StatusCode::BAD_REQUEST).await,
+            NOT_DIGITS,
+            "{n}"
+        );
+    }
+    // Digits, but too many for any upload: never the next part.
+    let resp = part(&server, token, &id, "99999999999999999999999", b"x").await;
+    assert_eq!(refused_with(resp, StatusCode::CONFLICT).await, OUT_OF_ORDER);
+    send_parts(&server, token, &id, &sealed.body, 70_000).await;
+    let manifest = serde_json::to_vec(&sealed.manifest).unwrap();
+    let resp = finish(&server, token, &id, &manifest).await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    assert!(server.document_body(sealed.id, token).await == sealed.body);
 }
 
 #[tokio::test]

@@ -51,7 +51,13 @@ pub async fn begin_raw(server: &Server, token: &str, case: CaseId) -> Response {
 }
 
 /// `PUT /v1/uploads/{id}/parts/{n}` with `bytes` (a `Content-Length` body).
-pub async fn part(server: &Server, token: &str, id: &str, n: u64, bytes: &[u8]) -> Response {
+pub async fn part(
+    server: &Server,
+    token: &str,
+    id: &str,
+    n: impl std::fmt::Display,
+    bytes: &[u8],
+) -> Response {
     let path = format!("/v1/uploads/{id}/parts/{n}");
     let body = Some(("application/octet-stream", bytes));
     send(server, Method::PUT, &path, token, body).await

@@ -96,17 +96,22 @@ pub async fn start(
 #[tracing::instrument(
     name = "PUT /v1/uploads/{upload_id}/parts/{n}",
     skip_all,
-    fields(user.id = %caller.user_id, upload.id = %upload_id, part = n),
+    fields(user.id = %caller.user_id, upload.id = %upload_id, part = tracing::field::Empty),
 )]
 pub async fn put_part(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((upload_id, n)): ApiPath<(Uuid, u64)>,
+    ApiPath((upload_id, n)): ApiPath<(Uuid, String)>,
     request: Request,
 ) -> ApiResult<Json<PartReceived>> {
-    let member = caller.member()?;
     let declared = declared_length(&request);
     let mut body = watched_body(&state, request.into_body());
+    let n = match part_number(&n) {
+        Ok(n) => n,
+        Err(err) => return Err(drained(&mut body, err).await),
+    };
+    tracing::Span::current().record("part", n);
+    let member = caller.member()?;
     let (open, held) = match hold(&state, upload_id, member.user_id, Some(n)) {
         Ok(found) => found,
         Err(err) => return Err(drained(&mut body, err).await),
@@ -270,6 +275,19 @@ async fn complete(
     sink.finish().await?;
     let inserted = super::upload_row::insert(&state, &member, open.case, &manifest, &open.key);
     upload::kept_or_deleted(&state, &open.key, inserted.await).await
+}
+
+/// The part number of a path, in digits only (the path is not logged: a mistyped one can
+/// carry anything). A number too large for any upload can never be the next part: it gets
+/// the out-of-order answer, after the checks of the upload itself.
+fn part_number(raw: &str) -> ApiResult<u64> {
+    if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        tracing::warn!("refused a part number that is not written in digits");
+        return Err(ApiError::BadRequest(
+            "the part number must be written in digits: 0 for the first part, then 1, 2 and so on",
+        ));
+    }
+    Ok(raw.parse().unwrap_or(u64::MAX))
 }
 
 /// The `Content-Length` of a request, when it says one.
