@@ -217,6 +217,10 @@ impl Client {
                 Err(e @ (ClientError::Trust(_) | ClientError::Key(_) | ClientError::Open(_))) => {
                     view.problem = Some(e.to_string());
                 }
+                // One damaged record on the platform does not hide the case's other documents.
+                Err(ClientError::Api { code, message, .. }) if code == "document_damaged" => {
+                    view.problem = Some(message);
+                }
                 Err(e) => return Err(e),
             }
             out.push(view);

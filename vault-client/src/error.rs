@@ -158,6 +158,10 @@ fn hint(code: &str) -> &'static str {
             " (the platform has lost this file: tell its operator; an auditor's \
              `vaultctl audit verify` lists every file lost)"
         }
+        "document_damaged" => {
+            " (the platform's record of this document was changed outside the vault: tell its \
+             operator; the document opens again once the record is restored)"
+        }
         _ => "",
     }
 }

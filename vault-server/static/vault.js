@@ -13762,7 +13762,8 @@ ${body(checkpoint)}`;
         const { metadata } = await inspect(doc.document_id, void 0, orgKey2);
         out.set(doc.document_id, { name: metadata.fileName, size: Number(metadata.size) });
       } catch (error) {
-        if (error.status || isLogRefusal(error)) throw error;
+        const damaged2 = error.status === 409 && error.code === "document_damaged";
+        if (error.status && !damaged2 || isLogRefusal(error)) throw error;
         out.set(doc.document_id, { problem: error.message, error });
       }
     }

@@ -224,7 +224,10 @@ export async function documentNames(caseId) {
       out.set(doc.document_id, { name: metadata.fileName, size: Number(metadata.size) });
     } catch (error) {
       // A refused log stops the whole list: no name opens while the server shows a rollback.
-      if (error.status || trust.isLogRefusal(error)) throw error;
+      // Any other answer of the server does too, but for one document whose record on the
+      // platform is damaged (409 document_damaged): that row says so and the rest still open.
+      const damaged = error.status === 409 && error.code === 'document_damaged';
+      if ((error.status && !damaged) || trust.isLogRefusal(error)) throw error;
       out.set(doc.document_id, { problem: error.message, error });
     }
   }
