@@ -9749,12 +9749,12 @@
     }
   };
   function csrfToken() {
+    if (typeof document === "undefined") return "";
     const meta = document.querySelector('meta[name="vault-csrf"]');
     return meta ? meta.getAttribute("content") || "" : "";
   }
-  function headers(extra = {}) {
+  function headers(extra = {}, token = csrfToken()) {
     const out = { Accept: "application/json", ...extra };
-    const token = csrfToken();
     if (token) out["X-Vault-Csrf"] = token;
     return out;
   }
@@ -9789,10 +9789,10 @@
   var post = (path, body2 = {}) => request("POST", path, body2);
   var put = (path, body2) => request("PUT", path, body2);
   var del = (path) => request("DELETE", path);
-  async function download(path) {
+  async function download(path, token = csrfToken()) {
     const response = await fetch(path, {
       credentials: "same-origin",
-      headers: headers({ Accept: "application/octet-stream" }),
+      headers: headers({ Accept: "application/octet-stream" }, token),
       cache: "no-store"
     });
     if (!response.ok) throw await failure(response);
@@ -10209,10 +10209,15 @@
   function canStartWorkers() {
     return typeof Worker !== "undefined" && Boolean(bundle);
   }
-  function askWorkerOnce(request2, transfer = []) {
+  function askWorkerOnce(request2, transfer = [], onNote = () => {
+  }) {
     return new Promise((resolve) => {
       const worker = new Worker(bundle);
       worker.addEventListener("message", ({ data }) => {
+        if (data && "note" in data) {
+          onNote(data.note);
+          return;
+        }
         worker.terminate();
         resolve(data);
       });
@@ -10225,66 +10230,16 @@
     });
   }
 
-  // src/flows/part_sender.js
-  async function putPart({ path, bytes, csrf }) {
-    try {
-      const response = await fetch(path, {
-        method: "PUT",
-        credentials: "same-origin",
-        cache: "no-store",
-        headers: {
-          Accept: "application/json",
-          "Content-Type": "application/octet-stream",
-          "X-Vault-Csrf": csrf
-        },
-        // As a Blob the bytes go to the browser once and the request reads them there; sent as
-        // an array they were copied again for the request and held longer (see the file doc).
-        body: new Blob([bytes])
-      });
-      return { status: response.status, text: await response.text() };
-    } catch {
-      return { status: 0, text: "", bytes };
-    }
-  }
-  async function sendPart(path, bytes) {
-    if (!canStartWorkers()) {
-      try {
-        return await putBytes(path, bytes, () => {
-        });
-      } catch (error) {
-        if (error.status === 0) error.bytes = bytes;
-        throw error;
-      }
-    }
-    const answer = await askWorkerOnce(
-      { job: "put", path, bytes, csrf: csrfToken() },
-      [bytes.buffer]
-    ) || { status: 0, text: "" };
-    try {
-      return await settle(answer.status, answer.text);
-    } catch (error) {
-      if (answer.bytes) error.bytes = answer.bytes;
-      throw error;
-    }
-  }
-
   // src/flows/unlock_worker.js
-  function serve() {
-    globalThis.addEventListener("message", async ({ data }) => {
-      if (data && data.job === "put") {
-        const answer = await putPart(data);
-        globalThis.postMessage(answer, answer.bytes ? [answer.bytes.buffer] : []);
-        return;
-      }
-      try {
-        const keystore = await unlockKeystore(data.locked, data.passphrase);
-        const record = keystore.record();
-        keystore.wipe();
-        globalThis.postMessage({ record });
-      } catch (error) {
-        globalThis.postMessage({ error: { code: error.code || "error", message: error.message } });
-      }
-    });
+  async function serveUnlock(data, post2) {
+    try {
+      const keystore = await unlockKeystore(data.locked, data.passphrase);
+      const record = keystore.record();
+      keystore.wipe();
+      post2({ record });
+    } catch (error) {
+      post2({ error: { code: error.code || "error", message: error.message } });
+    }
   }
   function fromRecord2(record) {
     const key = (text) => {
@@ -13374,14 +13329,16 @@ ${body(checkpoint)}`;
           await writable.abort();
         } catch {
         }
-        if (typeof handle.remove === "function") {
-          try {
-            await handle.remove();
-          } catch {
-          }
-        }
+        await removeChosen(handle);
       }
     };
+  }
+  async function removeChosen(handle) {
+    if (typeof handle.remove !== "function") return;
+    try {
+      await handle.remove();
+    } catch {
+    }
   }
   async function pickFile(name) {
     const ask2 = (options) => window.showSaveFilePicker(options);
@@ -13429,10 +13386,10 @@ ${body(checkpoint)}`;
     });
   }
   var PICKER_FROM = 64 * 1024 * 1024;
-  async function saverFor(metadata, status) {
-    if (Number(metadata.size) < PICKER_FROM || !hasPicker()) return blobSaver(metadata.mediaType);
+  async function placeFor(metadata, status) {
+    if (Number(metadata.size) < PICKER_FROM || !hasPicker()) return null;
     status.say(`Choose where to save ${shown(metadata.fileName)}\u2026`);
-    return fileSaver(await pickFile(metadata.fileName));
+    return pickFile(metadata.fileName);
   }
   function onOpen(button, documentId, open) {
     onAction(button, statusOf(button.parentElement), async (status) => {
@@ -13440,7 +13397,7 @@ ${body(checkpoint)}`;
       const progress = (done, total) => {
         status.say(`Opening\u2026 ${Math.floor(100 * done / Math.max(total, 1))}%`);
       };
-      const opened = await open(documentId, progress, (metadata) => saverFor(metadata, status));
+      const opened = await open(documentId, progress, (metadata) => placeFor(metadata, status));
       if (opened.blob) {
         saveBlob(opened.blob, opened.name);
         status.say(`Opened: ${shown(opened.name)}`, true);
@@ -13511,6 +13468,49 @@ ${body(checkpoint)}`;
   __export(case_exports, {
     start: () => start5
   });
+
+  // src/flows/part_sender.js
+  async function putPart({ path, bytes, csrf }) {
+    try {
+      const response = await fetch(path, {
+        method: "PUT",
+        credentials: "same-origin",
+        cache: "no-store",
+        headers: {
+          Accept: "application/json",
+          "Content-Type": "application/octet-stream",
+          "X-Vault-Csrf": csrf
+        },
+        // As a Blob the bytes go to the browser once and the request reads them there; sent as
+        // an array they were copied again for the request and held longer (see the file doc).
+        body: new Blob([bytes])
+      });
+      return { status: response.status, text: await response.text() };
+    } catch {
+      return { status: 0, text: "", bytes };
+    }
+  }
+  async function sendPart(path, bytes) {
+    if (!canStartWorkers()) {
+      try {
+        return await putBytes(path, bytes, () => {
+        });
+      } catch (error) {
+        if (error.status === 0) error.bytes = bytes;
+        throw error;
+      }
+    }
+    const answer = await askWorkerOnce(
+      { job: "put", path, bytes, csrf: csrfToken() },
+      [bytes.buffer]
+    ) || { status: 0, text: "" };
+    try {
+      return await settle(answer.status, answer.text);
+    } catch (error) {
+      if (answer.bytes) error.bytes = answer.bytes;
+      throw error;
+    }
+  }
 
   // src/flows/parts.js
   var MAX_PART = 8 * 1024 * 1024;
@@ -13600,6 +13600,54 @@ ${body(checkpoint)}`;
       }
     }
   };
+
+  // src/flows/open_body.js
+  var NOTE_EVERY = 1024 * 1024;
+  async function openBodyHere(request2, onProgress) {
+    const saver = request2.handle ? await fileSaver(request2.handle) : blobSaver(request2.mediaType);
+    try {
+      const { stream: stream2 } = await download(request2.path, request2.csrf);
+      const { plaintext, done } = await openBody(
+        stream2,
+        request2.identity,
+        request2.expected,
+        (n) => onProgress(Number(n))
+      );
+      await Promise.all([pipeInto(plaintext, saver), done]);
+    } catch (error) {
+      await saver.discard();
+      throw error;
+    }
+    return saver.commit();
+  }
+  async function serveOpen(request2, post2) {
+    let noted = 0;
+    const progress = (done) => {
+      if (done - noted < NOTE_EVERY) return;
+      noted = done;
+      post2({ note: done });
+    };
+    try {
+      post2({ blob: await openBodyHere(request2, progress) });
+    } catch (error) {
+      post2({ error: { status: error.status, code: error.code || "error", message: error.message } });
+    }
+  }
+  function rethrown({ status, code, message }) {
+    if (typeof status === "number") return new ApiError(status, code, message);
+    return fail(code, message);
+  }
+  async function openBodyAside(request2, onProgress) {
+    if (!canStartWorkers()) return openBodyHere(request2, onProgress);
+    const answer = await askWorkerOnce({ job: "open", ...request2 }, [], onProgress);
+    if (!answer) {
+      if (request2.handle) await removeChosen(request2.handle);
+      throw fail("worker", "The document could not be opened in this browser. Reload the page and try again.");
+    }
+    if (answer.error) throw rethrown(answer.error);
+    onProgress(Number(request2.expected.size));
+    return answer.blob;
+  }
 
   // src/flows/documents.js
   var DOCUMENT_GONE = "This document is no longer in your organisation\u2019s cases (the case may have been transferred to another organisation).";
@@ -13769,26 +13817,23 @@ ${body(checkpoint)}`;
     }
     return out;
   }
-  async function openDocument(documentId, onProgress, choose = (metadata) => blobSaver(metadata.mediaType)) {
+  async function openDocument(documentId, onProgress, choose = async () => null) {
     const { sealed, identity, metadata } = await inspect(documentId);
-    const saver = await choose(metadata);
-    try {
-      const { stream: stream2 } = await reachable(
-        download(`/v1/documents/${documentId}/body`),
-        `${DOCUMENT_GONE} Nothing was opened.`
-      );
-      const total = Number(metadata.size);
-      const { plaintext, done } = await openBody(stream2, identity, {
+    const handle = await choose(metadata);
+    const total = Number(metadata.size);
+    const blob = await reachable(openBodyAside({
+      path: `/v1/documents/${documentId}/body`,
+      csrf: csrfToken(),
+      identity,
+      expected: {
         ciphertextSha256: sealed.ciphertextSha256,
         plaintextSha256: metadata.sha256,
         size: metadata.size
-      }, (n) => onProgress(Math.min(Number(n), total), total));
-      await Promise.all([pipeInto(plaintext, saver), done]);
-    } catch (error) {
-      await saver.discard();
-      throw error;
-    }
-    return { blob: await saver.commit(), name: metadata.fileName };
+      },
+      handle,
+      mediaType: metadata.mediaType
+    }, (n) => onProgress(Math.min(n, total), total)), `${DOCUMENT_GONE} Nothing was opened.`);
+    return { blob, name: metadata.fileName };
   }
   async function share(documentId, to, say) {
     if (!to) throw fail("to-org", "Choose the organisation to share with.");
@@ -14069,6 +14114,21 @@ ${body(checkpoint)}`;
       } catch (error) {
         const table = rows[0].closest("table");
         statusOf(table.parentElement).fail(new Error(messageOf(error)));
+      }
+    });
+  }
+
+  // src/flows/worker.js
+  function serve() {
+    const post2 = (message, transfer = []) => globalThis.postMessage(message, transfer);
+    globalThis.addEventListener("message", async ({ data }) => {
+      if (data && data.job === "put") {
+        const answer = await putPart(data);
+        post2(answer, answer.bytes ? [answer.bytes.buffer] : []);
+      } else if (data && data.job === "open") {
+        await serveOpen(data, post2);
+      } else {
+        await serveUnlock(data, post2);
       }
     });
   }

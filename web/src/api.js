@@ -22,13 +22,14 @@ export class ApiError extends Error {
 
 /** The CSRF token of the signed-in person's session, or '' before sign-in. */
 export function csrfToken() {
+  // A worker has no page to read it from: the page hands it the token with the request.
+  if (typeof document === 'undefined') return '';
   const meta = document.querySelector('meta[name="vault-csrf"]');
   return meta ? meta.getAttribute('content') || '' : '';
 }
 
-function headers(extra = {}) {
+function headers(extra = {}, token = csrfToken()) {
   const out = { Accept: 'application/json', ...extra };
-  const token = csrfToken();
   if (token) out['X-Vault-Csrf'] = token;
   return out;
 }
@@ -79,12 +80,13 @@ export const del = (path) => request('DELETE', path);
 /**
  * Starts a GET of a large body and hands back its stream without reading it into memory.
  * @param {string} path
+ * @param {string} [token] the session's CSRF token, which a worker is handed by its page
  * @returns {Promise<{stream: ReadableStream<Uint8Array>, length: number|null}>}
  */
-export async function download(path) {
+export async function download(path, token = csrfToken()) {
   const response = await fetch(path, {
     credentials: 'same-origin',
-    headers: headers({ Accept: 'application/octet-stream' }),
+    headers: headers({ Accept: 'application/octet-stream' }, token),
     cache: 'no-store',
   });
   if (!response.ok) throw await failure(response);

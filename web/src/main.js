@@ -11,13 +11,13 @@ import * as cases from './ui/cases.js';
 import * as casePage from './ui/case.js';
 import * as shared from './ui/shared.js';
 import { inWorker } from './flows/bundle.js';
-import { serve } from './flows/unlock_worker.js';
+import { serve } from './flows/worker.js';
 
 function start() {
   for (const part of [register, unlock, members, cases, casePage, shared]) part.start();
 }
 
-// The same bundle started as a worker (flows/unlock_worker.js, flows/part_sender.js) has no page.
+// The same bundle started as a worker (flows/worker.js) has no page.
 if (inWorker()) {
   serve();
 } else if (document.readyState === 'loading') {

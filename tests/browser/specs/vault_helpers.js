@@ -304,11 +304,15 @@ function writeRandomFile(file, size) {
   return hash.digest('hex');
 }
 
-// Resident memory of one process in bytes (zeros once it is gone): all of it (VmRSS), and
+// Memory of one process in bytes (zeros once it is gone): all it has resident (VmRSS), and
 // its parts, anonymous (the process's own heap), file-backed and shared memory (which
-// Chromium uses to hand large blobs between processes, so it is counted in both).
+// Chromium uses to hand large blobs between processes, so it is counted in both), and swap.
+// `own` is what the process itself holds: anonymous, shared and swapped out, leaving out the
+// pages of Chromium's program, libraries and fonts mapped from files, which every Chromium
+// process shares and which do not depend on the page (about 120 MiB). Chromium's own figure
+// for a tab ("memory footprint" in its task manager) is anonymous and swap only.
 function rssOf(pid) {
-  const out = { total: 0, anon: 0, file: 0, shmem: 0 };
+  const out = { total: 0, anon: 0, file: 0, shmem: 0, swap: 0, own: 0 };
   let status = '';
   try {
     status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -316,10 +320,11 @@ function rssOf(pid) {
     return out;
   }
   for (const [key, field] of [['total', 'VmRSS'], ['anon', 'RssAnon'], ['file', 'RssFile'],
-    ['shmem', 'RssShmem']]) {
+    ['shmem', 'RssShmem'], ['swap', 'VmSwap']]) {
     const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
     out[key] = kb ? Number(kb[1]) * 1024 : 0;
   }
+  out.own = out.anon + out.shmem + out.swap;
   return out;
 }
 
@@ -327,13 +332,15 @@ function rssOf(pid) {
 // this browser (their ids from the browser's own SystemInfo.getProcessInfo, so another
 // Chromium on the machine is never counted) and the page's JS heap (Performance.getMetrics).
 // The page's renderer is one of them; the one with the largest peak is reported, with the
-// parts of its memory at that peak: an upper bound for the page.
+// parts of its memory at that peak, and the largest own memory (see rssOf) of any of them:
+// upper bounds for the page.
 class MemorySampler {
   constructor(browser, page, every = 100) {
     this.browser = browser;
     this.page = page;
     this.every = every;
     this.peaks = new Map(); // pid -> the sample with the largest total
+    this.ownPeaks = new Map(); // pid -> the largest `own` (see rssOf)
     this.baseline = new Map(); // pid -> the first sample
     this.browserPeak = 0;
     this.browserBefore = 0;
@@ -360,6 +367,7 @@ class MemorySampler {
       const now = rssOf(p.id);
       const peak = this.peaks.get(p.id);
       if (!peak || now.total > peak.total) this.peaks.set(p.id, now);
+      this.ownPeaks.set(p.id, Math.max(this.ownPeaks.get(p.id) || 0, now.own));
       // Where each renderer stood when the step began, after the collection.
       if (this.samples === 0) this.baseline.set(p.id, now);
     }
@@ -402,6 +410,9 @@ class MemorySampler {
       pid,
       beforeMiB: before.total / MIB,
       rendererMiB: top.total / MIB,
+      // The largest own memory of any renderer (see rssOf), at its own peak.
+      ownMiB: Math.max(0, ...this.ownPeaks.values()) / MIB,
+      ownBeforeMiB: before.own / MIB,
       anonMiB: top.anon / MIB,
       fileMiB: top.file / MIB,
       shmemMiB: top.shmem / MIB,

@@ -6,8 +6,9 @@
  *
  * Sealing streams the file through the core's sealBody and sends the ciphertext in parts as
  * it comes (parts.js), then the signed manifest, which the server checks against the bytes it
- * received before it keeps anything. Opening streams the plaintext into a saver (save.js)
- * that commits only once every digest has matched.
+ * received before it keeps anything. Opening makes every check on the keys and metadata here,
+ * then streams the body through decryption in a worker of its own (open_body.js) into a file
+ * or Blob that is committed only once every digest has matched.
  *
  * A case or document the API no longer lets our organisation reach (404: the case was
  * transferred away while the page stayed open, say) is told in a sentence, not as the API's
@@ -21,12 +22,12 @@ import { newId } from '../core/ids.js';
 import {
   fingerprintOfRecipient, generateIdentity, recipientOf, unwrapKey,
 } from '../core/keys.js';
-import { openBody, openMetadata, sealBody, sealMetadata } from '../core/seal.js';
+import { openMetadata, sealBody, sealMetadata } from '../core/seal.js';
 import { verifySigned } from '../core/statement.js';
 import * as api from '../api.js';
 import { caseKey } from './cases.js';
 import { PartUpload } from './parts.js';
-import { blobSaver, pipeInto } from './save.js';
+import { openBodyAside } from './open_body.js';
 import { makeEnvelope, scope, sign } from './envelope.js';
 import { myOrg } from './state.js';
 import * as trust from './trust.js';
@@ -235,36 +236,35 @@ export async function documentNames(caseId) {
 }
 
 /**
- * Opens a document: every check, then the ciphertext streamed through decryption with its
- * digests checked at the end, the plaintext going into the saver `choose(metadata)` answers
- * (see save.js). The saver commits only once every check has passed, and discards on any
- * failure. Answers the document's name and the saver's committed result (a Blob to offer
- * for download, or null when the bytes went straight into a file).
+ * Opens a document: every check here, then the ciphertext streamed through decryption with
+ * its digests checked at the end, in a worker where the page can start one (open_body.js).
+ * The plaintext goes into the file `choose(metadata)` answers (a handle from the save-file
+ * picker) or, when it answers null, into a Blob; either is committed only once every check
+ * has passed, and discarded on any failure. Answers the document's name and the Blob to
+ * offer for download, or null when the bytes went straight into the chosen file.
  * @param {string} documentId
  * @param {(done: number, total: number) => void} onProgress
  * @param {(metadata: {fileName: string, mediaType: string, size: bigint}) =>
- *   Promise<{write: Function, commit: Function, discard: Function}>} [choose]
+ *   Promise<FileSystemFileHandle|null>} [choose]
  * @returns {Promise<{blob: Blob|null, name: string}>}
  */
-export async function openDocument(documentId, onProgress,
-  choose = (metadata) => blobSaver(metadata.mediaType)) {
+export async function openDocument(documentId, onProgress, choose = async () => null) {
   const { sealed, identity, metadata } = await inspect(documentId);
-  const saver = await choose(metadata);
-  try {
-    const { stream } = await reachable(api.download(`/v1/documents/${documentId}/body`),
-      `${DOCUMENT_GONE} Nothing was opened.`);
-    const total = Number(metadata.size);
-    const { plaintext, done } = await openBody(stream, identity, {
+  const handle = await choose(metadata);
+  const total = Number(metadata.size);
+  const blob = await reachable(openBodyAside({
+    path: `/v1/documents/${documentId}/body`,
+    csrf: api.csrfToken(),
+    identity,
+    expected: {
       ciphertextSha256: sealed.ciphertextSha256,
       plaintextSha256: metadata.sha256,
       size: metadata.size,
-    }, (n) => onProgress(Math.min(Number(n), total), total));
-    await Promise.all([pipeInto(plaintext, saver), done]);
-  } catch (error) {
-    await saver.discard();
-    throw error;
-  }
-  return { blob: await saver.commit(), name: metadata.fileName };
+    },
+    handle,
+    mediaType: metadata.mediaType,
+  }, (n) => onProgress(Math.min(n, total), total)), `${DOCUMENT_GONE} Nothing was opened.`);
+  return { blob, name: metadata.fileName };
 }
 
 /** Shares a document with organisation `to`, wrapped to its logged current key. */

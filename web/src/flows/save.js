@@ -118,16 +118,23 @@ export async function fileSaver(handle) {
       } catch {
         // Already closed by the failure itself; the temporary file went with it.
       }
-      // The picker made an empty file where the person chose; a refused document leaves none.
-      if (typeof handle.remove === 'function') {
-        try {
-          await handle.remove();
-        } catch {
-          // Not every browser lets a page remove a file it was given; an empty one stays.
-        }
-      }
+      await removeChosen(handle);
     },
   };
+}
+
+/**
+ * Removes the file the picker made where the person chose, so a refused document leaves
+ * none. Not every browser lets a page remove a file it was given: then an empty one stays.
+ * @param {FileSystemFileHandle} handle
+ */
+export async function removeChosen(handle) {
+  if (typeof handle.remove !== 'function') return;
+  try {
+    await handle.remove();
+  } catch {
+    // Not removable from here: the empty file stays, as said above.
+  }
 }
 
 /**

@@ -11,29 +11,20 @@ import { fail } from '../core/errors.js';
 import { SigningKey } from '../core/keys.js';
 import { Keystore, unlockKeystore } from '../core/keystore.js';
 import { askWorkerOnce, canStartWorkers } from './bundle.js';
-import { putPart } from './part_sender.js';
 
 /**
- * The worker's side. An unlock: one request `{locked, passphrase}`, one answer `{record}` or
- * `{error}`. Sending parts of an upload (part_sender.js): requests `{job: 'put', ...}`, each
- * answered by `putPart`.
+ * The worker's side of an unlock: one request `{locked, passphrase}`, one answer `{record}`
+ * or `{error}`.
  */
-export function serve() {
-  globalThis.addEventListener('message', async ({ data }) => {
-    if (data && data.job === 'put') {
-      const answer = await putPart(data);
-      globalThis.postMessage(answer, answer.bytes ? [answer.bytes.buffer] : []);
-      return;
-    }
-    try {
-      const keystore = await unlockKeystore(data.locked, data.passphrase);
-      const record = keystore.record();
-      keystore.wipe();
-      globalThis.postMessage({ record });
-    } catch (error) {
-      globalThis.postMessage({ error: { code: error.code || 'error', message: error.message } });
-    }
-  });
+export async function serveUnlock(data, post) {
+  try {
+    const keystore = await unlockKeystore(data.locked, data.passphrase);
+    const record = keystore.record();
+    keystore.wipe();
+    post({ record });
+  } catch (error) {
+    post({ error: { code: error.code || 'error', message: error.message } });
+  }
 }
 
 /** A keystore from the record the worker unlocked (the worker made every check). */

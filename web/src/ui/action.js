@@ -4,9 +4,7 @@
  * button is disabled while the work runs (so a second click does not start it twice), and a
  * failure lands in the control's alert line in words a practitioner understands.
  */
-import {
-  blobSaver, fileSaver, hasPicker, pickFile,
-} from '../flows/save.js';
+import { hasPicker, pickFile } from '../flows/save.js';
 import { isUnlocked } from '../flows/state.js';
 import { shown } from './display.js';
 import { all, reveal, saveBlob, statusOf, whileBusy } from './dom.js';
@@ -47,18 +45,18 @@ export function onAction(control, status, work) {
  */
 export const PICKER_FROM = 64 * 1024 * 1024;
 
-/** The saver for an opened document: a chosen file for a large one where the browser can. */
-async function saverFor(metadata, status) {
-  if (Number(metadata.size) < PICKER_FROM || !hasPicker()) return blobSaver(metadata.mediaType);
+/** Where an opened document goes: a chosen file for a large one where the browser can. */
+async function placeFor(metadata, status) {
+  if (Number(metadata.size) < PICKER_FROM || !hasPicker()) return null;
   status.say(`Choose where to save ${shown(metadata.fileName)}…`);
-  return fileSaver(await pickFile(metadata.fileName));
+  return pickFile(metadata.fileName);
 }
 
 /**
  * Wires a document's Open button: `open(documentId, onProgress, choose)` makes every check
- * and decrypts into the saver `choose` gives; then a Blob is offered for saving (a file
- * written through the picker is already in place). Progress and the outcome go to the status
- * lines beside the button.
+ * and decrypts into the file `choose` answers (a large document, where the browser has the
+ * save-file picker) or a Blob, which is then offered for saving. Progress and the outcome go
+ * to the status lines beside the button.
  * @param {HTMLElement} button
  * @param {string} documentId
  * @param {(id: string, onProgress: (done: number, total: number) => void,
@@ -70,7 +68,7 @@ export function onOpen(button, documentId, open) {
     const progress = (done, total) => {
       status.say(`Opening… ${Math.floor((100 * done) / Math.max(total, 1))}%`);
     };
-    const opened = await open(documentId, progress, (metadata) => saverFor(metadata, status));
+    const opened = await open(documentId, progress, (metadata) => placeFor(metadata, status));
     // The download keeps the sealed name (Chromium makes a file name of it safely); the page
     // shows it with any bidi or control character made visible.
     if (opened.blob) {
