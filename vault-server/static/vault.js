@@ -13253,6 +13253,46 @@ ${body(checkpoint)}`;
     return offer.case_id;
   }
 
+  // src/flows/batch.js
+  var Batcher = class {
+    /**
+     * @param {number} size bytes per batch
+     * @param {{reuse: boolean}} options whether the buffer is filled again once `onFull` has
+     *   returned (the bytes were written out), or a fresh one is made (they were moved away)
+     */
+    constructor(size, { reuse }) {
+      this.size = size;
+      this.reuse = reuse;
+      this.buffer = new Uint8Array(size);
+      this.filled = 0;
+    }
+    /**
+     * Copies `chunk` in, calling `onFull(batch)` each time `size` bytes have gathered.
+     * @param {Uint8Array} chunk
+     * @param {(batch: Uint8Array) => Promise<void>} onFull
+     */
+    async add(chunk, onFull) {
+      let at = 0;
+      while (at < chunk.length) {
+        const take = Math.min(chunk.length - at, this.size - this.filled);
+        this.buffer.set(chunk.subarray(at, at + take), this.filled);
+        this.filled += take;
+        at += take;
+        if (this.filled === this.size) {
+          await onFull(this.buffer);
+          if (!this.reuse) this.buffer = new Uint8Array(this.size);
+          this.filled = 0;
+        }
+      }
+    }
+    /** The bytes gathered since the last full batch, as a view of the buffer; empties it. */
+    rest() {
+      const rest = this.buffer.subarray(0, this.filled);
+      this.filled = 0;
+      return rest;
+    }
+  };
+
   // src/flows/save.js
   var BATCH = 4 * 1024 * 1024;
   var FILE_BATCH = 4 * 1024 * 1024;
@@ -13299,28 +13339,17 @@ ${body(checkpoint)}`;
   }
   async function fileSaver(handle) {
     const writable = await handle.createWritable();
-    const batch = new Uint8Array(FILE_BATCH);
-    let filled = 0;
-    const flush = async () => {
-      if (filled) await writable.write(filled === FILE_BATCH ? batch : batch.subarray(0, filled));
-      filled = 0;
-    };
+    const batch = new Batcher(FILE_BATCH, { reuse: true });
     return {
       async write(chunk) {
-        let at = 0;
-        while (at < chunk.length) {
-          const take = Math.min(chunk.length - at, FILE_BATCH - filled);
-          batch.set(chunk.subarray(at, at + take), filled);
-          filled += take;
-          at += take;
-          if (filled === FILE_BATCH) {
-            await flush();
-            await nextTask();
-          }
-        }
+        await batch.add(chunk, async (bytes) => {
+          await writable.write(bytes);
+          await nextTask();
+        });
       },
       async commit() {
-        await flush();
+        const rest = batch.rest();
+        if (rest.length) await writable.write(rest);
         await writable.close();
         return null;
       },
@@ -13545,26 +13574,15 @@ ${body(checkpoint)}`;
      * @param {(sent: number) => void} onSent
      */
     async sendAll(stream2, onSent) {
-      let buffer = new Uint8Array(this.partBytes);
-      let filled = 0;
+      const parts = new Batcher(this.partBytes, { reuse: false });
       const reader = stream2.getReader();
       for (; ; ) {
         const { value, done } = await reader.read();
         if (done) break;
-        let at = 0;
-        while (at < value.length) {
-          const take = Math.min(value.length - at, buffer.length - filled);
-          buffer.set(value.subarray(at, at + take), filled);
-          filled += take;
-          at += take;
-          if (filled === buffer.length) {
-            await this.sendPart(buffer, onSent);
-            buffer = new Uint8Array(this.partBytes);
-            filled = 0;
-          }
-        }
+        await parts.add(value, (part) => this.sendPart(part, onSent));
       }
-      if (filled > 0) await this.sendPart(buffer.slice(0, filled), onSent);
+      const last = parts.rest();
+      if (last.length > 0) await this.sendPart(last.slice(), onSent);
       return this.sent;
     }
     /** Sends one part, again with the same number when the connection failed on the way. */

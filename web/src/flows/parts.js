@@ -12,6 +12,7 @@
  */
 import * as api from '../api.js';
 import { fail } from '../core/errors.js';
+import { Batcher } from './batch.js';
 import { sendPart } from './part_sender.js';
 
 /** The largest part we send, whatever the server allows. */
@@ -53,27 +54,17 @@ export class PartUpload {
    * @param {(sent: number) => void} onSent
    */
   async sendAll(stream, onSent) {
-    let buffer = new Uint8Array(this.partBytes);
-    let filled = 0;
+    // Each full buffer is moved to its part's worker, so a fresh one is filled after it.
+    const parts = new Batcher(this.partBytes, { reuse: false });
     const reader = stream.getReader();
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
-      let at = 0;
-      while (at < value.length) {
-        const take = Math.min(value.length - at, buffer.length - filled);
-        buffer.set(value.subarray(at, at + take), filled);
-        filled += take;
-        at += take;
-        if (filled === buffer.length) {
-          // The full buffer is moved to the part's worker; fill a fresh one.
-          await this.sendPart(buffer, onSent);
-          buffer = new Uint8Array(this.partBytes);
-          filled = 0;
-        }
-      }
+      await parts.add(value, (part) => this.sendPart(part, onSent));
     }
-    if (filled > 0) await this.sendPart(buffer.slice(0, filled), onSent);
+    // A copy of the right size: moving a view would move the whole buffer behind it.
+    const last = parts.rest();
+    if (last.length > 0) await this.sendPart(last.slice(), onSent);
     return this.sent;
   }
 

@@ -12,6 +12,7 @@
  *   document on disk, and memory stays bounded whatever the file's size.
  */
 import { fail } from '../core/errors.js';
+import { Batcher } from './batch.js';
 
 /** Bytes gathered before they move into a Blob part or a file write. */
 const BATCH = 4 * 1024 * 1024;
@@ -85,30 +86,19 @@ export function blobSaver(mediaType) {
  */
 export async function fileSaver(handle) {
   const writable = await handle.createWritable();
-  const batch = new Uint8Array(FILE_BATCH);
-  let filled = 0;
   // One buffer, written and filled again once the write has taken it: a fresh copy per write
-  // would leave each behind until the page's garbage collector ran (90 MiB more for 200 MiB).
-  const flush = async () => {
-    if (filled) await writable.write(filled === FILE_BATCH ? batch : batch.subarray(0, filled));
-    filled = 0;
-  };
+  // would leave each behind until the garbage collector ran (90 MiB more for 200 MiB).
+  const batch = new Batcher(FILE_BATCH, { reuse: true });
   return {
     async write(chunk) {
-      let at = 0;
-      while (at < chunk.length) {
-        const take = Math.min(chunk.length - at, FILE_BATCH - filled);
-        batch.set(chunk.subarray(at, at + take), filled);
-        filled += take;
-        at += take;
-        if (filled === FILE_BATCH) {
-          await flush();
-          await nextTask();
-        }
-      }
+      await batch.add(chunk, async (bytes) => {
+        await writable.write(bytes);
+        await nextTask();
+      });
     },
     async commit() {
-      await flush();
+      const rest = batch.rest();
+      if (rest.length) await writable.write(rest);
       await writable.close();
       return null;
     },
