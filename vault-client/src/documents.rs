@@ -72,8 +72,18 @@ pub struct DocumentView {
 pub enum OpenTarget {
     /// This exact path.
     File(PathBuf),
-    /// This directory, under the sealed (sanitised) file name.
+    /// This directory, under the sealed file name made safe by [`files::sanitise_file_name`].
     Dir(PathBuf),
+}
+
+/// A document opened into a file.
+#[derive(Clone, Debug)]
+pub struct OpenedFile {
+    /// Where it was written.
+    pub path: PathBuf,
+    /// The file name in the sealed metadata, exactly as sealed: with [`OpenTarget::Dir`] the
+    /// file on disk has this name with unsafe characters replaced, so a caller can say so.
+    pub sealed_name: String,
 }
 
 impl Client {
@@ -335,13 +345,27 @@ impl Client {
         document: DocumentId,
         target: &OpenTarget,
         force: bool,
-        mut progress: P,
+        progress: P,
     ) -> Result<PathBuf> {
+        let opened = self
+            .open_document_file(document, target, force, progress)
+            .await?;
+        Ok(opened.path)
+    }
+
+    /// [`Client::open_document`], answering also the file name as it was sealed.
+    pub async fn open_document_file<P: Progress>(
+        &self,
+        document: DocumentId,
+        target: &OpenTarget,
+        force: bool,
+        mut progress: P,
+    ) -> Result<OpenedFile> {
         let (_, sealed, key, metadata) = self.inspect(document).await?;
         let path = match target {
             OpenTarget::File(path) => path.clone(),
             OpenTarget::Dir(dir) => {
-                crate::private_file::create_private_dir(dir)?;
+                crate::private_file::create_output_dir(dir)?;
                 dir.join(files::sanitise_file_name(&metadata.file_name))
             }
         };
@@ -369,7 +393,10 @@ impl Client {
         })
         .await
         .map_err(|_| ClientError::Invalid("opening stopped unexpectedly".into()))??;
-        Ok(path)
+        Ok(OpenedFile {
+            path,
+            sealed_name: metadata.file_name,
+        })
     }
 
     /// Shares one document with another organisation, wrapped to its current key once that

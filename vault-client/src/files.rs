@@ -168,16 +168,18 @@ pub fn seal_to_file(
     Ok(sealed)
 }
 
-/// A file name from sealed metadata made safe to create: no directory parts, no control
-/// characters, never `.` or `..`. The name came from whoever sealed the document, so it is
-/// not trusted to stay inside the destination directory.
+/// A file name from sealed metadata made safe to create: no directory parts, never `.` or
+/// `..`, and every control or invisible formatting character (such as a right-to-left
+/// override) written as `_`. The name came from whoever sealed the document, so it is not
+/// trusted to stay inside the destination directory, nor to show what the file is: a file
+/// named `invoice` U+202E `fdp.exe` would show as `invoiceexe.pdf` in a folder listing.
 #[must_use]
 pub fn sanitise_file_name(name: &str) -> String {
     let cleaned: String = name
         .chars()
         .map(|c| match c {
             '/' | '\\' | ':' => '_',
-            c if c.is_control() => '_',
+            c if c.is_control() || vault_core::text::is_hidden_format(c) => '_',
             c => c,
         })
         .collect();
@@ -242,6 +244,12 @@ mod tests {
         assert_eq!(sanitise_file_name(".."), "document");
         assert_eq!(sanitise_file_name(""), "document");
         assert_eq!(sanitise_file_name("a\\b\nc"), "a_b_c");
+        // Regression: a right-to-left override was kept, so the file showed as "…exe.pdf".
+        assert_eq!(
+            sanitise_file_name("invoice\u{202e}fdp.exe"),
+            "invoice_fdp.exe"
+        );
+        assert_eq!(sanitise_file_name("a\u{200b}b\u{2066}c.pdf"), "a_b_c.pdf");
         assert_eq!(
             sanitise_file_name("Health assessment – Élodie (draft).pdf"),
             "Health assessment – Élodie (draft).pdf"

@@ -75,6 +75,20 @@ pub(crate) fn create_private_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Makes a directory for opened documents where there is none: a new one (and any missing
+/// parent) gets mode 0700, as opened plaintext should, while one that exists keeps its mode,
+/// ownership and setgid bit: a folder the person shares with a group on purpose must not lose
+/// that access silently because a document was opened into it.
+pub(crate) fn create_output_dir(dir: &Path) -> Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(dir)
+        .map_err(|e| ClientError::io(format!("cannot create {}", dir.display()), e))
+}
+
 /// Reads a JSON file the client keeps (`what` it holds is named in the error), or the empty
 /// value when it does not exist yet. A file that does not parse is an error, never replaced:
 /// these files hold what the client pinned or accepted, and starting over would forget it.

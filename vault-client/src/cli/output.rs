@@ -5,7 +5,7 @@ use std::io::IsTerminal as _;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
-use vault_client::documents::Progress;
+use vault_client::documents::{OpenedFile, Progress};
 use vault_client::{ClientError, Result};
 
 /// Files smaller than this finish too fast for a bar to help.
@@ -25,6 +25,26 @@ pub(crate) fn printable(text: &str) -> String {
             }
         })
         .collect()
+}
+
+/// Prints where an opened document was written, escaped as `doc list` shows names. When it
+/// went into a directory under a name that differs from the sealed one (characters replaced
+/// by [`vault_client::files::sanitise_file_name`]), both names follow on stderr, so the
+/// person can tell the file on disk from the name the sealer gave, and stdout stays one path.
+pub(crate) fn opened(opened: &OpenedFile, into_dir: bool) {
+    println!("{}", printable(&opened.path.display().to_string()));
+    let written = opened
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if into_dir && written != opened.sealed_name {
+        eprintln!(
+            "sealed as {}, written as {written}: path separators, control and invisible \
+             formatting characters in a sealed name are written as _",
+            printable(&opened.sealed_name)
+        );
+    }
 }
 
 /// `n` and the noun, plural unless there is exactly one ("1 document", "3 documents").
