@@ -10285,7 +10285,7 @@
       keystore = await unlockAside(decode(stored.keystore), passphrase);
     } catch (error) {
       if (error.code === "wrong-passphrase") {
-        throw fail("wrong-passphrase", "That vault passphrase does not unlock your keys. Check it and try again; it is not your sign-in password.");
+        throw fail("wrong-passphrase", "That vault passphrase does not unlock your keys. Check it and try again; it is not your sign-in password. If you are sure of it, the copy of your keys kept on the server may be damaged: tell your manager.");
       }
       throw error;
     }
@@ -12749,6 +12749,7 @@ ${body(checkpoint)}`;
   }
 
   // src/flows/register.js
+  var INVITE_NOT_VALID = "This invitation code is not valid for this organisation.";
   var MIN_PASSPHRASE = 12;
   async function founding(org, userId, invite, identity, signing) {
     const root = SigningKey.generate();
@@ -12819,6 +12820,9 @@ ${body(checkpoint)}`;
       founding: made ? made.founding : null,
       keystore: encode(locked),
       display_name: form.displayName
+    }).catch((error) => {
+      if (made && error && error.status === 403) throw fail("invite", INVITE_NOT_VALID);
+      throw error;
     });
     if (made) recordFounding2(userId, form.org, made.root.publicKey, made.orgKeyFpr);
     return { status: answer.status, founded: Boolean(made) };
@@ -13668,6 +13672,7 @@ ${body(checkpoint)}`;
   }
 
   // src/flows/documents.js
+  var NO_SHARE = "This document is no longer shared with that organisation: the share was revoked already (reload the page to see the shares as they are now), or the document is no longer in your organisation\u2019s cases.";
   var DOCUMENT_GONE = "This document is no longer in your organisation\u2019s cases (the case may have been transferred to another organisation).";
   var CASE_GONE = "This case is no longer in your organisation\u2019s cases (it may have been transferred to another organisation).";
   async function reachable(request2, sentence) {
@@ -13878,7 +13883,12 @@ ${body(checkpoint)}`;
     await checkLog();
     const statement = sign({ kind: "share-revoked", document: documentId, toOrg: to });
     say("Revoking\u2026");
-    await post(`/v1/documents/${documentId}/shares/${to}/revoke`, { statement });
+    try {
+      await post(`/v1/documents/${documentId}/shares/${to}/revoke`, { statement });
+    } catch (error) {
+      if (error && error.status === 404) throw fail("gone", NO_SHARE);
+      throw error;
+    }
     await confirmOnLog2("share revocation", [statement]);
   }
 
@@ -13954,36 +13964,73 @@ ${body(checkpoint)}`;
   }
   function notStored(file, error) {
     if (typeof error.status !== "number") return error;
-    const why = error.status === 413 ? "it is larger than this server accepts" : messageOf(error);
+    let why = messageOf(error);
+    if (error.status === 413) why = "it is larger than this server accepts";
+    if (error.status === 404) {
+      why = "the server no longer had its upload (the server was restarted, or the upload waited too long)";
+    }
     return new Error(`${shown(file.name)} was not stored: ${why.replace(/\.$/, "")}. Nothing of it was kept on the server.`);
+  }
+  var refusedAlone = (error) => error.status === 413 || error.status === 404;
+  var namesOf = (files) => files.map((file) => shown(file.name)).join(", ");
+  async function sealAll(files, id, status, bars) {
+    const prepared = await prepareCase(id);
+    const sealed = [];
+    const refused2 = [];
+    for (const [i, file] of files.entries()) {
+      const which = files.length > 1 ? ` (${i + 1} of ${files.length})` : "";
+      status.say(`Sealing ${shown(file.name)}${which}\u2026`);
+      try {
+        await sealFile(prepared, file, {
+          sealed: (done, total) => setProgress(bars.seal, done, total),
+          sent: (done, total) => {
+            status.say(`Uploading ${shown(file.name)}${which}\u2026`);
+            setProgress(bars.send, done, total);
+          }
+        });
+        sealed.push(file);
+      } catch (error) {
+        const said = notStored(file, error);
+        if (!refusedAlone(error)) {
+          const rest = files.slice(i + 1);
+          said.stopped = { sealed, refused: refused2, rest };
+          throw said;
+        }
+        refused2.push(said.message);
+      }
+    }
+    return { sealed, refused: refused2 };
+  }
+  function outcomeOf(sealed, refused2, rest = []) {
+    const parts = [...refused2];
+    if (rest.length) parts.push(`Not sealed: ${namesOf(rest)}.`);
+    if (sealed.length) parts.push(`Sealed: ${namesOf(sealed)}.`);
+    return parts.join(" ");
   }
   function wireSeal(form, id) {
     const input = one('input[type="file"]', form);
-    const bars = all("progress", form);
-    const [sealBar, sendBar] = [bars[0], bars[1] || bars[0]];
+    const found = all("progress", form);
+    const bars = { seal: found[0], send: found[1] || found[0] };
     onAction(form, statusOf(form), async (status) => {
       const files = input ? [...input.files] : [];
       if (!files.length) throw new Error("Choose a file to seal.");
       status.say("Checking the case key\u2026");
-      const prepared = await prepareCase(id);
-      for (const [i, file] of files.entries()) {
-        const which = files.length > 1 ? ` (${i + 1} of ${files.length})` : "";
-        status.say(`Sealing ${shown(file.name)}${which}\u2026`);
-        try {
-          await sealFile(prepared, file, {
-            sealed: (done, total) => setProgress(sealBar, done, total),
-            sent: (done, total) => {
-              status.say(`Uploading ${shown(file.name)}${which}\u2026`);
-              setProgress(sendBar, done, total);
-            }
-          });
-        } catch (error) {
-          throw notStored(file, error);
-        }
+      let outcome;
+      try {
+        outcome = await sealAll(files, id, status, bars);
+      } catch (error) {
+        if (!error.stopped) throw error;
+        const { sealed: sealed2, refused: refused3, rest } = error.stopped;
+        if (sealed2.length) await refreshDocuments(id);
+        throw new Error(outcomeOf(sealed2, [...refused3, error.message], rest));
       }
+      const { sealed, refused: refused2 } = outcome;
       input.value = "";
-      status.say(files.length > 1 ? `Sealed ${files.length} files.` : `Sealed ${shown(files[0].name)}.`, true);
-      await refreshDocuments(id);
+      if (!refused2.length) {
+        status.say(files.length > 1 ? `Sealed ${files.length} files.` : `Sealed ${shown(files[0].name)}.`, true);
+      }
+      if (sealed.length) await refreshDocuments(id);
+      if (refused2.length) throw new Error(outcomeOf(sealed, refused2));
     });
   }
   function wireOrgForm(form, act, done, after = async () => {

@@ -48,20 +48,29 @@ function watch(page, seen) {
 }
 
 function complaints(seen) {
+  const refusedOnPurpose = (e) => seen.answered.has(e.url)
+    || seen.refusals.some((path) => path.test(new URL(e.url, 'http://x').pathname));
   return seen.errors
     .filter((e) => !(e.text.startsWith('Failed to load resource: the server responded with a '
-      + 'status of 4') && seen.answered.has(e.url)))
+      + 'status of 4') && e.url && refusedOnPurpose(e)))
     .map((e) => (e.url ? `${e.text} (${e.url})` : e.text));
 }
 
 function newSeen() {
-  return { errors: [], answered: new Set() };
+  return { errors: [], answered: new Set(), refusals: [] };
+}
+
+// Sets aside, until the next check, 4xx answers to API requests whose path matches `path`:
+// a test that provokes a refusal on purpose asserts what the page says of it.
+function expectRefusal(seen, path) {
+  seen.refusals.push(path);
 }
 
 // Fails when the browser complained since the last check, then starts a new list.
 function checkSeen(seen) {
   const found = complaints(seen);
   seen.errors.length = 0;
+  seen.refusals.length = 0;
   expect(found, 'the browser reported errors').toEqual([]);
 }
 
@@ -181,6 +190,6 @@ async function unlabelledFields(page) {
 }
 
 module.exports = {
-  test, Cast, checkSeen, expect, admin, email, runId, signIn, signOut, shot, overflow, submit,
+  test, Cast, checkSeen, expectRefusal, expect, admin, email, runId, signIn, signOut, shot, overflow, submit,
   expectFieldError, unlabelledFields, PHONE, DESKTOP,
 };

@@ -15,7 +15,9 @@
 // hidden character made visible. No step may leave an error in the console.
 const fs = require('fs');
 const path = require('path');
-const { test, expect, Cast, checkSeen, admin, email, signIn } = require('./helpers');
+const {
+  test, expect, Cast, checkSeen, expectRefusal, admin, email, signIn,
+} = require('./helpers');
 const { vaultctl } = require('./vault');
 const { rootFingerprint, sql, sqlOne } = require('./vault_helpers');
 
@@ -126,8 +128,31 @@ test('the register page says what is wrong with the vault passphrase next to it'
   await expect(page).toHaveURL(/\/register$/);
 });
 
+test('a wrong invitation code is refused in the web form\'s words and nothing is kept',
+  async () => {
+    const page = await cast.open('manager');
+    // The code of the other organisation: a real code, not this organisation's.
+    await page.goto('/register');
+    await page.getByLabel('Organisation', { exact: true }).selectOption({ label: org.name });
+    await page.getByRole('radio', { name: 'a practitioner or manager of the organisation' })
+      .check();
+    await page.getByLabel('Your name').fill(people.manager.name);
+    await page.getByLabel('E-mail address').fill(people.manager.email);
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByLabel('Password again').fill(PASSWORD);
+    await page.locator('#vault-passphrase').fill(people.manager.passphrase);
+    await page.locator('#vault-passphrase-confirm').fill(people.manager.passphrase);
+    await page.getByLabel('Invitation code (first manager only)').fill(other.invite);
+    expectRefusal(cast.seen, /^\/v1\/register$/);
+    await page.getByRole('button', { name: 'Register' }).click();
+    await expect(page.locator('#vault-register-error')).toHaveText(
+      'This invitation code is not valid for this organisation.', { timeout: 30_000 });
+    await expect(page).toHaveURL(/\/register$/);
+    // Nothing was kept: the same address founds the organisation next, with its own code.
+  });
+
 test('the first manager founds the organisation in the browser', async () => {
-  const page = await cast.open('manager');
+  const page = cast.manager;
   await register(page, people.manager, org.invite);
   await expect(page.locator('.notice.ok')).toBeVisible();
   await signIn(page, people.manager.email, PASSWORD);
@@ -135,7 +160,8 @@ test('the first manager founds the organisation in the browser', async () => {
   await page.locator('#vault-lock').getByLabel('Vault passphrase').fill(PASSWORD);
   await page.locator('#vault-lock').getByRole('button', { name: 'Unlock' }).click();
   await expect(page.locator('#vault-lock-error')).toHaveText('That vault passphrase does not '
-    + 'unlock your keys. Check it and try again; it is not your sign-in password.',
+    + 'unlock your keys. Check it and try again; it is not your sign-in password. If you are '
+    + 'sure of it, the copy of your keys kept on the server may be damaged: tell your manager.',
   { timeout: 30_000 });
   await unlock(page, people.manager);
 });
@@ -321,11 +347,26 @@ test('the practitioner revokes the share and the document is gone for the other 
     const shares = page.locator('section[aria-labelledby="shares-h"]');
     const row = shares.locator('tr[data-share-document]');
     await expect(row.getByRole('cell').first()).toHaveText(FILES[1], { timeout: 30_000 });
+    // A second tab of the case page, left open with the share still listed.
+    const tab = await page.context().newPage();
+    await tab.goto(org.casePath);
+    await unlock(tab, people.worker);
+    const tabShares = tab.locator('section[aria-labelledby="shares-h"]');
+    await expect(tabShares.locator('tr[data-share-document]')).toHaveCount(1);
+
     await row.getByRole('button', { name: `Revoke the share with ${other.name}` }).click();
     await expect(shares.locator('[data-vault-shares-status]')).toHaveText(
       `Revoked: ${other.name} can no longer open ${FILES[1]}.`, { timeout: 30_000 });
     await expect(shares).toContainText('No document of this case is shared with another '
       + 'organisation.');
+
+    // Revoking again from the other tab says the share is gone, not a bare "not found".
+    await tabShares.getByRole('button', { name: `Revoke the share with ${other.name}` }).click();
+    await expect(tabShares.locator('[data-vault-shares-error]')).toHaveText('This document is '
+      + 'no longer shared with that organisation: the share was revoked already (reload the '
+      + 'page to see the shares as they are now), or the document is no longer in your '
+      + 'organisation’s cases.', { timeout: 30_000 });
+    await tab.close();
 
     // The page the receiver still has open says why the document no longer opens…
     const reader = cast.reader;
@@ -442,6 +483,88 @@ test('a part the server refuses stops the seal with the file named and nothing s
       + 'stored: it is larger than this server accepts. Nothing of it was kept on the server.',
     { timeout: 30_000 });
     await page.unroute(/\/v1\/uploads\/[0-9a-f-]+\/parts\/0$/);
+    await page.reload();
+    await expect(rows).toHaveCount(before);
+  });
+
+test('of several files, one the server refuses is named and the others are still sealed',
+  async () => {
+    const page = cast.receiver;
+    // The test before reloaded the page: the keys are to be unlocked again.
+    await unlock(page, people.receiver);
+    const rows = page.locator('tr[data-document-id]');
+    const before = await rows.count();
+    // The first upload's first part is answered as a file over the upload limit; the next
+    // upload's parts reach the server.
+    const PART = /\/v1\/uploads\/[0-9a-f-]+\/parts\/0$/;
+    let refusedOnce = false;
+    await page.route(PART, (route) => {
+      if (refusedOnce) return route.continue();
+      refusedOnce = true;
+      return route.fulfill({
+        status: 413,
+        contentType: 'application/json',
+        body: JSON.stringify({
+          error: { code: 'payload_too_large', message: 'payload too large' },
+        }),
+      });
+    });
+    expectRefusal(cast.seen, PART);
+    const seal = page.locator('form[data-vault="seal"]');
+    await seal.getByLabel('Files').setInputFiles([
+      { name: 'contact-video-notes.txt', mimeType: 'text/plain', buffer: Buffer.from('video\n') },
+      { name: 'panel-agenda.txt', mimeType: 'text/plain', buffer: Buffer.from('agenda\n') },
+    ]);
+    await seal.getByRole('button', { name: 'Seal and upload' }).click();
+    await expect(seal.locator('[data-vault-error]')).toHaveText('contact-video-notes.txt was '
+      + 'not stored: it is larger than this server accepts. Nothing of it was kept on the '
+      + 'server. Sealed: panel-agenda.txt.', { timeout: 30_000 });
+    await page.unroute(PART);
+    await expect(rows).toHaveCount(before + 1);
+    await expect(rows.filter({ hasText: 'panel-agenda.txt' })).toHaveCount(1, { timeout: 30_000 });
+    await expect(rows.filter({ hasText: 'contact-video-notes.txt' })).toHaveCount(0);
+  });
+
+test('a seal whose upload the server no longer has says so and names the files not sealed',
+  async () => {
+    const page = cast.receiver;
+    const rows = page.locator('tr[data-document-id]');
+    const before = await rows.count();
+    // As after a server restart: the upload it began is unknown to it (404), and the case
+    // then refuses further work (a 403 stands for any failure not the file's own).
+    const PART = /\/v1\/uploads\/[0-9a-f-]+\/parts\/0$/;
+    await page.route(PART, (route) => route.fulfill({
+      status: 404,
+      contentType: 'application/json',
+      body: JSON.stringify({ error: { code: 'not_found', message: 'not found' } }),
+    }));
+    const START = /\/v1\/cases\/[0-9a-f-]+\/uploads$/;
+    let started = 0;
+    await page.route(START, (route) => {
+      started += 1;
+      if (started === 1) return route.continue();
+      return route.fulfill({
+        status: 403,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'forbidden', message: 'forbidden' } }),
+      });
+    });
+    expectRefusal(cast.seen, PART);
+    expectRefusal(cast.seen, START);
+    const seal = page.locator('form[data-vault="seal"]');
+    await seal.getByLabel('Files').setInputFiles([
+      { name: 'review-a.txt', mimeType: 'text/plain', buffer: Buffer.from('a\n') },
+      { name: 'review-b.txt', mimeType: 'text/plain', buffer: Buffer.from('b\n') },
+      { name: 'review-c.txt', mimeType: 'text/plain', buffer: Buffer.from('c\n') },
+    ]);
+    await seal.getByRole('button', { name: 'Seal and upload' }).click();
+    await expect(seal.locator('[data-vault-error]')).toHaveText('review-a.txt was not stored: '
+      + 'the server no longer had its upload (the server was restarted, or the upload waited '
+      + 'too long). Nothing of it was kept on the server. review-b.txt was not stored: '
+      + 'forbidden. Nothing of it was kept on the server. Not sealed: review-c.txt.',
+    { timeout: 30_000 });
+    await page.unroute(PART);
+    await page.unroute(START);
     await page.reload();
     await expect(rows).toHaveCount(before);
   });

@@ -32,6 +32,10 @@ import { makeEnvelope, scope, sign } from './envelope.js';
 import { myOrg } from './state.js';
 import * as trust from './trust.js';
 
+/** Why a share the page still lists cannot be revoked. */
+const NO_SHARE = 'This document is no longer shared with that organisation: the share was '
+  + 'revoked already (reload the page to see the shares as they are now), or the document is '
+  + 'no longer in your organisation’s cases.';
 /** Why a document the page still lists no longer opens, shares or names. */
 const DOCUMENT_GONE = 'This document is no longer in your organisation’s cases (the case may '
   + 'have been transferred to another organisation).';
@@ -298,6 +302,12 @@ export async function revoke(documentId, to, say) {
   await trust.checkLog();
   const statement = sign({ kind: 'share-revoked', document: documentId, toOrg: to });
   say('Revoking…');
-  await api.post(`/v1/documents/${documentId}/shares/${to}/revoke`, { statement });
+  try {
+    await api.post(`/v1/documents/${documentId}/shares/${to}/revoke`, { statement });
+  } catch (error) {
+    // Revoked already (from another tab, or with vaultctl), or the case left our hands.
+    if (error && error.status === 404) throw fail('gone', NO_SHARE);
+    throw error;
+  }
   await trust.confirmOnLog('share revocation', [statement]);
 }

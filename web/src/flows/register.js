@@ -15,6 +15,9 @@ import * as api from '../api.js';
 import { makeEnvelope, scope, sign } from './envelope.js';
 import { recordFounding } from './trust.js';
 
+/** The web form's words for a wrong invitation code (vault-server/src/web/register.rs). */
+const INVITE_NOT_VALID = 'This invitation code is not valid for this organisation.';
+
 /** Shortest vault passphrase accepted (the CLI asks for the same). */
 export const MIN_PASSPHRASE = 12;
 
@@ -93,6 +96,10 @@ export async function register(form, say) {
     founding: made ? made.founding : null,
     keystore: b64.encode(locked),
     display_name: form.displayName,
+  }).catch((error) => {
+    // The API's own sentence is lower-case and terse; the page says it as the web form does.
+    if (made && error && error.status === 403) throw fail('invite', INVITE_NOT_VALID);
+    throw error;
   });
   if (made) recordFounding(userId, form.org, made.root.publicKey, made.orgKeyFpr);
   return { status: answer.status, founded: Boolean(made) };

@@ -29,8 +29,10 @@ export async function unlock(passphrase) {
     keystore = await unlockAside(b64.decode(stored.keystore), passphrase);
   } catch (error) {
     if (error.code === 'wrong-passphrase') {
+      // As vaultctl says it: a damaged copy of the keys fails exactly as a wrong passphrase.
       throw fail('wrong-passphrase', 'That vault passphrase does not unlock your keys. Check it '
-        + 'and try again; it is not your sign-in password.');
+        + 'and try again; it is not your sign-in password. If you are sure of it, the copy of '
+        + 'your keys kept on the server may be damaged: tell your manager.');
     }
     throw error;
   }

@@ -116,40 +116,93 @@ function refreshDocuments(id) {
  */
 function notStored(file, error) {
   if (typeof error.status !== 'number') return error;
-  const why = error.status === 413 ? 'it is larger than this server accepts' : messageOf(error);
+  let why = messageOf(error);
+  if (error.status === 413) why = 'it is larger than this server accepts';
+  // Once started, an upload is unknown to the server only when it ended it: restarted, or
+  // left waiting too long (docs/api.md, "Uploading in parts").
+  if (error.status === 404) {
+    why = 'the server no longer had its upload (the server was restarted, or the upload '
+      + 'waited too long)';
+  }
   return new Error(`${shown(file.name)} was not stored: ${why.replace(/\.$/, '')}. Nothing `
     + 'of it was kept on the server.');
+}
+
+/** Whether a file's refusal is its own, so the files after it are still sealed. */
+const refusedAlone = (error) => error.status === 413 || error.status === 404;
+
+/** The names of `files`, as a sentence's list. */
+const namesOf = (files) => files.map((file) => shown(file.name)).join(', ');
+
+/**
+ * Seals `files` in turn. A file the server refuses on its own account (too large; its
+ * upload ended by the server) is said and the others still sealed; any other failure (the
+ * session, the case, the log, the connection) stops the rest, which are named as not sealed.
+ * Answers the files sealed and the sentences of those refused.
+ */
+async function sealAll(files, id, status, bars) {
+  const prepared = await prepareCase(id);
+  const sealed = [];
+  const refused = [];
+  for (const [i, file] of files.entries()) {
+    const which = files.length > 1 ? ` (${i + 1} of ${files.length})` : '';
+    status.say(`Sealing ${shown(file.name)}${which}…`);
+    try {
+      await sealFile(prepared, file, {
+        sealed: (done, total) => setProgress(bars.seal, done, total),
+        sent: (done, total) => {
+          status.say(`Uploading ${shown(file.name)}${which}…`);
+          setProgress(bars.send, done, total);
+        },
+      });
+      sealed.push(file);
+    } catch (error) {
+      const said = notStored(file, error);
+      if (!refusedAlone(error)) {
+        const rest = files.slice(i + 1);
+        said.stopped = { sealed, refused, rest };
+        throw said;
+      }
+      refused.push(said.message);
+    }
+  }
+  return { sealed, refused };
+}
+
+/** What became of a seal of several files that did not all go in, as one sentence. */
+function outcomeOf(sealed, refused, rest = []) {
+  const parts = [...refused];
+  if (rest.length) parts.push(`Not sealed: ${namesOf(rest)}.`);
+  if (sealed.length) parts.push(`Sealed: ${namesOf(sealed)}.`);
+  return parts.join(' ');
 }
 
 /** The seal form: every chosen file sealed and uploaded in turn. */
 function wireSeal(form, id) {
   const input = one('input[type="file"]', form);
-  const bars = all('progress', form);
-  const [sealBar, sendBar] = [bars[0], bars[1] || bars[0]];
+  const found = all('progress', form);
+  const bars = { seal: found[0], send: found[1] || found[0] };
   onAction(form, statusOf(form), async (status) => {
     const files = input ? [...input.files] : [];
     if (!files.length) throw new Error('Choose a file to seal.');
     status.say('Checking the case key…');
-    const prepared = await prepareCase(id);
-    for (const [i, file] of files.entries()) {
-      const which = files.length > 1 ? ` (${i + 1} of ${files.length})` : '';
-      status.say(`Sealing ${shown(file.name)}${which}…`);
-      try {
-        await sealFile(prepared, file, {
-          sealed: (done, total) => setProgress(sealBar, done, total),
-          sent: (done, total) => {
-            status.say(`Uploading ${shown(file.name)}${which}…`);
-            setProgress(sendBar, done, total);
-          },
-        });
-      } catch (error) {
-        throw notStored(file, error);
-      }
+    let outcome;
+    try {
+      outcome = await sealAll(files, id, status, bars);
+    } catch (error) {
+      if (!error.stopped) throw error;
+      const { sealed, refused, rest } = error.stopped;
+      if (sealed.length) await refreshDocuments(id);
+      throw new Error(outcomeOf(sealed, [...refused, error.message], rest));
     }
+    const { sealed, refused } = outcome;
     input.value = '';
-    status.say(files.length > 1 ? `Sealed ${files.length} files.`
-      : `Sealed ${shown(files[0].name)}.`, true);
-    await refreshDocuments(id);
+    if (!refused.length) {
+      status.say(files.length > 1 ? `Sealed ${files.length} files.`
+        : `Sealed ${shown(files[0].name)}.`, true);
+    }
+    if (sealed.length) await refreshDocuments(id);
+    if (refused.length) throw new Error(outcomeOf(sealed, refused));
   });
 }
 
