@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::Serialize;
 
-use vault_core::api::{AuditEvent, LoginRequest, LoginResponse, Me};
+use vault_core::api::{AuditEvent, Me};
 use vault_core::ids::OrgId;
 use vault_core::keys::Fingerprint;
 use vault_core::trust::TrustedOrg;
@@ -22,7 +22,7 @@ use crate::log::{LogPolicy, LogSession};
 use crate::session::Session;
 
 /// File names inside the home directory.
-const KEYSTORE_FILE: &str = "keystore.age";
+pub(crate) const KEYSTORE_FILE: &str = "keystore.age";
 const SESSION_FILE: &str = "session.age";
 const PINS_FILE: &str = "pins.json";
 const LOG_FILE: &str = "log.json";
@@ -77,7 +77,7 @@ impl Client {
         Ok(client)
     }
 
-    fn with_keystore(
+    pub(crate) fn with_keystore(
         home: &Path,
         server: &str,
         keystore: Keystore,
@@ -165,21 +165,7 @@ impl Client {
     /// The server's log is checked at once (and its key pinned, the first time), as every
     /// command that talks to the server does, unless the account still awaits approval.
     pub async fn login(&mut self, password: &SecretString) -> Result<Me> {
-        let request = LoginRequest {
-            email: self.keystore.email.clone(),
-            password: password.expose_secret().to_owned(),
-        };
-        let answer: LoginResponse = self
-            .api
-            .post_anonymous("/v1/auth/login", &request)
-            .await
-            .map_err(|e| match e {
-                ClientError::Api { status: 401, .. } => {
-                    ClientError::Invalid("login refused: wrong e-mail or password".into())
-                }
-                other => other,
-            })?;
-        drop(request);
+        let answer = crate::fetch::sign_in(&self.api, &self.keystore.email, password).await?;
         let session = Session {
             token: SecretString::from(answer.token),
             expires_at: answer.expires_at,

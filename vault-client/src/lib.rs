@@ -9,6 +9,7 @@
 //!
 //! - [`keystore`]: keys on disk, locked with a passphrase.
 //! - [`client`]: the [`Client`] and its session.
+//! - [`fetch`]: a keystore the server keeps (made in the browser) brought to this machine.
 //! - [`files`]: seal a file, open into a file only when every check passes.
 //! - [`pins`]: keys pinned on first sight.
 //! - [`audit`]: `audit verify`, the auditor's six checks over a live server or an export.
@@ -21,6 +22,7 @@ pub mod cases;
 pub mod client;
 pub mod documents;
 pub mod error;
+pub mod fetch;
 pub mod files;
 mod http;
 pub mod keystore;

@@ -488,6 +488,7 @@ async fn doc(g: &Global, home: &Path, command: DocCommand) -> Result<()> {
 
 async fn keys(g: &Global, home: &Path, command: KeysCommand) -> Result<()> {
     let client = match command {
+        KeysCommand::Fetch { email, json } => return fetch(g, home, &email, json).await,
         KeysCommand::Export { .. } => open_checked(g, home).await?,
         KeysCommand::Fingerprint { .. } | KeysCommand::Upload => open(g, home)?,
     };
@@ -510,6 +511,7 @@ async fn keys(g: &Global, home: &Path, command: KeysCommand) -> Result<()> {
                 out.display()
             );
         }
+        KeysCommand::Fetch { .. } => unreachable!("handled before the keystore is opened"),
         KeysCommand::Fingerprint { json } => print_identity(&client, json)?,
         KeysCommand::Upload => {
             client.upload_keystore().await?;
@@ -520,6 +522,38 @@ async fn keys(g: &Global, home: &Path, command: KeysCommand) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `keys fetch`: the password first (to sign in), the passphrase only once the server has
+/// answered a keystore to unlock; then the member is logged in, as `vaultctl login` leaves them.
+async fn fetch(g: &Global, home: &Path, email: &str, json: bool) -> Result<()> {
+    let target = vault_client::fetch::FetchTarget {
+        home,
+        server: &g.server,
+        email,
+        policy: vault_client::log::LogPolicy::from_texts(
+            g.expect_log_key.as_deref(),
+            g.require_witness.as_deref(),
+            g.witness_max_age,
+        )?,
+    };
+    let password = secrets::password(g.password_file.as_deref(), false)?;
+    let passphrase = || secrets::passphrase(g.passphrase_file.as_deref(), false);
+    let (client, me) = Client::fetch(target, &password, passphrase).await?;
+    let client = Opened(client);
+    if !json {
+        println!(
+            "wrote the locked keystore the server keeps for you into {}",
+            home.display()
+        );
+        println!(
+            "logged in as {} ({})",
+            output::printable(&me.email),
+            me.user_id
+        );
+        println!("compare these fingerprints with those the web app showed you:");
+    }
+    print_identity(&client, json)
 }
 
 /// Verifies the receiving organisation's root key before anything is wrapped to it: against

@@ -384,4 +384,15 @@ pub(crate) enum KeysCommand {
     /// Keep a copy of your locked keystore on the server, for the web app to unlock in the
     /// browser with your passphrase (run again after your keystore changes).
     Upload,
+    /// Bring the keystore the server keeps for your account (made in the browser when you
+    /// registered in the web app) to this home directory, unlocked with your passphrase
+    /// first, then log in and print its fingerprints; an existing keystore is never replaced.
+    Fetch {
+        /// Your login e-mail address.
+        #[arg(long)]
+        email: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
