@@ -420,9 +420,13 @@ impl Client {
             envelope,
             statement,
         };
-        self.api
+        let posted = self
+            .api
             .post_no_answer(&format!("/v1/documents/{document}/shares"), &request)
-            .await?;
+            .await;
+        if let Err(err) = posted {
+            return Err(self.explain_refusal(err, document, to, 409).await);
+        }
         let statements = [&request.statement, &request.envelope.statement];
         self.confirm_on_log("share", &statements).await
     }
@@ -436,14 +440,44 @@ impl Client {
         })
         .sign(self.keystore.signing_key());
         let request = RevokeRequest { statement };
-        self.api
+        let posted = self
+            .api
             .post_no_answer(
                 &format!("/v1/documents/{document}/shares/{from}/revoke"),
                 &request,
             )
-            .await?;
+            .await;
+        if let Err(err) = posted {
+            return Err(self.explain_refusal(err, document, from, 404).await);
+        }
         self.confirm_on_log("share revocation", &[&request.statement])
             .await
+    }
+
+    /// A share refused with `status` (409 on sharing, 404 on revoking), told in the owner's
+    /// terms when the document's own list of shares explains it: the API's generic sentences
+    /// ("conflicts with existing data", "does not exist, or your organisation cannot reach
+    /// it") sent its owner looking for the wrong cause. Any other refusal, or one the list does
+    /// not explain (the list itself refused: not the owner), is passed on as it came.
+    async fn explain_refusal(
+        &self,
+        err: ClientError,
+        document: DocumentId,
+        org: OrgId,
+        status: u16,
+    ) -> ClientError {
+        if !matches!(&err, ClientError::Api { status: s, .. } if *s == status) {
+            return err;
+        }
+        let Ok(shares) = self.shares_of(document).await else {
+            return err;
+        };
+        let has_share = shares.iter().any(|s| s.to_org == org);
+        match (status, has_share) {
+            (409, true) => ClientError::AlreadyShared { document, org },
+            (404, false) => ClientError::NoShare { document, org },
+            _ => err,
+        }
     }
 
     /// Documents shared with our organisation.

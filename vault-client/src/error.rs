@@ -125,6 +125,25 @@ pub enum ClientError {
          again (its manager reads it from the first line of `vaultctl org members`)"
     )]
     OrgRootMismatch(vault_core::ids::OrgId),
+    /// Sharing a document with an organisation it is already shared with.
+    #[error("document {document} is already shared with organisation {org}; nothing changed")]
+    AlreadyShared {
+        /// The document.
+        document: vault_core::ids::DocumentId,
+        /// The organisation.
+        org: vault_core::ids::OrgId,
+    },
+    /// Revoking a share the owner's document does not have.
+    #[error(
+        "there is no share of document {document} with organisation {org} (it was already \
+         revoked, or never made); nothing changed"
+    )]
+    NoShare {
+        /// The document.
+        document: vault_core::ids::DocumentId,
+        /// The organisation.
+        org: vault_core::ids::OrgId,
+    },
     /// The output file exists and `--force` was not given.
     #[error("{0} already exists: choose another path or pass --force")]
     OutputExists(PathBuf),

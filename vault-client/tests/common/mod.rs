@@ -4,6 +4,8 @@
 
 use std::path::Path;
 
+pub mod world;
+
 /// The names of every entry in `dir`, sorted.
 pub fn entries(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
