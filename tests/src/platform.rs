@@ -172,6 +172,22 @@ impl Platform {
         client
     }
 
+    /// The platform admin makes `name` an auditor, who logs in; their keystore (and so the
+    /// checkpoint an audit saves) is in `people/NAME` of the platform's directory.
+    pub async fn auditor(&self, name: &str) -> Client {
+        let mut auditor = self.person(name);
+        self.admin
+            .add_auditor(
+                auditor.keystore().user_id,
+                &format!("{name}@example.org"),
+                &password(name),
+            )
+            .await
+            .unwrap();
+        auditor.login(&password(name)).await.unwrap();
+        auditor
+    }
+
     /// `name` registers with `org` and is left waiting for a manager's approval.
     pub async fn waiting(&self, name: &str, org: OrgId) -> Client {
         let mut client = self.person(name);

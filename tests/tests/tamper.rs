@@ -21,7 +21,7 @@ use vault_client::Client;
 use vault_core::checkpoint::NoteKey;
 use vault_core::ids::DocumentId;
 use vault_core::keys::SigningKey;
-use vault_tests::platform::{password, seal_text, Platform, TwoOrgs};
+use vault_tests::platform::{seal_text, Platform, TwoOrgs};
 
 /// The platform, its people, and a document in each situation an audit follows.
 struct World {
@@ -83,17 +83,7 @@ async fn world() -> World {
         .await
         .unwrap();
 
-    let mut auditor = platform.person("auditor");
-    platform
-        .admin
-        .add_auditor(
-            auditor.keystore().user_id,
-            "auditor@example.org",
-            &password("auditor"),
-        )
-        .await
-        .unwrap();
-    auditor.login(&password("auditor")).await.unwrap();
+    let auditor = platform.auditor("auditor").await;
     let auditor_home = platform.dir.path().join("people/auditor");
     World {
         platform,

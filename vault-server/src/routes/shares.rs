@@ -135,10 +135,17 @@ fn summary(row: &ShareRow) -> ApiResult<ShareSummary> {
     })
 }
 
-const SHARE_SELECT: &str = "SELECT s.document_id, d.case_id, s.from_org, s.to_org, s.created_at \
-     FROM shares s JOIN documents d ON d.id = s.document_id";
+/// The condition under which a share row is listed as a share, with the share aliased `s` and
+/// its document's case `c`: its receiving organisation does not own the case now. A share to
+/// the organisation that later took the case over gives nothing the case does not, so lists
+/// leave it out; its row stays, because it gives access again if the case moves on.
+pub const STILL_A_SHARE: &str = "s.to_org <> c.org_id";
 
-/// `GET /v1/documents/{document_id}/shares`: who the owner shared a document with.
+const SHARE_SELECT: &str = "SELECT s.document_id, d.case_id, s.from_org, s.to_org, s.created_at \
+     FROM shares s JOIN documents d ON d.id = s.document_id JOIN cases c ON c.id = d.case_id";
+
+/// `GET /v1/documents/{document_id}/shares`: who the document is shared with, by its owner or
+/// a previous one, leaving out a share to the organisation that owns it now.
 #[tracing::instrument(
     name = "GET /v1/documents/{document_id}/shares",
     skip_all,
@@ -153,7 +160,7 @@ pub async fn list(
     let mut conn = state.db.reader().acquire().await?;
     owned_document(&mut conn, document_id, member.org_id).await?;
     let rows: Vec<ShareRow> = sqlx::query_as(&format!(
-        "{SHARE_SELECT} WHERE s.document_id = $1 ORDER BY s.created_at"
+        "{SHARE_SELECT} WHERE s.document_id = $1 AND {STILL_A_SHARE} ORDER BY s.created_at"
     ))
     .bind(document_id.to_string())
     .fetch_all(&mut *conn)
@@ -161,7 +168,8 @@ pub async fn list(
     Ok(Json(rows.iter().map(summary).collect::<ApiResult<_>>()?))
 }
 
-/// `GET /v1/shared`: documents other organisations shared with the caller's.
+/// `GET /v1/shared`: documents other organisations shared with the caller's, leaving out those
+/// whose case the caller's organisation has since taken over.
 #[tracing::instrument(name = "GET /v1/shared", skip_all, fields(user.id = %caller.user_id))]
 pub async fn shared_with_me(
     State(state): State<AppState>,
@@ -169,7 +177,7 @@ pub async fn shared_with_me(
 ) -> ApiResult<Json<Vec<ShareSummary>>> {
     let member = caller.member()?;
     let rows: Vec<ShareRow> = sqlx::query_as(&format!(
-        "{SHARE_SELECT} WHERE s.to_org = $1 ORDER BY s.created_at"
+        "{SHARE_SELECT} WHERE s.to_org = $1 AND {STILL_A_SHARE} ORDER BY s.created_at"
     ))
     .bind(member.org_id.to_string())
     .fetch_all(state.db.reader())
