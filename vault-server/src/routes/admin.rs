@@ -14,6 +14,7 @@ use crate::db::audit::{self, Event, Logged};
 use crate::db::{now, Tx};
 use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::state::AppState;
+use crate::web::register::store::account_with;
 
 /// `POST /v1/orgs`: a new organisation and its one-time invitation code.
 #[tracing::instrument(name = "POST /v1/orgs", skip_all, fields(user.id = %caller.user_id))]
@@ -30,6 +31,9 @@ pub async fn create_org(
          characters",
     )?;
     let mut tx = state.db.begin().await?;
+    if org_name_taken(&mut tx, name).await? {
+        return Err(ApiError::Conflict(ORG_NAME_TAKEN));
+    }
     let (org_id, code) = insert_org(&mut tx, caller.user_id, name).await?;
     crate::web::licence::insert_default(&mut tx, org_id).await?;
     tx.commit().await?;
@@ -46,6 +50,20 @@ pub async fn create_org(
         StatusCode::CREATED,
         Json(CreateOrgResponse { org, invite_code }),
     ))
+}
+
+/// The API's answer (409) to an organisation name in use; the web form says the same.
+pub const ORG_NAME_TAKEN: &str = "an organisation with this name exists already";
+
+/// Whether an organisation has the name `name` already, compared without regard to capital
+/// letters. The API and the platform admin's form both ask this, so neither door lets two
+/// organisations with one name appear side by side in the share and offer lists.
+pub async fn org_name_taken(tx: &mut Tx, name: &str) -> sqlx::Result<bool> {
+    let (same,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM orgs WHERE LOWER(name) = LOWER($1)")
+        .bind(name)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(same > 0)
 }
 
 /// Inserts organisation `name` with a fresh invitation code and records `org.created`, inside
@@ -135,7 +153,12 @@ pub fn check_credentials(email: &str, password: &SecretString) -> ApiResult<()> 
     Ok(())
 }
 
-/// Creates a platform admin or auditor account with its audit record.
+/// The answer (409) to a platform admin or auditor whose address has an account already.
+pub const EMAIL_TAKEN: &str =
+    "an account with this e-mail address exists already (capital letters do not count)";
+
+/// Creates a platform admin or auditor account with its audit record, unless the address has
+/// an account already in any case of its letters.
 pub async fn create_account(
     state: &AppState,
     actor: Option<UserId>,
@@ -152,6 +175,9 @@ pub async fn create_account(
         Kind::Member => return Err(ApiError::internal(anyhow::anyhow!("members register"))),
     };
     let mut tx = state.db.begin().await?;
+    if account_with(&mut tx, email).await?.is_some() {
+        return Err(ApiError::Conflict(EMAIL_TAKEN));
+    }
     sqlx::query(
         "INSERT INTO users (id, email, password_hash, kind, status, created_at) \
          VALUES ($1, $2, $3, $4, 'active', $5)",

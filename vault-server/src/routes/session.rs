@@ -37,7 +37,7 @@ pub async fn login(
         ));
     }
     let row: Option<(String, String, String)> =
-        sqlx::query_as("SELECT id, password_hash, kind FROM users WHERE email = $1")
+        sqlx::query_as("SELECT id, password_hash, kind FROM users WHERE LOWER(email) = LOWER($1)")
             .bind(&req.email)
             .fetch_optional(state.db.reader())
             .await?;

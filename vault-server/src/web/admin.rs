@@ -164,11 +164,7 @@ async fn create_org(
     let mut tx = state.db.begin().await?;
     // Also what keeps a reloaded answer page (which posts the form again) from making a
     // second organisation with a second code.
-    let (same,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM orgs WHERE LOWER(name) = LOWER($1)")
-        .bind(&name)
-        .fetch_one(&mut *tx)
-        .await?;
-    if same > 0 {
+    if crate::routes::admin::org_name_taken(&mut tx, &name).await? {
         drop(tx);
         let mut errors = FieldErrors::new();
         errors.add("name", "An organisation with this name exists already.");

@@ -109,11 +109,12 @@ async fn login(
             Some(THROTTLED),
         );
     }
-    let row: Option<(String, String, String, String)> =
-        sqlx::query_as("SELECT id, password_hash, status, kind FROM users WHERE email = $1")
-            .bind(&email)
-            .fetch_optional(state.db.reader())
-            .await?;
+    let row: Option<(String, String, String, String)> = sqlx::query_as(
+        "SELECT id, password_hash, status, kind FROM users WHERE LOWER(email) = LOWER($1)",
+    )
+    .bind(&email)
+    .fetch_optional(state.db.reader())
+    .await?;
     let verified = if let Some((_, hash, _, _)) = &row {
         auth::verify_password(password, hash.clone()).await?
     } else {
