@@ -1,4 +1,7 @@
 //! A manager approves a pending member, or removes a member while rotating the org key.
+//!
+//! Each writes the organisation's activity entry in the same transaction, so the members page
+//! shows approvals and removals made with vaultctl or the browser vault beside the web app's.
 
 use std::collections::BTreeMap;
 
@@ -17,19 +20,33 @@ use crate::db::{now, Tx};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
 use crate::routes::orgs::current_key;
 use crate::state::AppState;
+use crate::web::activity;
+
+/// A vault member as approving and removing need them.
+struct Held {
+    status: String,
+    encryption_key: PublicKey,
+    /// How the members page names them: their display name, or their address before the `@`.
+    name: String,
+}
 
 /// A member of the manager's own organisation, or 404 (other organisations' people are not
 /// the manager's to touch, and their existence is not confirmed).
-async fn member_of(tx: &mut Tx, org: OrgId, user: UserId) -> ApiResult<(String, PublicKey)> {
-    let (status, enc): (String, String) = sqlx::query_as(
-        "SELECT status, encryption_key FROM users \
-         WHERE id = $1 AND org_id = $2 AND kind = 'member'",
+async fn member_of(tx: &mut Tx, org: OrgId, user: UserId) -> ApiResult<Held> {
+    let (status, enc, display, email): (String, String, Option<String>, String) = sqlx::query_as(
+        "SELECT status, encryption_key, display_name, email FROM users \
+             WHERE id = $1 AND org_id = $2 AND kind = 'member'",
     )
     .bind(user.to_string())
     .bind(org.to_string())
     .fetch_one(&mut **tx)
     .await?;
-    Ok((status, pk_parse(&enc)?))
+    let name = display.unwrap_or_else(|| email.split('@').next().unwrap_or("").to_owned());
+    Ok(Held {
+        status,
+        encryption_key: pk_parse(&enc)?,
+        name,
+    })
 }
 
 /// `POST /v1/orgs/{org_id}/members/{user_id}/approve`.
@@ -49,8 +66,9 @@ pub async fn approve(
         return Err(ApiError::NotFound);
     }
     let mut tx = state.db.begin().await?;
-    let (status, enc) = member_of(&mut tx, org_id, user_id).await?;
-    if status != "pending" {
+    let held = member_of(&mut tx, org_id, user_id).await?;
+    let enc = held.encryption_key;
+    if held.status != "pending" {
         return Err(ApiError::Conflict("the member is not pending"));
     }
     let (signing,): (String,) = sqlx::query_as("SELECT signing_key FROM users WHERE id = $1")
@@ -93,6 +111,12 @@ pub async fn approve(
     let event = member_event(&manager, user_id, "member.approved");
     let logged = Logged::statement(&req.certificate).with_envelopes([&req.org_envelope]);
     audit::record_logged(&mut tx, event, logged).await?;
+    let summary = format!(
+        "approved {} as a {}, certifying their vault keys",
+        held.name,
+        role.as_str()
+    );
+    activity::record_org(&mut tx, manager.user_id, org_id, &summary).await?;
     tx.commit().await?;
     tracing::info!(role = role.as_str(), "member approved");
     Ok(StatusCode::NO_CONTENT)
@@ -150,8 +174,8 @@ pub async fn remove(
         return Err(mismatch("the removal statement names another member"));
     }
     let mut tx = state.db.begin().await?;
-    let (status, _) = member_of(&mut tx, org_id, user_id).await?;
-    if status == "removed" {
+    let held = member_of(&mut tx, org_id, user_id).await?;
+    if held.status == "removed" {
         return Err(ApiError::Conflict("the member is already removed"));
     }
     let plan = super::rotation::check(&mut tx, &manager, user_id, &req.rotation).await?;
@@ -167,6 +191,11 @@ pub async fn remove(
     super::rotation::apply(&mut tx, &manager, &req.rotation, &plan).await?;
     let event = member_event(&manager, user_id, "member.removed");
     audit::record_logged(&mut tx, event, Logged::statement(&req.removal)).await?;
+    let summary = format!(
+        "removed {} from the organisation and changed the organisation key to version {}",
+        held.name, plan.version
+    );
+    activity::record_org(&mut tx, manager.user_id, org_id, &summary).await?;
     tx.commit().await?;
     tracing::info!(
         version = plan.version,

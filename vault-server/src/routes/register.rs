@@ -23,6 +23,7 @@ use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::routes::admin::check_credentials;
 use crate::routes::keystore;
 use crate::state::AppState;
+use crate::web::activity::{self, Entry, Subject};
 use crate::web::register::store::{account_with, tell_taken};
 use crate::web::session::ClientAddress;
 use crate::web::throttle;
@@ -95,6 +96,19 @@ pub async fn register(
         case_id: None,
     };
     audit::record_logged(&mut tx, event, registration(&req)).await?;
+    let entry = Entry {
+        actor: Some(req.user_id),
+        org_id: req.org_id,
+        other_org_id: None,
+        subject: Subject::Org,
+        subject_id: req.org_id.to_string(),
+        summary: if req.founding.is_some() {
+            FOUNDED
+        } else {
+            REGISTERED
+        },
+    };
+    activity::record(&mut tx, entry).await?;
     tx.commit().await?;
     tracing::info!(status = auth::status_text(status), "registered");
     Ok((
@@ -105,6 +119,13 @@ pub async fn register(
         }),
     ))
 }
+
+/// The members page's trail entry of a founder's registration.
+const FOUNDED: &str =
+    "registered as the organisation's first manager with its invitation code and set up its \
+     vault keys";
+/// The members page's trail entry of a registration with vault keys that waits for approval.
+const REGISTERED: &str = "registered with vault keys, waiting for approval";
 
 /// What the log keeps of a registration: the keys the person published, and for a founder
 /// the root key's certificate of them and the organisation key wrapped to them.

@@ -2,8 +2,8 @@
 //! and active members to remove.
 //!
 //! Only web accounts (kind `staff` and `family`) are approved and removed here. Vault members
-//! (kind `member`, registered with `vaultctl` and holding keys) are approved with `vaultctl org
-//! approve` after comparing their fingerprint, and removed with `vaultctl org remove`, which
+//! (kind `member`, holding keys made in the browser or with `vaultctl`) are approved after
+//! comparing their fingerprint, and removed with `vaultctl org remove`, which
 //! rotates the organisation key: the web app holds no key and cannot certify or rotate yet.
 //! Every id is looked up within the manager's own organisation, so another organisation's
 //! people answer "not found".
@@ -66,7 +66,7 @@ impl Person {
         }
     }
 
-    /// Whether the person holds vault keys (registered with `vaultctl`).
+    /// Whether the person holds vault keys (made in the browser or with `vaultctl`).
     fn has_keys(&self) -> bool {
         self.kind == "member"
     }
