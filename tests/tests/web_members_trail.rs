@@ -61,7 +61,16 @@ async fn registrations_approvals_and_removals_through_the_api_appear_on_the_trai
     assert_eq!(trail(&page), [SAM_WAITS, FOUNDED]);
     let pending = browser.get(&format!("/members/{sam_id}")).await;
     assert!(
-        says(&pending, "sam holds vault keys. Approve them with"),
+        says(
+            &pending,
+            &format!(
+                "sam holds vault keys. Approve them on Members once your vault keys are \
+                 unlocked, with the fingerprint they read out to you in person or by phone (or \
+                 with vaultctl org approve {sam_id} --role practitioner --fingerprint …). To \
+                 turn the registration away, use vaultctl org remove {sam_id}, which also \
+                 changes the organisation key."
+            )
+        ),
         "{}",
         pending.body
     );
