@@ -585,7 +585,10 @@ async fn vault_members_are_left_to_vaultctl_which_handles_their_keys() {
         .post(&format!("/members/{pat}/approve"), &[("role", "manager")])
         .await;
     assert_eq!(refused.status, 409);
-    assert!(refused.shows("vault members are approved and removed with vaultctl"));
+    assert!(refused.shows(
+        "a vault member is approved with their fingerprint on the Members page or with \
+         vaultctl, and removed with vaultctl, which handle their keys"
+    ));
     assert_eq!(
         account(&pool, "pat@example.org").await.unwrap().1,
         "pending"

@@ -1,13 +1,13 @@
 //! The members page's activity trail shows what vaultctl and the browser vault do through the
 //! API (registering with vault keys, founding the organisation's keys, approving with a
 //! certificate, removing with a key rotation) beside what the web app's own forms do, each in
-//! the words a manager reads; and a vault member's page says how they are removed without
-//! claiming how they registered.
+//! the words a manager reads; a vault member's page says how they are removed without
+//! claiming how they registered; and a vault registration that waits is refused on its page.
 
 use vault_core::statement::Role;
 use vault_tests::platform::{password, Platform};
 use vault_tests::web::{Browser, Page};
-use vault_tests::web_fixtures::says;
+use vault_tests::web_fixtures::{number, says};
 
 /// The members page as the founding manager `north-manager` sees it.
 async fn members_page(platform: &Platform) -> (Browser, Page) {
@@ -67,8 +67,8 @@ async fn registrations_approvals_and_removals_through_the_api_appear_on_the_trai
                 "sam holds vault keys. Approve them on Members once your vault keys are \
                  unlocked, with the fingerprint they read out to you in person or by phone (or \
                  with vaultctl org approve {sam_id} --role practitioner --fingerprint …). To \
-                 turn the registration away, use vaultctl org remove {sam_id}, which also \
-                 changes the organisation key."
+                 turn the registration away, refuse it below: they have not been given the \
+                 organisation key, so no key changes."
             )
         ),
         "{}",
@@ -101,4 +101,80 @@ async fn registrations_approvals_and_removals_through_the_api_appear_on_the_trai
         trail(&page),
         [SAM_REMOVED, SAM_APPROVED, SAM_WAITS, FOUNDED]
     );
+}
+
+const TIA_REFUSED: &str = "north-manager (Northshire Council) refused the registration of tia";
+const TIA_WAITS: &str = "tia (Northshire Council) registered with vault keys, waiting for approval";
+
+#[tokio::test]
+async fn a_vault_registration_waiting_is_refused_on_its_page_and_changes_no_key() {
+    let platform = Platform::start().await;
+    let (org, manager) = platform
+        .organisation("Northshire Council", "north-manager")
+        .await;
+    let tia = platform.waiting("tia", org).await;
+    let tia_id = tia.keystore().user_id;
+    let key_version = "SELECT org_key_version FROM orgs WHERE id = $1";
+    let status = "SELECT CASE status WHEN 'removed' THEN 1 ELSE 0 END FROM users WHERE id = $1";
+
+    // A removal on the log needs a certified member: vaultctl's is refused, nothing changes.
+    match manager.remove_member(tia_id).await {
+        Err(vault_client::ClientError::Api {
+            status: 409,
+            message,
+            ..
+        }) => assert_eq!(
+            message,
+            "the member was never approved: refuse the registration on the Members page instead"
+        ),
+        other => panic!("removing a registration that waits: {other:?}"),
+    }
+    assert_eq!(number(&platform, key_version, &[&org.to_string()]).await, 1);
+    assert_eq!(number(&platform, status, &[&tia_id.to_string()]).await, 0);
+
+    let (mut browser, page) = members_page(&platform).await;
+    assert_eq!(trail(&page), [TIA_WAITS, FOUNDED]);
+    let path = format!("/members/{tia_id}");
+    let pending = browser.get(&path).await;
+    assert!(
+        says(
+            &pending,
+            "To turn the registration away, refuse it below: they have not \
+        been given the organisation key, so no key changes."
+        ),
+        "{}",
+        pending.body
+    );
+    assert!(
+        says(&pending, "Refuse this registration"),
+        "{}",
+        pending.body
+    );
+    let refused = browser.post(&format!("{path}/refuse"), &[]).await;
+    assert_eq!(
+        (refused.status, refused.location.as_deref()),
+        (303, Some("/members"))
+    );
+
+    assert_eq!(number(&platform, status, &[&tia_id.to_string()]).await, 1);
+    assert_eq!(number(&platform, key_version, &[&org.to_string()]).await, 1);
+    let (mut browser, page) = members_page(&platform).await;
+    assert_eq!(trail(&page), [TIA_REFUSED, TIA_WAITS, FOUNDED]);
+    // Signed out everywhere, and refusing twice is a conflict, not a second change.
+    assert!(tia.whoami().await.is_err());
+    let again = browser.post(&format!("{path}/refuse"), &[]).await;
+    assert_eq!(again.status, 409, "{}", again.body);
+
+    // The log never certified tia, and the directory lists them without a certificate: the
+    // auditor's checks still pass.
+    let auditor = platform.auditor("auditor").await;
+    let home = platform.dir.path().join("people/auditor");
+    let report = vault_client::audit::live::verify_live(
+        &auditor,
+        &home,
+        &vault_client::audit::Options::default(),
+    )
+    .await
+    .unwrap();
+    assert!(report.passed(), "{}", report.to_text());
 }

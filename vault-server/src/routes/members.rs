@@ -178,6 +178,13 @@ pub async fn remove(
     if held.status == "removed" {
         return Err(ApiError::Conflict("the member is already removed"));
     }
+    // A removal on the log needs a member the log certified; a registration still waiting
+    // holds no organisation key and is refused instead (the Members page), changing no key.
+    if held.status == "pending" {
+        return Err(ApiError::Conflict(
+            "the member was never approved: refuse the registration on the Members page instead",
+        ));
+    }
     let plan = super::rotation::check(&mut tx, &manager, user_id, &req.rotation).await?;
     sqlx::query("UPDATE users SET status = 'removed' WHERE id = $1")
         .bind(user_id.to_string())

@@ -244,19 +244,31 @@ async fn person_page(
 }
 
 /// The person `user` of the manager's organisation (404 otherwise), who must be a web
-/// account in state `status` (409 otherwise): what approving, refusing and removing start
-/// from.
+/// account in state `status` (409 otherwise): what approving and removing start from.
 async fn web_account(
     state: &AppState,
     viewer: &Viewer,
     user: UserId,
     status: &str,
 ) -> PageResult<(OrgId, Person)> {
+    dealt_with(state, viewer, user, status, false).await
+}
+
+/// As [`web_account`], and with `vault_too` a vault member as well: refusing a registration
+/// that waits changes no key, since a member is given the organisation key only when approved.
+async fn dealt_with(
+    state: &AppState,
+    viewer: &Viewer,
+    user: UserId,
+    status: &str,
+    vault_too: bool,
+) -> PageResult<(OrgId, Person)> {
     let org = viewer.manager_org()?;
     let p = load(state, org, user).await?;
-    if !p.web_account() {
+    if !p.web_account() && !vault_too {
         return Err(PageError::Conflict(
-            "vault members are approved and removed with vaultctl, which handles their keys",
+            "a vault member is approved with their fingerprint on the Members page or with \
+             vaultctl, and removed with vaultctl, which handle their keys",
         ));
     }
     if p.status != status {
@@ -277,9 +289,13 @@ async fn set_status(
     to: &str,
     role: Option<&str>,
 ) -> PageResult<()> {
+    // Only a refusal ('pending' to 'removed') may touch a vault member here; their approval
+    // and removal go through the vault, which handles their keys.
     let done = sqlx::query(
         "UPDATE users SET status = $1, member_role = COALESCE($2, member_role) \
-         WHERE id = $3 AND org_id = $4 AND status = $5 AND kind IN ('staff', 'family')",
+         WHERE id = $3 AND org_id = $4 AND status = $5 \
+         AND (kind IN ('staff', 'family') OR (kind = 'member' AND $5 = 'pending' \
+         AND $1 = 'removed'))",
     )
     .bind(to)
     .bind(role)
@@ -318,6 +334,22 @@ async fn record(
     activity::record_org(tx, viewer.user_id, org, summary).await
 }
 
+/// Signs `user` out everywhere: web sessions and API tokens (vaultctl, the browser vault).
+async fn end_sessions(tx: &mut Tx, user: UserId) -> sqlx::Result<()> {
+    let at = now();
+    for sql in [
+        "UPDATE web_sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        "UPDATE tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+    ] {
+        sqlx::query(sql)
+            .bind(at)
+            .bind(user.to_string())
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 #[tracing::instrument(
     name = "POST /members/{id}/refuse",
     skip_all,
@@ -329,9 +361,10 @@ async fn refuse(
     Id(user): Id<UserId>,
     Form(Empty {}): Form<Empty>,
 ) -> PageResult {
-    let (org, p) = web_account(&state, &viewer, user, "pending").await?;
+    let (org, p) = dealt_with(&state, &viewer, user, "pending", true).await?;
     let mut tx = state.db.begin().await?;
     set_status(&mut tx, org, user, "pending", "removed", None).await?;
+    end_sessions(&mut tx, user).await?;
     let org_name = viewer.org_name.clone().unwrap_or_default();
     let body = format!(
         "Your registration with {org_name} in the case vault was not approved. If you think \
@@ -371,17 +404,7 @@ async fn remove(
     let (org, p) = web_account(&state, &viewer, user, "active").await?;
     let mut tx = state.db.begin().await?;
     set_status(&mut tx, org, user, "active", "removed", None).await?;
-    let at = now();
-    for sql in [
-        "UPDATE web_sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
-        "UPDATE tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
-    ] {
-        sqlx::query(sql)
-            .bind(at)
-            .bind(user.to_string())
-            .execute(&mut *tx)
-            .await?;
-    }
+    end_sessions(&mut tx, user).await?;
     let summary = format!("removed {} from the organisation", p.name);
     record(&mut tx, &viewer, org, user, "user.removed", &summary).await?;
     tx.commit().await?;
