@@ -112,3 +112,38 @@ async fn sharing_twice_or_revoking_twice_says_what_is_so() {
         "{err}"
     );
 }
+
+/// Regression: a seal of several files that failed named no file and said nothing of the files
+/// after it; the files sealed before it are printed with their ids.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seal_that_fails_names_the_file_and_the_files_not_sealed() {
+    let world = World::start().await;
+    let admin = world.admin().await;
+    let (_, manager) = world.org(&admin, "Northshire Council", "north").await;
+    let (case, _) = world.case_with_note(&manager, "NC-2026-0191").await;
+    let dir = world.root.path().join("to-seal");
+    std::fs::create_dir_all(dir.join("not-a-file")).unwrap();
+    for name in ["first.txt", "third.txt", "fourth.txt"] {
+        std::fs::write(dir.join(name), name).unwrap();
+    }
+    let path = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+    let (first, broken) = (path("first.txt"), path("not-a-file"));
+    let (third, fourth) = (path("third.txt"), path("fourth.txt"));
+    let case = case.to_string();
+    let args = ["doc", "seal", &case, &first, &broken, &third, &fourth];
+    let (ok, out, err) = vaultctl(&world, "north", &args).await;
+    assert!(!ok);
+    // The first file went in; its id is printed before the failure.
+    assert!(out.ends_with(&format!("  {first}\n")), "{out}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(err.starts_with(&format!("vaultctl: {broken}: ")), "{err}");
+    assert!(err.contains("Is a directory"), "{err}");
+    assert!(
+        err.ends_with(&format!("; not sealed either: {third}, {fourth}\n")),
+        "{err}"
+    );
+    let (ok, listed, err) = vaultctl(&world, "north", &["doc", "list", &case]).await;
+    assert!(ok, "{err}");
+    assert!(listed.contains("first.txt"), "{listed}");
+    assert!(!listed.contains("third.txt"), "{listed}");
+}

@@ -400,10 +400,13 @@ async fn doc(g: &Global, home: &Path, command: DocCommand) -> Result<()> {
         } => {
             let case = client.prepare_case(case_id).await?;
             let mut sealed = Vec::new();
-            for file in &files {
+            for (at, file) in files.iter().enumerate() {
                 let label = file.file_name().map(|n| n.to_string_lossy().into_owned());
                 let bar = Bar::new(label.as_deref().unwrap_or("sealing"));
-                let id = client.seal_file(&case, file, bar).await?;
+                let id = client
+                    .seal_file(&case, file, bar)
+                    .await
+                    .map_err(|e| not_sealed(file, &files[at + 1..], &e))?;
                 if !json {
                     println!("{id}  {}", output::printable(&file.display().to_string()));
                 }
@@ -618,4 +621,25 @@ async fn seal_local(file: PathBuf, out: PathBuf, force: bool) -> Result<()> {
         hex::encode(sealed.ciphertext_sha256)
     );
     Ok(())
+}
+
+/// A seal that failed, said with the file it was sealing and the files after it, which are not
+/// sealed either; the files before it were sealed (their ids are printed). A connection lost on
+/// the way is said with what the server does with an upload it did not finish.
+fn not_sealed(file: &Path, rest: &[PathBuf], error: &ClientError) -> ClientError {
+    let name = output::printable(&file.display().to_string());
+    let mut line = format!("{name}: {error}");
+    if matches!(error, ClientError::Http(_)) {
+        line.push_str(
+            "; the server keeps nothing of an upload it did not finish: seal the file again",
+        );
+    }
+    if !rest.is_empty() {
+        let names: Vec<String> = rest
+            .iter()
+            .map(|f| output::printable(&f.display().to_string()))
+            .collect();
+        line.push_str(&format!("; not sealed either: {}", names.join(", ")));
+    }
+    ClientError::Invalid(line)
 }
