@@ -8,7 +8,7 @@ use vault_client::documents::{OpenTarget, Progress as _};
 use vault_client::files::{self, Destination};
 use vault_client::{Client, ClientError, Result};
 use vault_core::api::MemberStatus;
-use vault_core::ids::OrgId;
+use vault_core::ids::{CaseId, OrgId};
 use vault_core::keys::Fingerprint;
 use vault_core::statement::Role;
 
@@ -397,25 +397,7 @@ async fn doc(g: &Global, home: &Path, command: DocCommand) -> Result<()> {
             case_id,
             files,
             json,
-        } => {
-            let case = client.prepare_case(case_id).await?;
-            let mut sealed = Vec::new();
-            for (at, file) in files.iter().enumerate() {
-                let label = file.file_name().map(|n| n.to_string_lossy().into_owned());
-                let bar = Bar::new(label.as_deref().unwrap_or("sealing"));
-                let id = client
-                    .seal_file(&case, file, bar)
-                    .await
-                    .map_err(|e| not_sealed(file, &files[at + 1..], &e))?;
-                if !json {
-                    println!("{id}  {}", output::printable(&file.display().to_string()));
-                }
-                sealed.push(json!({ "document_id": id, "file": file }));
-            }
-            if json {
-                return output::json(&sealed);
-            }
-        }
+        } => seal_files(&client, case_id, &files, json).await?,
         DocCommand::SealLocal { .. } => unreachable!("handled before the keystore is opened"),
         DocCommand::List { case_id, json } => {
             let docs = client.list_documents(case_id).await?;
@@ -623,6 +605,29 @@ async fn seal_local(file: PathBuf, out: PathBuf, force: bool) -> Result<()> {
     Ok(())
 }
 
+/// `doc seal`: each file sealed in turn, printed with its document id once stored (or all of
+/// them as JSON at the end); the first failure stops the rest (see `not_sealed`).
+async fn seal_files(client: &Client, case_id: CaseId, files: &[PathBuf], json: bool) -> Result<()> {
+    let case = client.prepare_case(case_id).await?;
+    let mut sealed = Vec::new();
+    for (at, file) in files.iter().enumerate() {
+        let label = file.file_name().map(|n| n.to_string_lossy().into_owned());
+        let bar = Bar::new(label.as_deref().unwrap_or("sealing"));
+        let id = client
+            .seal_file(&case, file, bar)
+            .await
+            .map_err(|e| not_sealed(file, &files[at + 1..], &e))?;
+        if !json {
+            println!("{id}  {}", output::printable(&file.display().to_string()));
+        }
+        sealed.push(json!({ "document_id": id, "file": file }));
+    }
+    if json {
+        return output::json(&sealed);
+    }
+    Ok(())
+}
+
 /// A seal that failed, said with the file it was sealing and the files after it, which are not
 /// sealed either; the files before it were sealed (their ids are printed). A connection lost on
 /// the way is said with what the server does with an upload it did not finish.
@@ -639,7 +644,7 @@ fn not_sealed(file: &Path, rest: &[PathBuf], error: &ClientError) -> ClientError
             .iter()
             .map(|f| output::printable(&f.display().to_string()))
             .collect();
-        line.push_str(&format!("; not sealed either: {}", names.join(", ")));
+        line = format!("{line}; not sealed either: {}", names.join(", "));
     }
     ClientError::Invalid(line)
 }
