@@ -12733,6 +12733,7 @@ ${body(checkpoint)}`;
   var checkLog = () => checks().log.checkLog();
   var isLogRefusal = (error) => Boolean(error) && typeof error.code === "string" && error.code.startsWith("log-");
   var confirmOnLog2 = (action, statements) => confirmOnLog(checks().log, action, statements);
+  var meetOrg = (org, expect) => checks().meetOrg(org, expect);
   var loggedOrgKey = (org) => checks().loggedOrgKey(org);
   var checkEnvelope = (envelope, keyScope, recipient, allowed) => checks().checkEnvelope(envelope, keyScope, recipient, allowed);
   var caseWrappers = (caseId2) => checks().caseWrappers(caseId2);
@@ -13149,7 +13150,7 @@ ${body(checkpoint)}`;
     }
     return out;
   }
-  async function offerTransfer(caseId2, to, say) {
+  async function offerTransfer(caseId2, to, say, expect = "") {
     if (!to) throw fail("to-org", "Choose the organisation to offer the case to.");
     say("Checking the log, the case and its documents\u2026");
     await checkLog();
@@ -13157,6 +13158,7 @@ ${body(checkpoint)}`;
     if (to === org) {
       throw fail("to-org", "A case cannot be offered to its own organisation.");
     }
+    if (expect) await meetOrg(to, expect);
     const detail = await get(`/v1/cases/${caseId2}`);
     const key = await caseKey(detail, await orgKey());
     const fresh = await generateIdentity2();
@@ -13858,10 +13860,11 @@ ${body(checkpoint)}`;
     }, (n) => onProgress(Math.min(n, total), total)), `${DOCUMENT_GONE} Nothing was opened.`);
     return { blob, name: metadata.fileName };
   }
-  async function share(documentId, to, say) {
+  async function share(documentId, to, say, expect = "") {
     if (!to) throw fail("to-org", "Choose the organisation to share with.");
     say("Checking the log and the document\u2026");
     await checkLog();
+    if (expect) await meetOrg(to, expect);
     const org = myOrg();
     const { identity } = await inspect(documentId, "Nothing was shared.");
     const key = { identity, recipient: await recipientOf(identity) };
@@ -14033,12 +14036,31 @@ ${body(checkpoint)}`;
       if (refused2.length) throw new Error(outcomeOf(sealed, refused2));
     });
   }
+  function checkTyped(expect) {
+    try {
+      parseFingerprint(expect);
+    } catch {
+      throw new Error("The fingerprint you typed is not one: it has 32 letters and digits (0\u20139, a\u2013f), in groups of four such as 1a2b-3c4d-\u2026.");
+    }
+  }
   function wireOrgForm(form, act, done, after = async () => {
   }) {
     const orgSelect = one("[data-vault-org-select]", form);
+    const expectInput = one("[data-vault-expect]", form);
     onAction(form, statusOf(form), async (status) => {
-      await act(form, orgSelect ? orgSelect.value : "", (text) => status.say(text));
-      status.say(`${done}${sightingNote()}`, true);
+      const expect = expectInput ? expectInput.value.trim() : "";
+      const name = orgSelect && orgSelect.selectedOptions[0] ? orgSelect.selectedOptions[0].textContent.trim() : "the organisation";
+      if (expect) checkTyped(expect);
+      try {
+        await act(form, orgSelect ? orgSelect.value : "", (text) => status.say(text), expect);
+      } catch (error) {
+        if (error && error.code === "org-root-mismatch") {
+          throw new Error(`${shown(name)}\u2019s root key does not match the fingerprint you typed: nothing was sent, and this device remembered nothing of it. Check the fingerprint with ${shown(name)} again, by phone or in person.`);
+        }
+        throw error;
+      }
+      const matched = expect ? " Its root key matched the fingerprint you typed." : "";
+      status.say(`${done}${matched}${sightingNote()}`, true);
       await after();
     });
   }
@@ -14088,7 +14110,7 @@ ${body(checkpoint)}`;
     if (shareForm) {
       wireOrgForm(
         shareForm,
-        (form, org, say) => share(chosenDocument(form), org, say),
+        (form, org, say, expect) => share(chosenDocument(form), org, say, expect),
         "Shared: the other organisation can now open this document.",
         () => refreshListings(id, ["shares-h"])
       );
@@ -14097,7 +14119,7 @@ ${body(checkpoint)}`;
     if (transfer) {
       wireOrgForm(
         transfer,
-        (_, org, say) => offerTransfer(id, org, say),
+        (_, org, say, expect) => offerTransfer(id, org, say, expect),
         "Offered: the receiving organisation\u2019s manager can now accept the case."
       );
     }

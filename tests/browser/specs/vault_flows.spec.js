@@ -307,9 +307,25 @@ test('the practitioner shares a document with another organisation', async () =>
   // The document choice names the documents once their names are opened here.
   await share.getByLabel('Document').selectOption({ label: FILES[1] });
   await share.getByLabel('Organisation').selectOption({ label: other.name });
+  // A fingerprint typed in the optional field must be the organisation's root: one that is
+  // not a fingerprint, then another organisation's, are refused before anything is sent.
+  const expected = share.getByLabel('Their root key fingerprint (optional)');
+  const alert = share.locator('[data-vault-error]');
+  await expected.fill('1a2b-3c4d');
   await share.getByRole('button', { name: 'Share the document' }).click();
-  // The first time this browser meets the other organisation, it asks for the one check by
-  // voice that vaultctl asks for too.
+  await expect(alert).toHaveText('The fingerprint you typed is not one: it has 32 letters and '
+    + 'digits (0–9, a–f), in groups of four such as 1a2b-3c4d-….');
+  await expected.fill(rootFingerprint(org.id));
+  await share.getByRole('button', { name: 'Share the document' }).click();
+  await expect(alert).toHaveText(`${other.name}’s root key does not match the fingerprint you `
+    + 'typed: nothing was sent, and this device remembered nothing of it. Check the '
+    + `fingerprint with ${other.name} again, by phone or in person.`, { timeout: 30_000 });
+  await expect(page.locator('section[aria-labelledby="shares-h"]')).toContainText('No document '
+    + 'of this case is shared with another organisation.');
+  await expected.fill('');
+  await share.getByRole('button', { name: 'Share the document' }).click();
+  // The first time this browser meets the other organisation (the refused attempt left no
+  // trace), it asks for the one check by voice that vaultctl asks for too.
   await expect(share.getByRole('status')).toHaveText('Shared: the other organisation can now '
     + `open this document. This browser met ${other.name} for the first time: compare its key `
     + `fingerprint ${rootFingerprint(other.id)} once with that organisation, by phone or in `
@@ -392,10 +408,14 @@ test("the manager offers the case, the other organisation's manager accepts and 
     await unlock(page, people.manager);
     const offer = page.locator('form[data-vault="transfer"]');
     await offer.getByLabel('Receiving organisation').selectOption({ label: other.name });
+    // The fingerprint the receiving organisation gave by phone, typed in: checked, then no
+    // first-sight note, since the person has compared it already.
+    await offer.getByLabel('Their root key fingerprint (optional)')
+      .fill(rootFingerprint(other.id).toUpperCase());
     await offer.getByRole('button', { name: 'Offer the case' }).click();
-    await expect(offer.getByRole('status')).toContainText(
-      'Offered: the receiving organisation’s manager can now accept the case.',
-      { timeout: 30_000 });
+    await expect(offer.getByRole('status')).toHaveText('Offered: the receiving organisation’s '
+      + 'manager can now accept the case. Its root key matched the fingerprint you typed.',
+    { timeout: 30_000 });
 
     const receiver = cast.receiver;
     await signIn(receiver, people.receiver.email, PASSWORD);

@@ -71,8 +71,11 @@ async function rewrapDocuments(detail, key, newPublic, org) {
   return out;
 }
 
-/** Offers a case to organisation `to` (manager); answers the transfer id. */
-export async function offerTransfer(caseId, to, say) {
+/**
+ * Offers a case to organisation `to` (manager); answers the transfer id. With `expect`, only
+ * if that organisation's root key has that fingerprint (see trust.meetOrg).
+ */
+export async function offerTransfer(caseId, to, say, expect = '') {
   if (!to) throw fail('to-org', 'Choose the organisation to offer the case to.');
   say('Checking the log, the case and its documents…');
   await trust.checkLog();
@@ -80,6 +83,7 @@ export async function offerTransfer(caseId, to, say) {
   if (to === org) {
     throw fail('to-org', 'A case cannot be offered to its own organisation.');
   }
+  if (expect) await trust.meetOrg(to, expect);
   const detail = await api.get(`/v1/cases/${caseId}`);
   const key = await caseKey(detail, await trust.orgKey());
   const fresh = await generateIdentity();

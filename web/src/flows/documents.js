@@ -271,11 +271,15 @@ export async function openDocument(documentId, onProgress, choose = async () => 
   return { blob, name: metadata.fileName };
 }
 
-/** Shares a document with organisation `to`, wrapped to its logged current key. */
-export async function share(documentId, to, say) {
+/**
+ * Shares a document with organisation `to`, wrapped to its logged current key; with `expect`,
+ * only if that organisation's root key has that fingerprint (see trust.meetOrg).
+ */
+export async function share(documentId, to, say, expect = '') {
   if (!to) throw fail('to-org', 'Choose the organisation to share with.');
   say('Checking the log and the document…');
   await trust.checkLog();
+  if (expect) await trust.meetOrg(to, expect);
   const org = myOrg();
   const { identity } = await inspect(documentId, 'Nothing was shared.');
   const key = { identity, recipient: await recipientOf(identity) };

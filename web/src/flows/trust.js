@@ -95,6 +95,15 @@ export const isLogRefusal = (error) => Boolean(error) && typeof error.code === '
 /** After a change: proves each of `statements` included in the log. */
 export const confirmOnLog = (action, statements) => confirmed(checks().log, action, statements);
 
+/**
+ * Verifies organisation `org` before anything is sent to it; with `expect`, a root fingerprint
+ * the person typed (given them by that organisation out of band), it must match before the
+ * root is remembered, as `vaultctl … --expect-fingerprint` does.
+ * @param {string} org
+ * @param {string} expect
+ */
+export const meetOrg = (org, expect) => checks().meetOrg(org, expect);
+
 /** An organisation's current key, once the statements certifying it are proven in the log. */
 export const loggedOrgKey = (org) => checks().loggedOrgKey(org);
 

@@ -7,6 +7,7 @@
  * shares list's Revoke buttons (`data-vault-action="revoke"`) withdraw a share. After a change
  * the changed list is fetched again and swapped in, so the keys stay unlocked.
  */
+import { parseFingerprint } from '../core/keys.js';
 import {
   documentNames, openDocument, prepareCase, revoke, sealFile, share,
 } from '../flows/documents.js';
@@ -206,12 +207,40 @@ function wireSeal(form, id) {
   });
 }
 
-/** A form whose select chooses another organisation, running `act(orgId, say)`. */
+/** Refuses a typed root fingerprint that is not one, before anything is fetched. */
+function checkTyped(expect) {
+  try {
+    parseFingerprint(expect);
+  } catch {
+    throw new Error('The fingerprint you typed is not one: it has 32 letters and digits (0–9, '
+      + 'a–f), in groups of four such as 1a2b-3c4d-….');
+  }
+}
+
+/**
+ * A form whose select chooses another organisation, running `act(form, orgId, say, expect)`,
+ * `expect` being the root fingerprint typed in the form's optional field ('' when empty).
+ */
 function wireOrgForm(form, act, done, after = async () => {}) {
   const orgSelect = one('[data-vault-org-select]', form);
+  const expectInput = one('[data-vault-expect]', form);
   onAction(form, statusOf(form), async (status) => {
-    await act(form, orgSelect ? orgSelect.value : '', (text) => status.say(text));
-    status.say(`${done}${sightingNote()}`, true);
+    const expect = expectInput ? expectInput.value.trim() : '';
+    const name = orgSelect && orgSelect.selectedOptions[0]
+      ? orgSelect.selectedOptions[0].textContent.trim() : 'the organisation';
+    if (expect) checkTyped(expect);
+    try {
+      await act(form, orgSelect ? orgSelect.value : '', (text) => status.say(text), expect);
+    } catch (error) {
+      if (error && error.code === 'org-root-mismatch') {
+        throw new Error(`${shown(name)}’s root key does not match the fingerprint you typed: `
+          + 'nothing was sent, and this device remembered nothing of it. Check the '
+          + `fingerprint with ${shown(name)} again, by phone or in person.`);
+      }
+      throw error;
+    }
+    const matched = expect ? ' Its root key matched the fingerprint you typed.' : '';
+    status.say(`${done}${matched}${sightingNote()}`, true);
     await after();
   });
 }
@@ -267,13 +296,14 @@ export function start() {
   if (seal) wireSeal(seal, id);
   const shareForm = one('form[data-vault="share"]');
   if (shareForm) {
-    wireOrgForm(shareForm, (form, org, say) => share(chosenDocument(form), org, say),
+    wireOrgForm(shareForm,
+      (form, org, say, expect) => share(chosenDocument(form), org, say, expect),
       'Shared: the other organisation can now open this document.',
       () => refreshListings(id, ['shares-h']));
   }
   const transfer = one('form[data-vault="transfer"]');
   if (transfer) {
-    wireOrgForm(transfer, (_, org, say) => offerTransfer(id, org, say),
+    wireOrgForm(transfer, (_, org, say, expect) => offerTransfer(id, org, say, expect),
       'Offered: the receiving organisation’s manager can now accept the case.');
   }
   whenUnlocked(() => afterUnlock(id));
