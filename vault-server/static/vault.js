@@ -13230,7 +13230,7 @@ ${body(checkpoint)}`;
       newCaseKey: c.newCaseKey
     };
   }
-  async function acceptTransfer(transferId, say) {
+  async function acceptTransfer(transferId, say, expect = "") {
     say("Checking the log and the offer\u2026");
     await checkLog();
     const org = myOrg();
@@ -13246,6 +13246,7 @@ ${body(checkpoint)}`;
     if (offer.status !== "offered") {
       throw fail("closed", `This transfer no longer waits: it was ${offer.status}.`);
     }
+    if (expect) await meetOrg(offer.from_org, expect);
     const statement = sign(await checkOffer(offer));
     try {
       await post(`/v1/transfers/${transferId}/accept`, { statement });
@@ -13451,6 +13452,25 @@ ${body(checkpoint)}`;
     }
     return lines.join("");
   }
+  async function withTypedRoot(typed, name, work) {
+    const expect = typed.trim();
+    if (expect) {
+      try {
+        parseFingerprint(expect);
+      } catch {
+        throw new Error("The fingerprint you typed is not one: it has 32 letters and digits (0\u20139, a\u2013f), in groups of four such as 1a2b-3c4d-\u2026.");
+      }
+    }
+    try {
+      return await work(expect);
+    } catch (error) {
+      if (error && error.code === "org-root-mismatch") {
+        throw new Error(`${shown(name)}\u2019s root key does not match the fingerprint you typed: nothing was sent, and this device remembered nothing of it. Check the fingerprint with ${shown(name)} again, by phone or in person.`);
+      }
+      throw error;
+    }
+  }
+  var typedRootNote = (expect) => expect ? " Its root key matched the fingerprint you typed." : "";
 
   // src/ui/cases.js
   function newCase(form) {
@@ -13473,8 +13493,19 @@ ${body(checkpoint)}`;
   function accept(button) {
     const item = button.parentElement;
     const status = statusOf(item);
+    const expectInput = one("[data-vault-expect]", item);
+    if (expectInput) reveal(expectInput.parentElement);
     onAction(button, status, async () => {
-      const caseId2 = await acceptTransfer(button.dataset.transferId, (text) => status.say(text));
+      const typed = expectInput ? expectInput.value : "";
+      let checked = "";
+      const caseId2 = await withTypedRoot(
+        typed,
+        item.dataset.from || "the organisation",
+        (expect) => {
+          checked = expect;
+          return acceptTransfer(button.dataset.transferId, (text) => status.say(text), expect);
+        }
+      );
       const note = sightingNote();
       if (!note) {
         window.location.assign(`/cases/${caseId2}`);
@@ -13484,7 +13515,7 @@ ${body(checkpoint)}`;
       said.setAttribute("role", "status");
       said.dataset.vaultStatus = "";
       said.className = "ok";
-      said.textContent = `Accepted: the case is now your organisation\u2019s.${note}`;
+      said.textContent = `Accepted: the case is now your organisation\u2019s.${typedRootNote(checked)}${note}`;
       const link = document.createElement("a");
       link.href = `/cases/${caseId2}`;
       link.textContent = "Go to the case";
@@ -14036,31 +14067,18 @@ ${body(checkpoint)}`;
       if (refused2.length) throw new Error(outcomeOf(sealed, refused2));
     });
   }
-  function checkTyped(expect) {
-    try {
-      parseFingerprint(expect);
-    } catch {
-      throw new Error("The fingerprint you typed is not one: it has 32 letters and digits (0\u20139, a\u2013f), in groups of four such as 1a2b-3c4d-\u2026.");
-    }
-  }
   function wireOrgForm(form, act, done, after = async () => {
   }) {
     const orgSelect = one("[data-vault-org-select]", form);
     const expectInput = one("[data-vault-expect]", form);
     onAction(form, statusOf(form), async (status) => {
-      const expect = expectInput ? expectInput.value.trim() : "";
       const name = orgSelect && orgSelect.selectedOptions[0] ? orgSelect.selectedOptions[0].textContent.trim() : "the organisation";
-      if (expect) checkTyped(expect);
-      try {
-        await act(form, orgSelect ? orgSelect.value : "", (text) => status.say(text), expect);
-      } catch (error) {
-        if (error && error.code === "org-root-mismatch") {
-          throw new Error(`${shown(name)}\u2019s root key does not match the fingerprint you typed: nothing was sent, and this device remembered nothing of it. Check the fingerprint with ${shown(name)} again, by phone or in person.`);
-        }
-        throw error;
-      }
-      const matched = expect ? " Its root key matched the fingerprint you typed." : "";
-      status.say(`${done}${matched}${sightingNote()}`, true);
+      const typed = expectInput ? expectInput.value : "";
+      const expect = await withTypedRoot(typed, name, async (checked) => {
+        await act(form, orgSelect ? orgSelect.value : "", (text) => status.say(text), checked);
+        return checked;
+      });
+      status.say(`${done}${typedRootNote(expect)}${sightingNote()}`, true);
       await after();
     });
   }

@@ -421,6 +421,16 @@ test("the manager offers the case, the other organisation's manager accepts and 
     await signIn(receiver, people.receiver.email, PASSWORD);
     await receiver.goto('/cases');
     await unlock(receiver, people.receiver);
+    // A fingerprint typed beside the button that is not the sender's root (here the
+    // receiver's own) stops the acceptance before anything is sent or remembered.
+    const typed = receiver.locator('[data-vault-expect]');
+    await typed.fill(rootFingerprint(other.id));
+    await receiver.getByRole('button', { name: `Accept the case from ${org.name}` }).click();
+    await expect(receiver.locator('.offers [data-vault-error]')).toHaveText(`${org.name}’s root `
+      + 'key does not match the fingerprint you typed: nothing was sent, and this device '
+      + `remembered nothing of it. Check the fingerprint with ${org.name} again, by phone or `
+      + 'in person.', { timeout: 30_000 });
+    await typed.fill('');
     await receiver.getByRole('button', { name: `Accept the case from ${org.name}` }).click();
     // The receiving browser meets the sending organisation here first, and names it with the
     // sending organisation's own root fingerprint, never the receiver's.

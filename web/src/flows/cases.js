@@ -155,8 +155,11 @@ async function checkOffer(offer) {
     newCaseKey: c.newCaseKey };
 }
 
-/** Accepts transfer `transferId` offered to our organisation (receiving manager). */
-export async function acceptTransfer(transferId, say) {
+/**
+ * Accepts transfer `transferId` offered to our organisation (receiving manager); with
+ * `expect`, only if the sending organisation's root key has that fingerprint (trust.meetOrg).
+ */
+export async function acceptTransfer(transferId, say, expect = '') {
   say('Checking the log and the offer…');
   await trust.checkLog();
   const org = myOrg();
@@ -172,6 +175,7 @@ export async function acceptTransfer(transferId, say) {
   if (offer.status !== 'offered') {
     throw fail('closed', `This transfer no longer waits: it was ${offer.status}.`);
   }
+  if (expect) await trust.meetOrg(offer.from_org, expect);
   const statement = sign(await checkOffer(offer));
   try {
     await api.post(`/v1/transfers/${transferId}/accept`, { statement });

@@ -7,7 +7,6 @@
  * shares list's Revoke buttons (`data-vault-action="revoke"`) withdraw a share. After a change
  * the changed list is fetched again and swapped in, so the keys stay unlocked.
  */
-import { parseFingerprint } from '../core/keys.js';
 import {
   documentNames, openDocument, prepareCase, revoke, sealFile, share,
 } from '../flows/documents.js';
@@ -16,7 +15,7 @@ import { whenUnlocked } from '../flows/state.js';
 import { onAction, onOpen } from './action.js';
 import { shown } from './display.js';
 import { all, one, messageOf, setProgress, statusOf } from './dom.js';
-import { sightingNote } from './sightings.js';
+import { sightingNote, typedRootNote, withTypedRoot } from './sightings.js';
 
 const CASE_PAGE = /^\/cases\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/?$/;
 
@@ -207,16 +206,6 @@ function wireSeal(form, id) {
   });
 }
 
-/** Refuses a typed root fingerprint that is not one, before anything is fetched. */
-function checkTyped(expect) {
-  try {
-    parseFingerprint(expect);
-  } catch {
-    throw new Error('The fingerprint you typed is not one: it has 32 letters and digits (0–9, '
-      + 'a–f), in groups of four such as 1a2b-3c4d-….');
-  }
-}
-
 /**
  * A form whose select chooses another organisation, running `act(form, orgId, say, expect)`,
  * `expect` being the root fingerprint typed in the form's optional field ('' when empty).
@@ -225,22 +214,14 @@ function wireOrgForm(form, act, done, after = async () => {}) {
   const orgSelect = one('[data-vault-org-select]', form);
   const expectInput = one('[data-vault-expect]', form);
   onAction(form, statusOf(form), async (status) => {
-    const expect = expectInput ? expectInput.value.trim() : '';
     const name = orgSelect && orgSelect.selectedOptions[0]
       ? orgSelect.selectedOptions[0].textContent.trim() : 'the organisation';
-    if (expect) checkTyped(expect);
-    try {
-      await act(form, orgSelect ? orgSelect.value : '', (text) => status.say(text), expect);
-    } catch (error) {
-      if (error && error.code === 'org-root-mismatch') {
-        throw new Error(`${shown(name)}’s root key does not match the fingerprint you typed: `
-          + 'nothing was sent, and this device remembered nothing of it. Check the '
-          + `fingerprint with ${shown(name)} again, by phone or in person.`);
-      }
-      throw error;
-    }
-    const matched = expect ? ' Its root key matched the fingerprint you typed.' : '';
-    status.say(`${done}${matched}${sightingNote()}`, true);
+    const typed = expectInput ? expectInput.value : '';
+    const expect = await withTypedRoot(typed, name, async (checked) => {
+      await act(form, orgSelect ? orgSelect.value : '', (text) => status.say(text), checked);
+      return checked;
+    });
+    status.say(`${done}${typedRootNote(expect)}${sightingNote()}`, true);
     await after();
   });
 }

@@ -2,14 +2,16 @@
  * @file The cases list: the "New case" form (`form[data-vault="new-case"]`), whose case key
  * is made and wrapped here, and Accept buttons (`data-vault-action="accept"`,
  * `data-transfer-id`) for transfer offers made to the manager's organisation. Both work once
- * keys are unlocked; until then they say so. After an accept the page says which root keys
+ * keys are unlocked; until then they say so. A root fingerprint typed beside a button (optional)
+ * is checked before anything is sent, as `vaultctl case accept --expect-fingerprint` does.
+ * After an accept the page says which root keys
  * it met for the first time (each organisation by name), drops the offer and shows the case in
  * the list, or goes straight to the case when there is nothing to compare.
  */
 import { acceptTransfer, createCase } from '../flows/cases.js';
 import { onAction } from './action.js';
-import { all, one, statusOf } from './dom.js';
-import { sightingNote } from './sightings.js';
+import { all, one, reveal, statusOf } from './dom.js';
+import { sightingNote, typedRootNote, withTypedRoot } from './sightings.js';
 
 /** Wires the new-case form. */
 function newCase(form) {
@@ -38,8 +40,16 @@ async function refreshCases() {
 function accept(button) {
   const item = button.parentElement;
   const status = statusOf(item);
+  const expectInput = one('[data-vault-expect]', item);
+  if (expectInput) reveal(expectInput.parentElement);
   onAction(button, status, async () => {
-    const caseId = await acceptTransfer(button.dataset.transferId, (text) => status.say(text));
+    const typed = expectInput ? expectInput.value : '';
+    let checked = '';
+    const caseId = await withTypedRoot(typed, item.dataset.from || 'the organisation',
+      (expect) => {
+        checked = expect;
+        return acceptTransfer(button.dataset.transferId, (text) => status.say(text), expect);
+      });
     const note = sightingNote();
     if (!note) {
       window.location.assign(`/cases/${caseId}`);
@@ -51,7 +61,8 @@ function accept(button) {
     said.setAttribute('role', 'status');
     said.dataset.vaultStatus = '';
     said.className = 'ok';
-    said.textContent = `Accepted: the case is now your organisation’s.${note}`;
+    said.textContent = 'Accepted: the case is now your organisation’s.'
+      + `${typedRootNote(checked)}${note}`;
     const link = document.createElement('a');
     link.href = `/cases/${caseId}`;
     link.textContent = 'Go to the case';

@@ -3,8 +3,11 @@
  * organisation's root key for the first time: each other organisation by its name with its
  * fingerprint, to compare once with that organisation by phone or in person, as vaultctl asks;
  * and, apart, our own organisation's root key when this browser had not seen it before, so that
- * it is never presented as the other organisation's.
+ * it is never presented as the other organisation's. And, before anything is sent, a root
+ * fingerprint the person typed (given them by that organisation) checked as `vaultctl …
+ * --expect-fingerprint` checks it, with what a mismatch means said in words.
  */
+import { parseFingerprint } from '../core/keys.js';
 import { firstSights } from '../flows/trust.js';
 import { shown } from './display.js';
 
@@ -23,3 +26,39 @@ export function sightingNote() {
   }
   return lines.join('');
 }
+
+/**
+ * Runs `work(expect)` with the root fingerprint typed for organisation `name` ('' for none):
+ * one that is not a fingerprint is refused before anything is fetched, and the verifier's
+ * mismatch (`org-root-mismatch`, nothing sent or remembered) is said with the name.
+ * @template T
+ * @param {string} typed
+ * @param {string} name
+ * @param {(expect: string) => Promise<T>} work
+ * @returns {Promise<T>}
+ */
+export async function withTypedRoot(typed, name, work) {
+  const expect = typed.trim();
+  if (expect) {
+    try {
+      parseFingerprint(expect);
+    } catch {
+      throw new Error('The fingerprint you typed is not one: it has 32 letters and digits '
+        + '(0–9, a–f), in groups of four such as 1a2b-3c4d-….');
+    }
+  }
+  try {
+    return await work(expect);
+  } catch (error) {
+    if (error && error.code === 'org-root-mismatch') {
+      throw new Error(`${shown(name)}’s root key does not match the fingerprint you typed: `
+        + 'nothing was sent, and this device remembered nothing of it. Check the '
+        + `fingerprint with ${shown(name)} again, by phone or in person.`);
+    }
+    throw error;
+  }
+}
+
+/** What the page adds to a success when a typed root fingerprint was checked. */
+export const typedRootNote = (expect) => (expect
+  ? ' Its root key matched the fingerprint you typed.' : '');
