@@ -3,7 +3,8 @@
 //! owns the document, so no list calls it a share any more (the API's two listings, what
 //! `vaultctl` reads from them, the case page and "Shared with us"), while the share row stays,
 //! the document opens as before and the audit still verifies. When Brightwater passes the case
-//! on to Harbour, the share gives Brightwater access again and both sides list it again.
+//! on to Harbour, the share gives Brightwater access again and both sides list it again. A
+//! member removed by Brightwater in between re-wraps the hidden share with the rest.
 
 mod web_vault;
 
@@ -14,6 +15,7 @@ use vault_client::audit::{self, Options};
 use vault_client::documents::{NoProgress, OpenTarget};
 use vault_client::Client;
 use vault_core::ids::{CaseId, DocumentId, OrgId};
+use vault_core::statement::Role;
 use vault_tests::platform::{seal_text, Platform, TwoOrgs};
 use vault_tests::web::{Browser, Page};
 use vault_tests::web_fixtures::number;
@@ -223,6 +225,27 @@ async fn a_share_to_the_organisation_that_takes_the_case_over_is_listed_only_whi
     assert_eq!(w.share_rows_kept().await, 1);
     w.opens_for_brightwater("owner").await;
     w.audit_passes("after the transfer to the receiver").await;
+
+    // Brightwater removes a member, which re-wraps every key its organisation key opens: the
+    // hidden share too, wrapped by Northshire (regression: the rotation looked for its sharer
+    // among the listed shares only, and refused it as wrapped by an organisation without
+    // standing, so no member could be removed).
+    let leaver = w
+        .platform
+        .member(
+            "bright-leaver",
+            w.orgs.bright,
+            &w.orgs.bright_manager,
+            Role::Practitioner,
+        )
+        .await;
+    let bright = &w.orgs.bright_manager;
+    bright
+        .remove_member(leaver.keystore().user_id)
+        .await
+        .unwrap();
+    w.opens_for_brightwater("after-removal").await;
+    w.audit_passes("after a removal by the receiver").await;
 
     // Brightwater passes the case on: its share counts again, on both sides.
     let offer = w

@@ -275,19 +275,11 @@ impl Client {
             });
         }
         let mut share_envelopes = Vec::new();
-        let sharers: std::collections::HashMap<_, _> = self
-            .shared_with_us()
-            .await?
-            .into_iter()
-            .map(|share| (share.document_id, share.from_org))
-            .collect();
+        // Every share held, those no listing shows included (the organisation took the case
+        // over since): each key may only have been wrapped by the organisation that shared it.
         for held in &holdings.shares {
             let scope = KeyScope::Document(held.document_id);
-            let allowed: Vec<OrgId> = sharers
-                .get(&held.document_id)
-                .copied()
-                .into_iter()
-                .collect();
+            let allowed = [held.from_org];
             let doc_key = self
                 .open_envelope(&held.envelope, scope, &old, &allowed)
                 .await?;

@@ -666,8 +666,21 @@ pub struct OrgHoldings {
     pub org_key_version: u32,
     /// The case key of every case the organisation owns, wrapped to the current key.
     pub cases: Vec<CaseEnvelope>,
-    /// The document key of every document shared with the organisation, wrapped to it.
-    pub shares: Vec<DocumentEnvelope>,
+    /// The document key of every document shared with the organisation, wrapped to it,
+    /// including shares no listing shows because the organisation now owns the document's case
+    /// (their envelopes are wrapped to the organisation key too, and re-wrapped with it).
+    pub shares: Vec<HeldShare>,
+}
+
+/// One share an organisation holds, as a rotation must re-wrap it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct HeldShare {
+    /// The shared document.
+    pub document_id: DocumentId,
+    /// The organisation that shared it: the only one with standing to have wrapped its key.
+    pub from_org: OrgId,
+    /// Its key wrapped to the organisation key.
+    pub envelope: Envelope,
 }
 
 /// A signed checkpoint of the append-only log (`GET /v1/log/checkpoint`): the whole C2SP

@@ -4,8 +4,7 @@ use axum::extract::State;
 use axum::Json;
 use sqlx::AnyConnection;
 use vault_core::api::{
-    CaseEnvelope, DocumentEnvelope, MemberEntry, OrgDirectory, OrgHoldings, OrgKeyEnvelope,
-    OrgSummary,
+    CaseEnvelope, HeldShare, MemberEntry, OrgDirectory, OrgHoldings, OrgKeyEnvelope, OrgSummary,
 };
 use vault_core::ids::OrgId;
 use vault_core::keys::PublicKey;
@@ -189,8 +188,9 @@ pub async fn holdings_of(conn: &mut AnyConnection, org: OrgId) -> ApiResult<OrgH
             .bind(org.to_string())
             .fetch_all(&mut *conn)
             .await?;
-    let shares: Vec<(String, String)> = sqlx::query_as(
-        "SELECT document_id, envelope FROM shares WHERE to_org = $1 ORDER BY document_id",
+    let shares: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT document_id, from_org, envelope FROM shares WHERE to_org = $1 \
+         ORDER BY document_id",
     )
     .bind(org.to_string())
     .fetch_all(&mut *conn)
@@ -208,9 +208,10 @@ pub async fn holdings_of(conn: &mut AnyConnection, org: OrgId) -> ApiResult<OrgH
             .collect::<ApiResult<_>>()?,
         shares: shares
             .iter()
-            .map(|(id, env)| {
-                Ok(DocumentEnvelope {
+            .map(|(id, from, env)| {
+                Ok(HeldShare {
                     document_id: parse(id)?,
+                    from_org: parse(from)?,
                     envelope: from_json(env)?,
                 })
             })
