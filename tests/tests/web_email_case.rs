@@ -156,6 +156,23 @@ async fn the_api_refuses_a_second_organisation_with_a_name_in_use() {
         said.contains("an organisation with this name exists already"),
         "{said}"
     );
+    // Names that only look alike in a list are the same name: spaces doubled or no-break,
+    // full-width letters (found when tried as a new user would).
+    for alike in [
+        "Northshire  Council",
+        "Northshire\u{a0}Council",
+        "\u{ff2e}orthshire Council",
+    ] {
+        let Err(refused) = platform.admin.create_org(alike).await else {
+            panic!("{alike:?} was created beside Northshire Council");
+        };
+        assert!(
+            refused
+                .to_string()
+                .contains("an organisation with this name exists already"),
+            "{alike:?}: {refused}"
+        );
+    }
     platform
         .admin
         .create_org("Northshire Adoption")

@@ -4,6 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use secrecy::{ExposeSecret, SecretString};
+use unicode_normalization::UnicodeNormalization as _;
 use vault_core::api::{
     CreateAuditorRequest, CreateOrgRequest, CreateOrgResponse, Me, MemberStatus, OrgSummary,
 };
@@ -55,15 +56,27 @@ pub async fn create_org(
 /// The API's answer (409) to an organisation name in use; the web form says the same.
 pub const ORG_NAME_TAKEN: &str = "an organisation with this name exists already";
 
-/// Whether an organisation has the name `name` already, compared without regard to capital
-/// letters. The API and the platform admin's form both ask this, so neither door lets two
-/// organisations with one name appear side by side in the share and offer lists.
+/// Whether an organisation has the name `name` already, compared as [`name_key`] puts names.
+/// The API and the platform admin's form both ask this, so neither door lets two organisations
+/// whose names look alike appear side by side in the share and offer lists.
 pub async fn org_name_taken(tx: &mut Tx, name: &str) -> sqlx::Result<bool> {
-    let (same,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM orgs WHERE LOWER(name) = LOWER($1)")
-        .bind(name)
-        .fetch_one(&mut **tx)
+    // Every name is compared here rather than in SQL, whose LOWER differs between the two
+    // databases and knows nothing of look-alike spaces; a platform has few organisations.
+    let names: Vec<(String,)> = sqlx::query_as("SELECT name FROM orgs")
+        .fetch_all(&mut **tx)
         .await?;
-    Ok(same > 0)
+    let key = name_key(name);
+    Ok(names.iter().any(|(other,)| name_key(other) == key))
+}
+
+/// The form in which two organisation names are compared: compatibility-normalised (NFKC, so
+/// a full-width or ligature letter counts as its plain one), lower-case, and every run of
+/// white space (a no-break space, a tab) one space, none at either end. Names that differ only
+/// there look alike in a list.
+#[must_use]
+pub fn name_key(name: &str) -> String {
+    let folded = name.nfkc().collect::<String>().to_lowercase();
+    folded.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Inserts organisation `name` with a fresh invitation code and records `org.created`, inside
@@ -204,8 +217,24 @@ pub async fn create_account(
 
 #[cfg(test)]
 mod tests {
-    use super::check_credentials;
+    use super::{check_credentials, name_key};
     use secrecy::SecretString;
+
+    #[test]
+    fn organisation_names_that_look_alike_compare_equal() {
+        let key = name_key("Harbour Fostering");
+        for alike in [
+            "harbour fostering",
+            "  HARBOUR   Fostering ",
+            "Harbour\u{a0}Fostering",
+            "Harbour\u{2003}Fostering",
+            "\u{ff28}arbour Fostering",
+        ] {
+            assert_eq!(name_key(alike), key, "{alike:?}");
+        }
+        assert_ne!(name_key("Harbour Fostering North"), key);
+        assert_ne!(name_key("HarbourFostering"), key);
+    }
 
     #[test]
     fn e_mail_addresses_refuse_what_would_disguise_them() {
