@@ -13732,7 +13732,7 @@ ${body(checkpoint)}`;
       const documentId = await sealInto(upload, prepared, file, progress);
       return documentId;
     } catch (error) {
-      await upload.cancel();
+      if (error.status !== 413 && error.status !== 404) await upload.cancel();
       throw error;
     }
   }
@@ -13990,13 +13990,28 @@ ${body(checkpoint)}`;
       const replacement = listingOf(one(selector, fresh));
       if (old && replacement) old.replaceWith(document.importNode(replacement, true));
     }
+    const [choice, freshChoice] = [
+      one("[data-vault-document-select]"),
+      one("[data-vault-document-select]", fresh)
+    ];
+    if (choice && freshChoice) {
+      choice.replaceChildren(...[...freshChoice.options].map((o) => document.importNode(o, true)));
+    }
     await afterUnlock(id);
   }
-  function refreshDocuments(id) {
+  async function refreshDocuments(id) {
     const section = documentsSection();
-    return refreshListings(id, [section && section.getAttribute("aria-labelledby")]);
+    try {
+      await refreshListings(id, [section && section.getAttribute("aria-labelledby")]);
+      return "";
+    } catch {
+      return " Reload the page to see the case\u2019s documents as they are now.";
+    }
   }
   function notStored(file, error) {
+    if (error instanceof TypeError && /fetch/i.test(error.message)) {
+      return new Error(`${shown(file.name)} may not have been stored: the server could not be reached. Reload the page once it is back to see whether it is listed.`);
+    }
     if (typeof error.status !== "number") return error;
     let why = messageOf(error);
     if (error.status === 413) why = "it is larger than this server accepts";
@@ -14055,16 +14070,17 @@ ${body(checkpoint)}`;
       } catch (error) {
         if (!error.stopped) throw error;
         const { sealed: sealed2, refused: refused3, rest } = error.stopped;
-        if (sealed2.length) await refreshDocuments(id);
-        throw new Error(outcomeOf(sealed2, [...refused3, error.message], rest));
+        const reload2 = sealed2.length ? await refreshDocuments(id) : "";
+        throw new Error(`${outcomeOf(sealed2, [...refused3, messageOf(error)], rest)}${reload2}`);
       }
       const { sealed, refused: refused2 } = outcome;
       input.value = "";
       if (!refused2.length) {
         status.say(files.length > 1 ? `Sealed ${files.length} files.` : `Sealed ${shown(files[0].name)}.`, true);
       }
-      if (sealed.length) await refreshDocuments(id);
-      if (refused2.length) throw new Error(outcomeOf(sealed, refused2));
+      const reload = sealed.length ? await refreshDocuments(id) : "";
+      if (refused2.length) throw new Error(`${outcomeOf(sealed, refused2)}${reload}`);
+      if (reload) status.say(`${files.length > 1 ? `Sealed ${files.length} files.` : `Sealed ${shown(files[0].name)}.`}${reload}`, true);
     });
   }
   function wireOrgForm(form, act, done, after = async () => {

@@ -553,11 +553,54 @@ test('of several files, one the server refuses is named and the others are still
     await expect(rows).toHaveCount(before + 1);
     await expect(rows.filter({ hasText: 'panel-agenda.txt' })).toHaveCount(1, { timeout: 30_000 });
     await expect(rows.filter({ hasText: 'contact-video-notes.txt' })).toHaveCount(0);
+    // The share form's document choice follows, named, without a reload.
+    await expect(page.locator('[data-vault-document-select] option',
+      { hasText: 'panel-agenda.txt' })).toHaveCount(1, { timeout: 30_000 });
+  });
+
+test('a server gone mid-seal is said with what was sealed, what may not be and what was not',
+  async () => {
+    const page = cast.receiver;
+    const rows = page.locator('tr[data-document-id]');
+    const before = await rows.count();
+    // The first file goes in; then the server cannot be reached, for the next upload and for
+    // the page fetched again to show the documents.
+    const START = /\/v1\/cases\/[0-9a-f-]+\/uploads$/;
+    const PAGE = new RegExp(`${org.casePath}$`);
+    let started = 0;
+    let gone = false;
+    await page.route(START, (route) => {
+      started += 1;
+      if (started === 1) return route.continue();
+      gone = true;
+      return route.abort('connectionrefused');
+    });
+    await page.route(PAGE, (route) => (gone ? route.abort('connectionrefused')
+      : route.continue()));
+    const seal = page.locator('form[data-vault="seal"]');
+    await seal.getByLabel('Files').setInputFiles([
+      { name: 'review-d.txt', mimeType: 'text/plain', buffer: Buffer.from('d\n') },
+      { name: 'review-e.txt', mimeType: 'text/plain', buffer: Buffer.from('e\n') },
+      { name: 'review-f.txt', mimeType: 'text/plain', buffer: Buffer.from('f\n') },
+    ]);
+    await seal.getByRole('button', { name: 'Seal and upload' }).click();
+    await expect(seal.locator('[data-vault-error]')).toHaveText('review-e.txt may not have '
+      + 'been stored: the server could not be reached. Reload the page once it is back to see '
+      + 'whether it is listed. Not sealed: review-f.txt. Sealed: review-d.txt. Reload the '
+      + 'page to see the case’s documents as they are now.', { timeout: 30_000 });
+    await page.unroute(START);
+    await page.unroute(PAGE);
+    await page.reload();
+    await expect(rows).toHaveCount(before + 1);
+    // The browser logged the refused connections; they were provoked on purpose.
+    cast.seen.errors.length = 0;
   });
 
 test('a seal whose upload the server no longer has says so and names the files not sealed',
   async () => {
     const page = cast.receiver;
+    // The test before reloaded the page: the keys are to be unlocked again.
+    await unlock(page, people.receiver);
     const rows = page.locator('tr[data-document-id]');
     const before = await rows.count();
     // As after a server restart: the upload it began is unknown to it (404), and the case

@@ -73,7 +73,8 @@ function ciphertextEstimate(size) {
 
 /**
  * Seals `file` into the prepared case and uploads it in parts as it is sealed; answers the
- * new document's id. Whatever fails, the upload is cancelled, so the server keeps nothing.
+ * new document's id. Whatever fails, the upload is cancelled (unless the server ended it
+ * already), so the server keeps nothing.
  * @param {{caseId: string, caseKey: string}} prepared
  * @param {File} file
  * @param {{sealed: (done: number, total: number) => void,
@@ -85,7 +86,9 @@ export async function sealFile(prepared, file, progress) {
     const documentId = await sealInto(upload, prepared, file, progress);
     return documentId;
   } catch (error) {
-    await upload.cancel();
+    // A part refused for the upload limit (413) or an upload the server no longer has (404)
+    // is one the server ended already; any other failure, the upload is cancelled.
+    if (error.status !== 413 && error.status !== 404) await upload.cancel();
     throw error;
   }
 }

@@ -100,13 +100,28 @@ async function refreshListings(id, headings) {
     const replacement = listingOf(one(selector, fresh));
     if (old && replacement) old.replaceWith(document.importNode(replacement, true));
   }
+  // The share form's document choice follows the documents listing (named by afterUnlock).
+  const [choice, freshChoice] = [one('[data-vault-document-select]'),
+    one('[data-vault-document-select]', fresh)];
+  if (choice && freshChoice) {
+    choice.replaceChildren(...[...freshChoice.options].map((o) => document.importNode(o, true)));
+  }
   await afterUnlock(id);
 }
 
-/** Swaps in the documents listing after sealing. */
-function refreshDocuments(id) {
+/**
+ * Swaps in the documents listing after sealing; answers '' or, when the page could not be
+ * fetched again (the server went away after the files were sealed), a sentence saying so,
+ * which the outcome of the seal ends with rather than being replaced by.
+ */
+async function refreshDocuments(id) {
   const section = documentsSection();
-  return refreshListings(id, [section && section.getAttribute('aria-labelledby')]);
+  try {
+    await refreshListings(id, [section && section.getAttribute('aria-labelledby')]);
+    return '';
+  } catch {
+    return ' Reload the page to see the case’s documents as they are now.';
+  }
 }
 
 /**
@@ -115,6 +130,11 @@ function refreshDocuments(id) {
  * other failures keep their own sentence.
  */
 function notStored(file, error) {
+  if (error instanceof TypeError && /fetch/i.test(error.message)) {
+    // The request got no answer: the server may have finished the file just before it went.
+    return new Error(`${shown(file.name)} may not have been stored: the server could not be `
+      + 'reached. Reload the page once it is back to see whether it is listed.');
+  }
   if (typeof error.status !== 'number') return error;
   let why = messageOf(error);
   if (error.status === 413) why = 'it is larger than this server accepts';
@@ -192,8 +212,8 @@ function wireSeal(form, id) {
     } catch (error) {
       if (!error.stopped) throw error;
       const { sealed, refused, rest } = error.stopped;
-      if (sealed.length) await refreshDocuments(id);
-      throw new Error(outcomeOf(sealed, [...refused, error.message], rest));
+      const reload = sealed.length ? await refreshDocuments(id) : '';
+      throw new Error(`${outcomeOf(sealed, [...refused, messageOf(error)], rest)}${reload}`);
     }
     const { sealed, refused } = outcome;
     input.value = '';
@@ -201,8 +221,10 @@ function wireSeal(form, id) {
       status.say(files.length > 1 ? `Sealed ${files.length} files.`
         : `Sealed ${shown(files[0].name)}.`, true);
     }
-    if (sealed.length) await refreshDocuments(id);
-    if (refused.length) throw new Error(outcomeOf(sealed, refused));
+    const reload = sealed.length ? await refreshDocuments(id) : '';
+    if (refused.length) throw new Error(`${outcomeOf(sealed, refused)}${reload}`);
+    if (reload) status.say(`${files.length > 1 ? `Sealed ${files.length} files.`
+      : `Sealed ${shown(files[0].name)}.`}${reload}`, true);
   });
 }
 
