@@ -91,6 +91,17 @@ async function opensIntact(page, name, savedAs) {
   expect(fs.readFileSync(saved).equals(fs.readFileSync(path.join(SAMPLES, name)))).toBe(true);
 }
 
+// Seals small text files named `names` (each holding its own name) from the case page on
+// `page` in one go; answers the seal form's alert line.
+async function sealTexts(page, names) {
+  const seal = page.locator('form[data-vault="seal"]');
+  await seal.getByLabel('Files').setInputFiles(names.map((name) => ({
+    name, mimeType: 'text/plain', buffer: Buffer.from(`${name}\n`),
+  })));
+  await seal.getByRole('button', { name: 'Seal and upload' }).click();
+  return seal.locator('[data-vault-error]');
+}
+
 test('the platform admin makes two organisations', async () => {
   const page = await cast.open('admin');
   await signIn(page, admin.email, admin.password);
@@ -540,13 +551,8 @@ test('of several files, one the server refuses is named and the others are still
       });
     });
     expectRefusal(cast.seen, PART);
-    const seal = page.locator('form[data-vault="seal"]');
-    await seal.getByLabel('Files').setInputFiles([
-      { name: 'contact-video-notes.txt', mimeType: 'text/plain', buffer: Buffer.from('video\n') },
-      { name: 'panel-agenda.txt', mimeType: 'text/plain', buffer: Buffer.from('agenda\n') },
-    ]);
-    await seal.getByRole('button', { name: 'Seal and upload' }).click();
-    await expect(seal.locator('[data-vault-error]')).toHaveText('contact-video-notes.txt was '
+    const alert = await sealTexts(page, ['contact-video-notes.txt', 'panel-agenda.txt']);
+    await expect(alert).toHaveText('contact-video-notes.txt was '
       + 'not stored: it is larger than this server accepts. Nothing of it was kept on the '
       + 'server. Sealed: panel-agenda.txt.', { timeout: 30_000 });
     await page.unroute(PART);
@@ -577,14 +583,8 @@ test('a server gone mid-seal is said with what was sealed, what may not be and w
     });
     await page.route(PAGE, (route) => (gone ? route.abort('connectionrefused')
       : route.continue()));
-    const seal = page.locator('form[data-vault="seal"]');
-    await seal.getByLabel('Files').setInputFiles([
-      { name: 'review-d.txt', mimeType: 'text/plain', buffer: Buffer.from('d\n') },
-      { name: 'review-e.txt', mimeType: 'text/plain', buffer: Buffer.from('e\n') },
-      { name: 'review-f.txt', mimeType: 'text/plain', buffer: Buffer.from('f\n') },
-    ]);
-    await seal.getByRole('button', { name: 'Seal and upload' }).click();
-    await expect(seal.locator('[data-vault-error]')).toHaveText('review-e.txt may not have '
+    const alert = await sealTexts(page, ['review-d.txt', 'review-e.txt', 'review-f.txt']);
+    await expect(alert).toHaveText('review-e.txt may not have '
       + 'been stored: the server could not be reached. Reload the page once it is back to see '
       + 'whether it is listed. Not sealed: review-f.txt. Sealed: review-d.txt. Reload the '
       + 'page to see the case’s documents as they are now.', { timeout: 30_000 });
@@ -624,14 +624,8 @@ test('a seal whose upload the server no longer has says so and names the files n
     });
     expectRefusal(cast.seen, PART);
     expectRefusal(cast.seen, START);
-    const seal = page.locator('form[data-vault="seal"]');
-    await seal.getByLabel('Files').setInputFiles([
-      { name: 'review-a.txt', mimeType: 'text/plain', buffer: Buffer.from('a\n') },
-      { name: 'review-b.txt', mimeType: 'text/plain', buffer: Buffer.from('b\n') },
-      { name: 'review-c.txt', mimeType: 'text/plain', buffer: Buffer.from('c\n') },
-    ]);
-    await seal.getByRole('button', { name: 'Seal and upload' }).click();
-    await expect(seal.locator('[data-vault-error]')).toHaveText('review-a.txt was not stored: '
+    const alert = await sealTexts(page, ['review-a.txt', 'review-b.txt', 'review-c.txt']);
+    await expect(alert).toHaveText('review-a.txt was not stored: '
       + 'the server no longer had its upload (the server was restarted, or the upload waited '
       + 'too long). Nothing of it was kept on the server. review-b.txt was not stored: '
       + 'forbidden. Nothing of it was kept on the server. Not sealed: review-c.txt.',
