@@ -268,6 +268,22 @@ async fn the_first_manager_joins_with_the_invitation_code_once() {
         )
         .await
         .expect("the code still founds the vault keys");
+
+    // Spent now: founding again with it gets the same answer as a wrong code, nothing made.
+    let mut second = platform.person("second-founder");
+    let refused = second
+        .register(
+            org,
+            Some(&north.invite_code),
+            &vault_tests::platform::password("second-founder"),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "server refused the request (403, forbidden): the invitation code is not valid"
+    );
+    assert!(account(&pool, "second-founder@example.org").await.is_none());
 }
 
 #[tokio::test]

@@ -202,9 +202,9 @@ async fn found_org(
         return Err(ApiError::Forbidden("the invitation code is not valid"));
     }
     if root.is_some() {
-        return Err(ApiError::Conflict(
-            "the organisation already has a root key",
-        ));
+        // A code used once is spent: the same answer as a wrong one, as the web form gives.
+        tracing::warn!("founding registration with an invitation code already used");
+        return Err(ApiError::Forbidden("the invitation code is not valid"));
     }
     let at = now();
     sqlx::query(
