@@ -10419,7 +10419,13 @@
         return prefix;
       }
       if (prefix.length > MAX_HEADER_READ) throw openError("bad-header");
-      const { done, value } = await reader.read();
+      let read3;
+      try {
+        read3 = await reader.read();
+      } catch {
+        throw fail("io", "I/O error while opening: the file could not be read");
+      }
+      const { done, value } = read3;
       if (done) throw openError("bad-header");
       const bytes = asBytes(value);
       onChunk(bytes);
@@ -13657,6 +13663,7 @@ ${body(checkpoint)}`;
   };
 
   // src/flows/open_body.js
+  var BROKE_OFF = "The download broke off before the document was whole (the connection or the server went away): nothing of it was saved. Open it again once the server can be reached.";
   var NOTE_EVERY = 1024 * 1024;
   async function openBodyHere(request2, onProgress) {
     const saver = request2.handle ? await fileSaver(request2.handle) : blobSaver(request2.mediaType);
@@ -13671,6 +13678,7 @@ ${body(checkpoint)}`;
       await Promise.all([pipeInto(plaintext, saver), done]);
     } catch (error) {
       await saver.discard();
+      if (error && error.code === "io") throw fail("io", BROKE_OFF);
       throw error;
     }
     return saver.commit();

@@ -166,7 +166,14 @@ async function readCheckedHeader(reader, onChunk) {
       return prefix;
     }
     if (prefix.length > MAX_HEADER_READ) throw openError('bad-header');
-    const { done, value } = await reader.read();
+    let read;
+    try {
+      read = await reader.read();
+    } catch {
+      // The source failed, not the file: as a failed read after the header is said.
+      throw fail('io', 'I/O error while opening: the file could not be read');
+    }
+    const { done, value } = read;
     if (done) throw openError('bad-header');
     const bytes = asBytes(value);
     onChunk(bytes);

@@ -18,6 +18,10 @@ import { openBody } from '../core/seal.js';
 import { askWorkerOnce, canStartWorkers } from './bundle.js';
 import { blobSaver, fileSaver, pipeInto, removeChosen } from './save.js';
 
+/** What a download that broke off part way means for the person opening the document. */
+const BROKE_OFF = 'The download broke off before the document was whole (the connection or the '
+  + 'server went away): nothing of it was saved. Open it again once the server can be reached.';
+
 /** Bytes opened between two progress notes from a worker. */
 const NOTE_EVERY = 1024 * 1024;
 /**
@@ -47,6 +51,8 @@ export async function openBodyHere(request, onProgress) {
     await Promise.all([pipeInto(plaintext, saver), done]);
   } catch (error) {
     await saver.discard();
+    // The core says a read failed; here what it read was the download, which broke off.
+    if (error && error.code === 'io') throw fail('io', BROKE_OFF);
     throw error;
   }
   return saver.commit();
