@@ -256,10 +256,9 @@ async fn a_fetch_that_is_refused_says_why_and_writes_nothing() {
     };
     assert_eq!(
         as_pat("pat").await,
-        "the server keeps no keystore for pat@example.org: if its keys were made with vaultctl \
-         on another device, run `vaultctl keys upload` there first; otherwise register in the \
-         web app, which makes your keys in the browser, or make keys here with \
-         `vaultctl init --email pat@example.org` and `vaultctl register`"
+        "the server keeps no keystore for pat@example.org: its keys were made with vaultctl on \
+         another device, so run `vaultctl keys upload` there first, or copy that device's \
+         vaultctl home here"
     );
     assert!(!pat_home.exists());
     assert_eq!(count(&platform, LIVE_TOKENS, pat_id).await, 0);

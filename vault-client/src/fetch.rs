@@ -99,10 +99,9 @@ async fn fetch_and_write(
 /// The sentence for an account that keeps no keystore on the server.
 fn none_kept(email: &str) -> String {
     format!(
-        "the server keeps no keystore for {email}: if its keys were made with vaultctl on \
-         another device, run `vaultctl keys upload` there first; otherwise register in the web \
-         app, which makes your keys in the browser, or make keys here with \
-         `vaultctl init --email {email}` and `vaultctl register`"
+        "the server keeps no keystore for {email}: its keys were made with vaultctl on another \
+         device, so run `vaultctl keys upload` there first, or copy that device's vaultctl home \
+         here"
     )
 }
 

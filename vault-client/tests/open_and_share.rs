@@ -147,3 +147,36 @@ async fn a_seal_that_fails_names_the_file_and_the_files_not_sealed() {
     assert!(listed.contains("first.txt"), "{listed}");
     assert!(!listed.contains("third.txt"), "{listed}");
 }
+
+/// Regression: `case list` and `doc shared` printed nothing at all when there was nothing,
+/// which reads as a command that did not run; keys fetched for a registered member are not
+/// labelled as waiting for registration (see `keys fingerprint`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn empty_listings_say_so_and_a_registered_keystore_is_labelled_as_such() {
+    let world = World::start().await;
+    let admin = world.admin().await;
+    world.org(&admin, "Northshire Council", "north").await;
+    let said = |args: &'static [&'static str]| {
+        let world = &world;
+        async move {
+            let (ok, out, err) = vaultctl(world, "north", args).await;
+            assert!(ok, "{err}");
+            out
+        }
+    };
+    assert_eq!(
+        said(&["case", "list"]).await,
+        "your organisation has no cases\n"
+    );
+    assert_eq!(
+        said(&["doc", "shared"]).await,
+        "no document is shared with your organisation\n"
+    );
+    let fingerprints = said(&["keys", "fingerprint"]).await;
+    assert!(fingerprints.starts_with("user id:  "), "{fingerprints}");
+    assert!(
+        !fingerprints.contains("once you register"),
+        "{fingerprints}"
+    );
+    assert!(!fingerprints.contains("read this out"), "{fingerprints}");
+}

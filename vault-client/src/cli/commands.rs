@@ -177,14 +177,20 @@ fn print_identity(client: &Client, as_json: bool) -> Result<()> {
             "signing": fprs.signing,
         }));
     }
-    println!(
-        "keystore id:                {} (your user id once you register with an organisation)",
-        client.keystore().user_id
-    );
-    println!(
-        "member fingerprint:         {} (read this out at approval)",
-        fprs.member
-    );
+    // A registered keystore (one fetched from the server, say) needs no registration advice.
+    if client.keystore().org_id.is_some() {
+        println!("user id:                    {}", client.keystore().user_id);
+        println!("member fingerprint:         {}", fprs.member);
+    } else {
+        println!(
+            "keystore id:                {} (your user id once you register with an organisation)",
+            client.keystore().user_id
+        );
+        println!(
+            "member fingerprint:         {} (read this out at approval)",
+            fprs.member
+        );
+    }
     println!("encryption key fingerprint: {}", fprs.encryption);
     println!("signing key fingerprint:    {}", fprs.signing);
     Ok(())
@@ -308,6 +314,9 @@ async fn case(g: &Global, home: &Path, command: CaseCommand) -> Result<()> {
             let cases = client.list_cases().await?;
             if json {
                 return output::json(&cases);
+            }
+            if cases.is_empty() {
+                println!("your organisation has no cases");
             }
             for c in cases {
                 let when = output::date(c.created_at);
@@ -456,6 +465,9 @@ async fn doc(g: &Global, home: &Path, command: DocCommand) -> Result<()> {
             let shares = client.shared_with_us().await?;
             if json {
                 return output::json(&shares);
+            }
+            if shares.is_empty() {
+                println!("no document is shared with your organisation");
             }
             for s in shares {
                 println!(
