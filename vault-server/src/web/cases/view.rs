@@ -16,7 +16,7 @@ pub struct CaseDocument {
     /// The sealed metadata record (name, type, size), base64, for the browser to decrypt;
     /// `None` when the stored record was changed outside the server and cannot be read.
     pub sealed_metadata: Option<String>,
-    /// Size of the ciphertext in words ("12.4 KB").
+    /// Size of the ciphertext in words ("12.4 KiB").
     pub size: String,
     /// Size in bytes.
     pub bytes: i64,
@@ -57,18 +57,21 @@ pub struct Transfer {
     pub offered: String,
 }
 
-/// A byte count as people read it.
+/// A byte count as people read it, in binary units named as such (1 KiB is 1,024 bytes), so
+/// a figure compared with a file manager's or `ls -lh`'s means the same.
 #[must_use]
 pub fn size_words(bytes: i64) -> String {
+    const UNITS: [(&str, f64); 3] = [
+        ("GiB", 1024.0 * 1024.0 * 1024.0),
+        ("MiB", 1024.0 * 1024.0),
+        ("KiB", 1024.0),
+    ];
     #[allow(clippy::cast_precision_loss)] // one decimal shown; sizes are far below 2^52
     let b = bytes as f64;
-    if bytes < 1024 {
-        format!("{bytes} bytes")
-    } else if b < 1024.0 * 1024.0 {
-        format!("{:.1} KB", b / 1024.0)
-    } else {
-        format!("{:.1} MB", b / (1024.0 * 1024.0))
-    }
+    UNITS.iter().find(|(_, unit)| b >= *unit).map_or_else(
+        || format!("{bytes} bytes"),
+        |(name, unit)| format!("{:.1} {name}", b / unit),
+    )
 }
 
 /// A person as pages name them: their display name, else their e-mail's local part, else
@@ -215,10 +218,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sizes_read_in_bytes_kilobytes_and_megabytes() {
+    fn sizes_read_in_bytes_and_binary_units() {
         assert_eq!(size_words(512), "512 bytes");
-        assert_eq!(size_words(12_700), "12.4 KB");
-        assert_eq!(size_words(3 * 1024 * 1024), "3.0 MB");
+        assert_eq!(size_words(1023), "1023 bytes");
+        assert_eq!(size_words(1024), "1.0 KiB");
+        assert_eq!(size_words(12_700), "12.4 KiB");
+        assert_eq!(size_words(3 * 1024 * 1024), "3.0 MiB");
+        assert_eq!(size_words(5 * 1024 * 1024 * 1024 / 2), "2.5 GiB");
     }
 
     #[test]
