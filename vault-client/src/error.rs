@@ -103,8 +103,9 @@ pub enum ClientError {
     /// Sealing a document failed.
     #[error(transparent)]
     Seal(#[from] SealError),
-    /// Opening a document failed; the message names the failed check.
-    #[error(transparent)]
+    /// Opening a document failed; the message names the failed check and, unless it was a
+    /// local I/O failure, what it means for the stored copy.
+    #[error("{}", open_words(.0))]
     Open(#[from] OpenError),
     /// A document, envelope or offer is not what a certified member signed.
     #[error("NOT GENUINE: {0}")]
@@ -182,5 +183,45 @@ fn hint(code: &str) -> &'static str {
              operator; the document opens again once the record is restored)"
         }
         _ => "",
+    }
+}
+
+/// A failed open check as a member reads it: the check's own words, then what a check of the
+/// stored copy failing means (an I/O failure on this machine is only itself).
+fn open_words(error: &OpenError) -> String {
+    match error {
+        OpenError::Io(_) => error.to_string(),
+        _ => format!(
+            "{error}; the document was not opened and nothing was written: the stored copy may \
+             have been damaged or tampered with, so tell your manager"
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Pins that vaultctl says what a failed check of the stored copy means, and only then.
+    #[test]
+    fn a_failed_check_says_the_stored_copy_may_be_tampered_with() {
+        let altered = ClientError::Open(OpenError::PayloadAltered).to_string();
+        assert_eq!(
+            altered,
+            "integrity check failed: the ciphertext was altered or truncated; the document was \
+             not opened and nothing was written: the stored copy may have been damaged or \
+             tampered with, so tell your manager"
+        );
+        let swapped = ClientError::Open(OpenError::NoMatchingKey).to_string();
+        assert!(
+            swapped.starts_with(
+                "the document key does not open this file, which may have been \
+                 swapped for another; the document was not opened"
+            ),
+            "{swapped}"
+        );
+        let local =
+            ClientError::Open(OpenError::Io(std::io::Error::other("disk full"))).to_string();
+        assert_eq!(local, "I/O error while opening: disk full");
     }
 }

@@ -53,8 +53,8 @@ pub enum OpenError {
     /// The file is not an age v1 file this product can read.
     #[error("not a valid age file: the header is malformed")]
     BadHeader,
-    /// The document key does not open the file.
-    #[error("the document key does not open this file")]
+    /// The document key does not open the file: another document's file, or another key.
+    #[error("the document key does not open this file, which may have been swapped for another")]
     NoMatchingKey,
     /// The header MAC failed: the header was changed.
     #[error("integrity check failed: the header was altered")]

@@ -26,7 +26,8 @@ const utf8 = new TextEncoder();
 /** The messages of seal.rs OpenError, by code. */
 export const OPEN_ERRORS = {
   'bad-header': 'not a valid age file: the header is malformed',
-  'no-matching-key': 'the document key does not open this file',
+  'no-matching-key': 'the document key does not open this file, which may have been swapped '
+    + 'for another',
   'header-altered': 'integrity check failed: the header was altered',
   'payload-altered': 'integrity check failed: the ciphertext was altered or truncated',
   'ciphertext-digest': 'integrity check failed: the ciphertext is not the one that was signed',
