@@ -13405,6 +13405,42 @@ ${body(checkpoint)}`;
     return typeof window !== "undefined" && typeof window.showSaveFilePicker === "function";
   }
 
+  // src/ui/sightings.js
+  function sightingNote() {
+    const { others, own } = firstSights();
+    const lines = others.map(({ name, root }) => ` This browser met ${shown(name) || "an organisation"} for the first time: compare its key fingerprint ${root} once with that organisation, by phone or in person.`);
+    if (own) {
+      lines.push(` Your organisation\u2019s root key, first seen in this browser: ${own}; compare it once with your manager or the fingerprint your organisation gives out.`);
+    }
+    return lines.join("");
+  }
+  function noteSightings() {
+    const note = sightingNote();
+    const line = one("#vault-sightings");
+    if (!note || !line) return;
+    line.textContent = `${line.textContent}${note}`.trim();
+    reveal(line);
+  }
+  async function withTypedRoot(typed, name, work) {
+    const expect = typed.trim();
+    if (expect) {
+      try {
+        parseFingerprint(expect);
+      } catch {
+        throw new Error("The fingerprint you typed is not one: it has 32 letters and digits (0\u20139, a\u2013f), in groups of four such as 1a2b-3c4d-\u2026.");
+      }
+    }
+    try {
+      return await work(expect);
+    } catch (error) {
+      if (error && error.code === "org-root-mismatch") {
+        throw new Error(`${shown(name)}\u2019s root key does not match the fingerprint you typed: nothing was sent, and this device remembered nothing of it. Check the fingerprint with ${shown(name)} again, by phone or in person.`);
+      }
+      throw error;
+    }
+  }
+  var typedRootNote = (expect) => expect ? " Its root key matched the fingerprint you typed." : "";
+
   // src/ui/action.js
   var LOCKED = "Unlock your vault keys first (the panel at the top of the page).";
   function onAction(control, status, work) {
@@ -13442,41 +13478,12 @@ ${body(checkpoint)}`;
       const opened = await open(documentId, progress, (metadata) => placeFor(metadata, status));
       if (opened.blob) {
         saveBlob(opened.blob, opened.name);
-        status.say(`Opened: ${shown(opened.name)}`, true);
+        status.say(`Opened: ${shown(opened.name)}${sightingNote()}`, true);
       } else {
-        status.say(`Opened and saved: ${shown(opened.name)}`, true);
+        status.say(`Opened and saved: ${shown(opened.name)}${sightingNote()}`, true);
       }
     });
   }
-
-  // src/ui/sightings.js
-  function sightingNote() {
-    const { others, own } = firstSights();
-    const lines = others.map(({ name, root }) => ` This browser met ${shown(name) || "an organisation"} for the first time: compare its key fingerprint ${root} once with that organisation, by phone or in person.`);
-    if (own) {
-      lines.push(` Your organisation\u2019s root key, first seen in this browser: ${own}; compare it once with your manager or the fingerprint your organisation gives out.`);
-    }
-    return lines.join("");
-  }
-  async function withTypedRoot(typed, name, work) {
-    const expect = typed.trim();
-    if (expect) {
-      try {
-        parseFingerprint(expect);
-      } catch {
-        throw new Error("The fingerprint you typed is not one: it has 32 letters and digits (0\u20139, a\u2013f), in groups of four such as 1a2b-3c4d-\u2026.");
-      }
-    }
-    try {
-      return await work(expect);
-    } catch (error) {
-      if (error && error.code === "org-root-mismatch") {
-        throw new Error(`${shown(name)}\u2019s root key does not match the fingerprint you typed: nothing was sent, and this device remembered nothing of it. Check the fingerprint with ${shown(name)} again, by phone or in person.`);
-      }
-      throw error;
-    }
-  }
-  var typedRootNote = (expect) => expect ? " Its root key matched the fingerprint you typed." : "";
 
   // src/ui/cases.js
   function newCase(form) {
@@ -13987,7 +13994,7 @@ ${body(checkpoint)}`;
     onOpen(button, row.dataset.documentId, openDocument);
   }
   function listingOf(section) {
-    return section && (one(":scope > .table-wrap", section) || one(":scope > h2 + p", section));
+    return section && (one(":scope > .table-wrap", section) || one(":scope > ol.trail", section) || one(":scope > h2 + p", section));
   }
   async function refreshListings(id, headings) {
     const response = await fetch(window.location.href, { credentials: "same-origin" });
@@ -14021,6 +14028,9 @@ ${body(checkpoint)}`;
       return new Error(`${shown(file.name)} may not have been stored: the server could not be reached. Reload the page once it is back to see whether it is listed.`);
     }
     if (typeof error.status !== "number") return error;
+    if (error.status === 0) {
+      return new Error(`${shown(file.name)} was not stored: its upload did not reach the server, which may have stopped, or the connection dropped. The case does not list it: seal it again once the server can be reached.`);
+    }
     let why = messageOf(error);
     if (error.status === 413) why = "it is larger than this server accepts";
     if (error.status === 404) {
@@ -14102,8 +14112,13 @@ ${body(checkpoint)}`;
         await act(form, orgSelect ? orgSelect.value : "", (text) => status.say(text), checked);
         return checked;
       });
-      status.say(`${done}${typedRootNote(expect)}${sightingNote()}`, true);
-      await after();
+      const said = `${done}${typedRootNote(expect)}${sightingNote()}`;
+      status.say(said, true);
+      try {
+        await after();
+      } catch {
+        status.say(`${said} Reload the page to see the case as it is now.`, true);
+      }
     });
   }
   function sharesStatus() {
@@ -14123,7 +14138,7 @@ ${body(checkpoint)}`;
       const name = row ? row.cells[0].textContent.trim() : "the document";
       await revoke(button.dataset.documentId, button.dataset.orgId, (text) => status.say(text));
       status.say(`Revoked: ${org} can no longer open ${name}.`, true);
-      await refreshListings(id, ["shares-h"]);
+      await refreshListings(id, ["shares-h", "history-h"]);
     });
   }
   function chosenDocument(form) {
@@ -14141,6 +14156,8 @@ ${body(checkpoint)}`;
     } catch (error) {
       const section = documentsSection();
       if (section) statusOf(section).fail(new Error(messageOf(error)));
+    } finally {
+      noteSightings();
     }
   }
   function start5() {
@@ -14154,7 +14171,7 @@ ${body(checkpoint)}`;
         shareForm,
         (form, org, say, expect) => share(chosenDocument(form), org, say, expect),
         "Shared: the other organisation can now open this document.",
-        () => refreshListings(id, ["shares-h"])
+        () => refreshListings(id, ["shares-h", "history-h"])
       );
     }
     const transfer = one('form[data-vault="transfer"]');
@@ -14162,7 +14179,8 @@ ${body(checkpoint)}`;
       wireOrgForm(
         transfer,
         (_, org, say, expect) => offerTransfer(id, org, say, expect),
-        "Offered: the receiving organisation\u2019s manager can now accept the case."
+        "Offered: the receiving organisation\u2019s manager can now accept the case.",
+        () => refreshListings(id, ["transfers-h", "history-h"])
       );
     }
     whenUnlocked(() => afterUnlock(id));
@@ -14243,6 +14261,8 @@ ${body(checkpoint)}`;
       } catch (error) {
         const table = rows[0].closest("table");
         statusOf(table.parentElement).fail(new Error(messageOf(error)));
+      } finally {
+        noteSightings();
       }
     });
   }

@@ -354,6 +354,11 @@ test('the other organisation opens the shared document from "Shared with us"', a
   await expect(row).toHaveCount(1);
   await expect(row.getByRole('cell').first()).toHaveText(FILES[1], { timeout: 30_000 });
   await expect(row.getByRole('cell').nth(1)).toHaveText(org.name);
+  // The sharing organisation's root key, met here first while names were opened, is shown to
+  // compare once, as vaultctl does, rather than trusted unseen.
+  await expect(page.locator('#vault-sightings')).toContainText(`This browser met ${org.name} `
+    + `for the first time: compare its key fingerprint ${rootFingerprint(org.id)} once with `
+    + 'that organisation, by phone or in person.');
   const [download] = await Promise.all([
     page.waitForEvent('download', { timeout: 30_000 }),
     row.getByRole('button', { name: 'Open' }).click(),
@@ -427,6 +432,12 @@ test("the manager offers the case, the other organisation's manager accepts and 
     await expect(offer.getByRole('status')).toHaveText('Offered: the receiving organisation’s '
       + 'manager can now accept the case. Its root key matched the fingerprint you typed.',
     { timeout: 30_000 });
+    // The page shows the offer and its history line without a reload.
+    const offers = page.locator('section[aria-labelledby="transfers-h"]');
+    await expect(offers.locator('tbody tr')).toHaveCount(1);
+    await expect(offers.locator('tbody tr')).toContainText(other.name);
+    await expect(page.locator('section[aria-labelledby="history-h"] li',
+      { hasText: 'offered the case to another organisation' })).toHaveCount(1);
 
     const receiver = cast.receiver;
     await signIn(receiver, people.receiver.email, PASSWORD);
@@ -635,6 +646,26 @@ test('a seal whose upload the server no longer has says so and names the files n
     await page.reload();
     await expect(rows).toHaveCount(before);
   });
+
+test('a part whose connection is cut says the upload did not reach the server', async () => {
+  const page = cast.receiver;
+  // The test before reloaded the page: the keys are to be unlocked again.
+  await unlock(page, people.receiver);
+  const rows = page.locator('tr[data-document-id]');
+  const before = await rows.count();
+  const PART = /\/v1\/uploads\/[0-9a-f-]+\/parts\/0$/;
+  await page.route(PART, (route) => route.abort('connectionreset'));
+  const alert = await sealTexts(page, ['review-g.txt', 'review-h.txt']);
+  await expect(alert).toHaveText('review-g.txt was not stored: its upload did not reach the '
+    + 'server, which may have stopped, or the connection dropped. The case does not list it: '
+    + 'seal it again once the server can be reached. Not sealed: review-h.txt.',
+  { timeout: 30_000 });
+  await page.unroute(PART);
+  await page.reload();
+  await expect(rows).toHaveCount(before);
+  // The browser logged the cut connection; it was provoked on purpose.
+  cast.seen.errors.length = 0;
+});
 
 test('a member whose keys stay with vaultctl is told to upload them to unlock here',
   async () => {

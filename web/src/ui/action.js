@@ -8,6 +8,7 @@ import { hasPicker, pickFile } from '../flows/save.js';
 import { isUnlocked } from '../flows/state.js';
 import { shown } from './display.js';
 import { all, reveal, saveBlob, statusOf, whileBusy } from './dom.js';
+import { sightingNote } from './sightings.js';
 
 const LOCKED = 'Unlock your vault keys first (the panel at the top of the page).';
 
@@ -71,11 +72,12 @@ export function onOpen(button, documentId, open) {
     const opened = await open(documentId, progress, (metadata) => placeFor(metadata, status));
     // The download keeps the sealed name (Chromium makes a file name of it safely); the page
     // shows it with any bidi or control character made visible.
+    // A sealer's organisation met for the first time by this open is named to compare.
     if (opened.blob) {
       saveBlob(opened.blob, opened.name);
-      status.say(`Opened: ${shown(opened.name)}`, true);
+      status.say(`Opened: ${shown(opened.name)}${sightingNote()}`, true);
     } else {
-      status.say(`Opened and saved: ${shown(opened.name)}`, true);
+      status.say(`Opened and saved: ${shown(opened.name)}${sightingNote()}`, true);
     }
   });
 }

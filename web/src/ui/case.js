@@ -15,7 +15,7 @@ import { whenUnlocked } from '../flows/state.js';
 import { onAction, onOpen } from './action.js';
 import { shown } from './display.js';
 import { all, one, messageOf, setProgress, statusOf } from './dom.js';
-import { sightingNote, typedRootNote, withTypedRoot } from './sightings.js';
+import { noteSightings, sightingNote, typedRootNote, withTypedRoot } from './sightings.js';
 
 const CASE_PAGE = /^\/cases\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/?$/;
 
@@ -82,9 +82,13 @@ function wireOpen(button) {
   onOpen(button, row.dataset.documentId, openDocument);
 }
 
-/** The documents listing of a section: its table, or the sentence saying there is none. */
+/**
+ * The listing of a section: its table (or the history's trail), or the sentence saying there
+ * is none.
+ */
 function listingOf(section) {
-  return section && (one(':scope > .table-wrap', section) || one(':scope > h2 + p', section));
+  return section && (one(':scope > .table-wrap', section) || one(':scope > ol.trail', section)
+    || one(':scope > h2 + p', section));
 }
 
 /**
@@ -136,6 +140,13 @@ function notStored(file, error) {
       + 'reached. Reload the page once it is back to see whether it is listed.');
   }
   if (typeof error.status !== 'number') return error;
+  if (error.status === 0) {
+    // A part's request got no answer: the server stopped or the connection dropped. The
+    // upload it had begun is never listed, and is cleared when the server next starts.
+    return new Error(`${shown(file.name)} was not stored: its upload did not reach the `
+      + 'server, which may have stopped, or the connection dropped. The case does not list '
+      + 'it: seal it again once the server can be reached.');
+  }
   let why = messageOf(error);
   if (error.status === 413) why = 'it is larger than this server accepts';
   // Once started, an upload is unknown to the server only when it ended it: restarted, or
@@ -243,8 +254,14 @@ function wireOrgForm(form, act, done, after = async () => {}) {
       await act(form, orgSelect ? orgSelect.value : '', (text) => status.say(text), checked);
       return checked;
     });
-    status.say(`${done}${typedRootNote(expect)}${sightingNote()}`, true);
-    await after();
+    const said = `${done}${typedRootNote(expect)}${sightingNote()}`;
+    status.say(said, true);
+    try {
+      await after();
+    } catch {
+      // Done all the same: only showing the page's lists as they are now failed.
+      status.say(`${said} Reload the page to see the case as it is now.`, true);
+    }
   });
 }
 
@@ -266,7 +283,7 @@ function wireRevoke(button, id) {
     const name = row ? row.cells[0].textContent.trim() : 'the document';
     await revoke(button.dataset.documentId, button.dataset.orgId, (text) => status.say(text));
     status.say(`Revoked: ${org} can no longer open ${name}.`, true);
-    await refreshListings(id, ['shares-h']);
+    await refreshListings(id, ['shares-h', 'history-h']);
   });
 }
 
@@ -288,6 +305,9 @@ async function afterUnlock(id) {
   } catch (error) {
     const section = documentsSection();
     if (section) statusOf(section).fail(new Error(messageOf(error)));
+  } finally {
+    // A root key met while names were opened (our own, a case's earlier owner) is named.
+    noteSightings();
   }
 }
 
@@ -302,12 +322,13 @@ export function start() {
     wireOrgForm(shareForm,
       (form, org, say, expect) => share(chosenDocument(form), org, say, expect),
       'Shared: the other organisation can now open this document.',
-      () => refreshListings(id, ['shares-h']));
+      () => refreshListings(id, ['shares-h', 'history-h']));
   }
   const transfer = one('form[data-vault="transfer"]');
   if (transfer) {
     wireOrgForm(transfer, (_, org, say, expect) => offerTransfer(id, org, say, expect),
-      'Offered: the receiving organisation’s manager can now accept the case.');
+      'Offered: the receiving organisation’s manager can now accept the case.',
+      () => refreshListings(id, ['transfers-h', 'history-h']));
   }
   whenUnlocked(() => afterUnlock(id));
 }

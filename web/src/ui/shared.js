@@ -2,7 +2,8 @@
  * @file The "Shared with us" page (`tr[data-vault-shared]` rows): once keys are unlocked, each
  * shared document's name is opened into its row, and its Open button checks, decrypts and then
  * offers the file for saving, exactly as on a case page. A share revoked since the page was
- * loaded says so in its row.
+ * loaded says so in its row. An organisation whose root key this browser meets here for the
+ * first time is named under the lock panel with its fingerprint, to compare once.
  */
 import { openShared, sharedNames } from '../flows/shared.js';
 import { whenUnlocked } from '../flows/state.js';
@@ -10,6 +11,7 @@ import { checkLog } from '../flows/trust.js';
 import { onOpen } from './action.js';
 import { shown } from './display.js';
 import { all, one, messageOf, statusOf } from './dom.js';
+import { noteSightings } from './sightings.js';
 
 /** Writes opened names into the rows, or why a document cannot be opened. */
 async function showNames(rows) {
@@ -53,6 +55,9 @@ export function start() {
     } catch (error) {
       const table = rows[0].closest('table');
       statusOf(table.parentElement).fail(new Error(messageOf(error)));
+    } finally {
+      // The organisations that shared these documents, met here for the first time.
+      noteSightings();
     }
   });
 }

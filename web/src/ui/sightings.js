@@ -5,11 +5,14 @@
  * and, apart, our own organisation's root key when this browser had not seen it before, so that
  * it is never presented as the other organisation's. And, before anything is sent, a root
  * fingerprint the person typed (given them by that organisation) checked as `vaultctl …
- * --expect-fingerprint` checks it, with what a mismatch means said in words.
+ * --expect-fingerprint` checks it, with what a mismatch means said in words. Root keys met
+ * while a page opens names by itself (the organisation that shared a document, a case's
+ * earlier owner) are named under the lock panel, so none is trusted without being shown.
  */
 import { parseFingerprint } from '../core/keys.js';
 import { firstSights } from '../flows/trust.js';
 import { shown } from './display.js';
+import { one, reveal } from './dom.js';
 
 /**
  * The sentences (each starting with a space) for the root keys met since the last call;
@@ -25,6 +28,18 @@ export function sightingNote() {
       + 'once with your manager or the fingerprint your organisation gives out.');
   }
   return lines.join('');
+}
+
+/**
+ * After a page opened names by itself: the root keys met meanwhile, added to the lock panel's
+ * line for them (`#vault-sightings`), which keeps what it said earlier on the page.
+ */
+export function noteSightings() {
+  const note = sightingNote();
+  const line = one('#vault-sightings');
+  if (!note || !line) return;
+  line.textContent = `${line.textContent}${note}`.trim();
+  reveal(line);
 }
 
 /**
