@@ -8,7 +8,7 @@
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::de::DeserializeOwned;
@@ -20,9 +20,13 @@ pub enum ApiError {
     /// 400: the request is malformed or fails a check (bad JSON, bad signature, not age).
     #[error("{0}")]
     BadRequest(&'static str),
-    /// 401: no token, or an unknown, expired or revoked one, or wrong credentials.
+    /// 401: no token, or an unknown, expired or revoked one.
     #[error("authentication required")]
     Unauthorized,
+    /// 401: a login with an e-mail address that has no account or a password that is not
+    /// its account's; the sentence does not say which, so it tells nobody who has an account.
+    #[error("the e-mail address or the password is wrong")]
+    WrongCredentials,
     /// 403: the caller is known but their role or standing does not allow this.
     #[error("{0}")]
     Forbidden(&'static str),
@@ -53,10 +57,20 @@ pub enum ApiError {
     /// 413: the body is larger than the server accepts.
     #[error("payload too large")]
     PayloadTooLarge,
-    /// 429: too many failed logins, or registrations, from this address or for this account;
-    /// the sentence says how long to wait.
+    /// 429: too many registrations from this address, or uploads open for this member; the
+    /// sentence says what to do.
     #[error("{0}")]
     TooManyRequests(&'static str),
+    /// 429 with `Retry-After`: too many failed logins for this account or from this address;
+    /// a login is checked again after `retry_after_secs`.
+    #[error(
+        "too many failed logins for this account or from this address; try again in {}",
+        minutes(*.retry_after_secs)
+    )]
+    LoginThrottled {
+        /// Seconds until a login for the account and from the address is checked again.
+        retry_after_secs: u64,
+    },
     /// 500: our fault; the detail is logged, the client sees a generic sentence.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -74,14 +88,14 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized | Self::WrongCredentials => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound | Self::ObjectMissing => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) | Self::DocumentDamaged => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyRequests(_) | Self::LoginThrottled { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -90,7 +104,7 @@ impl ApiError {
     fn code(&self) -> &'static str {
         match self {
             Self::BadRequest(_) => "bad_request",
-            Self::Unauthorized => "unauthorized",
+            Self::Unauthorized | Self::WrongCredentials => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound => "not_found",
             Self::ObjectMissing => "object_missing",
@@ -99,7 +113,7 @@ impl ApiError {
             Self::Conflict(_) => "conflict",
             Self::PayloadTooLarge => "payload_too_large",
             Self::Unprocessable(_) => "unprocessable",
-            Self::TooManyRequests(_) => "too_many_requests",
+            Self::TooManyRequests(_) | Self::LoginThrottled { .. } => "too_many_requests",
             Self::Internal(_) => "internal",
             Self::Unavailable(_) => "unavailable",
         }
@@ -122,7 +136,21 @@ impl IntoResponse for ApiError {
                 message: self.to_string(),
             },
         };
-        (self.status(), Json(body)).into_response()
+        let mut response = (self.status(), Json(body)).into_response();
+        if let Self::LoginThrottled { retry_after_secs } = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        response
+    }
+}
+
+/// A wait in whole minutes, rounded up, as a person reads it.
+fn minutes(secs: u64) -> String {
+    match secs.div_ceil(60) {
+        1 => "1 minute".to_owned(),
+        n => format!("{n} minutes"),
     }
 }
 
@@ -194,5 +222,18 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
                 tracing::warn!("refused a path");
                 ApiError::BadRequest("a path parameter is not a valid id")
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::minutes;
+
+    #[test]
+    fn a_wait_is_said_in_whole_minutes_rounded_up() {
+        assert_eq!(minutes(1), "1 minute");
+        assert_eq!(minutes(60), "1 minute");
+        assert_eq!(minutes(61), "2 minutes");
+        assert_eq!(minutes(900), "15 minutes");
     }
 }

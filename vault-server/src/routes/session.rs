@@ -30,11 +30,9 @@ pub async fn login(
 ) -> ApiResult<Json<LoginResponse>> {
     let password = SecretString::from(req.password);
     // The same counts as the web app's sign-in, so neither door is a way round the other.
-    if throttle::is_throttled(&state, &req.email, &address).await? {
-        tracing::warn!("login refused: throttled");
-        return Err(ApiError::TooManyRequests(
-            "too many failed logins for this account or from this address; wait 15 minutes",
-        ));
+    if let Some(retry_after_secs) = throttle::retry_after(&state, &req.email, &address).await? {
+        tracing::warn!(retry_after_secs, "login refused: throttled");
+        return Err(ApiError::LoginThrottled { retry_after_secs });
     }
     let row: Option<(String, String, String)> =
         sqlx::query_as("SELECT id, password_hash, kind FROM users WHERE LOWER(email) = LOWER($1)")
@@ -45,12 +43,12 @@ pub async fn login(
         auth::verify_nothing(password).await?;
         throttle::record_failure(&state, &req.email, &address).await?;
         tracing::warn!("login for an unknown account");
-        return Err(ApiError::Unauthorized);
+        return Err(ApiError::WrongCredentials);
     };
     if !auth::verify_password(password, hash).await? {
         throttle::record_failure(&state, &req.email, &address).await?;
         tracing::warn!(user.id = %user_id, "login refused");
-        return Err(ApiError::Unauthorized);
+        return Err(ApiError::WrongCredentials);
     }
     // Accounts made in the web app hold no vault keys until enrolled; the API has nothing
     // for them.

@@ -99,7 +99,10 @@ async fn login(
             Some(WRONG),
         );
     }
-    if throttle::is_throttled(&state, &email, &address).await? {
+    if throttle::retry_after(&state, &email, &address)
+        .await?
+        .is_some()
+    {
         tracing::warn!("sign-in refused: throttled");
         return login_answer(
             &state,

@@ -316,7 +316,10 @@ impl From<crate::error::ApiError> for PageError {
                  platform admin can restore it from a backup",
             ),
             A::BadRequest(m) | A::Unprocessable(m) => Self::BadRequest(m),
-            A::Unauthorized => Self::SignIn,
+            A::Unauthorized | A::WrongCredentials => Self::SignIn,
+            A::LoginThrottled { .. } => Self::Forbidden(
+                "too many failed sign-ins for this account or from this network; try again later",
+            ),
             A::PayloadTooLarge => Self::TooLarge("the request is too large"),
             A::MethodNotAllowed => Self::MethodNotAllowed,
             A::Internal(e) => Self::Internal(e),

@@ -31,27 +31,39 @@ fn subject(scope: &str, text: &str) -> String {
     auth::secret_hash(&format!("{scope}\n{}", text.trim().to_lowercase()))
 }
 
-/// Whether sign-in for this e-mail address or from this address is paused.
-pub async fn is_throttled(state: &AppState, email: &str, address: &str) -> sqlx::Result<bool> {
-    let since = now() - WINDOW_SECS;
+/// Whether sign-in for this e-mail address or from this address is paused, and if so for how
+/// many more seconds. A subject at its limit is let through again once its `limit`-th newest
+/// failure leaves the window (failures are not counted while it is paused, so none come after
+/// it); both must be under their limits, so the longer wait is the answer.
+pub async fn retry_after(
+    state: &AppState,
+    email: &str,
+    address: &str,
+) -> sqlx::Result<Option<u64>> {
+    let at = now();
+    let mut wait = None;
     for (scope, text, limit) in [
         ("account", email, PER_ACCOUNT),
         ("address", address, PER_ADDRESS),
     ] {
-        let (count,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM login_failures \
-             WHERE scope = $1 AND subject_hash = $2 AND at > $3",
+        let freeing: Option<(i64,)> = sqlx::query_as(
+            "SELECT at FROM login_failures \
+             WHERE scope = $1 AND subject_hash = $2 AND at > $3 \
+             ORDER BY at DESC LIMIT 1 OFFSET $4",
         )
         .bind(scope)
         .bind(subject(scope, text))
-        .bind(since)
-        .fetch_one(state.db.reader())
+        .bind(at - WINDOW_SECS)
+        .bind(limit - 1)
+        .fetch_optional(state.db.reader())
         .await?;
-        if count >= limit {
-            return Ok(true);
+        if let Some((failed_at,)) = freeing {
+            // It counts while `failed_at > at - WINDOW_SECS`, so for one second at least.
+            let secs = u64::try_from(failed_at + WINDOW_SECS - at).unwrap_or(1);
+            wait = wait.max(Some(secs));
         }
     }
-    Ok(false)
+    Ok(wait)
 }
 
 /// Counts a failed sign-in against the e-mail address and the client address, and drops
