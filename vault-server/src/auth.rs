@@ -291,13 +291,17 @@ pub(crate) type UserRow = (
     Option<String>,
 );
 
-/// The bearer token of a request, if it carries one.
+/// The bearer token of a request, if it carries one. The scheme's name is matched in any
+/// case (`bearer`, `BEARER`), as HTTP's authentication schemes are (RFC 9110, section 11.1),
+/// and one or more spaces may follow it.
 pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
-    headers
+    let value = headers
         .get(axum::http::header::AUTHORIZATION)?
         .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
+        .ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim_start_matches(' ');
+    (scheme.eq_ignore_ascii_case("Bearer") && !token.is_empty()).then_some(token)
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -354,6 +358,22 @@ pub async fn load_caller(state: &AppState, user: &str) -> ApiResult<Caller> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_bearer_scheme_is_matched_in_any_case() {
+        let with = |value: &'static str| {
+            let mut headers = axum::http::HeaderMap::new();
+            let value = axum::http::HeaderValue::from_static(value);
+            headers.insert(axum::http::header::AUTHORIZATION, value);
+            bearer(&headers).map(str::to_owned)
+        };
+        for value in ["Bearer abc", "bearer abc", "BEARER abc", "bEaReR  abc"] {
+            assert_eq!(with(value).as_deref(), Some("abc"), "{value}");
+        }
+        for value in ["Basic abc", "Bearerabc", "Bearer ", "Bearer", "abc"] {
+            assert_eq!(with(value), None, "{value}");
+        }
+    }
 
     #[test]
     fn a_code_typed_in_groups_is_the_code() {

@@ -1,5 +1,6 @@
-//! Tokens that must stop working (expired, revoked, unknown), another organisation's ids that
-//! must answer 404 on every by-id route, pending members held at 403, and the error shape.
+//! Tokens that must stop working (expired, revoked, unknown), the bearer scheme taken in any
+//! case, another organisation's ids that must answer 404 on every by-id route, pending members
+//! held at 403, and the error shape.
 
 mod common;
 
@@ -52,6 +53,48 @@ async fn expired_revoked_and_unknown_tokens_get_401() {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_bearer_scheme_is_taken_in_any_case() {
+    // Pins: `Authorization: bearer TOKEN` answered 401, though HTTP's schemes ignore case.
+    let server = common::start().await;
+    let token = server
+        .login("admin@example.org", common::PASSWORD)
+        .await
+        .token;
+    let send = |method: reqwest::Method, path: &str, authorization: String| {
+        server
+            .client
+            .request(method, server.url(path))
+            .header("authorization", authorization)
+            .send()
+    };
+    for scheme in ["bearer", "BEARER", "bEaReR"] {
+        let resp = send(reqwest::Method::GET, "/v1/me", format!("{scheme} {token}"))
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{scheme}");
+        let me: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(me["email"], "admin@example.org", "{scheme}");
+    }
+    let resp = send(reqwest::Method::GET, "/v1/me", format!("Basic {token}"))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(common::error_message(resp).await, "authentication required");
+    // Logging out finds the token the same way, and revokes it.
+    let resp = send(
+        reqwest::Method::POST,
+        "/v1/auth/logout",
+        format!("bearer {token}"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    let resp = server.get("/v1/me", &token).await;
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(common::error_message(resp).await, "authentication required");
 }
 
 #[tokio::test]
