@@ -26,6 +26,7 @@ const OUT_OF_ORDER: &str = "the parts must be sent in order, each once";
 const NOT_AGE: &str = "the body is not a well-formed age v1 file";
 const NOT_DIGITS: &str =
     "the part number must be written in digits: 0 for the first part, then 1, 2 and so on";
+const PART_TOO_LARGE: &str = "the part is larger than the limit of 8388608 bytes (8 MiB)";
 
 /// Northshire Council founded on `server`, its manager, and a new case of it.
 async fn northshire(server: &Server) -> (Org, Person, Case) {
@@ -119,8 +120,10 @@ async fn parts_out_of_order_repeated_empty_or_too_large_are_refused_and_the_uplo
     let mut too_large = first.to_vec();
     too_large.resize(9 * 1024 * 1024, 0);
     let resp = part(&server, token, &id, 0, &too_large).await;
-    let code = common::error_code(resp).await;
-    assert_eq!(code, "payload_too_large");
+    assert_eq!(
+        refused_with(resp, StatusCode::PAYLOAD_TOO_LARGE).await,
+        PART_TOO_LARGE
+    );
     // The same without a declared length: the server stops at the limit as it reads.
     let stream = futures::stream::iter(
         too_large
@@ -136,7 +139,10 @@ async fn parts_out_of_order_repeated_empty_or_too_large_are_refused_and_the_uplo
         .send()
         .await
         .unwrap();
-    assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        refused_with(resp, StatusCode::PAYLOAD_TOO_LARGE).await,
+        PART_TOO_LARGE
+    );
     let empty = part(&server, token, &id, 0, b"").await;
     assert_eq!(
         refused_with(empty, StatusCode::BAD_REQUEST).await,
@@ -254,7 +260,8 @@ async fn a_finish_that_fails_a_check_answers_as_one_request_does_and_keeps_nothi
     assert_eq!(answer, (bad, not_json));
     let oversize = vec![b' '; 64 * 1024 + 1];
     let answer = refused_both_ways(&server, token, &case, &oversize, &sealed.body).await;
-    assert_eq!(answer.0, StatusCode::PAYLOAD_TOO_LARGE);
+    let too_large = "the manifest is larger than the limit of 65536 bytes (64 KiB)".to_owned();
+    assert_eq!(answer, (StatusCode::PAYLOAD_TOO_LARGE, too_large));
 
     // No part at all.
     let id = begin(&server, token, case.id).await;
@@ -377,8 +384,10 @@ async fn over_the_upload_limit_across_parts_ends_the_upload() {
     let id = begin(&server, token, case.id).await;
     part_taken(&server, token, &id, 0, &sealed.body[..100_000], 100_000).await;
     let resp = part(&server, token, &id, 1, &sealed.body[100_000..]).await;
-    assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    assert_eq!(common::error_code(resp).await, "payload_too_large");
+    assert_eq!(
+        refused_with(resp, StatusCode::PAYLOAD_TOO_LARGE).await,
+        "the sealed document is larger than the limit of 150000 bytes (146.5 KiB)"
+    );
     assert_eq!(part(&server, token, &id, 1, b"x").await.status(), 404);
     assert_nothing_kept(&server).await;
 }

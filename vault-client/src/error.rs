@@ -173,7 +173,6 @@ fn hint(code: &str) -> &'static str {
             " (it does not exist, or your organisation cannot reach it: never shared with you, \
              transferred away, or your membership was removed)"
         }
-        "payload_too_large" => " (the server's upload limit is lower than this file)",
         "object_missing" => {
             " (the platform has lost this file: tell its operator; an auditor's \
              `vaultctl audit verify` lists every file lost)"

@@ -54,9 +54,15 @@ pub enum ApiError {
     /// a passphrase-locked age file within the limits); the sentence says which rule.
     #[error("{0}")]
     Unprocessable(&'static str),
-    /// 413: the body is larger than the server accepts.
-    #[error("payload too large")]
-    PayloadTooLarge,
+    /// 413: the body, or the piece of it named by `what`, is larger than the server accepts;
+    /// the sentence names the limit it broke, in bytes and in a unit people read.
+    #[error("{what} is larger than the limit of {}", limit_words(*.limit))]
+    PayloadTooLarge {
+        /// What was too large, as the sentence starts: `the manifest`, `the part`.
+        what: &'static str,
+        /// The largest size accepted, in bytes.
+        limit: u64,
+    },
     /// 429: too many registrations from this address, or uploads open for this member; the
     /// sentence says what to do.
     #[error("{0}")]
@@ -93,7 +99,7 @@ impl ApiError {
             Self::NotFound | Self::ObjectMissing => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) | Self::DocumentDamaged => StatusCode::CONFLICT,
-            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests(_) | Self::LoginThrottled { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -111,11 +117,20 @@ impl ApiError {
             Self::DocumentDamaged => "document_damaged",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Conflict(_) => "conflict",
-            Self::PayloadTooLarge => "payload_too_large",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::Unprocessable(_) => "unprocessable",
             Self::TooManyRequests(_) | Self::LoginThrottled { .. } => "too_many_requests",
             Self::Internal(_) => "internal",
             Self::Unavailable(_) => "unavailable",
+        }
+    }
+
+    /// 413 for `what` over the in-memory limit of `limit` bytes.
+    #[must_use]
+    pub fn too_large(what: &'static str, limit: usize) -> Self {
+        Self::PayloadTooLarge {
+            what,
+            limit: limit as u64,
         }
     }
 
@@ -143,6 +158,28 @@ impl IntoResponse for ApiError {
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }
         response
+    }
+}
+
+/// A size limit as the 413 sentence gives it: in bytes, and from 1 KiB on also in the largest
+/// binary unit it reaches (`65536 bytes (64 KiB)`), to one decimal when not a whole number.
+fn limit_words(limit: u64) -> String {
+    let unit = ["KiB", "MiB", "GiB", "TiB"]
+        .into_iter()
+        .zip([10, 20, 30, 40])
+        .take_while(|&(_, shift)| limit >> shift > 0)
+        .last();
+    let Some((name, shift)) = unit else {
+        return format!("{limit} bytes");
+    };
+    let scale = 1u64 << shift;
+    if limit.is_multiple_of(scale) {
+        format!("{limit} bytes ({} {name})", limit / scale)
+    } else {
+        // One decimal is shown, and limits are far below the 2^52 an f64 holds exactly.
+        #[allow(clippy::cast_precision_loss)]
+        let units = limit as f64 / scale as f64;
+        format!("{limit} bytes ({units:.1} {name})")
     }
 }
 
@@ -179,7 +216,8 @@ impl From<object_store::Error> for ApiError {
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Self::PayloadTooLarge
+            // The router's one body limit of the JSON routes is what a JSON body can exceed.
+            Self::too_large("the request body", crate::routes::MAX_JSON_BYTES)
         } else {
             // Only the kind of fault: the rejection's text can quote the body, which may hold a
             // password or a token.
@@ -227,7 +265,16 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
 
 #[cfg(test)]
 mod tests {
-    use super::minutes;
+    use super::{limit_words, minutes};
+
+    #[test]
+    fn a_limit_is_said_in_bytes_and_in_the_unit_it_reaches() {
+        assert_eq!(limit_words(1000), "1000 bytes");
+        assert_eq!(limit_words(64 * 1024), "65536 bytes (64 KiB)");
+        assert_eq!(limit_words(8 * 1024 * 1024), "8388608 bytes (8 MiB)");
+        assert_eq!(limit_words(4 << 30), "4294967296 bytes (4 GiB)");
+        assert_eq!(limit_words(150_000), "150000 bytes (146.5 KiB)");
+    }
 
     #[test]
     fn a_wait_is_said_in_whole_minutes_rounded_up() {

@@ -195,6 +195,38 @@ async fn pending_members_only_see_themselves() {
     }
 }
 
+/// `POST /v1/cases` with `body` as it is, said to be JSON.
+async fn post_case_body(
+    server: &common::Server,
+    token: &str,
+    body: impl Into<reqwest::Body>,
+) -> reqwest::Response {
+    server
+        .client
+        .post(server.url("/v1/cases"))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_json_body_over_the_limit_is_told_the_limit() {
+    // Pins: every 413 said only "payload too large", naming no limit.
+    let server = common::start().await;
+    let (_, mgr) = server.found_org("Northshire Council").await;
+    let resp = post_case_body(&server, &mgr.token, vec![b' '; 16 * 1024 * 1024 + 1]).await;
+    assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body: ErrorBody = resp.json().await.unwrap();
+    assert_eq!(body.error.code, "payload_too_large");
+    assert_eq!(
+        body.error.message,
+        "the request body is larger than the limit of 16777216 bytes (16 MiB)"
+    );
+}
+
 #[tokio::test]
 async fn errors_share_one_shape_and_mean_what_they_say() {
     let server = common::start().await;
@@ -205,15 +237,7 @@ async fn errors_share_one_shape_and_mean_what_they_say() {
     let body: ErrorBody = resp.json().await.unwrap();
     assert_eq!(body.error.code, "bad_request");
 
-    let resp = server
-        .client
-        .post(server.url("/v1/cases"))
-        .bearer_auth(&mgr.token)
-        .header("content-type", "application/json")
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
+    let resp = post_case_body(&server, &mgr.token, "{not json").await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     assert_eq!(common::error_code(resp).await, "bad_request");
 

@@ -154,6 +154,10 @@ async fn a_bad_manifest_after_the_body_leaves_nothing() {
     )
     .await;
     assert_eq!(answer["error"]["code"], "payload_too_large");
+    assert_eq!(
+        message(&answer),
+        "the manifest is larger than the limit of 65536 bytes (64 KiB)"
+    );
 
     // Signed with the manager's key while the practitioner uploads.
     let forged = common::seal(&org, &mgr, &case, b"court papers");

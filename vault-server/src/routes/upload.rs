@@ -33,7 +33,7 @@ use crate::error::{ApiError, ApiPath, ApiResult};
 use crate::objects::sink::Sink;
 use crate::routes::cases::owned_case;
 use crate::routes::transfer_outcome::no_offer_waiting;
-use crate::routes::upload_check::{BodyCheck, Promise, Received};
+use crate::routes::upload_check::{document_too_large, BodyCheck, Promise, Received};
 use crate::state::AppState;
 
 /// Largest manifest part.
@@ -241,7 +241,7 @@ pub(crate) async fn kept_or_deleted(
 }
 
 async fn read_manifest(field: Field<'static>) -> ApiResult<UploadManifest> {
-    let bytes = read_small(field, MAX_MANIFEST_BYTES).await?;
+    let bytes = read_small(field, "the manifest", MAX_MANIFEST_BYTES).await?;
     parse_manifest(&bytes)
 }
 
@@ -284,11 +284,16 @@ async fn no_more_parts(multipart: &mut Multipart<'static>) -> ApiResult<()> {
     }
 }
 
-async fn read_small(mut field: Field<'static>, limit: usize) -> ApiResult<Vec<u8>> {
+/// A part of at most `limit` bytes, read whole; over that, 413 naming it as `what`.
+async fn read_small(
+    mut field: Field<'static>,
+    what: &'static str,
+    limit: usize,
+) -> ApiResult<Vec<u8>> {
     let mut out = Vec::new();
     while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(&e))? {
         if out.len() + chunk.len() > limit {
-            return Err(ApiError::PayloadTooLarge);
+            return Err(ApiError::too_large(what, limit));
         }
         out.extend_from_slice(&chunk);
     }
@@ -324,7 +329,7 @@ pub(crate) async fn check_manifest(
         ));
     }
     if ciphertext_size > state.settings.max_upload_bytes {
-        return Err(ApiError::PayloadTooLarge);
+        return Err(document_too_large(state.settings.max_upload_bytes));
     }
     let metadata = &manifest.sealed_metadata;
     if metadata.len() > MAX_METADATA_BYTES {

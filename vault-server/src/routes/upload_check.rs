@@ -49,7 +49,7 @@ impl BodyCheck {
         self.count += chunk.len() as u64;
         if self.count > self.limit {
             tracing::warn!(limit = self.limit, "upload exceeded the size limit");
-            return Err(ApiError::PayloadTooLarge);
+            return Err(document_too_large(self.limit));
         }
         self.digest.update(chunk);
         if self.header_ok {
@@ -106,4 +106,13 @@ impl Received {
 fn not_age() -> ApiError {
     tracing::warn!("upload body is not a well-formed age v1 file");
     ApiError::BadRequest("the body is not a well-formed age v1 file")
+}
+
+/// 413 for a sealed document over the server's `max_upload_bytes` (`limit`), whether its
+/// statement declares it or its bytes are counted past it.
+pub(crate) fn document_too_large(limit: u64) -> ApiError {
+    ApiError::PayloadTooLarge {
+        what: "the sealed document",
+        limit,
+    }
 }

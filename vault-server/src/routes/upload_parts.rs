@@ -303,10 +303,10 @@ fn declared_length(request: &Request) -> Option<u64> {
 /// that breaks off (503 when that is the server shutting down).
 async fn read_part(state: &AppState, body: &mut Body, declared: Option<u64>) -> ApiResult<Bytes> {
     if declared.is_some_and(|n| n > PART_BYTES_MAX as u64) {
-        return Err(drained(body, ApiError::PayloadTooLarge).await);
+        return Err(drained(body, ApiError::too_large("the part", PART_BYTES_MAX)).await);
     }
     let start = declared.map_or(0, |n| n as usize);
-    let bytes = read_within(body, PART_BYTES_MAX, start)
+    let bytes = read_within(body, "the part", PART_BYTES_MAX, start)
         .await
         .map_err(|err| or_shutting_down(state, err))?;
     // At shutdown the body stops as if it were complete: what came is not the whole part.
@@ -322,23 +322,28 @@ async fn read_part(state: &AppState, body: &mut Body, declared: Option<u64>) -> 
 /// The manifest's bytes, or 413 when there are more than the one-request upload takes. A body
 /// that breaks off is an error returned at once (the upload is left as it was).
 async fn read_manifest(state: &AppState, body: &mut Body) -> ApiResult<ApiResult<Vec<u8>>> {
-    match read_within(body, MAX_MANIFEST_BYTES, 0).await {
+    match read_within(body, "the manifest", MAX_MANIFEST_BYTES, 0).await {
         Ok(_) if state.stopping.is_aborted() => Err(shutting_down()),
         Ok(bytes) => Ok(Ok(bytes.to_vec())),
-        Err(ApiError::PayloadTooLarge) => Ok(Err(ApiError::PayloadTooLarge)),
+        Err(too_large @ ApiError::PayloadTooLarge { .. }) => Ok(Err(too_large)),
         Err(err) => Err(or_shutting_down(state, err)),
     }
 }
 
 /// Reads the whole body into one buffer of at most `max` bytes (`capacity` reserved first);
-/// past that, drops the rest (see [`drained`]) and answers 413.
-async fn read_within(body: &mut Body, max: usize, capacity: usize) -> ApiResult<BytesMut> {
+/// past that, drops the rest (see [`drained`]) and answers 413 naming the body as `what`.
+async fn read_within(
+    body: &mut Body,
+    what: &'static str,
+    max: usize,
+    capacity: usize,
+) -> ApiResult<BytesMut> {
     let mut out = BytesMut::with_capacity(capacity.min(max));
     while let Some(piece) = body.next().await {
         let piece = piece.map_err(|_| broken())?;
         if out.len() + piece.len() > max {
             tracing::warn!(max, "refused a request body over its limit");
-            return Err(drained(body, ApiError::PayloadTooLarge).await);
+            return Err(drained(body, ApiError::too_large(what, max)).await);
         }
         out.extend_from_slice(&piece);
     }

@@ -320,7 +320,7 @@ impl From<crate::error::ApiError> for PageError {
             A::LoginThrottled { .. } => Self::Forbidden(
                 "too many failed sign-ins for this account or from this network; try again later",
             ),
-            A::PayloadTooLarge => Self::TooLarge("the request is too large"),
+            A::PayloadTooLarge { .. } => Self::TooLarge("the request is too large"),
             A::MethodNotAllowed => Self::MethodNotAllowed,
             A::Internal(e) => Self::Internal(e),
             A::Unavailable(m) => Self::internal(anyhow::anyhow!(m)),
