@@ -49,7 +49,10 @@ pub async fn run(settings: Settings, out: &Path) -> anyhow::Result<ExportManifes
             key.display()
         );
     }
-    crate::App::new(settings).await?.export_audit(out).await
+    crate::App::one_shot(settings)
+        .await?
+        .export_audit(out)
+        .await
 }
 
 /// A read-only transaction that sees one state of the database throughout.

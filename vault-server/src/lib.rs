@@ -23,7 +23,10 @@ pub mod state;
 pub mod telemetry;
 pub mod web;
 
+use std::sync::Arc;
+
 use anyhow::Context as _;
+use object_store::ObjectStore;
 use secrecy::SecretString;
 use vault_core::ids::UserId;
 
@@ -48,8 +51,23 @@ pub struct App {
 }
 
 impl App {
-    /// Opens the database (running migrations) and the object store named by `settings`.
+    /// Opens the database (running migrations) and the object store named by `settings`, to
+    /// serve: a local object directory is cleared of uploads a killed server left half-written
+    /// (see [`objects::open_to_serve`]).
     pub async fn new(settings: Settings) -> anyhow::Result<App> {
+        Self::open(settings, objects::open_to_serve).await
+    }
+
+    /// Opens what [`App::new`] does, for a one-shot command (`bootstrap-admin`,
+    /// `export-audit`) that may run beside a server: the object store is left as it is.
+    pub async fn one_shot(settings: Settings) -> anyhow::Result<App> {
+        Self::open(settings, objects::open).await
+    }
+
+    async fn open(
+        settings: Settings,
+        open_store: fn(&Settings) -> anyhow::Result<Arc<dyn ObjectStore>>,
+    ) -> anyhow::Result<App> {
         std::fs::create_dir_all(&settings.data_dir).context("creating the data directory")?;
         restrict_to_owner(&settings.data_dir)?;
         let url = match &settings.database_url {
@@ -62,7 +80,7 @@ impl App {
         tracing::info!(log.origin = log.origin(), log.vkey = %log.vkey(), "log key");
         let db = db::Db::open(&url).await?;
         db::log_backfill::run(&db).await?;
-        let store = objects::open(&settings)?;
+        let store = open_store(&settings)?;
         Ok(App {
             state: AppState::new(db, store, settings, log),
         })

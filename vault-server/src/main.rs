@@ -228,7 +228,7 @@ async fn main() -> anyhow::Result<()> {
                 None => std::env::var("VAULT_ADMIN_PASSWORD")
                     .context("give --password-file or set VAULT_ADMIN_PASSWORD")?,
             };
-            let app = App::new(server.settings()).await?;
+            let app = App::one_shot(server.settings()).await?;
             let id = app.bootstrap_admin(&email, &password).await?;
             println!("platform admin created: {id}");
             Ok(())

@@ -5,7 +5,9 @@
 //! Object keys are made here, never from client input: `documents/<id>/<random hex>`, or
 //! `documents/received/<random hex>` for a body that arrived before its manifest named the
 //! document (the row records the key either way). Bodies are written through [`sink`], which
-//! bounds memory and aborts failed uploads.
+//! bounds memory and aborts failed uploads. Only `serve` opens a local directory with
+//! [`open_to_serve`], which clears what a killed server left half-written; a one-shot command
+//! such as `bootstrap-admin` uses [`open`] and leaves that, and the file lock, to the server.
 
 pub mod s3;
 pub mod scratch;
@@ -23,13 +25,26 @@ use vault_core::ids::DocumentId;
 
 use crate::settings::Settings;
 
-/// Opens the store named by the settings, creating the default directory if needed. Only
-/// the schemes above are accepted: other `object_store` URL forms would take credentials and
-/// endpoints from the machine, which the server never does.
+/// Opens the store named by the settings, creating the default directory if needed, for a
+/// one-shot command: a server may be running on the same directory, and its uploads in
+/// flight are its own to clean up. Only the schemes above are accepted: other `object_store`
+/// URL forms would take credentials and endpoints from the machine, which the server never
+/// does.
 pub fn open(settings: &Settings) -> anyhow::Result<Arc<dyn ObjectStore>> {
+    open_as(settings, false)
+}
+
+/// Opens the store as [`open`] does, for `serve`: a local directory is first taken by this
+/// process and cleared of uploads a killed server left half-written, unless another process
+/// holds it already (then that is logged, and the clearing left to that process).
+pub fn open_to_serve(settings: &Settings) -> anyhow::Result<Arc<dyn ObjectStore>> {
+    open_as(settings, true)
+}
+
+fn open_as(settings: &Settings, serving: bool) -> anyhow::Result<Arc<dyn ObjectStore>> {
     let Some(raw) = &settings.object_store_url else {
         warn_unused_s3(settings);
-        return local(&settings.default_object_dir());
+        return local(&settings.default_object_dir(), serving);
     };
     let url = url::Url::parse(raw).context("parsing the object store URL")?;
     match url.scheme() {
@@ -39,7 +54,7 @@ pub fn open(settings: &Settings) -> anyhow::Result<Arc<dyn ObjectStore>> {
             let dir = url
                 .to_file_path()
                 .map_err(|()| anyhow::anyhow!("the object store URL is not a local path"))?;
-            local(&dir)
+            local(&dir, serving)
         }
         "memory" => {
             warn_unused_s3(settings);
@@ -55,8 +70,17 @@ fn warn_unused_s3(settings: &Settings) {
     }
 }
 
-fn local(dir: &std::path::Path) -> anyhow::Result<Arc<dyn ObjectStore>> {
+fn local(dir: &std::path::Path, serving: bool) -> anyhow::Result<Arc<dyn ObjectStore>> {
     std::fs::create_dir_all(dir).context("creating the object store directory")?;
+    if serving {
+        sweep_unless_held(dir);
+    }
+    let store = LocalFileSystem::new_with_prefix(dir).context("opening the object directory")?;
+    Ok(Arc::new(store))
+}
+
+/// The start-up sweep of a serving process: see [`first_server_on`].
+fn sweep_unless_held(dir: &std::path::Path) {
     if first_server_on(dir) {
         let swept = sweep_staged_uploads(dir);
         if swept > 0 {
@@ -66,15 +90,12 @@ fn local(dir: &std::path::Path) -> anyhow::Result<Arc<dyn ObjectStore>> {
             );
         }
     } else {
-        // Normal for `bootstrap-admin` beside a running server; worth a look if two servers
-        // were started on one directory by mistake.
+        // Worth a look: two servers were started on one directory, perhaps by mistake.
         tracing::info!(
             "another process holds this object directory; the sweep of half-written uploads \
              is left to it"
         );
     }
-    let store = LocalFileSystem::new_with_prefix(dir).context("opening the object directory")?;
-    Ok(Arc::new(store))
 }
 
 /// Whether no other server process has this directory: the first takes a lock on it and holds
@@ -145,16 +166,18 @@ mod tests {
     use super::{local, sweep_staged_uploads};
 
     #[test]
-    fn a_second_server_on_a_directory_leaves_the_first_ones_uploads_alone() {
+    fn only_the_first_server_on_a_directory_sweeps_it() {
         let dir = tempfile::tempdir().unwrap();
         let doc = dir.path().join("documents/d1");
         std::fs::create_dir_all(&doc).unwrap();
         std::fs::write(doc.join("a1#1"), b"left by a stopped server").unwrap();
-        local(dir.path()).unwrap();
+        local(dir.path(), false).unwrap();
+        assert!(doc.join("a1#1").exists(), "a one-shot command leaves it");
+        local(dir.path(), true).unwrap();
         assert!(!doc.join("a1#1").exists(), "the first server sweeps");
         std::fs::create_dir_all(&doc).unwrap();
         std::fs::write(doc.join("b2#1"), b"the first server's upload in flight").unwrap();
-        local(dir.path()).unwrap();
+        local(dir.path(), true).unwrap();
         assert!(doc.join("b2#1").exists(), "a second server does not");
     }
 
