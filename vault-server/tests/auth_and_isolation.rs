@@ -1,6 +1,6 @@
 //! Tokens that must stop working (expired, revoked, unknown), the bearer scheme taken in any
 //! case, another organisation's ids that must answer 404 on every by-id route, pending members
-//! held at 403, and the error shape.
+//! held at 403, the error shape, and the rule for a case reference as docs/api.md states it.
 
 mod common;
 
@@ -225,6 +225,53 @@ async fn a_json_body_over_the_limit_is_told_the_limit() {
         body.error.message,
         "the request body is larger than the limit of 16777216 bytes (16 MiB)"
     );
+}
+
+#[tokio::test]
+async fn case_references_are_refused_as_the_api_docs_say() {
+    // Pins the rule docs/api.md now states: 1 to 200 characters once trimmed, no control or
+    // invisible formatting character, and the one 400 sentence for every breach.
+    let server = common::start().await;
+    let (north, mgr) = server.found_org("Northshire Council").await;
+    let refused = serde_json::json!({"error": {
+        "code": "bad_request",
+        "message": "a case reference has 1 to 200 characters and no control or invisible \
+                    formatting characters",
+    }});
+    let too_long = "x".repeat(201);
+    for reference in [
+        "",
+        "   ",
+        &too_long,
+        "NC\n1",
+        "NC\u{1b}[2K1",
+        "NC\u{202e}1",
+        "NC\u{200b}1",
+    ] {
+        let case = common::Case {
+            id: vault_core::ids::CaseId::new(),
+            key: SecretKey::generate(),
+        };
+        let request = common::case_request(&north, &mgr, &case, reference);
+        let resp = server.post("/v1/cases", &mgr.token, &request).await;
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{reference:?}");
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(body, refused, "{reference:?}");
+    }
+    // Accepted: 200 characters once trimmed, which is what is kept; a zero-width non-joiner,
+    // which some scripts need.
+    let longest = format!("  {}  ", "é".repeat(200));
+    for (reference, kept) in [
+        (longest.as_str(), "é".repeat(200)),
+        ("می\u{200c}خواهم", "می\u{200c}خواهم".to_owned()),
+    ] {
+        let case = server.create_case(&north, &mgr, reference).await;
+        let resp = server
+            .get(&format!("/v1/cases/{}", case.id), &mgr.token)
+            .await;
+        let detail: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(detail["case"]["reference"], kept.as_str());
+    }
 }
 
 #[tokio::test]
