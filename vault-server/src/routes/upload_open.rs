@@ -156,13 +156,17 @@ pub(crate) fn end(state: &AppState, id: Uuid, open: &Open, held: &mut Held) -> O
     held.take()
 }
 
-/// [`end`], aborting the object upload: nothing of it is kept.
+/// [`end`], aborting the object upload: nothing of it is kept. The abort comes first, while
+/// the upload is still listed and its work held (a request on it meanwhile is told another
+/// request is using it), so that "no such upload" (404) is only ever said once nothing of it
+/// is left in the object store.
 pub(crate) async fn discard(state: &AppState, id: Uuid, open: &Open, held: &mut Held) {
-    if let Some(work) = end(state, id, open, held) {
+    if let Some(work) = held.take() {
         let received = work.check.count();
         work.sink.abort().await;
         tracing::info!(upload.id = %id, received, "upload discarded");
     }
+    end(state, id, open, held);
 }
 
 /// Starts the watchdog of upload `id`: it discards the upload once nothing has touched it for
