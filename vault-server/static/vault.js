@@ -14032,7 +14032,10 @@ ${body(checkpoint)}`;
       return new Error(`${shown(file.name)} was not stored: its upload did not reach the server, which may have stopped, or the connection dropped. The case does not list it: seal it again once the server can be reached.`);
     }
     let why = messageOf(error);
-    if (error.status === 413) why = "it is larger than this server accepts";
+    if (error.status === 413) {
+      const limit = /^the sealed document is larger than the limit of (.+?)\.?$/.exec(why);
+      why = limit ? `sealed, it is larger than this server\u2019s limit of ${limit[1]}` : "it is larger than this server accepts";
+    }
     if (error.status === 404) {
       why = "the server no longer had its upload (the server was restarted, or the upload waited too long)";
     }

@@ -521,18 +521,20 @@ test('a part the server refuses stops the seal with the file named and nothing s
     const page = cast.receiver;
     const rows = page.locator('tr[data-document-id]');
     const before = await rows.count();
-    // The server answers the first part as it would a file over its upload limit.
+    // The server answers the first part as it does a file over its upload limit.
     await page.route(/\/v1\/uploads\/[0-9a-f-]+\/parts\/0$/, (route) => route.fulfill({
       status: 413,
       contentType: 'application/json',
-      body: JSON.stringify({ error: { code: 'payload_too_large', message: 'payload too large' } }),
+      body: JSON.stringify({ error: { code: 'payload_too_large', message: 'the sealed document '
+        + 'is larger than the limit of 1000000 bytes (976.6 KiB)' } }),
     }));
     const seal = page.locator('form[data-vault="seal"]');
     await seal.getByLabel('Files').setInputFiles({ name: 'panel-minutes.txt',
       mimeType: 'text/plain', buffer: Buffer.from('minutes of the matching panel\n') });
     await seal.getByRole('button', { name: 'Seal and upload' }).click();
     await expect(seal.locator('[data-vault-error]')).toHaveText('panel-minutes.txt was not '
-      + 'stored: it is larger than this server accepts. Nothing of it was kept on the server.',
+      + 'stored: sealed, it is larger than this server’s limit of 1000000 bytes (976.6 KiB). '
+      + 'Nothing of it was kept on the server.',
     { timeout: 30_000 });
     await page.unroute(/\/v1\/uploads\/[0-9a-f-]+\/parts\/0$/);
     await page.reload();
@@ -546,8 +548,8 @@ test('of several files, one the server refuses is named and the others are still
     await unlock(page, people.receiver);
     const rows = page.locator('tr[data-document-id]');
     const before = await rows.count();
-    // The first upload's first part is answered as a file over the upload limit; the next
-    // upload's parts reach the server.
+    // The first upload's first part is answered as a file over the upload limit (in the words
+    // of a server that does not name it); the next upload's parts reach the server.
     const PART = /\/v1\/uploads\/[0-9a-f-]+\/parts\/0$/;
     let refusedOnce = false;
     await page.route(PART, (route) => {

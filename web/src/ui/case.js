@@ -148,7 +148,12 @@ function notStored(file, error) {
       + 'it: seal it again once the server can be reached.');
   }
   let why = messageOf(error);
-  if (error.status === 413) why = 'it is larger than this server accepts';
+  if (error.status === 413) {
+    // The server names its upload limit; the sealed file is what it measured.
+    const limit = /^the sealed document is larger than the limit of (.+?)\.?$/.exec(why);
+    why = limit ? `sealed, it is larger than this server’s limit of ${limit[1]}`
+      : 'it is larger than this server accepts';
+  }
   // Once started, an upload is unknown to the server only when it ended it: restarted, or
   // left waiting too long (docs/api.md, "Uploading in parts").
   if (error.status === 404) {
