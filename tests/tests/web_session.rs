@@ -103,7 +103,22 @@ async fn login_throttling_engages_per_account_even_with_the_right_password() {
     }
     let page = browser.try_sign_in("ana@north.example", PASSWORD).await;
     assert_eq!(page.status, 429);
-    assert!(page.shows("Too many failed sign-ins"), "{}", page.body);
+    // The page and its Retry-After say how long to wait: the first failure leaves the
+    // 15-minute window in just under 900 seconds.
+    assert!(
+        page.shows(
+            "Too many failed sign-ins for this account or from this network. Wait 15 \
+             minutes, then try again."
+        ),
+        "{}",
+        page.body
+    );
+    let wait: u64 = page.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((840..=900).contains(&wait), "{wait}");
 
     // An address nobody has is throttled the same way, so throttling tells nothing.
     for _ in 0..5 {

@@ -184,7 +184,7 @@ fn limit_words(limit: u64) -> String {
 }
 
 /// A wait in whole minutes, rounded up, as a person reads it.
-fn minutes(secs: u64) -> String {
+pub(crate) fn minutes(secs: u64) -> String {
     match secs.div_ceil(60) {
         1 => "1 minute".to_owned(),
         n => format!("{n} minutes"),

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -15,6 +15,7 @@ use super::session::{self, ClientAddress, Viewer};
 use super::throttle;
 use super::vault_pages::Waiting;
 use crate::auth;
+use crate::error::minutes;
 use crate::state::AppState;
 
 /// The sign-in routes.
@@ -31,7 +32,7 @@ pub fn routes() -> Router<AppState> {
 pub struct LoginPage {
     c: Chrome,
     email: String,
-    error: Option<&'static str>,
+    error: Option<String>,
 }
 
 async fn home(viewer: Option<Viewer>, waiting: Option<Waiting>) -> Redirect {
@@ -47,7 +48,7 @@ fn login_answer(
     headers: &HeaderMap,
     status: StatusCode,
     email: String,
-    error: Option<&'static str>,
+    error: Option<String>,
 ) -> PageResult {
     let (csrf, set) = session::form_token(&state.settings, headers);
     let page = LoginPage {
@@ -78,8 +79,7 @@ struct LoginForm {
 }
 
 const WRONG: &str = "The e-mail address or the password is not right.";
-const THROTTLED: &str = "Too many failed sign-ins for this account or from this network. \
-                         Wait 15 minutes, then try again.";
+const THROTTLED: &str = "Too many failed sign-ins for this account or from this network.";
 
 #[tracing::instrument(name = "POST /login", skip_all)]
 async fn login(
@@ -96,21 +96,22 @@ async fn login(
             &headers,
             StatusCode::UNAUTHORIZED,
             email,
-            Some(WRONG),
+            Some(WRONG.to_owned()),
         );
     }
-    if throttle::retry_after(&state, &email, &address)
-        .await?
-        .is_some()
-    {
+    if let Some(secs) = throttle::retry_after(&state, &email, &address).await? {
         tracing::warn!("sign-in refused: throttled");
-        return login_answer(
+        let text = format!("{THROTTLED} Wait {}, then try again.", minutes(secs));
+        let mut page = login_answer(
             &state,
             &headers,
             StatusCode::TOO_MANY_REQUESTS,
             email,
-            Some(THROTTLED),
-        );
+            Some(text),
+        )?;
+        page.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        return Ok(page);
     }
     let row: Option<(String, String, String, String)> = sqlx::query_as(
         "SELECT id, password_hash, status, kind FROM users WHERE LOWER(email) = LOWER($1)",
@@ -132,7 +133,7 @@ async fn login(
             &headers,
             StatusCode::UNAUTHORIZED,
             email,
-            Some(WRONG),
+            Some(WRONG.to_owned()),
         );
     };
     // A vault member waiting for approval signs in to see the fingerprint their manager
@@ -145,7 +146,10 @@ async fn login(
             &headers,
             StatusCode::FORBIDDEN,
             email,
-            Some("Your registration is waiting for a manager of your organisation to approve it."),
+            Some(
+                "Your registration is waiting for a manager of your organisation to approve it."
+                    .to_owned(),
+            ),
         ),
         _ => {
             return login_answer(
@@ -153,7 +157,7 @@ async fn login(
                 &headers,
                 StatusCode::FORBIDDEN,
                 email,
-                Some("This account has been closed. Ask your organisation's manager."),
+                Some("This account has been closed. Ask your organisation's manager.".to_owned()),
             )
         }
     };
