@@ -238,7 +238,18 @@ impl Caller {
         }
     }
 
-    /// 403 for pending members; everyone else logged in may read the directory.
+    /// For an organisation's directory: 403 for a pending member, 404 for a removed one (who
+    /// has no organisation any more, so not its members' addresses either, as every
+    /// organisation route answers them); everyone else logged in may read it.
+    pub fn directory_reader(&self) -> ApiResult<()> {
+        if self.kind == Kind::Member && self.status == MemberStatus::Removed {
+            return Err(ApiError::NotFound);
+        }
+        self.not_pending()
+    }
+
+    /// 403 for pending members; everyone else logged in may read the log and the list of
+    /// organisations.
     pub fn not_pending(&self) -> ApiResult<()> {
         if self.status == MemberStatus::Pending {
             Err(ApiError::Forbidden(

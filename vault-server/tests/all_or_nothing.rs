@@ -251,6 +251,9 @@ async fn assert_sees_nothing(
         format!("/v1/documents/{}/body", seen.id),
         format!("/v1/documents/{}/shares", seen.id),
         format!("/v1/orgs/{}/key-envelope", north.id),
+        // The directory lists the colleagues' e-mail addresses: not theirs to read any more.
+        format!("/v1/orgs/{}/directory", north.id),
+        "/v1/me/keystore".to_owned(),
     ] {
         let resp = server.get(&path, token).await;
         assert_eq!(resp.status(), StatusCode::NOT_FOUND, "{path}");

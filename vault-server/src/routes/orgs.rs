@@ -114,7 +114,7 @@ pub async fn directory(
     caller: Caller,
     ApiPath(org_id): ApiPath<OrgId>,
 ) -> ApiResult<Json<OrgDirectory>> {
-    caller.not_pending()?;
+    caller.directory_reader()?;
     let mut conn = state.db.reader().acquire().await?;
     let org = load_org(&mut conn, org_id).await?;
     let statements: Vec<(String,)> =
