@@ -9770,7 +9770,7 @@
     } catch {
     }
     if (response.status === 401) {
-      message = "Your session has ended. Sign in again, then unlock your keys.";
+      message = "Your session has ended (signed out, left idle too long, or the account was closed). Sign in again, then unlock your keys.";
     }
     return new ApiError(response.status, code, message);
   }
@@ -14039,7 +14039,8 @@ ${body(checkpoint)}`;
     if (error.status === 404) {
       why = "the server no longer had its upload (the server was restarted, or the upload waited too long)";
     }
-    return new Error(`${shown(file.name)} was not stored: ${why.replace(/\.$/, "")}. Nothing of it was kept on the server.`);
+    const kept = refusedAlone(error) ? "Nothing of it was kept on the server." : "The case does not list it, and the server removes anything it received of it.";
+    return new Error(`${shown(file.name)} was not stored: ${why.replace(/\.$/, "")}. ${kept}`);
   }
   var refusedAlone = (error) => error.status === 413 || error.status === 404;
   var namesOf = (files) => files.map((file) => shown(file.name)).join(", ");

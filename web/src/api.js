@@ -48,7 +48,10 @@ async function failure(response) {
     // Not the API's shape (a proxy's page, say): the status sentence stands.
   }
   if (response.status === 401) {
-    message = 'Your session has ended. Sign in again, then unlock your keys.';
+    // Signing out elsewhere, an idle or expired session and a closed account all end it; the
+    // sign-in page then says which.
+    message = 'Your session has ended (signed out, left idle too long, or the account was '
+      + 'closed). Sign in again, then unlock your keys.';
   }
   return new ApiError(response.status, code, message);
 }

@@ -641,7 +641,8 @@ test('a seal whose upload the server no longer has says so and names the files n
     await expect(alert).toHaveText('review-a.txt was not stored: '
       + 'the server no longer had its upload (the server was restarted, or the upload waited '
       + 'too long). Nothing of it was kept on the server. review-b.txt was not stored: '
-      + 'forbidden. Nothing of it was kept on the server. Not sealed: review-c.txt.',
+      + 'forbidden. The case does not list it, and the server removes anything it received of '
+      + 'it. Not sealed: review-c.txt.',
     { timeout: 30_000 });
     await page.unroute(PART);
     await page.unroute(START);

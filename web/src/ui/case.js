@@ -160,8 +160,11 @@ function notStored(file, error) {
     why = 'the server no longer had its upload (the server was restarted, or the upload '
       + 'waited too long)';
   }
-  return new Error(`${shown(file.name)} was not stored: ${why.replace(/\.$/, '')}. Nothing `
-    + 'of it was kept on the server.');
+  // A refusal of the file itself ended its upload at once; after any other, the upload may
+  // wait on the server unused until it expires (its cancel needs the session).
+  const kept = refusedAlone(error) ? 'Nothing of it was kept on the server.'
+    : 'The case does not list it, and the server removes anything it received of it.';
+  return new Error(`${shown(file.name)} was not stored: ${why.replace(/\.$/, '')}. ${kept}`);
 }
 
 /** Whether a file's refusal is its own, so the files after it are still sealed. */
