@@ -40,11 +40,19 @@ async fn the_api_takes_a_pages_session_only_with_its_token_from_its_own_site() {
         .api(Method::POST, "/v1/cases", Some("{}".into()), &[])
         .await;
     assert_eq!(alone.status, 401);
-    assert_eq!(error_of(&alone).0, "unauthorized");
-    let wrong = "0".repeat(64);
+    // What is missing is said, for whoever writes a client against the session.
+    let needs = "a call with the session cookie needs the X-Vault-Csrf header of the page it \
+                 came from";
     assert_eq!(
-        get(&mut nia, "/v1/me", &[(HEADER, &wrong)]).await.status,
-        401
+        error_of(&alone),
+        ("unauthorized".to_owned(), needs.to_owned())
+    );
+    let wrong = "0".repeat(64);
+    let wrong = get(&mut nia, "/v1/me", &[(HEADER, &wrong)]).await;
+    assert_eq!(wrong.status, 401);
+    assert_eq!(
+        error_of(&wrong),
+        ("unauthorized".to_owned(), needs.to_owned())
     );
 
     // Another site's page, even holding the token, is refused for every method.

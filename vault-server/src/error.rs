@@ -27,6 +27,12 @@ pub enum ApiError {
     /// its account's; the sentence does not say which, so it tells nobody who has an account.
     #[error("the e-mail address or the password is wrong")]
     WrongCredentials,
+    /// 401: a call with the session cookie but without the header carrying the session's
+    /// CSRF token, or with a wrong one; said apart so a client's author sees what is missing.
+    #[error(
+        "a call with the session cookie needs the X-Vault-Csrf header of the page it came from"
+    )]
+    SessionHeader,
     /// 403: the caller is known but their role or standing does not allow this.
     #[error("{0}")]
     Forbidden(&'static str),
@@ -94,7 +100,9 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Unauthorized | Self::WrongCredentials => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized | Self::WrongCredentials | Self::SessionHeader => {
+                StatusCode::UNAUTHORIZED
+            }
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound | Self::ObjectMissing => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -110,7 +118,7 @@ impl ApiError {
     fn code(&self) -> &'static str {
         match self {
             Self::BadRequest(_) => "bad_request",
-            Self::Unauthorized | Self::WrongCredentials => "unauthorized",
+            Self::Unauthorized | Self::WrongCredentials | Self::SessionHeader => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound => "not_found",
             Self::ObjectMissing => "object_missing",

@@ -39,10 +39,10 @@ pub async fn caller(parts: &Parts, state: &AppState) -> ApiResult<Caller> {
         .headers
         .get(CSRF_HEADER)
         .and_then(|v| v.to_str().ok())
-        .ok_or(ApiError::Unauthorized)?;
+        .ok_or(ApiError::SessionHeader)?;
     if !same_secret(&session::csrf_of(secret), given) {
         tracing::warn!("refused an API call with a wrong session token header");
-        return Err(ApiError::Unauthorized);
+        return Err(ApiError::SessionHeader);
     }
     let user = session::session_user(state, secret)
         .await?

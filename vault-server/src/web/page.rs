@@ -316,7 +316,7 @@ impl From<crate::error::ApiError> for PageError {
                  platform admin can restore it from a backup",
             ),
             A::BadRequest(m) | A::Unprocessable(m) => Self::BadRequest(m),
-            A::Unauthorized | A::WrongCredentials => Self::SignIn,
+            A::Unauthorized | A::WrongCredentials | A::SessionHeader => Self::SignIn,
             A::LoginThrottled { .. } => Self::Forbidden(
                 "too many failed sign-ins for this account or from this network; try again later",
             ),
