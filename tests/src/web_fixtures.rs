@@ -6,10 +6,54 @@
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::AnyPool;
-use vault_core::ids::{ChildProfileId, FamilyProfileId, OrgId, UserId};
+use vault_client::documents::DocumentView;
+use vault_core::ids::{ChildProfileId, DocumentId, FamilyProfileId, OrgId, UserId};
 
 use crate::platform::Platform;
 use crate::web::{self, html_text, Account, Browser, Page, PASSWORD};
+
+/// What the API answers for a document whose stored record was changed outside the server.
+pub const DOCUMENT_DAMAGED: &str = "{\"error\":{\"code\":\"document_damaged\",\"message\":\
+    \"the stored record of this document is damaged: the platform's operator must restore it \
+    from a backup\"}}";
+
+/// Signs `name` (a vault member made by [`Platform`]) in to the web app.
+pub async fn member_browser(platform: &Platform, name: &str) -> Browser {
+    use secrecy::ExposeSecret;
+    let mut browser = Browser::new(&platform.url);
+    let secret = crate::platform::password(name);
+    browser
+        .sign_in(&format!("{name}@example.org"), secret.expose_secret())
+        .await;
+    browser
+}
+
+/// An API read as the page's script makes it: session cookie and CSRF header.
+pub async fn api_get(browser: &mut Browser, path: &str) -> Page {
+    let token = browser.token();
+    let headers = [("x-vault-csrf", token.as_str())];
+    browser
+        .api(reqwest::Method::GET, path, None, &headers)
+        .await
+}
+
+/// vaultctl's listing as a test compares it: id, genuine, file name and problem.
+#[must_use]
+pub fn document_rows(
+    listed: &[DocumentView],
+) -> Vec<(DocumentId, bool, Option<&str>, Option<&str>)> {
+    listed
+        .iter()
+        .map(|d| {
+            (
+                d.document_id,
+                d.genuine,
+                d.file_name.as_deref(),
+                d.problem.as_deref(),
+            )
+        })
+        .collect()
+}
 
 /// A pool on the platform's database.
 pub async fn pool(platform: &Platform) -> AnyPool {

@@ -6,19 +6,15 @@
 //! by the API, while the rest of the case still lists.
 
 use vault_core::ids::{CaseId, OrgId, UserId};
-use vault_tests::platform::{password, seal_text, Platform, TwoOrgs};
+use vault_tests::platform::{seal_text, Platform, TwoOrgs};
 use vault_tests::web::{Browser, Page};
-use vault_tests::web_fixtures::{self, child_profile, family_profile, says, Child, Family};
+use vault_tests::web_fixtures::{
+    self, api_get, child_profile, family_profile, says, Child, Family, DOCUMENT_DAMAGED,
+};
 
 /// Signs `name` (a vault member made by [`Platform`]) in to the web app.
 async fn browser(platform: &Platform, name: &str) -> Browser {
-    use secrecy::ExposeSecret;
-    let mut browser = Browser::new(&platform.url);
-    let secret = password(name);
-    browser
-        .sign_in(&format!("{name}@example.org"), secret.expose_secret())
-        .await;
-    browser
+    web_fixtures::member_browser(platform, name).await
 }
 
 async fn sealed_metadata(platform: &Platform, document: &str) -> Vec<u8> {
@@ -149,19 +145,6 @@ async fn a_case_shows_sealed_documents_history_links_and_offers_to_its_organisat
     assert_eq!(other.get("/cases/not-a-case").await.status, 404);
 }
 
-/// An API read as the page's script makes it: session cookie and CSRF header.
-async fn api_get(browser: &mut Browser, path: &str) -> Page {
-    let token = browser.token();
-    let headers = [("x-vault-csrf", token.as_str())];
-    browser
-        .api(reqwest::Method::GET, path, None, &headers)
-        .await
-}
-
-/// What the API answers for a document whose stored record was changed outside the server.
-const DAMAGED: &str = "{\"error\":{\"code\":\"document_damaged\",\"message\":\"the stored record \
-    of this document is damaged: the platform's operator must restore it from a backup\"}}";
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_document_whose_metadata_was_rewritten_as_text_is_marked_and_the_rest_still_lists() {
     let platform = Platform::start().await;
@@ -229,7 +212,7 @@ async fn a_document_whose_metadata_was_rewritten_as_text_is_marked_and_the_rest_
         let refused = api_get(&mut nia, &path).await;
         assert_eq!(
             (refused.status, refused.body.as_str()),
-            (409, DAMAGED),
+            (409, DOCUMENT_DAMAGED),
             "{path}"
         );
     }
@@ -240,17 +223,7 @@ async fn a_document_whose_metadata_was_rewritten_as_text_is_marked_and_the_rest_
     // vaultctl's listing keeps the other documents and says what is wrong with the one.
     let mut listed = worker.list_documents(case).await.unwrap();
     listed.sort_by_key(|d| d.document_id != good);
-    let shown: Vec<_> = listed
-        .iter()
-        .map(|d| {
-            (
-                d.document_id,
-                d.genuine,
-                d.file_name.as_deref(),
-                d.problem.as_deref(),
-            )
-        })
-        .collect();
+    let shown = web_fixtures::document_rows(&listed);
     assert_eq!(
         shown,
         [

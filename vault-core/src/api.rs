@@ -585,8 +585,11 @@ pub struct StoredEnvelope {
     /// `DOCUMENT_ID/ORG_ID` (`share`), transfer id (`transfer-case`) or
     /// `TRANSFER_ID/DOCUMENT_ID` (`transfer-document`).
     pub owner: String,
-    /// The envelope as stored, with its `key-wrapped` statement.
-    pub envelope: Envelope,
+    /// The envelope as stored, with its `key-wrapped` statement; absent when the row holds
+    /// none that reads (it was changed outside the server), which an audit reports as a
+    /// failure of that row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub envelope: Option<Envelope>,
 }
 
 /// Who the database says can open a document today (`GET /v1/audit/access`, auditor).

@@ -91,7 +91,10 @@ async fn auditor_lists_are_exact_and_page_alike() {
         let stored = listed
             .iter()
             .find(|e| e.place == "document" && e.owner == doc(&w, n).to_string());
-        assert_eq!(stored.unwrap().envelope, sealed.manifest.envelope);
+        assert_eq!(
+            stored.unwrap().envelope.as_ref(),
+            Some(&sealed.manifest.envelope)
+        );
     }
 
     let entries = inventory(&w, 1000).await;

@@ -88,7 +88,7 @@ impl Part {
         self.envelopes.push(StoredEnvelope {
             place: place.to_owned(),
             owner,
-            envelope,
+            envelope: Some(envelope),
         });
     }
 

@@ -1,7 +1,9 @@
 //! Conversions between stored text and the core types.
 //!
 //! Statements and envelopes are stored as the JSON clients sent; keys in their text forms. A
-//! value that does not decode was written by us, so decoding failures are internal errors.
+//! value that does not decode was written by us, so decoding failures are internal errors,
+//! except on the read paths of a document's own records ([`document_json`]): there a row
+//! changed by hand must not take the rest of its case, or an audit, down with it.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -17,6 +19,37 @@ pub fn to_json<T: Serialize>(value: &T) -> ApiResult<String> {
 /// Reads a value from a TEXT column.
 pub fn from_json<T: DeserializeOwned>(text: &str) -> ApiResult<T> {
     serde_json::from_str(text).map_err(ApiError::internal)
+}
+
+/// The stored record a [`document_json`] value belongs to, named in the log.
+#[derive(Clone, Copy, Debug)]
+pub enum Record<'a> {
+    /// A document's own record, or a share of it: its id.
+    Document(&'a str),
+    /// A case's record: its id.
+    Case(&'a str),
+}
+
+/// Reads `field`, stored JSON of `record`, on a path members or auditors read: a value that
+/// does not decode was changed outside the server, which is said once, at error level, with
+/// the record's id and where the JSON stops reading (never its text), and answered 409
+/// `document_damaged` for the caller to tell the platform's operator.
+pub fn document_json<T: DeserializeOwned>(
+    text: &str,
+    record: Record<'_>,
+    field: &'static str,
+) -> ApiResult<T> {
+    serde_json::from_str(text).map_err(|err| {
+        let (kind, column) = (format!("{:?}", err.classify()), err.column());
+        let message = "stored JSON of a record does not read: it was changed outside the server";
+        match record {
+            Record::Document(id) => {
+                tracing::error!(document.id = id, field, kind, column, "{message}");
+            }
+            Record::Case(id) => tracing::error!(case.id = id, field, kind, column, "{message}"),
+        }
+        ApiError::DocumentDamaged
+    })
 }
 
 /// Parses a stored id or key.

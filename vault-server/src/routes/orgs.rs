@@ -11,7 +11,7 @@ use vault_core::keys::PublicKey;
 use vault_core::statement::{Role, SignedStatement};
 
 use crate::auth::{self, Caller};
-use crate::db::codec::{from_json, parse, pk_parse, vk_parse};
+use crate::db::codec::{document_json, from_json, parse, pk_parse, vk_parse, Record};
 use crate::error::{ApiError, ApiPath, ApiResult};
 use crate::state::AppState;
 
@@ -180,7 +180,8 @@ pub async fn key_envelope(
     }))
 }
 
-/// Every case envelope and share envelope an organisation holds.
+/// Every case envelope and share envelope an organisation holds; 409 `document_damaged` when
+/// one of them was changed outside the server, as a rotation cannot re-wrap it.
 pub async fn holdings_of(conn: &mut AnyConnection, org: OrgId) -> ApiResult<OrgHoldings> {
     let (_, version) = current_key(conn, org).await?;
     let cases: Vec<(String, String)> =
@@ -202,7 +203,7 @@ pub async fn holdings_of(conn: &mut AnyConnection, org: OrgId) -> ApiResult<OrgH
             .map(|(id, env)| {
                 Ok(CaseEnvelope {
                     case_id: parse(id)?,
-                    envelope: from_json(env)?,
+                    envelope: document_json(env, Record::Case(id), "envelope")?,
                 })
             })
             .collect::<ApiResult<_>>()?,
@@ -212,7 +213,7 @@ pub async fn holdings_of(conn: &mut AnyConnection, org: OrgId) -> ApiResult<OrgH
                 Ok(HeldShare {
                     document_id: parse(id)?,
                     from_org: parse(from)?,
-                    envelope: from_json(env)?,
+                    envelope: document_json(env, Record::Document(id), "share envelope")?,
                 })
             })
             .collect::<ApiResult<_>>()?,

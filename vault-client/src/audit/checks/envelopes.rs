@@ -2,9 +2,10 @@
 //! a `key-wrapped` statement that names exactly its key, its recipient and its bytes, for the
 //! object the row belongs to, that statement is in the log (where the replay found its signer
 //! certified at that leaf), and the recipient is a key the log published: an organisation's,
-//! a member's or a case's. Envelopes are streamed from `envelopes.jsonl` on every core.
+//! a member's or a case's. A row the server lists without an envelope (its record no longer
+//! reads) fails, named. Envelopes are streamed from `envelopes.jsonl` on every core.
 
-use vault_core::api::StoredEnvelope;
+use vault_core::api::{Envelope, StoredEnvelope};
 use vault_core::header::{check_header, HeaderCheck};
 use vault_core::statement::{Claim, KeyScope, Statement};
 
@@ -60,8 +61,16 @@ fn one(line_no: u64, line: &[u8], leaves: &Leaves, state: &LogState, b: &mut Bat
         }
     };
     let subject = format!("envelope {}/{}", stored.place, stored.owner);
+    let Some(env) = &stored.envelope else {
+        return b.failures.push(Failure {
+            subject,
+            reason: "the platform's stored record holds no envelope that reads: it was changed \
+                     outside the server"
+                .into(),
+        });
+    };
     let mut reasons = Vec::new();
-    let (extra, verdict) = verdicts(&stored, leaves, state, &mut reasons);
+    let (extra, verdict) = verdicts(&stored, env, leaves, state, &mut reasons);
     b.extra_signatures += extra;
     if let Err(reason) = verdict {
         reasons.push(reason);
@@ -76,13 +85,13 @@ fn one(line_no: u64, line: &[u8], leaves: &Leaves, state: &LogState, b: &mut Bat
 /// here (those of statements not found in the log) and a last refusal, if any.
 fn verdicts(
     stored: &StoredEnvelope,
+    env: &Envelope,
     leaves: &Leaves,
     state: &LogState,
     reasons: &mut Vec<String>,
 ) -> (u64, Result<(), String>) {
     let mut extra = 0;
     let mut fail = |reason: String| reasons.push(reason);
-    let env = &stored.envelope;
     let statement: Option<Statement> = match logged_leaf(state, leaves, &env.statement) {
         Ok(leaf) => leaves.facts[leaf as usize]
             .as_ref()
