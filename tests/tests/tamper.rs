@@ -199,6 +199,7 @@ async fn every_kind_of_tampering_is_caught_by_audit_verify_live_and_on_an_export
     outcomes.push(object_byte(&mut w).await);
     outcomes.push(deleted_object(&mut w).await);
     outcomes.push(envelope_byte(&mut w).await);
+    outcomes.push(swapped_member_envelope(&mut w).await);
     outcomes.push(statement_byte(&mut w).await);
     outcomes.push(published_org_key(&mut w).await);
     outcomes.push(published_member_key(&mut w).await);
@@ -436,6 +437,30 @@ async fn envelope_byte(w: &mut World) -> Outcome {
     let mut outcome = w.audit_both(kind, check).await;
     let client = !w.opens(&w.orgs.north_practitioner, w.plain).await;
     operator::exec(&w.platform, sql, &[&original, &id]).await;
+    outcome.client = Some(client);
+    outcome
+}
+
+/// A member's organisation-key envelope put in another member's place: every byte and
+/// signature of it is genuine, only the slot is not the one it was wrapped for.
+async fn swapped_member_envelope(w: &mut World) -> Outcome {
+    let (kind, check) = ("a member's envelope swapped in", "envelopes");
+    let manager = w.orgs.north_manager.keystore().user_id.to_string();
+    let practitioner = w.orgs.north_practitioner.keystore().user_id.to_string();
+    let read = "SELECT envelope FROM member_envelopes WHERE user_id = $1";
+    let original = operator::text(&w.platform, read, &practitioner).await;
+    let managers = operator::text(&w.platform, read, &manager).await;
+    let sql = "UPDATE member_envelopes SET envelope = $1 WHERE user_id = $2";
+    assert_eq!(
+        operator::exec(&w.platform, sql, &[&managers, &practitioner]).await,
+        1
+    );
+    let mut outcome = w.audit_both(kind, check).await;
+    let live = w.live().await;
+    let named = format!("not to a key the log certified for member {practitioner}");
+    assert!(live.to_text().contains(&named), "{}", live.to_text());
+    let client = !w.opens(&w.orgs.north_practitioner, w.plain).await;
+    operator::exec(&w.platform, sql, &[&original, &practitioner]).await;
     outcome.client = Some(client);
     outcome
 }

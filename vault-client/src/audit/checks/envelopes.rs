@@ -2,11 +2,16 @@
 //! a `key-wrapped` statement that names exactly its key, its recipient and its bytes, for the
 //! object the row belongs to, that statement is in the log (where the replay found its signer
 //! certified at that leaf), and the recipient is a key the log published: an organisation's,
-//! a member's or a case's. A row the server lists without an envelope (its record no longer
+//! a member's or a case's. A member's organisation-key envelope must be wrapped to the
+//! encryption key the log certified for that very member, so one member's envelope put in
+//! another's place fails. A row the server lists without an envelope (its record no longer
 //! reads) fails, named. Envelopes are streamed from `envelopes.jsonl` on every core.
+
+use std::collections::HashMap;
 
 use vault_core::api::{Envelope, StoredEnvelope};
 use vault_core::header::{check_header, HeaderCheck};
+use vault_core::keys::Fingerprint;
 use vault_core::statement::{Claim, KeyScope, Statement};
 
 use super::logged_leaf;
@@ -30,6 +35,7 @@ pub(crate) fn check(
     threads: usize,
     f: &mut Findings,
 ) -> crate::Result<()> {
+    let certified = certified_keys(state);
     let batches =
         crate::audit::lines::par_batches(&snapshot.envelopes_path(), threads, |start, lines| {
             let mut b = Batch::default();
@@ -38,7 +44,7 @@ pub(crate) fn check(
                     continue;
                 }
                 b.envelopes += 1;
-                one(start + i as u64, line, leaves, state, &mut b);
+                one(start + i as u64, line, (leaves, state, &certified), &mut b);
             }
             b
         })?;
@@ -50,7 +56,27 @@ pub(crate) fn check(
     Ok(())
 }
 
-fn one(line_no: u64, line: &[u8], leaves: &Leaves, state: &LogState, b: &mut Batch) {
+/// The encryption keys the log certified for each member, by user id as the rows name them.
+fn certified_keys(state: &LogState) -> HashMap<String, Vec<Fingerprint>> {
+    let mut keys: HashMap<String, Vec<Fingerprint>> = HashMap::new();
+    for member in state.orgs.values().flat_map(|org| org.members.values()) {
+        keys.entry(member.user.to_string())
+            .or_default()
+            .push(member.encryption_key.fingerprint());
+    }
+    keys
+}
+
+/// What one envelope is checked against: the log's leaves, its replayed state, and the keys it
+/// certified for each member.
+type Against<'a> = (
+    &'a Leaves,
+    &'a LogState,
+    &'a HashMap<String, Vec<Fingerprint>>,
+);
+
+fn one(line_no: u64, line: &[u8], against: Against<'_>, b: &mut Batch) {
+    let (leaves, state, certified) = against;
     let stored: StoredEnvelope = match serde_json::from_slice(line) {
         Ok(s) => s,
         Err(e) => {
@@ -74,6 +100,9 @@ fn one(line_no: u64, line: &[u8], leaves: &Leaves, state: &LogState, b: &mut Bat
     b.extra_signatures += extra;
     if let Err(reason) = verdict {
         reasons.push(reason);
+    }
+    if stored.place == "member" {
+        reasons.extend(member_slot(&stored.owner, &env.recipient, certified));
     }
     b.failures.extend(reasons.into_iter().map(|reason| Failure {
         subject: subject.clone(),
@@ -149,7 +178,26 @@ fn verdicts(
     (extra, Ok(()))
 }
 
-/// Whether the statement's scope is the object the row belongs to.
+/// Why a member's envelope does not belong in the place of member `owner`: wrapped to a key the
+/// log never certified for them (another member's envelope put there), or held for someone the
+/// log never certified at all.
+fn member_slot(
+    owner: &str,
+    recipient: &Fingerprint,
+    certified: &HashMap<String, Vec<Fingerprint>>,
+) -> Option<String> {
+    match certified.get(owner) {
+        None => Some(format!(
+            "held for member {owner}, whom the log never certified"
+        )),
+        Some(keys) if keys.contains(recipient) => None,
+        Some(_) => Some(format!(
+            "wrapped to {recipient}, not to a key the log certified for member {owner}, whose \
+             place holds it"
+        )),
+    }
+}
+
 /// What a wrapped key belongs to, in words, with a plain id.
 fn scope_text(scope: KeyScope) -> String {
     match scope {
@@ -159,6 +207,7 @@ fn scope_text(scope: KeyScope) -> String {
     }
 }
 
+/// Whether the statement's scope is the object the row belongs to.
 fn scope_fits(stored: &StoredEnvelope, scope: KeyScope) -> bool {
     let first = stored.owner.split('/').next().unwrap_or_default();
     let last = stored.owner.rsplit('/').next().unwrap_or_default();
