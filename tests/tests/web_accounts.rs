@@ -546,8 +546,8 @@ async fn a_removed_member_is_signed_out_at_once_and_a_manager_cannot_remove_them
     );
     assert_eq!(
         ana_browser.get("/dashboard").await.location.as_deref(),
-        Some("/login"),
-        "the removed member's session ended"
+        Some("/login?ended=1"),
+        "the removed member's session ended, and the sign-in page says so"
     );
     let (open,): (i64,) = sqlx::query_as(
         "SELECT COUNT(*) FROM web_sessions WHERE user_id = $1 AND revoked_at IS NULL",

@@ -3,7 +3,7 @@
 
 use vault_tests::platform::Platform;
 use vault_tests::web::{Browser, PASSWORD};
-use vault_tests::web_fixtures::{north_with_practitioner, signed_in};
+use vault_tests::web_fixtures::{self, north_with_practitioner, signed_in};
 
 #[tokio::test]
 async fn sign_in_sets_a_strict_http_only_cookie_and_sign_out_ends_the_session() {
@@ -290,4 +290,38 @@ async fn staff_are_told_on_the_dashboard_when_their_licence_has_lapsed() {
     .await;
     let lapsed = browser.get("/dashboard").await;
     assert!(lapsed.shows("Your organisation's licence is switched off or past its last day."));
+}
+
+/// Pins that a page whose session the server no longer knows sends the person to a sign-in
+/// page that says the session ended, rather than a bare one.
+#[tokio::test]
+async fn a_page_whose_session_ended_says_so_at_sign_in() {
+    let platform = Platform::start().await;
+    north_with_practitioner(&platform).await;
+    let mut browser = Browser::new(&platform.url);
+    let signed_in = browser.try_sign_in("ana@north.example", PASSWORD).await;
+    assert_eq!(signed_in.status, 303);
+    assert_eq!(browser.get("/dashboard").await.status, 200);
+    let idle = "UPDATE web_sessions SET last_seen_at = 1";
+    web_fixtures::exec(&platform, idle, &[]).await;
+    let page = browser.get("/dashboard").await;
+    assert_eq!(page.status, 303);
+    assert_eq!(page.location.as_deref(), Some("/login?ended=1"));
+    let login = browser.get("/login?ended=1").await;
+    assert_eq!(login.status, 200);
+    assert!(
+        login.shows(
+            "Your session ended: it was left idle too long or reached its time limit, or the \
+             account was closed. Sign in again to go on."
+        ),
+        "{}",
+        login.body
+    );
+    // Without any session cookie, the sign-in page says nothing of an ended session.
+    let mut fresh = Browser::new(&platform.url);
+    assert_eq!(
+        fresh.get("/dashboard").await.location.as_deref(),
+        Some("/login")
+    );
+    assert!(!fresh.get("/login").await.shows("Your session ended"));
 }

@@ -1,7 +1,7 @@
 //! Signing in and out, and the front door (`/`).
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -33,6 +33,8 @@ pub struct LoginPage {
     c: Chrome,
     email: String,
     error: Option<String>,
+    /// Said above the form, not as an error: why the person is asked to sign in again.
+    notice: Option<&'static str>,
 }
 
 async fn home(viewer: Option<Viewer>, waiting: Option<Waiting>) -> Redirect {
@@ -50,11 +52,22 @@ fn login_answer(
     email: String,
     error: Option<String>,
 ) -> PageResult {
+    sign_in_page(state, headers, status, (email, error, None))
+}
+
+/// The sign-in page: the e-mail address typed, an error about it, and a notice above the form.
+fn sign_in_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    (email, error, notice): (String, Option<String>, Option<&'static str>),
+) -> PageResult {
     let (csrf, set) = session::form_token(&state.settings, headers);
     let page = LoginPage {
         c: Chrome::public("Sign in", csrf),
         email,
         error,
+        notice,
     };
     let html = page.render().map_err(PageError::internal)?;
     let mut response = (status, Html(html)).into_response();
@@ -65,9 +78,22 @@ fn login_answer(
 }
 
 #[tracing::instrument(name = "GET /login", skip_all)]
-async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> PageResult {
+async fn login_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> PageResult {
+    // A page that found its session gone sent the person here with `ended=1`.
+    if query.as_deref() == Some("ended=1") {
+        let fields = (String::new(), None, Some(ENDED));
+        return sign_in_page(&state, &headers, StatusCode::OK, fields);
+    }
     login_answer(&state, &headers, StatusCode::OK, String::new(), None)
 }
+
+/// Why a page sent the person back to sign in, when their session had ended.
+const ENDED: &str = "Your session ended: it was left idle too long or reached its time limit, \
+                     or the account was closed. Sign in again to go on.";
 
 /// The sign-in form's fields.
 #[derive(Deserialize)]

@@ -206,12 +206,20 @@ impl FieldErrors {
     }
 }
 
+/// Where a page sends a person whose session ended: the sign-in page, saying so.
+pub const SESSION_ENDED_PATH: &str = "/login?ended=1";
+
 /// Why a page could not be shown.
 #[derive(Debug, thiserror::Error)]
 pub enum PageError {
-    /// 303 to the sign-in page: no session, or an expired one.
+    /// 303 to the sign-in page: no session.
     #[error("sign in first")]
     SignIn,
+    /// 303 to the sign-in page, which then says the session ended: the request carried a
+    /// session cookie the server no longer knows (left idle, past its lifetime, signed out
+    /// elsewhere, or the account closed).
+    #[error("the session ended; sign in again")]
+    SessionEnded,
     /// 403: signed in, but the role does not allow this page.
     #[error("{0}")]
     Forbidden(&'static str),
@@ -246,7 +254,7 @@ impl PageError {
 
     fn status(&self) -> StatusCode {
         match self {
-            Self::SignIn => StatusCode::SEE_OTHER,
+            Self::SignIn | Self::SessionEnded => StatusCode::SEE_OTHER,
             Self::Forbidden(_) | Self::Csrf => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -268,8 +276,10 @@ struct ErrorPage<'a> {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        if let Self::SignIn = self {
-            return Redirect::to("/login").into_response();
+        match self {
+            Self::SignIn => return Redirect::to("/login").into_response(),
+            Self::SessionEnded => return Redirect::to(SESSION_ENDED_PATH).into_response(),
+            _ => {}
         }
         if let Self::Internal(detail) = &self {
             tracing::error!(error = %format!("{detail:#}"), "page failed");

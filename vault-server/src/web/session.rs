@@ -302,8 +302,10 @@ impl FromRequestParts<AppState> for Viewer {
         let secret = SecretString::from(secret.to_owned());
         let user = session_user(state, secret.expose_secret())
             .await?
-            .filter(|user| user.status == "active")
-            .ok_or(PageError::SignIn)?;
+            .ok_or(PageError::SessionEnded)?;
+        if user.status != "active" {
+            return Err(PageError::SignIn);
+        }
         let role =
             Role::of_account(&user.kind, user.member_role.as_deref()).ok_or(PageError::SignIn)?;
         let (unread,): (i64,) = sqlx::query_as(
@@ -351,7 +353,7 @@ impl axum::extract::OptionalFromRequestParts<AppState> for Viewer {
     ) -> Result<Option<Self>, PageError> {
         match <Viewer as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
             Ok(viewer) => Ok(Some(viewer)),
-            Err(PageError::SignIn) => Ok(None),
+            Err(PageError::SignIn | PageError::SessionEnded) => Ok(None),
             Err(err) => Err(err),
         }
     }
