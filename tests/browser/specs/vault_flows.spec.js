@@ -91,6 +91,18 @@ async function opensIntact(page, name, savedAs) {
   expect(fs.readFileSync(saved).equals(fs.readFileSync(path.join(SAMPLES, name)))).toBe(true);
 }
 
+// The first part of any upload in parts, which the refusal tests answer in the server's
+// stead.
+const FIRST_PART = /\/v1\/uploads\/[0-9a-f-]+\/parts\/0$/;
+
+// The receiver's case page unlocked again (the test before reloaded it), with its documents'
+// rows and how many there are before the test seals anything.
+async function unlockedAgain(page) {
+  await unlock(page, people.receiver);
+  const rows = page.locator('tr[data-document-id]');
+  return { rows, before: await rows.count() };
+}
+
 // Seals small text files named `names` (each holding its own name) from the case page on
 // `page` in one go; answers the seal form's alert line.
 async function sealTexts(page, names) {
@@ -522,7 +534,7 @@ test('a part the server refuses stops the seal with the file named and nothing s
     const rows = page.locator('tr[data-document-id]');
     const before = await rows.count();
     // The server answers the first part as it does a file over its upload limit.
-    await page.route(/\/v1\/uploads\/[0-9a-f-]+\/parts\/0$/, (route) => route.fulfill({
+    await page.route(FIRST_PART, (route) => route.fulfill({
       status: 413,
       contentType: 'application/json',
       body: JSON.stringify({ error: { code: 'payload_too_large', message: 'the sealed document '
@@ -536,7 +548,7 @@ test('a part the server refuses stops the seal with the file named and nothing s
       + 'stored: sealed, it is larger than this server’s limit of 1000000 bytes (976.6 KiB). '
       + 'Nothing of it was kept on the server.',
     { timeout: 30_000 });
-    await page.unroute(/\/v1\/uploads\/[0-9a-f-]+\/parts\/0$/);
+    await page.unroute(FIRST_PART);
     await page.reload();
     await expect(rows).toHaveCount(before);
   });
@@ -544,15 +556,11 @@ test('a part the server refuses stops the seal with the file named and nothing s
 test('of several files, one the server refuses is named and the others are still sealed',
   async () => {
     const page = cast.receiver;
-    // The test before reloaded the page: the keys are to be unlocked again.
-    await unlock(page, people.receiver);
-    const rows = page.locator('tr[data-document-id]');
-    const before = await rows.count();
+    const { rows, before } = await unlockedAgain(page);
     // The first upload's first part is answered as a file over the upload limit (in the words
     // of a server that does not name it); the next upload's parts reach the server.
-    const PART = /\/v1\/uploads\/[0-9a-f-]+\/parts\/0$/;
     let refusedOnce = false;
-    await page.route(PART, (route) => {
+    await page.route(FIRST_PART, (route) => {
       if (refusedOnce) return route.continue();
       refusedOnce = true;
       return route.fulfill({
@@ -563,12 +571,12 @@ test('of several files, one the server refuses is named and the others are still
         }),
       });
     });
-    expectRefusal(cast.seen, PART);
+    expectRefusal(cast.seen, FIRST_PART);
     const alert = await sealTexts(page, ['contact-video-notes.txt', 'panel-agenda.txt']);
     await expect(alert).toHaveText('contact-video-notes.txt was '
       + 'not stored: it is larger than this server accepts. Nothing of it was kept on the '
       + 'server. Sealed: panel-agenda.txt.', { timeout: 30_000 });
-    await page.unroute(PART);
+    await page.unroute(FIRST_PART);
     await expect(rows).toHaveCount(before + 1);
     await expect(rows.filter({ hasText: 'panel-agenda.txt' })).toHaveCount(1, { timeout: 30_000 });
     await expect(rows.filter({ hasText: 'contact-video-notes.txt' })).toHaveCount(0);
@@ -612,14 +620,10 @@ test('a server gone mid-seal is said with what was sealed, what may not be and w
 test('a seal whose upload the server no longer has says so and names the files not sealed',
   async () => {
     const page = cast.receiver;
-    // The test before reloaded the page: the keys are to be unlocked again.
-    await unlock(page, people.receiver);
-    const rows = page.locator('tr[data-document-id]');
-    const before = await rows.count();
+    const { rows, before } = await unlockedAgain(page);
     // As after a server restart: the upload it began is unknown to it (404), and the case
     // then refuses further work (a 403 stands for any failure not the file's own).
-    const PART = /\/v1\/uploads\/[0-9a-f-]+\/parts\/0$/;
-    await page.route(PART, (route) => route.fulfill({
+    await page.route(FIRST_PART, (route) => route.fulfill({
       status: 404,
       contentType: 'application/json',
       body: JSON.stringify({ error: { code: 'not_found', message: 'not found' } }),
@@ -635,7 +639,7 @@ test('a seal whose upload the server no longer has says so and names the files n
         body: JSON.stringify({ error: { code: 'forbidden', message: 'forbidden' } }),
       });
     });
-    expectRefusal(cast.seen, PART);
+    expectRefusal(cast.seen, FIRST_PART);
     expectRefusal(cast.seen, START);
     const alert = await sealTexts(page, ['review-a.txt', 'review-b.txt', 'review-c.txt']);
     await expect(alert).toHaveText('review-a.txt was not stored: '
@@ -644,7 +648,7 @@ test('a seal whose upload the server no longer has says so and names the files n
       + 'forbidden. The case does not list it, and the server removes anything it received of '
       + 'it. Not sealed: review-c.txt.',
     { timeout: 30_000 });
-    await page.unroute(PART);
+    await page.unroute(FIRST_PART);
     await page.unroute(START);
     await page.reload();
     await expect(rows).toHaveCount(before);
@@ -652,18 +656,14 @@ test('a seal whose upload the server no longer has says so and names the files n
 
 test('a part whose connection is cut says the upload did not reach the server', async () => {
   const page = cast.receiver;
-  // The test before reloaded the page: the keys are to be unlocked again.
-  await unlock(page, people.receiver);
-  const rows = page.locator('tr[data-document-id]');
-  const before = await rows.count();
-  const PART = /\/v1\/uploads\/[0-9a-f-]+\/parts\/0$/;
-  await page.route(PART, (route) => route.abort('connectionreset'));
+  const { rows, before } = await unlockedAgain(page);
+  await page.route(FIRST_PART, (route) => route.abort('connectionreset'));
   const alert = await sealTexts(page, ['review-g.txt', 'review-h.txt']);
   await expect(alert).toHaveText('review-g.txt was not stored: its upload did not reach the '
     + 'server, which may have stopped, or the connection dropped. The case does not list it: '
     + 'seal it again once the server can be reached. Not sealed: review-h.txt.',
   { timeout: 30_000 });
-  await page.unroute(PART);
+  await page.unroute(FIRST_PART);
   await page.reload();
   await expect(rows).toHaveCount(before);
   // The browser logged the cut connection; it was provoked on purpose.
