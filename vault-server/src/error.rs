@@ -172,15 +172,9 @@ impl IntoResponse for ApiError {
 /// A size limit as the 413 sentence gives it: in bytes, and from 1 KiB on also in the largest
 /// binary unit it reaches (`65536 bytes (64 KiB)`), to one decimal when not a whole number.
 fn limit_words(limit: u64) -> String {
-    let unit = ["KiB", "MiB", "GiB", "TiB"]
-        .into_iter()
-        .zip([10, 20, 30, 40])
-        .take_while(|&(_, shift)| limit >> shift > 0)
-        .last();
-    let Some((name, shift)) = unit else {
+    let Some((name, scale)) = binary_unit(limit) else {
         return format!("{limit} bytes");
     };
-    let scale = 1u64 << shift;
     if limit.is_multiple_of(scale) {
         format!("{limit} bytes ({} {name})", limit / scale)
     } else {
@@ -189,6 +183,18 @@ fn limit_words(limit: u64) -> String {
         let units = limit as f64 / scale as f64;
         format!("{limit} bytes ({units:.1} {name})")
     }
+}
+
+/// The largest binary unit (KiB to TiB) that `bytes` reaches, with its size in bytes; `None`
+/// under 1 KiB. The 413 sentences and the pages' document sizes both say sizes in it.
+#[must_use]
+pub fn binary_unit(bytes: u64) -> Option<(&'static str, u64)> {
+    ["KiB", "MiB", "GiB", "TiB"]
+        .into_iter()
+        .zip([10, 20, 30, 40])
+        .take_while(|&(_, shift)| bytes >> shift > 0)
+        .last()
+        .map(|(name, shift)| (name, 1u64 << shift))
 }
 
 /// A wait in whole minutes, rounded up, as a person reads it.

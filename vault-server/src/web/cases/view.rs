@@ -61,17 +61,13 @@ pub struct Transfer {
 /// a figure compared with a file manager's or `ls -lh`'s means the same.
 #[must_use]
 pub fn size_words(bytes: i64) -> String {
-    const UNITS: [(&str, f64); 3] = [
-        ("GiB", 1024.0 * 1024.0 * 1024.0),
-        ("MiB", 1024.0 * 1024.0),
-        ("KiB", 1024.0),
-    ];
-    #[allow(clippy::cast_precision_loss)] // one decimal shown; sizes are far below 2^52
-    let b = bytes as f64;
-    UNITS.iter().find(|(_, unit)| b >= *unit).map_or_else(
-        || format!("{bytes} bytes"),
-        |(name, unit)| format!("{:.1} {name}", b / unit),
-    )
+    let Some((name, scale)) = crate::error::binary_unit(u64::try_from(bytes).unwrap_or(0)) else {
+        return format!("{bytes} bytes");
+    };
+    // One decimal is shown, and sizes are far below the 2^52 an f64 holds exactly.
+    #[allow(clippy::cast_precision_loss)]
+    let units = bytes as f64 / scale as f64;
+    format!("{units:.1} {name}")
 }
 
 /// A person as pages name them: their display name, else their e-mail's local part, else
