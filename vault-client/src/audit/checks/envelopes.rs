@@ -44,7 +44,7 @@ pub(crate) fn check(
                     continue;
                 }
                 b.envelopes += 1;
-                one(start + i as u64, line, (leaves, state, &certified), &mut b);
+                one(start + i as u64, line, leaves, state, &certified, &mut b);
             }
             b
         })?;
@@ -67,16 +67,16 @@ fn certified_keys(state: &LogState) -> HashMap<String, Vec<Fingerprint>> {
     keys
 }
 
-/// What one envelope is checked against: the log's leaves, its replayed state, and the keys it
-/// certified for each member.
-type Against<'a> = (
-    &'a Leaves,
-    &'a LogState,
-    &'a HashMap<String, Vec<Fingerprint>>,
-);
-
-fn one(line_no: u64, line: &[u8], against: Against<'_>, b: &mut Batch) {
-    let (leaves, state, certified) = against;
+/// Checks one line of `envelopes.jsonl` against the log's leaves, its replayed state and the
+/// keys it certified for each member.
+fn one(
+    line_no: u64,
+    line: &[u8],
+    leaves: &Leaves,
+    state: &LogState,
+    certified: &HashMap<String, Vec<Fingerprint>>,
+    b: &mut Batch,
+) {
     let stored: StoredEnvelope = match serde_json::from_slice(line) {
         Ok(s) => s,
         Err(e) => {
