@@ -52,7 +52,7 @@ fn login_answer(
     email: String,
     error: Option<String>,
 ) -> PageResult {
-    sign_in_page(state, headers, status, (email, error, None))
+    sign_in_page(state, headers, status, email, error, None)
 }
 
 /// The sign-in page: the e-mail address typed, an error about it, and a notice above the form.
@@ -60,7 +60,9 @@ fn sign_in_page(
     state: &AppState,
     headers: &HeaderMap,
     status: StatusCode,
-    (email, error, notice): (String, Option<String>, Option<&'static str>),
+    email: String,
+    error: Option<String>,
+    notice: Option<&'static str>,
 ) -> PageResult {
     let (csrf, set) = session::form_token(&state.settings, headers);
     let page = LoginPage {
@@ -85,8 +87,15 @@ async fn login_page(
 ) -> PageResult {
     // A page that found its session gone sent the person here with `ended=1`.
     if query.as_deref() == Some("ended=1") {
-        let fields = (String::new(), None, Some(ENDED));
-        return sign_in_page(&state, &headers, StatusCode::OK, fields);
+        let notice = Some(ENDED);
+        return sign_in_page(
+            &state,
+            &headers,
+            StatusCode::OK,
+            String::new(),
+            None,
+            notice,
+        );
     }
     login_answer(&state, &headers, StatusCode::OK, String::new(), None)
 }
